@@ -1,0 +1,1 @@
+"""The ``sketchml`` command line: one small module per sub-command."""

@@ -1,0 +1,5 @@
+"""Placeholder for `sketchml plugins` (filled in by its owner)."""
+
+
+def register(subparsers) -> None:
+    return None

@@ -1,0 +1,5 @@
+"""Placeholder for `sketchml run` (filled in by its owner)."""
+
+
+def register(subparsers) -> None:
+    return None

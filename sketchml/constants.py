@@ -1,0 +1,84 @@
+"""Processing's constants, with Processing's own values.
+
+Values collide across unrelated groups (``CENTER == HSB == 3``) exactly as in
+Processing; each function reads only the group it documents.
+"""
+from __future__ import annotations
+
+import math
+
+# maths
+PI = math.pi
+HALF_PI = math.pi / 2
+QUARTER_PI = math.pi / 4
+TWO_PI = 2 * math.pi
+TAU = 2 * math.pi
+
+# shape modes (rect_mode, ellipse_mode, image_mode)
+CORNER = 0
+CORNERS = 1
+RADIUS = 2
+CENTER = 3
+
+# colour modes
+RGB = 1
+HSB = 3
+
+# stroke caps and joins
+SQUARE = 1
+ROUND = 2
+PROJECT = 4
+MITER = 8
+BEVEL = 32
+
+# begin_shape kinds and end_shape
+POINTS = 3
+LINES = 5
+TRIANGLES = 9
+TRIANGLE_STRIP = 10
+TRIANGLE_FAN = 11
+QUADS = 17
+QUAD_STRIP = 18
+CLOSE = 2
+
+# arc modes
+OPEN = 1
+CHORD = 2
+PIE = 3
+
+# text alignment (LEFT/RIGHT/CENTER double as mouse buttons and arrow keys, as in Processing)
+LEFT = 37
+RIGHT = 39
+TOP = 101
+BOTTOM = 102
+BASELINE = 0
+
+# blend modes
+REPLACE = 0
+BLEND = 1
+ADD = 2
+SUBTRACT = 4
+LIGHTEST = 8
+DARKEST = 16
+DIFFERENCE = 32
+EXCLUSION = 64
+MULTIPLY = 128
+SCREEN = 256
+
+# keys
+CODED = 0xFFFF
+UP = 38
+DOWN = 40
+SHIFT = 16
+CONTROL = 17
+ALT = 18
+BACKSPACE = "\b"
+TAB = "\t"
+ENTER = "\n"
+RETURN = "\r"
+ESC = "\x1b"
+DELETE = "\x7f"
+
+__all__ = sorted(
+    name for name in list(globals()) if name.isupper() and not name.startswith("_")
+)

@@ -1,0 +1,5 @@
+"""Placeholder: filled in by the images/text/pixels work."""
+
+
+class OffscreenMixin:
+    pass

@@ -1,0 +1,1 @@
+"""The sketch runtime: Sketch class, frame loop, window/headless, modes, hot reload."""
