@@ -3,6 +3,7 @@
 # system GL/EGL and xvfb packages, a virtual environment in .venv, sketchml and every
 # first-party plugin installed editable with the known-good torch pair from constraints.txt.
 set -euo pipefail
+shopt -s nullglob
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
 
@@ -27,12 +28,12 @@ fi
 
 plugin_args=()
 for plugin in plugins/*/pyproject.toml; do
-    [ -e "$plugin" ] && plugin_args+=(-e "$(dirname "$plugin")")
+    plugin_args+=(-e "$(dirname "$plugin")")
 done
 
 # The stamp skips pip when nothing that decides the install has changed.
 stamp=.venv/.sketchml-installed
-want="$(cat pyproject.toml constraints.txt plugins/*/pyproject.toml 2>/dev/null | sha256sum | cut -d' ' -f1)"
+want="$(cat pyproject.toml constraints.txt plugins/*/pyproject.toml | sha256sum | cut -d' ' -f1)"
 if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
     echo "sketchml setup: installing Python packages into .venv (torch from constraints.txt)"
     .venv/bin/pip install -q -c constraints.txt -e ".[test]" "${plugin_args[@]}"
