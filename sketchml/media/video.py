@@ -1,0 +1,263 @@
+"""Frame writers: stream a sketch's frames to an MP4, a GIF or a numbered PNG sequence.
+
+Frames are handed over one at a time and never collected: MP4 and GIF frames go
+straight down a pipe into ffmpeg (the binary that ``imageio-ffmpeg`` ships), and
+PNG frames are written one file each. So memory stays flat however many frames
+a render has. Every file appears atomically: videos are encoded into a hidden
+temporary file beside the target and renamed when closed; each PNG is written
+to a temporary file and renamed.
+
+Example:
+    >>> import numpy as np, tempfile, os
+    >>> folder = tempfile.mkdtemp()
+    >>> with open_frame_writer(os.path.join(folder, "walk.gif"), fps=10) as out:
+    ...     for i in range(3):
+    ...         out.write(np.full((32, 48, 4), 60 * i, dtype=np.uint8))
+    >>> out.frames_written
+    3
+"""
+from __future__ import annotations
+
+import os
+import re
+import tempfile
+from collections.abc import Generator
+from pathlib import Path
+from types import TracebackType
+
+import numpy as np
+
+from sketchml.errors import SketchmlError
+
+__all__ = ["FrameWriter", "VIDEO_SUFFIXES", "expand_frame_pattern", "open_frame_writer"]
+
+VIDEO_SUFFIXES = (".mp4", ".mov", ".mkv", ".webm", ".gif")
+IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".bmp", ".tif", ".tiff")
+
+# A per-frame palette keeps colours right when a walk drifts through hues; a
+# single global palette would need every frame before the first is written.
+_GIF_FILTER = "split[a][b];[a]palettegen=stats_mode=single[p];[b][p]paletteuse=new=1"
+
+
+def expand_frame_pattern(pattern: str, index: int) -> str:
+    """Replace the run of ``#`` in ``pattern`` by ``index`` zero-padded to its length.
+
+    Processing's ``save_frame`` convention: ``"frame-####.png"`` and 7 give
+    ``"frame-0007.png"``.
+
+    Example:
+        >>> expand_frame_pattern("out/frame-####.png", 7)
+        'out/frame-0007.png'
+    """
+    return re.sub(r"#+", lambda m: str(index).zfill(len(m.group(0))), pattern, count=1)
+
+
+class FrameWriter:
+    """Base of the writers :func:`open_frame_writer` returns; a context manager.
+
+    ``write(frame)`` takes an ``(H, W, 3)`` or ``(H, W, 4)`` uint8 array, rows
+    top-down (what ``Canvas._read_pixels()`` returns). ``close()`` finishes the
+    file; ``abort()`` removes what was written.
+    """
+
+    path: Path
+    frames_written: int = 0
+    _size: tuple[int, int] | None = None
+
+    def write(self, frame: np.ndarray, *, index: int | None = None) -> None:
+        """Add one frame; ``index`` numbers it in an image sequence (default: next number)."""
+        raise NotImplementedError
+
+    def close(self) -> None:
+        """Finish the output (flush the encoder, move the file into place)."""
+        raise NotImplementedError
+
+    def abort(self) -> None:
+        """Stop and remove the unfinished output."""
+        raise NotImplementedError
+
+    def __enter__(self) -> FrameWriter:
+        return self
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        if exc_type is None:
+            self.close()
+        else:
+            self.abort()
+
+    def _check_frame(self, frame: np.ndarray) -> np.ndarray:
+        frame = np.asarray(frame)
+        if frame.dtype != np.uint8 or frame.ndim != 3 or frame.shape[2] not in (3, 4):
+            raise SketchmlError(
+                f"{self.path.name}: a frame must be an (H, W, 3) or (H, W, 4) uint8 array, got "
+                f"shape {frame.shape} of {frame.dtype}; convert with "
+                "(np.clip(img, 0, 1) * 255).astype(np.uint8)."
+            )
+        size = (frame.shape[1], frame.shape[0])
+        if self._size is None:
+            self._size = size
+        elif size != self._size:
+            raise SketchmlError(
+                f"{self.path.name}: the frame size changed from {self._size[0]}x{self._size[1]} "
+                f"to {size[0]}x{size[1]} after {self.frames_written} frames, but every frame of "
+                "a video has one size; call size() only in settings() or at the start of setup()."
+            )
+        return np.ascontiguousarray(frame)
+
+
+class _FfmpegWriter(FrameWriter):
+    """MP4/MOV/MKV/WEBM/GIF through an ffmpeg pipe (imageio-ffmpeg)."""
+
+    def __init__(self, path: Path, *, fps: float, quality: float | None) -> None:
+        self.path = path
+        self._fps = fps
+        self._quality = quality
+        self._gen: Generator[None, bytes, None] | None = None
+        self._channels = 0
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.stem}-", suffix=path.suffix)
+        os.close(fd)
+        self._tmp = Path(tmp)
+
+    def _start(self, width: int, height: int, channels: int) -> None:
+        import imageio_ffmpeg
+
+        is_gif = self.path.suffix.lower() == ".gif"
+        if not is_gif and (width % 2 or height % 2):
+            raise SketchmlError(
+                f"{self.path.name}: this video codec needs an even width and height, got "
+                f"{width}x{height}; use an even size (e.g. size({width + width % 2}, "
+                f"{height + height % 2})) or write a .gif or a PNG sequence."
+            )
+        options: dict = dict(
+            pix_fmt_in="rgba" if channels == 4 else "rgb24",
+            fps=self._fps,
+            macro_block_size=1,
+            ffmpeg_log_level="error",
+        )
+        if is_gif:
+            options.update(codec="gif", pix_fmt_out="pal8", quality=None,
+                           output_params=["-vf", _GIF_FILTER])
+        else:
+            options.update(quality=self._quality)
+        self._gen = imageio_ffmpeg.write_frames(str(self._tmp), (width, height), **options)
+        self._gen.send(None)
+        self._channels = channels
+
+    def write(self, frame: np.ndarray, *, index: int | None = None) -> None:
+        frame = self._check_frame(frame)
+        if self._gen is None:
+            self._start(frame.shape[1], frame.shape[0], frame.shape[2])
+        elif frame.shape[2] != self._channels:
+            frame = _match_channels(frame, self._channels)
+        try:
+            self._gen.send(frame)
+        except OSError as err:
+            self.abort()
+            raise SketchmlError(
+                f"{self.path.name}: ffmpeg stopped accepting frames ({err}); check that the "
+                "folder is writable and the disk is not full."
+            ) from err
+        self.frames_written += 1
+
+    def close(self) -> None:
+        if self._gen is None:
+            self._tmp.unlink(missing_ok=True)
+            raise SketchmlError(
+                f"{self.path.name}: no frames were written, so there is no video; check that "
+                "draw() runs (no_loop() in setup() still draws once) and that --frames is at "
+                "least 1."
+            )
+        gen, self._gen = self._gen, None
+        gen.close()
+        os.replace(self._tmp, self.path)
+
+    def abort(self) -> None:
+        if self._gen is not None:
+            gen, self._gen = self._gen, None
+            gen.close()
+        self._tmp.unlink(missing_ok=True)
+
+
+class _ImageSequenceWriter(FrameWriter):
+    """One image file per frame, named by a ``####`` pattern (or one file, replaced)."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+
+    def write(self, frame: np.ndarray, *, index: int | None = None) -> None:
+        from PIL import Image
+
+        frame = self._check_frame(frame)
+        self.frames_written += 1
+        number = self.frames_written if index is None else index
+        target = Path(expand_frame_pattern(str(self.path), number))
+        fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.stem}-", suffix=target.suffix)
+        os.close(fd)
+        image = Image.fromarray(frame, "RGBA" if frame.shape[2] == 4 else "RGB")
+        if target.suffix.lower() in (".jpg", ".jpeg"):
+            image = image.convert("RGB")
+        try:
+            image.save(tmp)
+            os.replace(tmp, target)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
+
+    def close(self) -> None:
+        return None
+
+    def abort(self) -> None:
+        return None
+
+
+def _match_channels(frame: np.ndarray, channels: int) -> np.ndarray:
+    if channels == 3:
+        return np.ascontiguousarray(frame[..., :3])
+    alpha = np.full(frame.shape[:2] + (1,), 255, dtype=np.uint8)
+    return np.concatenate([frame, alpha], axis=2)
+
+
+def open_frame_writer(
+    path: str | os.PathLike[str], *, fps: float = 60.0, quality: float | None = 8
+) -> FrameWriter:
+    """Open a streaming writer for the frames of a render, chosen by ``path``.
+
+    * ``.mp4`` / ``.mov`` / ``.mkv`` / ``.webm``: H.264 (yuv420p) video at ``fps``;
+      ``quality`` is imageio-ffmpeg's 1 (smallest) to 10 (best), 8 unless given;
+      width and height must be even.
+    * ``.gif``: an animated GIF (looping), palette chosen per frame.
+    * an image path with a run of ``#`` (``frames/frame-####.png``): one image
+      per frame, numbered by the ``index`` passed to ``write`` (the sketch's
+      ``frame_count``); without ``#`` the one file is replaced each frame.
+    * a folder (existing, or a path ending in ``/`` or without a suffix):
+      ``folder/frame-####.png``.
+
+    Missing parent folders are created.
+
+    Example:
+        >>> import numpy as np, tempfile, os
+        >>> folder = tempfile.mkdtemp()
+        >>> out = open_frame_writer(os.path.join(folder, "f-##.png"))
+        >>> out.write(np.zeros((8, 8, 4), np.uint8), index=3); out.close()
+        >>> os.listdir(folder)
+        ['f-03.png']
+    """
+    text = os.fspath(path)
+    target = Path(text)
+    if text.endswith(("/", os.sep)) or target.is_dir() or target.suffix == "":
+        target = target / "frame-####.png"
+    suffix = target.suffix.lower()
+    if suffix not in VIDEO_SUFFIXES + IMAGE_SUFFIXES:
+        raise SketchmlError(
+            f"cannot write frames to {text!r}: unknown file type {target.suffix!r}; use one of "
+            + ", ".join(VIDEO_SUFFIXES + (".png",))
+            + ", a pattern like frames/frame-####.png, or a folder."
+        )
+    if fps <= 0:
+        raise SketchmlError(f"fps must be positive, got {fps}; 30 or 60 are usual for video.")
+    target.parent.mkdir(parents=True, exist_ok=True)
+    if suffix in VIDEO_SUFFIXES:
+        return _FfmpegWriter(target, fps=fps, quality=quality)
+    return _ImageSequenceWriter(target)
