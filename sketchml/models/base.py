@@ -1,0 +1,325 @@
+"""The uniform model interface every family implements: :class:`Model`.
+
+A family subclasses :class:`Model` and overrides the verbs it has
+(``generate``, ``encode``, ``interpolate``, ``sample_latent``, ``train``). The
+base class refuses the others with an error that names the verb, the family and
+what to use instead, picks the device, validates options (typed, per family,
+with "did you mean"), and turns seeds into reproducible latents.
+
+Torch is imported inside methods only: this module is imported by
+``import sketchml``.
+"""
+from __future__ import annotations
+
+import dataclasses
+import functools
+import inspect
+import os
+import typing
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from sketchml.errors import SketchmlError, did_you_mean
+from sketchml.models.latent import Latent
+from sketchml.models.registry import VERBS, ModelSpec, VariantSpec
+
+if TYPE_CHECKING:
+    import torch
+
+__all__ = ["MissingVerbError", "Model", "resolve_device"]
+
+
+class MissingVerbError(SketchmlError, NotImplementedError):
+    """A family was asked for a verb it does not have."""
+
+
+def resolve_device(device: Any = None) -> torch.device:
+    """The device to run on: ``device`` if given, else CUDA, then MPS, then CPU.
+
+    Example:
+        >>> resolve_device("cpu").type
+        'cpu'
+    """
+    import torch
+
+    if device is not None:
+        try:
+            chosen = torch.device(device)
+        except (RuntimeError, TypeError) as err:
+            raise SketchmlError(
+                f"device={device!r} is not a device: expected 'cpu', 'cuda', 'cuda:1', 'mps' "
+                "or a torch.device."
+            ) from err
+        if chosen.type == "cuda" and not torch.cuda.is_available():
+            raise SketchmlError(
+                f"device={device!r} was asked for but CUDA is not available here; use "
+                "device='cpu' or leave device out to pick the best one automatically."
+            )
+        if chosen.type == "mps" and not (hasattr(torch.backends, "mps") and torch.backends.mps.is_available()):
+            raise SketchmlError(
+                f"device={device!r} was asked for but MPS is not available here; use "
+                "device='cpu' or leave device out."
+            )
+        return chosen
+    if torch.cuda.is_available():
+        return torch.device("cuda")
+    if hasattr(torch.backends, "mps") and torch.backends.mps.is_available():
+        return torch.device("mps")
+    return torch.device("cpu")
+
+
+class Model:
+    """Base class of every model family.
+
+    Subclasses override the verbs they have and may set these class attributes:
+
+    * ``Options``: a dataclass of the family's typed options (fields with
+      defaults and a docstring); ``sk.model(name, **options)`` fills it, a
+      variant's ``options`` set its defaults, unknown names are refused;
+    * ``interpolation``: ``"slerp"`` for Gaussian latent spaces (the default),
+      ``"lerp"`` for spaces like StyleGAN's W, or a dict per latent tensor name;
+    * ``hints``: per missing verb, what to use instead (shown in the error).
+
+    Build the network and load weights in :meth:`load`, called once at the end
+    of ``__init__``. Weights come from :meth:`load_weights` (never runs code).
+
+    Example:
+        >>> import sketchml as sk, torch
+        >>> class Noise(sk.Model):
+        ...     def sample_latent(self, n=1, *, seed=None):
+        ...         return self.latent(self.randn(n, 8, seed=seed), seed=seed)
+        ...     def generate(self, latent=None, **options):
+        ...         z = self.as_latent(latent).tensor
+        ...         return z.sigmoid()[:, None, None, :].expand(-1, 3, 8, 8)
+        >>> Noise(device="cpu").generate(seed=1).shape
+        torch.Size([1, 3, 8, 8])
+        >>> Noise.verbs()
+        ('generate', 'interpolate', 'sample_latent')
+    """
+
+    Options: ClassVar[type | None] = None
+    interpolation: ClassVar[str | dict[str, str]] = "slerp"
+    hints: ClassVar[dict[str, str]] = {}
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        for verb in VERBS:
+            method = cls.__dict__.get(verb)
+            if callable(method) and not getattr(method, "_sketchml_checked", False):
+                setattr(cls, verb, _check_keywords(method, cls, verb))
+
+    def __init__(
+        self,
+        *,
+        spec: ModelSpec | None = None,
+        variant: VariantSpec | None = None,
+        device: Any = None,
+        weights: str | os.PathLike[str] | None = None,
+        **options: Any,
+    ) -> None:
+        self.spec = spec
+        self.variant = variant or (spec.default_variant if spec else VariantSpec("default"))
+        self.family = spec.name if spec else type(self).__name__.lower()
+        self.name = f"{self.family}.{self.variant.name}"
+        self.device = resolve_device(device)
+        self.weights = weights
+        self.options = self._make_options({**self.variant.options, **options})
+        self.load()
+
+    def load(self) -> None:
+        """Build the network and load its weights; runs once at the end of ``__init__``."""
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__} {self.name!r} on {self.device}>"
+
+    # -- capability introspection ------------------------------------------------------
+
+    @classmethod
+    def verbs(cls) -> tuple[str, ...]:
+        """The verbs this family has: those its class overrides.
+
+        ``interpolate`` also counts when the family samples latents, because the
+        default ``interpolate`` walks between them.
+        """
+        own = {verb for verb in VERBS if getattr(cls, verb) is not getattr(Model, verb)}
+        if "sample_latent" in own:
+            own.add("interpolate")
+        return tuple(verb for verb in VERBS if verb in own)
+
+    def can(self, verb: str) -> bool:
+        """Whether this model has ``verb`` (e.g. ``model.can("encode")``)."""
+        if verb not in VERBS:
+            raise SketchmlError(
+                f"{verb!r} is not a model verb.{did_you_mean(verb, VERBS)} Verbs: {', '.join(VERBS)}."
+            )
+        return verb in self.verbs()
+
+    def _missing(self, verb: str) -> MissingVerbError:
+        have = ", ".join(self.verbs()) or "none"
+        hint = self.hints.get(verb) or f"it can: {have}"
+        return MissingVerbError(
+            f"The {self.family!r} model family cannot {verb}(): it does not implement that verb. "
+            f"Instead, {hint}. sk.models() lists the verbs of every family."
+        )
+
+    # -- the verbs ------------------------------------------------------------------------
+
+    def generate(self, latent: Any = None, **options: Any) -> Any:
+        """Make outputs (images, text, notes, audio, embeddings) from a latent or prompt."""
+        raise self._missing("generate")
+
+    def encode(self, data: Any, **options: Any) -> Any:
+        """Map data (an image, text, ...) to this family's latent or embedding."""
+        raise self._missing("encode")
+
+    def sample_latent(self, n: int = 1, *, seed: int | None = None) -> Latent:
+        """``n`` random latents; the same ``seed`` gives the same latents on any device."""
+        raise self._missing("sample_latent")
+
+    def train(self, data: Any, *, out: str | os.PathLike[str] | None = None, **options: Any) -> Any:
+        """Train (or fine-tune) on ``data``, writing checkpoints under ``out``."""
+        raise self._missing("train")
+
+    def interpolate(self, a: Any, b: Any, *, steps: int = 10, method: str | None = None) -> Latent:
+        """``steps`` latents from ``a`` to ``b`` (endpoints included).
+
+        The default walks the latent tensors: slerp for Gaussian latent spaces,
+        lerp otherwise (the class's ``interpolation``), or ``method`` if given.
+        """
+        from sketchml.models.interpolation import interpolate_latents
+
+        if "sample_latent" not in self.verbs() and type(self).interpolate is Model.interpolate:
+            raise self._missing("interpolate")
+        return interpolate_latents(self.as_latent(a), self.as_latent(b), steps=steps,
+                                   method=method or self.interpolation)
+
+    # -- helpers for families ----------------------------------------------------------------
+
+    def generator(self, seed: int | None) -> torch.Generator:
+        """A CPU ``torch.Generator`` seeded with ``seed`` (random when ``None``)."""
+        import torch
+
+        gen = torch.Generator(device="cpu")
+        if seed is None:
+            gen.seed()
+        else:
+            gen.manual_seed(int(seed))
+        return gen
+
+    def randn(self, *shape: int, seed: int | None = None,
+              truncation: float | None = None) -> torch.Tensor:
+        """Standard normal noise of ``shape`` on this model's device, reproducible by ``seed``.
+
+        Drawn on the CPU then moved, so a seed gives the same numbers on every
+        device; ``truncation`` redraws values beyond ``±truncation``.
+        """
+        import torch
+
+        from sketchml.models.interpolation import truncated_normal
+
+        gen = self.generator(seed)
+        if truncation is None:
+            noise = torch.randn(*shape, generator=gen)
+        else:
+            noise = truncated_normal(shape, truncation, gen)
+        return noise.to(self.device)
+
+    def latent(self, tensors: Any, *, seed: int | None = None, **metadata: Any) -> Latent:
+        """A :class:`Latent` carrying this model's family, variant and options."""
+        options = {k: v for k, v in _options_dict(self.options).items() if _jsonable(v)}
+        return Latent(tensors, family=self.family, variant=self.variant.name, seed=seed,
+                      options=options, **metadata)
+
+    def as_latent(self, latent: Any, *, seed: int | None = None) -> Latent:
+        """Accept a Latent, a tensor, a count ``n`` or ``None`` (one random latent)."""
+        import torch
+
+        if isinstance(latent, Latent):
+            return latent.to(self.device)
+        if latent is None or isinstance(latent, int):
+            return self.sample_latent(1 if latent is None else latent, seed=seed)
+        if isinstance(latent, torch.Tensor):
+            return self.latent(latent.to(self.device))
+        raise SketchmlError(
+            f"Expected a latent (sk.Latent, a tensor, a count or None), got "
+            f"{type(latent).__name__}; make one with model.sample_latent(n, seed=...)."
+        )
+
+    def load_weights(self, file: str | None = None) -> dict[str, torch.Tensor]:
+        """The variant's (or ``weights=``) state dict, resolved and loaded safely."""
+        from sketchml.models.weights import load_weights, resolve_weights
+
+        path = resolve_weights(self.spec or self.family, self.variant, weights=self.weights, file=file)
+        return load_weights(path, map_location="cpu")
+
+    # -- options ----------------------------------------------------------------------------
+
+    def _make_options(self, given: dict[str, Any]) -> Any:
+        options_cls = self.Options
+        if options_cls is None:
+            if given:
+                bad = sorted(given)[0]
+                raise SketchmlError(
+                    f"The {self.family!r} model family takes no options, but got {bad!r}."
+                )
+            return None
+        fields = {f.name: f for f in dataclasses.fields(options_cls)}
+        hints = typing.get_type_hints(options_cls)
+        for key, value in given.items():
+            if key not in fields:
+                raise SketchmlError(
+                    f"{key!r} is not an option of the {self.family!r} model family."
+                    f"{did_you_mean(key, fields)} Its options: {', '.join(fields) or 'none'}."
+                )
+            _check_type(self.family, key, value, hints.get(key))
+        return options_cls(**given)
+
+
+def _check_type(family: str, key: str, value: Any, hint: Any) -> None:
+    expected = {int: (int,), float: (int, float), str: (str,), bool: (bool,)}.get(hint)
+    if expected is None:
+        return
+    if isinstance(value, bool) and hint is not bool or not isinstance(value, expected):
+        raise SketchmlError(
+            f"Option {key!r} of the {family!r} model family must be a {hint.__name__}, "
+            f"got {value!r} ({type(value).__name__})."
+        )
+
+
+def _options_dict(options: Any) -> dict[str, Any]:
+    if options is None:
+        return {}
+    return dataclasses.asdict(options)
+
+
+def _jsonable(value: Any) -> bool:
+    if isinstance(value, (str, int, float, bool)) or value is None:
+        return True
+    if isinstance(value, (list, tuple)):
+        return all(_jsonable(v) for v in value)
+    if isinstance(value, dict):
+        return all(isinstance(k, str) and _jsonable(v) for k, v in value.items())
+    return False
+
+
+def _check_keywords(method: Any, cls: type, verb: str) -> Any:
+    """Wrap a verb so an unknown keyword gets "did you mean" instead of a TypeError."""
+    signature = inspect.signature(method)
+    params = signature.parameters.values()
+    if any(p.kind is inspect.Parameter.VAR_KEYWORD for p in params):
+        return method
+    names = [p.name for p in params if p.kind in (p.KEYWORD_ONLY, p.POSITIONAL_OR_KEYWORD)
+             and p.name != "self"]
+
+    @functools.wraps(method)
+    def checked(self: Model, *args: Any, **kwargs: Any) -> Any:
+        for key in kwargs:
+            if key not in names:
+                family = getattr(self, "family", cls.__name__.lower())
+                raise SketchmlError(
+                    f"{verb}() of the {family!r} model family has no option {key!r}."
+                    f"{did_you_mean(key, names)} It takes: {', '.join(names) or 'no options'}."
+                )
+        return method(self, *args, **kwargs)
+
+    checked._sketchml_checked = True  # type: ignore[attr-defined]
+    return checked
