@@ -1,0 +1,729 @@
+"""Canvas: all drawing state and every drawing method.
+
+``Sketch`` (the runtime) and ``Graphics`` (offscreen canvases) subclass it.
+A Canvas can be built without OpenGL; :meth:`Canvas._gl_init` attaches it to a
+``moderngl.Context`` and allocates its framebuffer. Shapes are recorded into a
+batch (see :mod:`sketchml.graphics.renderer`) and drawn in one instanced draw
+call when something needs the pixels.
+
+The framebuffer holds premultiplied colour, rows top-down (row 0 is ``y = 0``).
+"""
+from __future__ import annotations
+
+import math
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from sketchml import constants as K
+from sketchml.errors import SketchmlError
+from sketchml.graphics import renderer as R
+from sketchml.graphics.color import ColorMode, lerp_rgba, parse_color, rgba_to_argb
+from sketchml.graphics.image import ImageMixin
+from sketchml.graphics.offscreen import OffscreenMixin
+from sketchml.graphics.pixels import PixelsMixin
+from sketchml.graphics.text import TextMixin
+
+if TYPE_CHECKING:
+    import moderngl
+
+__all__ = ["Canvas"]
+
+RGBA = tuple[float, float, float, float]
+_IDENTITY = (1.0, 0.0, 0.0, 0.0, 1.0, 0.0)  # (a, c, e, b, d, f): x' = a x + c y + e
+_BACKGROUND_GRAY = 204 / 255.0
+_BLEND_MODES = (
+    K.BLEND, K.ADD, K.SUBTRACT, K.LIGHTEST, K.DARKEST, K.DIFFERENCE, K.EXCLUSION,
+    K.MULTIPLY, K.SCREEN, K.REPLACE,
+)
+_MODE_NAMES = {K.CORNER: "CORNER", K.CORNERS: "CORNERS", K.RADIUS: "RADIUS", K.CENTER: "CENTER"}
+
+
+def _mul(m: tuple, n: tuple) -> tuple:
+    """Affine product ``m @ n`` of two (a, c, e, b, d, f) tuples."""
+    a, c, e, b, d, f = m
+    a2, c2, e2, b2, d2, f2 = n
+    return (
+        a * a2 + c * b2, a * c2 + c * d2, a * e2 + c * f2 + e,
+        b * a2 + d * b2, b * c2 + d * d2, b * e2 + d * f2 + f,
+    )
+
+
+class Canvas(ImageMixin, TextMixin, PixelsMixin, OffscreenMixin):
+    """A drawing surface with Processing's drawing state and API.
+
+    ``width`` and ``height`` are in pixels. Drawing needs an OpenGL context:
+    call ``_gl_init(ctx)`` (the runtime and ``create_graphics`` do this for you).
+
+    Example:
+        >>> from sketchml.graphics.context import create_headless_context
+        >>> c = Canvas(64, 48)
+        >>> c._gl_init(create_headless_context())
+        >>> c.background(0)
+        >>> c.fill(255, 0, 0)
+        >>> c.circle(32, 24, 20)
+        >>> c._read_pixels()[24, 32].tolist()
+        [255, 0, 0, 255]
+    """
+
+    #: Names of the public drawing methods; the runtime generates the module-level API from it.
+    API_METHODS: tuple[str, ...] = (
+        "background", "blend_mode", "circle", "color", "color_mode", "ellipse", "ellipse_mode",
+        "fill", "lerp_color", "line", "no_fill", "no_stroke", "point", "pop", "pop_matrix",
+        "pop_style", "push", "push_matrix", "push_style", "rect", "rect_mode", "reset_matrix",
+        "rotate", "scale", "shear_x", "shear_y", "square", "stroke", "stroke_cap", "stroke_join",
+        "stroke_weight", "translate",
+    )
+
+    #: Attributes saved by push()/push_style(); mixins add their own ``_STYLE_ATTRS``.
+    _STYLE_ATTRS: tuple[str, ...] = (
+        "_fill_rgba", "_stroke_rgba", "_stroke_weight", "_stroke_cap", "_stroke_join",
+        "_color_mode", "_rect_mode", "_ellipse_mode", "_blend_mode",
+    )
+
+    def __init__(self, width: int = 100, height: int = 100) -> None:
+        self.width = int(width)
+        self.height = int(height)
+        if self.width <= 0 or self.height <= 0:
+            raise SketchmlError(
+                f"A canvas must be at least 1x1 pixels, got {width}x{height}. "
+                "Pass positive integer sizes, e.g. Canvas(400, 300)."
+            )
+        self.ctx: moderngl.Context | None = None
+        self.fbo: moderngl.Framebuffer | None = None
+        self._color_tex: moderngl.Texture | None = None
+        self._renderer: R.Renderer | None = None
+        self._batch = R.ShapeRecorder()
+        self._fill_rgba: RGBA | None = (1.0, 1.0, 1.0, 1.0)
+        self._stroke_rgba: RGBA | None = (0.0, 0.0, 0.0, 1.0)
+        self._stroke_weight = 1.0
+        self._stroke_cap = K.ROUND
+        self._stroke_join = K.MITER
+        self._color_mode = ColorMode()
+        self._rect_mode = K.CORNER
+        self._ellipse_mode = K.CENTER
+        self._blend_mode = K.BLEND
+        self._m = _IDENTITY
+        self._matrix_stack: list[tuple] = []
+        self._style_stack: list[dict[str, Any]] = []
+        # Style id of the current (fill, stroke, weight, matrix) in the batch's style
+        # table; -1 means "changed since the last shape".
+        self._sid = -1
+
+    # ------------------------------------------------------------------ GL life cycle
+
+    def _gl_init(self, ctx: moderngl.Context) -> None:
+        """Attach to ``ctx`` and allocate the framebuffer (cleared to grey 204)."""
+        self.ctx = ctx
+        self._renderer = R.Renderer.for_context(ctx)
+        self._allocate()
+
+    def _allocate(self) -> None:
+        ctx = self.ctx
+        if self.fbo is not None:
+            self.fbo.release()
+            self._color_tex.release()
+        self._color_tex = ctx.texture((self.width, self.height), 4)
+        self._color_tex.filter = (ctx.LINEAR, ctx.LINEAR)
+        self.fbo = ctx.framebuffer(color_attachments=[self._color_tex])
+        self._batch.clear()
+        self._sid = -1
+        self.fbo.clear(_BACKGROUND_GRAY, _BACKGROUND_GRAY, _BACKGROUND_GRAY, 1.0)
+
+    def _resize(self, w: int, h: int) -> None:
+        """Reallocate the framebuffer at ``w`` x ``h``; contents are cleared to grey 204."""
+        if int(w) <= 0 or int(h) <= 0:
+            raise SketchmlError(
+                f"A canvas must be at least 1x1 pixels, got {w}x{h}. Pass positive sizes."
+            )
+        self.width, self.height = int(w), int(h)
+        if self.ctx is not None:
+            self._allocate()
+
+    def _require_gl(self) -> moderngl.Context:
+        if self.ctx is None:
+            raise SketchmlError(
+                "This canvas has no OpenGL context yet, so it cannot draw. Draw inside "
+                "setup()/draw() of a running sketch, or call canvas._gl_init(ctx) first "
+                "(sketchml.graphics.context.create_headless_context() gives a headless one)."
+            )
+        return self.ctx
+
+    def _begin_frame(self) -> None:
+        """Start a frame: the matrix stack is reset to identity, style is kept."""
+        self._m = _IDENTITY
+        self._matrix_stack.clear()
+        self._style_stack.clear()
+        self._sid = -1
+
+    def _end_frame(self) -> None:
+        """Finish a frame: draw what is pending and check push/pop balance."""
+        self._flush()
+        pushes = max(len(self._matrix_stack), len(self._style_stack))
+        if pushes:
+            self._matrix_stack.clear()
+            self._style_stack.clear()
+            raise SketchmlError(
+                f"push() without pop(): {pushes} push() (or push_matrix()/push_style()) "
+                "call(s) in this frame had no matching pop(). Every push() needs a pop() "
+                "before draw() returns."
+            )
+
+    def _flush(self) -> None:
+        """Draw every pending shape onto the framebuffer (one instanced draw call)."""
+        batch = self._batch
+        if not batch.records and not batch.chunks:
+            return
+        rows = batch.rows()
+        batch.clear()
+        self._sid = -1
+        self._require_gl()
+        self.fbo.use()
+        self._apply_blend()
+        self._renderer.draw(
+            rows, (self.width, self.height), darkest=self._blend_mode == K.DARKEST
+        )
+
+    def _apply_blend(self, *, premultiplied: bool = True) -> None:
+        """Set the GL blend state for the current blend mode (see ``renderer.apply_blend``)."""
+        R.apply_blend(self._require_gl(), self._blend_mode, premultiplied=premultiplied)
+
+    def _texture(self) -> moderngl.Texture:
+        """Flush and return the canvas texture (premultiplied RGBA, rows top-down).
+
+        The texture is the framebuffer's own attachment: copy it before drawing
+        it onto this same canvas.
+        """
+        self._flush()
+        self._require_gl()
+        return self._color_tex
+
+    def _read_pixels(self) -> np.ndarray:
+        """Flush and return the canvas as ``(H, W, 4)`` uint8 straight-alpha RGBA, top-down."""
+        self._flush()
+        self._require_gl()
+        data = self.fbo.read(components=4, alignment=1)
+        px = np.frombuffer(data, dtype=np.uint8).reshape(self.height, self.width, 4).copy()
+        alpha = px[..., 3]
+        partial = (alpha > 0) & (alpha < 255)
+        if partial.any():
+            a = alpha[partial].astype(np.float32)[:, None]
+            rgb = px[..., :3][partial].astype(np.float32) * 255.0 / a
+            px[..., :3][partial] = np.clip(np.rint(rgb), 0, 255).astype(np.uint8)
+        return px
+
+    # ------------------------------------------------------------------ matrix
+
+    def _matrix(self) -> np.ndarray:
+        """The current transform as a 3x3 float64 affine matrix (local -> canvas pixels)."""
+        a, c, e, b, d, f = self._m
+        return np.array([[a, c, e], [b, d, f], [0.0, 0.0, 1.0]], dtype=np.float64)
+
+    def _set_matrix(self, m: tuple) -> None:
+        self._m = m
+        self._sid = -1
+
+    def translate(self, x: float, y: float) -> None:
+        """Move the origin by ``(x, y)`` for everything drawn afterwards.
+
+        Example:
+            >>> c = Canvas(100, 100)
+            >>> c.translate(50, 50)
+            >>> c._matrix()[:2, 2].tolist()
+            [50.0, 50.0]
+        """
+        x, y = float(x), float(y)
+        a, c, e, b, d, f = self._m
+        self._set_matrix((a, c, a * x + c * y + e, b, d, b * x + d * y + f))
+
+    def rotate(self, angle: float) -> None:
+        """Rotate the coordinate system by ``angle`` radians (clockwise on screen).
+
+        Example:
+            >>> c = Canvas(100, 100)
+            >>> c.rotate(HALF_PI := 1.5707963267948966)
+            >>> round(c._matrix()[1, 0], 6)
+            1.0
+        """
+        t = float(angle)
+        cs, sn = math.cos(t), math.sin(t)
+        self._set_matrix(_mul(self._m, (cs, -sn, 0.0, sn, cs, 0.0)))
+
+    def scale(self, sx: float, sy: float | None = None) -> None:
+        """Scale the coordinate system by ``sx`` (and ``sy``; the same as ``sx`` when omitted).
+
+        Example:
+            >>> c = Canvas(100, 100)
+            >>> c.scale(2)
+            >>> c._matrix()[0, 0]
+            2.0
+        """
+        sx = float(sx)
+        sy = sx if sy is None else float(sy)
+        a, c, e, b, d, f = self._m
+        self._set_matrix((a * sx, c * sy, e, b * sx, d * sy, f))
+
+    def shear_x(self, angle: float) -> None:
+        """Shear along x by ``angle`` radians: x' = x + tan(angle) * y.
+
+        Example:
+            >>> c = Canvas(100, 100)
+            >>> c.shear_x(0.5)
+            >>> round(c._matrix()[0, 1], 4)
+            0.5463
+        """
+        self._set_matrix(_mul(self._m, (1.0, math.tan(float(angle)), 0.0, 0.0, 1.0, 0.0)))
+
+    def shear_y(self, angle: float) -> None:
+        """Shear along y by ``angle`` radians: y' = y + tan(angle) * x.
+
+        Example:
+            >>> c = Canvas(100, 100)
+            >>> c.shear_y(0.5)
+            >>> round(c._matrix()[1, 0], 4)
+            0.5463
+        """
+        self._set_matrix(_mul(self._m, (1.0, 0.0, 0.0, math.tan(float(angle)), 1.0, 0.0)))
+
+    def reset_matrix(self) -> None:
+        """Replace the current transform with the identity.
+
+        Example:
+            >>> c = Canvas(100, 100)
+            >>> c.translate(5, 5)
+            >>> c.reset_matrix()
+            >>> c._matrix()[0, 2]
+            0.0
+        """
+        self._set_matrix(_IDENTITY)
+
+    def push_matrix(self) -> None:
+        """Save the current transform; ``pop_matrix()`` restores it.
+
+        Example:
+            >>> c = Canvas(100, 100)
+            >>> c.push_matrix(); c.translate(10, 0); c.pop_matrix()
+            >>> c._matrix()[0, 2]
+            0.0
+        """
+        self._matrix_stack.append(self._m)
+
+    def pop_matrix(self) -> None:
+        """Restore the transform saved by the matching ``push_matrix()``.
+
+        Example:
+            >>> c = Canvas(100, 100)
+            >>> c.push_matrix(); c.scale(3); c.pop_matrix()
+            >>> c._matrix()[0, 0]
+            1.0
+        """
+        if not self._matrix_stack:
+            raise SketchmlError(
+                "pop_matrix() without push_matrix(): there is no saved transform to restore. "
+                "Call push_matrix() (or push()) before each pop_matrix()."
+            )
+        self._set_matrix(self._matrix_stack.pop())
+
+    def _style_attrs(self) -> tuple[str, ...]:
+        names: list[str] = []
+        for klass in type(self).__mro__:
+            for name in klass.__dict__.get("_STYLE_ATTRS", ()):
+                if name not in names:
+                    names.append(name)
+        return tuple(names)
+
+    def push_style(self) -> None:
+        """Save the current style (fill, stroke, weights, modes, ...); ``pop_style()`` restores it.
+
+        Example:
+            >>> c = Canvas(100, 100)
+            >>> c.push_style(); c.fill(255, 0, 0); c.pop_style()
+            >>> c._fill_rgba
+            (1.0, 1.0, 1.0, 1.0)
+        """
+        self._style_stack.append({name: getattr(self, name, None) for name in self._style_attrs()})
+
+    def pop_style(self) -> None:
+        """Restore the style saved by the matching ``push_style()``.
+
+        Example:
+            >>> c = Canvas(100, 100)
+            >>> c.push_style(); c.no_fill(); c.pop_style()
+            >>> c._fill_rgba is not None
+            True
+        """
+        if not self._style_stack:
+            raise SketchmlError(
+                "pop_style() without push_style(): there is no saved style to restore. "
+                "Call push_style() (or push()) before each pop_style()."
+            )
+        saved = self._style_stack.pop()
+        if saved.get("_blend_mode", self._blend_mode) != self._blend_mode:
+            self._flush()
+        for name, value in saved.items():
+            setattr(self, name, value)
+        self._sid = -1
+
+    def push(self) -> None:
+        """Save the current transform and style; ``pop()`` restores both.
+
+        Example:
+            >>> c = Canvas(100, 100)
+            >>> c.push(); c.translate(10, 10); c.stroke_weight(5); c.pop()
+            >>> c._stroke_weight, c._matrix()[0, 2]
+            (1.0, 0.0)
+        """
+        self.push_matrix()
+        self.push_style()
+
+    def pop(self) -> None:
+        """Restore the transform and style saved by the matching ``push()``.
+
+        Example:
+            >>> c = Canvas(100, 100)
+            >>> c.push(); c.rotate(1.0); c.pop()
+            >>> c._matrix()[0, 0]
+            1.0
+        """
+        if not self._matrix_stack or not self._style_stack:
+            raise SketchmlError(
+                "pop() without push(): there is no saved state to restore. "
+                "Call push() before each pop()."
+            )
+        self.pop_matrix()
+        self.pop_style()
+
+    # ------------------------------------------------------------------ colour and style
+
+    def _color_to_rgba(self, *args: Any) -> RGBA:
+        """Parse any colour argument form under the current colour mode into 4 floats in [0, 1]."""
+        return parse_color(args, self._color_mode)
+
+    def color_mode(
+        self, mode: int, max1: float | None = None, max2: float | None = None,
+        max3: float | None = None, max_a: float | None = None,
+    ) -> None:
+        """Choose how colour numbers are read: ``RGB`` or ``HSB``, and each channel's maximum.
+
+        ``color_mode(mode, max)`` sets every channel's maximum (alpha included);
+        ``color_mode(mode, max1, max2, max3[, max_a])`` sets each one.
+        The default is ``color_mode(RGB, 255)``.
+
+        Example:
+            >>> c = Canvas(100, 100)
+            >>> c.color_mode(3, 360, 100, 100)   # HSB
+            >>> c.color(0, 100, 100) == 0xFFFF0000
+            True
+        """
+        mode = int(mode)
+        if mode not in (K.RGB, K.HSB):
+            raise SketchmlError(
+                f"color_mode({mode}) is not a colour mode. Expected RGB or HSB."
+            )
+        old = self._color_mode
+        if max1 is None:
+            self._color_mode = ColorMode(mode, old.max1, old.max2, old.max3, old.max_a)
+            return
+        if max2 is None and max3 is None:
+            m = float(max1)
+            self._color_mode = ColorMode(mode, m, m, m, m if max_a is None else float(max_a))
+            return
+        if max2 is None or max3 is None:
+            raise TypeError("color_mode takes a mode and 1, 3 or 4 maxima")
+        self._color_mode = ColorMode(
+            mode, float(max1), float(max2), float(max3),
+            old.max_a if max_a is None else float(max_a),
+        )
+        for m in (self._color_mode.max1, self._color_mode.max2, self._color_mode.max3,
+                  self._color_mode.max_a):
+            if m <= 0:
+                raise SketchmlError(
+                    f"color_mode maxima must be positive, got {m}. E.g. color_mode(HSB, 360, 100, 100)."
+                )
+
+    def color(self, *args: Any) -> int:
+        """Make a colour value (Processing's 32-bit ARGB int, unsigned) from any colour form.
+
+        Example:
+            >>> hex(Canvas(10, 10).color(255, 128, 0))
+            '0xffff8000'
+        """
+        return rgba_to_argb(parse_color(args, self._color_mode))
+
+    def lerp_color(self, c1: Any, c2: Any, amt: float) -> int:
+        """Blend two colours; ``amt`` 0 gives ``c1``, 1 gives ``c2`` (HSB mode blends hue).
+
+        Example:
+            >>> c = Canvas(10, 10)
+            >>> hex(c.lerp_color(c.color(0), c.color(255), 0.5))
+            '0xff808080'
+        """
+        a = parse_color((c1,), self._color_mode)
+        b = parse_color((c2,), self._color_mode)
+        return rgba_to_argb(lerp_rgba(a, b, float(amt), mode=self._color_mode.mode))
+
+    def background(self, *args: Any) -> None:
+        """Fill the whole canvas with a colour (transforms do not apply).
+
+        Takes any colour form: ``background(gray)``, ``background(r, g, b)``,
+        ``background('#336699')``, ``background(0, 0)`` (transparent) ...
+
+        Example:
+            >>> from sketchml.graphics.context import create_headless_context
+            >>> c = Canvas(8, 8); c._gl_init(create_headless_context())
+            >>> c.background(10, 20, 30)
+            >>> c._read_pixels()[0, 0].tolist()
+            [10, 20, 30, 255]
+        """
+        r, g, b, a = parse_color(args, self._color_mode)
+        self._require_gl()
+        # Everything pending would be covered anyway.
+        self._batch.clear()
+        self._sid = -1
+        self.fbo.clear(r * a, g * a, b * a, a)
+
+    def fill(self, *args: Any) -> None:
+        """Set the colour inside shapes. Takes any colour form.
+
+        Example:
+            >>> c = Canvas(10, 10)
+            >>> c.fill(255, 0, 0, 128)
+            >>> [round(v, 2) for v in c._fill_rgba]
+            [1.0, 0.0, 0.0, 0.5]
+        """
+        self._fill_rgba = parse_color(args, self._color_mode)
+        self._sid = -1
+
+    def no_fill(self) -> None:
+        """Draw shapes without filling them.
+
+        Example:
+            >>> c = Canvas(10, 10); c.no_fill(); c._fill_rgba is None
+            True
+        """
+        self._fill_rgba = None
+        self._sid = -1
+
+    def stroke(self, *args: Any) -> None:
+        """Set the colour of outlines, lines and points. Takes any colour form.
+
+        Example:
+            >>> c = Canvas(10, 10); c.stroke('red'); c._stroke_rgba
+            (1.0, 0.0, 0.0, 1.0)
+        """
+        self._stroke_rgba = parse_color(args, self._color_mode)
+        self._sid = -1
+
+    def no_stroke(self) -> None:
+        """Draw shapes without outlines (lines and points then draw nothing).
+
+        Example:
+            >>> c = Canvas(10, 10); c.no_stroke(); c._stroke_rgba is None
+            True
+        """
+        self._stroke_rgba = None
+        self._sid = -1
+
+    def stroke_weight(self, weight: float) -> None:
+        """Set the width of outlines, lines and points, in pixels (before scaling). Default 1.
+
+        Example:
+            >>> c = Canvas(10, 10); c.stroke_weight(4); c._stroke_weight
+            4.0
+        """
+        w = float(weight)
+        if w < 0 or math.isnan(w):
+            raise SketchmlError(f"stroke_weight({weight}) must be 0 or more, e.g. stroke_weight(2).")
+        self._stroke_weight = w
+        self._sid = -1
+
+    def stroke_cap(self, cap: int) -> None:
+        """Set how line ends look: ``ROUND`` (default), ``SQUARE`` or ``PROJECT``.
+
+        Example:
+            >>> c = Canvas(10, 10); c.stroke_cap(1)   # SQUARE
+        """
+        cap = int(cap)
+        if cap not in (K.ROUND, K.SQUARE, K.PROJECT):
+            raise SketchmlError(f"stroke_cap({cap}): expected ROUND, SQUARE or PROJECT.")
+        self._stroke_cap = cap
+
+    def stroke_join(self, join: int) -> None:
+        """Set how outline corners look: ``MITER`` (default), ``BEVEL`` or ``ROUND``.
+
+        Example:
+            >>> c = Canvas(10, 10); c.stroke_join(32)   # BEVEL
+        """
+        join = int(join)
+        if join not in (K.MITER, K.BEVEL, K.ROUND):
+            raise SketchmlError(f"stroke_join({join}): expected MITER, BEVEL or ROUND.")
+        self._stroke_join = join
+
+    def rect_mode(self, mode: int) -> None:
+        """Choose how ``rect()`` reads its arguments: ``CORNER`` (default), ``CORNERS``, ``CENTER``, ``RADIUS``.
+
+        Example:
+            >>> c = Canvas(10, 10); c.rect_mode(3)   # CENTER
+        """
+        mode = int(mode)
+        if mode not in _MODE_NAMES:
+            raise SketchmlError(f"rect_mode({mode}): expected CORNER, CORNERS, CENTER or RADIUS.")
+        self._rect_mode = mode
+
+    def ellipse_mode(self, mode: int) -> None:
+        """Choose how ``ellipse()`` reads its arguments: ``CENTER`` (default), ``RADIUS``, ``CORNER``, ``CORNERS``.
+
+        Example:
+            >>> c = Canvas(10, 10); c.ellipse_mode(0)   # CORNER
+        """
+        mode = int(mode)
+        if mode not in _MODE_NAMES:
+            raise SketchmlError(f"ellipse_mode({mode}): expected CENTER, RADIUS, CORNER or CORNERS.")
+        self._ellipse_mode = mode
+
+    def blend_mode(self, mode: int) -> None:
+        """Choose how new pixels mix with the canvas.
+
+        ``BLEND`` (default), ``ADD``, ``SUBTRACT``, ``LIGHTEST``, ``DARKEST``,
+        ``MULTIPLY``, ``SCREEN``, ``EXCLUSION``, ``REPLACE`` behave as in
+        Processing; ``DIFFERENCE`` is drawn as ``EXCLUSION`` (equal wherever either
+        colour is black or white) because GL blending cannot take an absolute value.
+
+        Example:
+            >>> c = Canvas(10, 10); c.blend_mode(2)   # ADD
+        """
+        mode = int(mode)
+        if mode not in _BLEND_MODES:
+            raise SketchmlError(
+                f"blend_mode({mode}): expected BLEND, ADD, SUBTRACT, LIGHTEST, DARKEST, "
+                "DIFFERENCE, EXCLUSION, MULTIPLY, SCREEN or REPLACE."
+            )
+        if mode != self._blend_mode:
+            self._flush()
+            self._blend_mode = mode
+
+    # ------------------------------------------------------------------ recording
+
+    def _style_id(self) -> int:
+        """Style-table id for the current fill, stroke, weight and matrix (adds one when needed)."""
+        fill = self._fill_rgba or (0.0, 0.0, 0.0, 0.0)
+        stroke = self._stroke_rgba
+        weight = self._stroke_weight if stroke is not None else 0.0
+        self._sid = self._batch.add_style(
+            fill + (stroke or (0.0, 0.0, 0.0, 0.0)) + (weight,) + self._m
+        )
+        return self._sid
+
+    def _rect_params(self, a: float, b: float, c: float, d: float, mode: int) -> tuple:
+        """(cx, cy, half_w, half_h) for rect/ellipse arguments under ``mode``."""
+        if mode == K.CENTER:
+            return a, b, c * 0.5, d * 0.5
+        if mode == K.CORNER:
+            return a + c * 0.5, b + d * 0.5, c * 0.5, d * 0.5
+        if mode == K.RADIUS:
+            return a, b, c, d
+        return (a + c) * 0.5, (b + d) * 0.5, (c - a) * 0.5, (d - b) * 0.5
+
+    def ellipse(self, a: float, b: float, c: float, d: float) -> None:
+        """Draw an ellipse. By default ``(a, b)`` is the centre and ``c``, ``d`` the width and height.
+
+        ``ellipse_mode()`` changes how the four numbers are read.
+
+        Example:
+            >>> from sketchml.graphics.context import create_headless_context
+            >>> c = Canvas(40, 40); c._gl_init(create_headless_context())
+            >>> c.ellipse(20, 20, 30, 20)
+        """
+        a, b, c, d = float(a), float(b), float(c), float(d)
+        mode = self._ellipse_mode
+        if mode == K.CENTER:
+            cx, cy, rx, ry = a, b, c * 0.5, d * 0.5
+        else:
+            cx, cy, rx, ry = self._rect_params(a, b, c, d, mode)
+        sid = self._sid
+        if sid < 0:
+            sid = self._style_id()
+        self._batch.records.extend((0.0, cx, cy, rx, ry, 0.0, 0.0, 0.0, 0.0, sid))
+
+    def circle(self, x: float, y: float, extent: float) -> None:
+        """Draw a circle of diameter ``extent`` at ``(x, y)`` (read through ``ellipse_mode()``).
+
+        Example:
+            >>> c = Canvas(40, 40)
+            >>> c.circle(20, 20, 10)
+        """
+        self.ellipse(x, y, extent, extent)
+
+    def rect(
+        self, a: float, b: float, c: float, d: float, tl: float | None = None,
+        tr: float | None = None, br: float | None = None, bl: float | None = None,
+    ) -> None:
+        """Draw a rectangle; by default ``(a, b)`` is the top-left corner and ``c``, ``d`` the size.
+
+        One more number rounds every corner by that radius; four more round
+        the top-left, top-right, bottom-right and bottom-left corners.
+        ``rect_mode()`` changes how the first four numbers are read.
+
+        Example:
+            >>> c = Canvas(40, 40)
+            >>> c.rect(5, 5, 30, 20, 4)
+        """
+        cx, cy, hw, hh = self._rect_params(float(a), float(b), float(c), float(d), self._rect_mode)
+        if tl is None:
+            r0 = r1 = r2 = r3 = 0.0
+        elif tr is None:
+            r0 = r1 = r2 = r3 = float(tl)
+        elif br is None or bl is None:
+            raise TypeError("rect takes 4, 5 or 8 numbers: x, y, w, h[, r] or [, tl, tr, br, bl]")
+        else:
+            r0, r1, r2, r3 = float(tl), float(tr), float(br), float(bl)
+        sid = self._sid
+        if sid < 0:
+            sid = self._style_id()
+        self._batch.records.extend((1.0, cx, cy, hw, hh, r0, r1, r2, r3, sid))
+
+    def square(self, x: float, y: float, extent: float) -> None:
+        """Draw a square of side ``extent`` (read through ``rect_mode()``).
+
+        Example:
+            >>> c = Canvas(40, 40)
+            >>> c.square(10, 10, 20)
+        """
+        self.rect(x, y, extent, extent)
+
+    def line(self, x1: float, y1: float, x2: float, y2: float) -> None:
+        """Draw a line from ``(x1, y1)`` to ``(x2, y2)`` in the stroke colour and weight.
+
+        Its ends follow ``stroke_cap()``.
+
+        Example:
+            >>> c = Canvas(40, 40)
+            >>> c.line(0, 0, 40, 40)
+        """
+        x1, y1, x2, y2 = float(x1), float(y1), float(x2), float(y2)
+        if self._stroke_rgba is None:
+            return
+        sid = self._sid
+        if sid < 0:
+            sid = self._style_id()
+        self._batch.records.extend(
+            (2.0, x1, y1, x2, y2, float(self._stroke_cap), 0.0, 0.0, 0.0, sid)
+        )
+
+    def point(self, x: float, y: float) -> None:
+        """Draw a point: a dot of the stroke colour, ``stroke_weight()`` across.
+
+        It is round, or square under ``stroke_cap(SQUARE)``.
+
+        Example:
+            >>> c = Canvas(40, 40)
+            >>> c.stroke_weight(6); c.point(20, 20)
+        """
+        x, y = float(x), float(y)
+        if self._stroke_rgba is None:
+            return
+        sid = self._sid
+        if sid < 0:
+            sid = self._style_id()
+        cap = 1.0 if self._stroke_cap == K.SQUARE else 2.0
+        self._batch.records.extend((3.0, x, y, cap, 0.0, 0.0, 0.0, 0.0, 0.0, sid))

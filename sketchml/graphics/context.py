@@ -1,0 +1,53 @@
+"""The headless OpenGL context: one EGL standalone context per process.
+
+Every canvas of a headless sketch, every offscreen ``Graphics`` and every test
+draws through the same context, so textures and programs can be shared between
+them and the (slow) context creation happens once.
+"""
+from __future__ import annotations
+
+import threading
+from typing import TYPE_CHECKING
+
+from sketchml.errors import SketchmlError
+
+if TYPE_CHECKING:
+    import moderngl
+
+__all__ = ["create_headless_context"]
+
+_lock = threading.Lock()
+_context: moderngl.Context | None = None
+
+_MISSING_EGL = (
+    "Could not create a headless OpenGL context through EGL ({error}). "
+    "sketchml needs OpenGL 3.3 core or newer; on a machine without a display it uses EGL. "
+    "On Debian/Ubuntu install the Mesa EGL driver: "
+    "`sudo apt-get install libegl1 libegl-mesa0 libgl1-mesa-dri`."
+)
+
+
+def create_headless_context() -> moderngl.Context:
+    """Return this process's headless OpenGL context, creating it on first use.
+
+    The context is an EGL standalone context (OpenGL 3.3 core or newer), so it
+    works without a display, including on CPU-only machines through Mesa's
+    llvmpipe. Later calls return the same context.
+
+    Example:
+        >>> from sketchml.graphics.context import create_headless_context
+        >>> ctx = create_headless_context()
+        >>> ctx.version_code >= 330
+        True
+    """
+    global _context
+    with _lock:
+        if _context is None:
+            import moderngl
+
+            try:
+                ctx = moderngl.create_standalone_context(require=330, backend="egl")
+            except Exception as exc:  # moderngl/glcontext raise plain Exceptions here
+                raise SketchmlError(_MISSING_EGL.format(error=exc)) from exc
+            _context = ctx
+        return _context

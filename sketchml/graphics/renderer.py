@@ -1,0 +1,336 @@
+"""The batched shape renderer: every shape of a batch is one instance of one draw call.
+
+A shape is recorded as one *instance* row of ``INSTANCE_FLOATS`` float32 values.
+The vertex shader expands each instance into a quad (or, for tessellated
+geometry, a triangle) and the fragment shader evaluates a signed distance
+function per kind, which gives anti-aliased fills and centred strokes without
+tessellating circles, rounded rectangles or thick lines on the CPU.
+
+Instance row layout (float32)::
+
+    0      kind            KIND_* below
+    1..4   p0              ellipse (cx, cy, rx, ry) · rect (cx, cy, hw, hh)
+                           line (x1, y1, x2, y2) · point (x, y, cap, 0)
+                           triangle (x1, y1, x2, y2)
+    5..8   p1              rect corner radii (tl, tr, br, bl) · line (cap, 0, 0, 0)
+                           triangle (x3, y3, 0, 0)
+    9..12  fill rgba       straight alpha; a = 0 for no fill
+    13..16 stroke rgba     straight alpha
+    17     stroke weight   local units; 0 for no stroke
+    18..23 matrix          (a, c, e, b, d, f): local -> canvas pixels
+    24..27 box             (x, y, w, h) of the whole shape, for a user shader's vertTexCoord
+
+Shapes recorded one call at a time go through :class:`ShapeRecorder`, which
+keeps a flat ``array('f')`` of 10 floats per shape (kind, p0, p1, style id) and
+a small table of styles (fill, stroke, weight, matrix) that grows only when the
+style or the matrix changes; the style columns are gathered with numpy at flush.
+Array-first calls build their instance rows with numpy directly.
+
+Fragment output is premultiplied alpha; see :func:`apply_blend`.
+"""
+from __future__ import annotations
+
+from array import array
+from importlib import resources
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from sketchml import constants as K
+from sketchml.errors import SketchmlError
+
+if TYPE_CHECKING:
+    import moderngl
+
+__all__ = [
+    "INSTANCE_FLOATS",
+    "KIND_ELLIPSE",
+    "KIND_LINE",
+    "KIND_POINT",
+    "KIND_RECT",
+    "KIND_TRIANGLE",
+    "Renderer",
+    "ShapeRecorder",
+    "apply_blend",
+    "compile_program",
+    "triangle_rows",
+]
+
+KIND_ELLIPSE = 0.0
+KIND_RECT = 1.0
+KIND_LINE = 2.0
+KIND_POINT = 3.0
+KIND_TRIANGLE = 4.0
+
+INSTANCE_FLOATS = 28
+RECORD_FLOATS = 10
+STYLE_FLOATS = 15
+
+_ATTRS = (
+    "i_kind", "i_p0", "i_p1", "i_fill", "i_stroke", "i_weight", "i_m0", "i_m1", "i_box",
+)
+_LAYOUT = "1f 4f 4f 4f 4f 1f 3f 3f 4f/i"
+
+
+def read_shader_source(name: str) -> str:
+    """Return the text of one of the GLSL files shipped in ``sketchml/graphics/shaders``.
+
+    Example:
+        >>> "void main" in read_shader_source("shape.vert")
+        True
+    """
+    return resources.files("sketchml.graphics").joinpath("shaders", name).read_text()
+
+
+def compile_program(
+    ctx: moderngl.Context, vertex_shader: str, fragment_shader: str, *, name: str
+) -> moderngl.Program:
+    """Compile a GLSL program, turning a compile/link error into a SketchmlError.
+
+    ``name`` says where the source came from (a file name), so the message
+    points at the right file.
+
+    Example:
+        >>> from sketchml.graphics.context import create_headless_context
+        >>> ctx = create_headless_context()
+        >>> vs = read_shader_source("shape.vert")
+        >>> fs = read_shader_source("shape.frag")
+        >>> compile_program(ctx, vs, fs, name="shape.frag").glo > 0
+        True
+    """
+    try:
+        return ctx.program(vertex_shader=vertex_shader, fragment_shader=fragment_shader)
+    except Exception as exc:  # moderngl raises a plain Error carrying the GL log
+        raise SketchmlError(
+            f"The shader {name} did not compile. The GLSL compiler said:\n{exc}\n"
+            "Fix the line(s) named in the log; sketchml shaders are GLSL 3.30 core "
+            "('#version 330'), or Processing-style GLSL without a #version line."
+        ) from None
+
+
+# Blend state per blend mode, for fragment shaders that output premultiplied colour:
+# (rgb equation, alpha equation), (src rgb, dst rgb, src alpha, dst alpha).
+def _blend_table(mgl) -> dict[int, tuple]:
+    add, rsub = mgl.FUNC_ADD, mgl.FUNC_REVERSE_SUBTRACT
+    one, zero, isa = mgl.ONE, mgl.ZERO, mgl.ONE_MINUS_SRC_ALPHA
+    alpha = (one, isa)
+    return {
+        K.BLEND: ((add, add), (one, isa) + alpha),
+        K.ADD: ((add, add), (one, one) + alpha),
+        K.SUBTRACT: ((rsub, add), (one, one) + alpha),
+        K.LIGHTEST: ((mgl.MAX, add), (one, one) + alpha),
+        K.DARKEST: ((mgl.MIN, add), (one, one) + alpha),
+        # Fixed-function blending cannot take |src - dst|; exclusion equals difference
+        # wherever either colour is black or white and is the closest GL can do.
+        K.DIFFERENCE: ((add, add), (mgl.ONE_MINUS_DST_COLOR, mgl.ONE_MINUS_SRC_COLOR) + alpha),
+        K.EXCLUSION: ((add, add), (mgl.ONE_MINUS_DST_COLOR, mgl.ONE_MINUS_SRC_COLOR) + alpha),
+        K.MULTIPLY: ((add, add), (mgl.DST_COLOR, isa) + alpha),
+        K.SCREEN: ((add, add), (one, mgl.ONE_MINUS_SRC_COLOR) + alpha),
+        K.REPLACE: ((add, add), (one, zero, one, zero)),
+    }
+
+
+_TABLES: dict[bool, dict[int, tuple]] = {}
+
+
+def apply_blend(ctx: moderngl.Context, mode: int, *, premultiplied: bool = True) -> None:
+    """Set the GL blend state of ``ctx`` for a Processing blend mode.
+
+    The canvas stores premultiplied colour, so an offscreen canvas with a
+    transparent background composites correctly. Shaders should output
+    premultiplied colour (``vec4(rgb * a, a)``); pass ``premultiplied=False``
+    for a shader that outputs straight alpha (exact for BLEND, ADD and
+    SUBTRACT, approximate for the others). Under ``DARKEST`` the GL ``MIN``
+    equation ignores alpha, so a premultiplied shader should output
+    ``rgb * a + (1 - a)`` for a transparent pixel to leave the canvas alone.
+
+    Example:
+        >>> from sketchml.graphics.context import create_headless_context
+        >>> apply_blend(create_headless_context(), 1)
+    """
+    import moderngl as mgl
+
+    table = _TABLES.get(True)
+    if table is None:
+        table = _TABLES[True] = _blend_table(mgl)
+    if mode not in table:
+        raise SketchmlError(
+            f"Unknown blend mode {mode!r}. Expected one of BLEND, ADD, SUBTRACT, LIGHTEST, "
+            "DARKEST, DIFFERENCE, EXCLUSION, MULTIPLY, SCREEN or REPLACE."
+        )
+    equation, func = table[mode]
+    if mode == K.REPLACE:
+        ctx.disable(mgl.BLEND)
+        return
+    if not premultiplied:
+        src = mgl.SRC_ALPHA if func[0] == mgl.ONE else func[0]
+        func = (src,) + func[1:]
+    ctx.enable(mgl.BLEND)
+    ctx.blend_equation = equation
+    ctx.blend_func = func
+
+
+def triangle_rows(
+    tris: np.ndarray, rgba: tuple[float, float, float, float], m6: tuple, box: tuple | None = None
+) -> np.ndarray:
+    """Instance rows for solid triangles ``tris`` of shape ``(T, 3, 2)`` in local coordinates.
+
+    ``box`` is the shape's bounding box ``(x, y, w, h)``; it defaults to the
+    triangles' own bounds.
+
+    Example:
+        >>> rows = triangle_rows(np.zeros((2, 3, 2)), (1, 0, 0, 1), (1, 0, 0, 0, 1, 0))
+        >>> rows.shape
+        (2, 28)
+    """
+    t = np.asarray(tris, dtype=np.float32).reshape(-1, 6)
+    n = len(t)
+    rows = np.zeros((n, INSTANCE_FLOATS), dtype=np.float32)
+    rows[:, 0] = KIND_TRIANGLE
+    rows[:, 1:7] = t
+    rows[:, 9:13] = rgba
+    rows[:, 18:24] = m6
+    if n:
+        if box is None:
+            xy = t.reshape(-1, 2)
+            lo = xy.min(axis=0)
+            hi = xy.max(axis=0)
+            box = (lo[0], lo[1], hi[0] - lo[0], hi[1] - lo[1])
+        rows[:, 24:28] = box
+    return rows
+
+
+class ShapeRecorder:
+    """Shapes recorded one call at a time, in call order, plus ready-made row chunks.
+
+    ``records`` holds ``RECORD_FLOATS`` floats per shape: kind, p0 (4), p1 (4)
+    and a style id into ``styles``. ``chunks`` keeps the order between those
+    records and instance rows built elsewhere (array-first calls, tessellated
+    geometry): adding a chunk first converts the pending records.
+
+    Example:
+        >>> rec = ShapeRecorder()
+        >>> sid = rec.add_style((1, 1, 1, 1, 0, 0, 0, 1, 1, 1, 0, 0, 0, 1, 0))
+        >>> rec.records.extend((0.0, 5, 5, 2, 2, 0, 0, 0, 0, sid))
+        >>> rec.rows().shape
+        (1, 28)
+    """
+
+    def __init__(self) -> None:
+        self.records: array = array("f")
+        self.styles: list[tuple] = []
+        self.chunks: list[np.ndarray] = []
+        self.count = 0
+
+    def add_style(self, style: tuple) -> int:
+        self.styles.append(style)
+        return len(self.styles) - 1
+
+    def _convert_records(self) -> None:
+        if not self.records:
+            return
+        rec = np.frombuffer(self.records, dtype=np.float32).reshape(-1, RECORD_FLOATS)
+        rows = np.zeros((len(rec), INSTANCE_FLOATS), dtype=np.float32)
+        rows[:, :9] = rec[:, :9]
+        table = np.asarray(self.styles, dtype=np.float32)
+        rows[:, 9:24] = table[rec[:, 9].astype(np.intp)]
+        self.chunks.append(rows)
+        self.records = array("f")
+
+    def add_rows(self, rows: np.ndarray) -> None:
+        if len(rows):
+            self._convert_records()
+            self.chunks.append(rows)
+
+    def __len__(self) -> int:
+        return len(self.records) // RECORD_FLOATS + sum(len(c) for c in self.chunks)
+
+    def rows(self) -> np.ndarray:
+        """All pending instance rows, in order, as one ``(N, INSTANCE_FLOATS)`` array."""
+        self._convert_records()
+        if not self.chunks:
+            return np.zeros((0, INSTANCE_FLOATS), dtype=np.float32)
+        if len(self.chunks) == 1:
+            return self.chunks[0]
+        return np.concatenate(self.chunks)
+
+    def clear(self) -> None:
+        self.records = array("f")
+        self.styles.clear()
+        self.chunks.clear()
+
+
+class Renderer:
+    """GL resources for drawing instance rows onto a framebuffer of one context.
+
+    One renderer is shared by every canvas of a context (see :meth:`for_context`).
+
+    Example:
+        >>> from sketchml.graphics.context import create_headless_context
+        >>> r = Renderer.for_context(create_headless_context())
+        >>> r.program["u_size"].value = (100.0, 100.0)
+    """
+
+    _by_context: dict[int, Renderer] = {}
+
+    def __init__(self, ctx: moderngl.Context) -> None:
+        self.ctx = ctx
+        self.vertex_source = read_shader_source("shape.vert")
+        self.program = compile_program(
+            ctx, self.vertex_source, read_shader_source("shape.frag"), name="shape.frag"
+        )
+        self._capacity = 4096
+        self.buffer = ctx.buffer(reserve=self._capacity * INSTANCE_FLOATS * 4, dynamic=True)
+        self._vaos: dict[int, moderngl.VertexArray] = {}
+
+    @classmethod
+    def for_context(cls, ctx: moderngl.Context) -> Renderer:
+        renderer = cls._by_context.get(id(ctx))
+        if renderer is None or renderer.ctx is not ctx:
+            renderer = cls._by_context[id(ctx)] = cls(ctx)
+        return renderer
+
+    def _vao(self, program: moderngl.Program) -> moderngl.VertexArray:
+        vao = self._vaos.get(program.glo)
+        if vao is None:
+            present = [name for name in _ATTRS if name in program]
+            # A user shader may not read every input; the layout skips the bytes of
+            # attributes the linker optimised away.
+            layout = " ".join(
+                fmt if name in present else _skip(fmt)
+                for name, fmt in zip(_ATTRS, _LAYOUT[:-2].split())
+            ) + "/i"
+            vao = self.ctx.vertex_array(program, [(self.buffer, layout, *present)])
+            self._vaos[program.glo] = vao
+        return vao
+
+    def draw(
+        self,
+        rows: np.ndarray,
+        size: tuple[int, int],
+        *,
+        program: moderngl.Program | None = None,
+        darkest: bool = False,
+    ) -> None:
+        """Draw instance rows onto the framebuffer currently in use (one draw call)."""
+        n = len(rows)
+        if n == 0:
+            return
+        if n > self._capacity:
+            while self._capacity < n:
+                self._capacity *= 2
+            self.buffer.orphan(self._capacity * INSTANCE_FLOATS * 4)
+        self.buffer.write(np.ascontiguousarray(rows, dtype=np.float32))
+        prog = program or self.program
+        if "u_size" in prog:
+            prog["u_size"].value = (float(size[0]), float(size[1]))
+        if "resolution" in prog:
+            prog["resolution"].value = (float(size[0]), float(size[1]))
+        if "u_darkest" in prog:
+            prog["u_darkest"].value = 1 if darkest else 0
+        self._vao(prog).render(mode=self.ctx.TRIANGLE_STRIP, vertices=4, instances=n)
+
+
+def _skip(fmt: str) -> str:
+    count = int(fmt[0])
+    return f"{4 * count}x"
