@@ -1,5 +1,151 @@
-"""Placeholder: filled in by the images/text/pixels work."""
+"""Pixels of a canvas: ``load_pixels``/``pixels``/``update_pixels``, ``get_pixels``,
+``set_pixels``, and saving the canvas with ``save``/``save_frame``.
+
+``pixels`` is a numpy ``(H, W, 4)`` uint8 RGBA array (rows top-down, straight
+alpha) holding a snapshot taken by ``load_pixels()``. Writing to it changes
+nothing on screen until ``update_pixels()`` copies it back, as in Processing.
+"""
+from __future__ import annotations
+
+import os
+from typing import Any
+
+import numpy as np
+
+from sketchml.errors import SketchmlError
+from sketchml.graphics.image import Image, get_pixels_from
+from sketchml.graphics.textured import Sampling
+
+__all__ = ["PixelsMixin"]
 
 
 class PixelsMixin:
-    pass
+    """Canvas methods for reading and writing pixels and saving the canvas."""
+
+    _pixels_array: np.ndarray | None = None
+    _pixels_texture: Any = None
+    _dot_image: Image | None = None  # the 1x1 texture set_pixels draws a colour with
+
+    @property
+    def pixels(self) -> np.ndarray:
+        """The canvas as a writable ``(H, W, 4)`` uint8 RGBA array, as of the last
+        ``load_pixels()`` (the first read loads it). Call ``update_pixels()`` after
+        writing to show the changes.
+
+        Example:
+            >>> canvas.load_pixels()  # doctest: +SKIP
+            >>> canvas.pixels[10:20, :, :3] = 0  # a black band
+            >>> canvas.update_pixels()
+        """
+        if self._pixels_array is None:
+            self.load_pixels()
+        return self._pixels_array
+
+    def load_pixels(self) -> None:
+        """Copy the canvas into ``pixels`` (a snapshot; load again after drawing more).
+
+        Example:
+            >>> canvas.load_pixels()  # doctest: +SKIP
+        """
+        self._pixels_array = np.array(self._read_pixels(), dtype=np.uint8, copy=True)
+
+    def update_pixels(self) -> None:
+        """Write ``pixels`` back to the canvas, replacing what is there (no blending,
+        no transform).
+
+        Example:
+            >>> canvas.load_pixels(); canvas.pixels[:] = 255; canvas.update_pixels()  # doctest: +SKIP
+        """
+        if self._pixels_array is None:
+            raise SketchmlError("update_pixels() has nothing to write: call load_pixels() first, then change pixels.")
+        arr = self._pixels_array
+        if arr.ndim != 3 or arr.shape[2] != 4 or arr.dtype != np.uint8:
+            raise SketchmlError(
+                f"pixels must stay an (H, W, 4) uint8 array; it is now {arr.dtype} {arr.shape}. "
+                "Assign into it (pixels[...] = values) rather than replacing it."
+            )
+        self._draw_unblended(self._pixels_texture_of(arr), (0.0, 0.0, float(self.width), float(self.height)))
+
+    def _pixels_texture_of(self, arr: np.ndarray) -> Any:
+        import moderngl
+
+        h, w = arr.shape[:2]
+        tex = self._pixels_texture
+        if tex is None or tex.size != (w, h) or tex.ctx is not self.ctx:
+            if tex is not None:
+                tex.release()
+            tex = self._pixels_texture = self.ctx.texture((w, h), 4)
+            # one texel per canvas pixel: nearest keeps values exact
+            tex.filter = (moderngl.NEAREST, moderngl.NEAREST)
+        tex.write(np.ascontiguousarray(arr))
+        return tex
+
+    def _draw_unblended(self, texture: Any, rect: tuple[float, float, float, float]) -> None:
+        self._draw_texture_quad(texture, rect, sampling=Sampling(), transform=False, blend=False)
+
+    def get_pixels(self, *args: int) -> Image | int:
+        """Read the canvas: ``get_pixels()`` -> the whole canvas as an :class:`Image`;
+        ``get_pixels(x, y)`` -> the colour at a point as an ARGB int (``0xAARRGGBB``,
+        0 outside the canvas); ``get_pixels(x, y, w, h)`` -> a region as an Image.
+
+        Each call reads the canvas; to look at many points, ``load_pixels()`` once
+        and index ``pixels[y, x]``.
+
+        Example:
+            >>> hex(canvas.get_pixels(0, 0))  # doctest: +SKIP
+            '0xffcccccc'
+        """
+        if len(args) not in (0, 2, 4):
+            raise SketchmlError(
+                f"get_pixels takes no arguments (everything), (x, y) (one colour) or (x, y, w, h) (a region); "
+                f"got {len(args)} arguments."
+            )
+        return get_pixels_from(self._read_pixels(), args)
+
+    def set_pixels(self, x: int, y: int, c: Any) -> None:
+        """Set one pixel to a colour (any ``fill`` form), or copy an :class:`Image`
+        with its top-left corner at (x, y); no blending, no transform, and no
+        ``update_pixels`` needed.
+
+        Example:
+            >>> canvas.set_pixels(5, 5, canvas.color(255, 0, 0))  # doctest: +SKIP
+        """
+        x, y = int(x), int(y)
+        if isinstance(c, Image):
+            self._draw_unblended(c._texture(self.ctx), (float(x), float(y), float(c.width), float(c.height)))
+            return
+        if isinstance(c, (tuple, list)):
+            rgba = self._color_to_rgba(*c)
+        else:
+            rgba = self._color_to_rgba(c)
+        dot = self._dot_image
+        if dot is None:
+            dot = self._dot_image = Image(1, 1)
+        dot.set_pixels(0, 0, tuple(round(v * 255) for v in rgba))
+        self._draw_unblended(dot._texture(self.ctx), (float(x), float(y), 1.0, 1.0))
+
+    def save(self, path: str | os.PathLike[str]) -> None:
+        """Save the canvas to ``path``; the extension picks the format (``.png``,
+        ``.jpg``, ``.gif``, ``.webp``, ``.bmp``, ``.tif``). Folders are created and the
+        file is written atomically.
+
+        Example:
+            >>> canvas.save("out/picture.png")  # doctest: +SKIP
+        """
+        from sketchml.media.image_io import write_image
+
+        write_image(path, self._read_pixels())
+
+    def save_frame(self, pattern: str = "frame-####.png") -> str:
+        """Save the canvas to ``pattern`` with its run of ``#`` replaced by the frame
+        number, zero-padded (``frame-0042.png``); returns the path written.
+
+        Example:
+            >>> canvas.save_frame("frames/walk-####.png")  # doctest: +SKIP
+            'frames/walk-0000.png'
+        """
+        from sketchml.media.video import expand_frame_pattern
+
+        path = expand_frame_pattern(str(pattern), int(getattr(self, "frame_count", 0) or 0))
+        self.save(path)
+        return path

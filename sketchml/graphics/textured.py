@@ -14,7 +14,10 @@ bytes untouched:
   integers; the shader widens them to float and filters by hand, because GL has
   no bfloat16 format;
 * ``channels`` 1 (grey), 3 (RGB) or 4 (RGBA), and ``value_range`` mapped to [0, 1];
-* ``mask=True``: the texture is a coverage mask (text), coloured by ``tint``.
+* ``mask=True``: the texture is a coverage mask (text), coloured by ``tint``;
+* ``premultiplied=True``: the texture holds premultiplied colour (a canvas).
+
+The output is premultiplied colour, which is what the canvas stores.
 
 Programs and the vertex buffer are made once per GL context.
 """
@@ -50,7 +53,8 @@ uniform vec4 u_tint;
 uniform int u_channels;
 uniform vec2 u_map;
 uniform bool u_mask;
-uniform bool u_unpremultiply;
+uniform bool u_premultiplied;
+uniform bool u_darkest;
 in vec2 v_uv;
 out vec4 f_color;
 
@@ -115,20 +119,28 @@ vec4 raw(vec2 uv) {
 
 void main() {
     vec4 c = raw(v_uv);
+    // the canvas stores premultiplied colour, so the output is premultiplied
     if (u_mask) {
-        f_color = vec4(u_tint.rgb, u_tint.a * c.r);
-        return;
+        float a = u_tint.a * c.r;
+        f_color = vec4(u_tint.rgb * a, a);
+    } else {
+        c = clamp(c * u_map.x + u_map.y, 0.0, 1.0);
+        if (u_channels == 1) {
+            c = vec4(c.rrr, 1.0);
+        } else if (u_channels == 3) {
+            c.a = 1.0;
+        }
+        if (u_premultiplied) {
+            f_color = vec4(c.rgb * u_tint.rgb * u_tint.a, c.a * u_tint.a);
+        } else {
+            c *= u_tint;
+            f_color = vec4(c.rgb * c.a, c.a);
+        }
     }
-    c = clamp(c * u_map.x + u_map.y, 0.0, 1.0);
-    if (u_channels == 1) {
-        c = vec4(c.rrr, 1.0);
-    } else if (u_channels == 3) {
-        c.a = 1.0;
+    if (u_darkest) {
+        // GL's MIN equation ignores alpha: make transparent parts white so they change nothing
+        f_color.rgb += 1.0 - f_color.a;
     }
-    if (u_unpremultiply && c.a > 0.0) {
-        c.rgb /= c.a;
-    }
-    f_color = c * u_tint;
 }
 """
 
@@ -146,7 +158,7 @@ class Sampling:
     channels: int = 4
     value_range: tuple[float, float] = (0.0, 1.0)
     mask: bool = False
-    unpremultiply: bool = False
+    premultiplied: bool = False  # the source holds premultiplied colour (a canvas)
 
 
 class _Pipeline:
@@ -176,8 +188,9 @@ class _Pipeline:
             for vao in self.vaos.values():
                 vao.release()
             self.vaos.clear()
+            new_size = max(nbytes, 2 * self.buffer.size)
             self.buffer.release()
-            self.buffer = self.ctx.buffer(reserve=max(nbytes, 2 * self.buffer.size))
+            self.buffer = self.ctx.buffer(reserve=new_size)
         key = (layout, encoding)
         if key not in self.vaos:
             program = self.program(layout, encoding)
@@ -222,10 +235,12 @@ def draw_textured(
     *,
     sampling: Sampling = Sampling(),
     tint: tuple[float, float, float, float] = (1.0, 1.0, 1.0, 1.0),
+    darkest: bool = False,
 ) -> None:
     """Draw textured triangles (from :func:`quads_to_triangles`) into ``fbo`` of
     ``size`` (width, height) pixels, in one draw call, with the blend state
-    already set by the caller.
+    already set by the caller for premultiplied output (``darkest``: the
+    DARKEST blend mode is active).
 
     Example:
         >>> import moderngl, numpy as np
@@ -253,7 +268,8 @@ def draw_textured(
     program["u_channels"].value = int(sampling.channels)
     program["u_map"].value = (scale, -lo * scale)
     program["u_mask"].value = bool(sampling.mask)
-    program["u_unpremultiply"].value = bool(sampling.unpremultiply)
+    program["u_premultiplied"].value = bool(sampling.premultiplied)
+    program["u_darkest"].value = bool(darkest)
     program["u_tex"].value = 0
     fbo.use()
     texture.use(0)
