@@ -244,11 +244,15 @@ class Model:
             f"{type(latent).__name__}; make one with model.sample_latent(n, seed=...)."
         )
 
-    def load_weights(self, file: str | None = None) -> dict[str, torch.Tensor]:
-        """The variant's (or ``weights=``) state dict, resolved and loaded safely."""
-        from sketchml.models.weights import load_weights, resolve_weights
+    def load_weights(self, file: str | None = None) -> Any:
+        """The variant's weights (or the ``weights=`` file), found and loaded without running code.
 
-        path = resolve_weights(self.spec or self.family, self.variant, weights=self.weights, file=file)
+        Usually a ``{name: tensor}`` state dict; see :func:`sketchml.models.weights.load_weights`.
+        """
+        from sketchml.models.weights import load_weights, module_package_dir, resolve_weights
+
+        path = resolve_weights(self.spec or self.family, self.variant, weights=self.weights,
+                               file=file, package_dir=module_package_dir(type(self).__module__))
         return load_weights(path, map_location="cpu")
 
     # -- options ----------------------------------------------------------------------------
