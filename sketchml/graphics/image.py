@@ -288,6 +288,8 @@ class ImageMixin:
     """Canvas methods for images: ``image``, ``image_mode``, ``tint``, ``no_tint``,
     ``load_image``, ``create_image``. State lives on the canvas (defaults below)."""
 
+    API_METHODS: tuple[str, ...] = ("create_image", "image", "image_mode", "load_image", "no_tint", "tint")
+    _STYLE_ATTRS: tuple[str, ...] = ("_image_mode", "_tint_rgba")
     _image_mode: int = K.CORNER
     _tint_rgba: tuple[float, float, float, float] | None = None
 

@@ -13,7 +13,7 @@ from typing import Any
 import numpy as np
 
 from sketchml.errors import SketchmlError
-from sketchml.graphics.image import Image, get_pixels_from
+from sketchml.graphics.image import Image, get_pixels_from, pixel_argb
 from sketchml.graphics.textured import Sampling
 
 __all__ = ["PixelsMixin"]
@@ -22,6 +22,9 @@ __all__ = ["PixelsMixin"]
 class PixelsMixin:
     """Canvas methods for reading and writing pixels and saving the canvas."""
 
+    API_METHODS: tuple[str, ...] = ("get_pixels", "load_pixels", "save", "save_frame", "set_pixels", "update_pixels")
+    #: read like a variable in imported/module mode (the runtime keeps it current)
+    LIVE_ATTRIBUTES: tuple[str, ...] = ("pixels",)
     _pixels_array: np.ndarray | None = None
     _pixels_texture: Any = None
     _dot_image: Image | None = None  # the 1x1 texture set_pixels draws a colour with
@@ -95,12 +98,32 @@ class PixelsMixin:
             >>> hex(canvas.get_pixels(0, 0))  # doctest: +SKIP
             '0xffcccccc'
         """
-        if len(args) not in (0, 2, 4):
-            raise SketchmlError(
-                f"get_pixels takes no arguments (everything), (x, y) (one colour) or (x, y, w, h) (a region); "
-                f"got {len(args)} arguments."
-            )
+        if len(args) == 2:
+            x, y = int(args[0]), int(args[1])
+            return pixel_argb(self._read_region(x, y, 1, 1), 0, 0)
+        if len(args) == 4:
+            x, y, w, h = (int(v) for v in args)
+            if w <= 0 or h <= 0:
+                raise SketchmlError(f"get_pixels(x, y, w, h) needs a positive width and height, got w={w}, h={h}.")
+            return Image.from_array(self._read_region(x, y, w, h))
         return get_pixels_from(self._read_pixels(), args)
+
+    def _read_region(self, x: int, y: int, w: int, h: int) -> np.ndarray:
+        """Read only the (x, y, w, h) part of the canvas (transparent outside it), straight alpha."""
+        out = np.zeros((h, w, 4), np.uint8)
+        x0, y0 = max(x, 0), max(y, 0)
+        x1, y1 = min(x + w, self.width), min(y + h, self.height)
+        if x1 <= x0 or y1 <= y0:
+            return out
+        self._flush()
+        # framebuffer row 0 is canvas y = 0, so the viewport needs no flip
+        data = self.fbo.read(viewport=(x0, y0, x1 - x0, y1 - y0), components=4, alignment=1)
+        px = np.frombuffer(data, np.uint8).reshape(y1 - y0, x1 - x0, 4).astype(np.float32)
+        alpha = px[..., 3:4]
+        rgb = np.where(alpha > 0, px[..., :3] * 255.0 / np.maximum(alpha, 1.0), 0.0)
+        px[..., :3] = np.clip(np.rint(rgb), 0, 255)
+        out[y0 - y : y1 - y, x0 - x : x1 - x] = px.astype(np.uint8)
+        return out
 
     def set_pixels(self, x: int, y: int, c: Any) -> None:
         """Set one pixel to a colour (any ``fill`` form), or copy an :class:`Image`

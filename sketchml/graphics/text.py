@@ -234,6 +234,13 @@ def _wrap(line: str, width: float, measure) -> list[str]:
 class TextMixin:
     """Canvas methods for text. State lives on the canvas (defaults below)."""
 
+    API_METHODS: tuple[str, ...] = (
+        "create_font", "load_font", "text", "text_align", "text_ascent", "text_descent",
+        "text_font", "text_leading", "text_size", "text_width",
+    )
+    _STYLE_ATTRS: tuple[str, ...] = (
+        "_text_font_obj", "_text_size_px", "_text_leading_px", "_text_align_x", "_text_align_y",
+    )
     _text_font_obj: Font | None = None
     _text_size_px: float = _DEFAULT_SIZE
     _text_leading_px: float | None = None  # None: the font's default leading
