@@ -1,12 +1,26 @@
-"""The model layer: plugin registry and hooks, the uniform Model interface, latents,
-interpolation, results by modality and safe weight loading.
+"""The model layer. ``sk.models(pattern=None)`` lists the installed models.
+
+``sketchml.models`` is both this package (registry and hooks, the uniform
+:class:`Model` interface, :class:`Latent`, interpolation, results by modality,
+safe weight loading) and the public function ``sk.models()``: the package
+module is callable, so ``import sketchml.models.weights`` and
+``sk.models("big*")`` both work despite sharing a name.
 
 ``import sketchml.models`` stays light (no torch): torch is imported inside the
 functions and methods that need it.
+
+Example:
+    >>> import sketchml as sk
+    >>> sk.models("no-such-model*")
+    []
 """
+import sys as _sys
+import types as _types
+from typing import Any as _Any
+
 from sketchml.models.base import MissingVerbError, Model, resolve_device
 from sketchml.models.hookspecs import hookimpl, hookspec
-from sketchml.models.interpolation import EASINGS, interpolate, lerp, slerp, truncated_normal
+from sketchml.models.interpolation import EASINGS, interpolate, slerp, truncated_normal
 from sketchml.models.latent import Latent, load_latent
 from sketchml.models.registry import (
     ModelEntry,
@@ -17,29 +31,59 @@ from sketchml.models.registry import (
     Registry,
     VariantSpec,
     model,
-    models,
 )
+from sketchml.models.registry import models as _list_models
+from sketchml.models.results import Audio, Images, Notes, Text, load_result
+from sketchml.models.weights import UnsafeWeightsError, load_weights
 
 __all__ = [
     "EASINGS",
+    "Audio",
+    "Images",
     "Latent",
     "MissingVerbError",
     "Model",
     "ModelEntry",
     "ModelSpec",
+    "Notes",
     "PluginError",
     "PluginInfo",
     "PluginWarning",
     "Registry",
+    "Text",
+    "UnsafeWeightsError",
     "VariantSpec",
     "hookimpl",
     "hookspec",
     "interpolate",
-    "lerp",
     "load_latent",
+    "load_result",
+    "load_weights",
     "model",
     "models",
     "resolve_device",
     "slerp",
     "truncated_normal",
 ]
+
+
+class _ModelsModule(_types.ModuleType):
+    def __call__(self, pattern: str | None = None) -> list[ModelEntry]:
+        """The installed models, sorted, optionally filtered by a glob such as ``"big*"``.
+
+        Each entry has ``name``, ``family``, ``modality``, ``verbs`` and
+        ``weights_available`` (whether the weights are on this machine now).
+
+        Example:
+            >>> import sketchml as sk
+            >>> [entry.name for entry in sk.models("dcgan*")]  # doctest: +SKIP
+            ['dcgan.shapes']
+        """
+        return _list_models(pattern)
+
+    def __repr__(self) -> str:
+        return "<sketchml.models: call sk.models(pattern=None) to list the installed models>"
+
+
+_sys.modules[__name__].__class__ = _ModelsModule
+models: _Any = _sys.modules[__name__]
