@@ -11,17 +11,20 @@ The framebuffer holds premultiplied colour, rows top-down (row 0 is ``y = 0``).
 from __future__ import annotations
 
 import math
+import os
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from sketchml import constants as K
 from sketchml.errors import SketchmlError
+from sketchml.graphics import geometry as G
 from sketchml.graphics import renderer as R
 from sketchml.graphics.color import ColorMode, lerp_rgba, parse_color, rgba_to_argb
 from sketchml.graphics.image import ImageMixin
 from sketchml.graphics.offscreen import OffscreenMixin
 from sketchml.graphics.pixels import PixelsMixin
+from sketchml.graphics.shader import Shader
 from sketchml.graphics.text import TextMixin
 
 if TYPE_CHECKING:
@@ -35,6 +38,9 @@ _BACKGROUND_GRAY = 204 / 255.0
 _BLEND_MODES = (
     K.BLEND, K.ADD, K.SUBTRACT, K.LIGHTEST, K.DARKEST, K.DIFFERENCE, K.EXCLUSION,
     K.MULTIPLY, K.SCREEN, K.REPLACE,
+)
+_SHAPE_KINDS = (
+    K.POINTS, K.LINES, K.TRIANGLES, K.TRIANGLE_STRIP, K.TRIANGLE_FAN, K.QUADS, K.QUAD_STRIP,
 )
 _MODE_NAMES = {K.CORNER: "CORNER", K.CORNERS: "CORNERS", K.RADIUS: "RADIUS", K.CENTER: "CENTER"}
 
@@ -68,11 +74,13 @@ class Canvas(ImageMixin, TextMixin, PixelsMixin, OffscreenMixin):
 
     #: Names of the public drawing methods; the runtime generates the module-level API from it.
     API_METHODS: tuple[str, ...] = (
-        "background", "blend_mode", "circle", "color", "color_mode", "ellipse", "ellipse_mode",
-        "fill", "lerp_color", "line", "no_fill", "no_stroke", "point", "pop", "pop_matrix",
-        "pop_style", "push", "push_matrix", "push_style", "rect", "rect_mode", "reset_matrix",
-        "rotate", "scale", "shear_x", "shear_y", "square", "stroke", "stroke_cap", "stroke_join",
-        "stroke_weight", "translate",
+        "arc", "background", "begin_shape", "bezier", "bezier_vertex", "blend_mode", "circle",
+        "circles", "color", "color_mode", "curve_vertex", "ellipse", "ellipse_mode", "end_shape",
+        "fill", "lerp_color", "line", "lines", "load_shader", "no_fill", "no_stroke", "point",
+        "points", "pop", "pop_matrix", "pop_style", "push", "push_matrix", "push_style", "quad",
+        "rect", "rect_mode", "rects", "reset_matrix", "reset_shader", "rotate", "scale", "shader",
+        "shear_x", "shear_y", "square", "stroke", "stroke_cap", "stroke_join", "stroke_weight",
+        "translate", "triangle", "vertex",
     )
 
     #: Attributes saved by push()/push_style(); mixins add their own ``_STYLE_ATTRS``.
@@ -109,6 +117,9 @@ class Canvas(ImageMixin, TextMixin, PixelsMixin, OffscreenMixin):
         # Style id of the current (fill, stroke, weight, matrix) in the batch's style
         # table; -1 means "changed since the last shape".
         self._sid = -1
+        self._shape: list | None = None
+        self._shape_kind: int | None = None
+        self._shader: Shader | None = None
 
     # ------------------------------------------------------------------ GL life cycle
 
@@ -179,10 +190,18 @@ class Canvas(ImageMixin, TextMixin, PixelsMixin, OffscreenMixin):
         self._sid = -1
         self._require_gl()
         self.fbo.use()
-        self._apply_blend()
-        self._renderer.draw(
-            rows, (self.width, self.height), darkest=self._blend_mode == K.DARKEST
-        )
+        user = self._shader
+        if user is None:
+            self._apply_blend()
+            self._renderer.draw(
+                rows, (self.width, self.height), darkest=self._blend_mode == K.DARKEST
+            )
+            return
+        # A user shader has no signed distance to shade with: give it real triangles.
+        rows = G.rows_to_triangles(rows)
+        user._bind(self)
+        self._apply_blend(premultiplied=False)
+        self._renderer.draw(rows, (self.width, self.height), program=user.program)
 
     def _apply_blend(self, *, premultiplied: bool = True) -> None:
         """Set the GL blend state for the current blend mode (see ``renderer.apply_blend``)."""
@@ -241,8 +260,8 @@ class Canvas(ImageMixin, TextMixin, PixelsMixin, OffscreenMixin):
 
         Example:
             >>> c = Canvas(100, 100)
-            >>> c.rotate(HALF_PI := 1.5707963267948966)
-            >>> round(c._matrix()[1, 0], 6)
+            >>> c.rotate(1.5707963267948966)
+            >>> round(float(c._matrix()[1, 0]), 6)
             1.0
         """
         t = float(angle)
@@ -255,7 +274,7 @@ class Canvas(ImageMixin, TextMixin, PixelsMixin, OffscreenMixin):
         Example:
             >>> c = Canvas(100, 100)
             >>> c.scale(2)
-            >>> c._matrix()[0, 0]
+            >>> float(c._matrix()[0, 0])
             2.0
         """
         sx = float(sx)
@@ -269,7 +288,7 @@ class Canvas(ImageMixin, TextMixin, PixelsMixin, OffscreenMixin):
         Example:
             >>> c = Canvas(100, 100)
             >>> c.shear_x(0.5)
-            >>> round(c._matrix()[0, 1], 4)
+            >>> round(float(c._matrix()[0, 1]), 4)
             0.5463
         """
         self._set_matrix(_mul(self._m, (1.0, math.tan(float(angle)), 0.0, 0.0, 1.0, 0.0)))
@@ -280,7 +299,7 @@ class Canvas(ImageMixin, TextMixin, PixelsMixin, OffscreenMixin):
         Example:
             >>> c = Canvas(100, 100)
             >>> c.shear_y(0.5)
-            >>> round(c._matrix()[1, 0], 4)
+            >>> round(float(c._matrix()[1, 0]), 4)
             0.5463
         """
         self._set_matrix(_mul(self._m, (1.0, 0.0, 0.0, math.tan(float(angle)), 1.0, 0.0)))
@@ -292,7 +311,7 @@ class Canvas(ImageMixin, TextMixin, PixelsMixin, OffscreenMixin):
             >>> c = Canvas(100, 100)
             >>> c.translate(5, 5)
             >>> c.reset_matrix()
-            >>> c._matrix()[0, 2]
+            >>> float(c._matrix()[0, 2])
             0.0
         """
         self._set_matrix(_IDENTITY)
@@ -303,7 +322,7 @@ class Canvas(ImageMixin, TextMixin, PixelsMixin, OffscreenMixin):
         Example:
             >>> c = Canvas(100, 100)
             >>> c.push_matrix(); c.translate(10, 0); c.pop_matrix()
-            >>> c._matrix()[0, 2]
+            >>> float(c._matrix()[0, 2])
             0.0
         """
         self._matrix_stack.append(self._m)
@@ -314,7 +333,7 @@ class Canvas(ImageMixin, TextMixin, PixelsMixin, OffscreenMixin):
         Example:
             >>> c = Canvas(100, 100)
             >>> c.push_matrix(); c.scale(3); c.pop_matrix()
-            >>> c._matrix()[0, 0]
+            >>> float(c._matrix()[0, 0])
             1.0
         """
         if not self._matrix_stack:
@@ -370,7 +389,7 @@ class Canvas(ImageMixin, TextMixin, PixelsMixin, OffscreenMixin):
         Example:
             >>> c = Canvas(100, 100)
             >>> c.push(); c.translate(10, 10); c.stroke_weight(5); c.pop()
-            >>> c._stroke_weight, c._matrix()[0, 2]
+            >>> c._stroke_weight, float(c._matrix()[0, 2])
             (1.0, 0.0)
         """
         self.push_matrix()
@@ -382,7 +401,7 @@ class Canvas(ImageMixin, TextMixin, PixelsMixin, OffscreenMixin):
         Example:
             >>> c = Canvas(100, 100)
             >>> c.push(); c.rotate(1.0); c.pop()
-            >>> c._matrix()[0, 0]
+            >>> float(c._matrix()[0, 0])
             1.0
         """
         if not self._matrix_stack or not self._style_stack:
@@ -727,3 +746,449 @@ class Canvas(ImageMixin, TextMixin, PixelsMixin, OffscreenMixin):
             sid = self._style_id()
         cap = 1.0 if self._stroke_cap == K.SQUARE else 2.0
         self._batch.records.extend((3.0, x, y, cap, 0.0, 0.0, 0.0, 0.0, 0.0, sid))
+
+    # ------------------------------------------------------------------ tessellated shapes
+
+    def _scale(self) -> float:
+        """Canvas pixels per local unit (geometric mean), to choose curve detail."""
+        a, c, _, b, d, _ = self._m
+        return math.sqrt(abs(a * d - b * c)) or 1.0
+
+    def _emit(self, pts: np.ndarray, *, closed: bool, fill_tris: np.ndarray | None = None,
+              cap: int | None = None) -> None:
+        """Record the fill (``fill_tris`` or the polygon ``pts``) and the stroke of an outline."""
+        fill = self._fill_rgba
+        stroke = self._stroke_rgba
+        if (fill is None and stroke is None) or len(pts) < 2:
+            return
+        lo = pts.min(axis=0)
+        hi = pts.max(axis=0)
+        box = (lo[0], lo[1], hi[0] - lo[0], hi[1] - lo[1])
+        if fill is not None:
+            tris = G.fill_polygon(pts) if fill_tris is None else fill_tris
+            if len(tris):
+                self._batch.add_rows(R.triangle_rows(tris, fill, self._m, box))
+        if stroke is not None and self._stroke_weight > 0:
+            tris = G.stroke_polyline(
+                pts, self._stroke_weight, closed=closed, join=self._stroke_join,
+                cap=self._stroke_cap if cap is None else cap,
+            )
+            if len(tris):
+                self._batch.add_rows(R.triangle_rows(tris, stroke, self._m, box))
+
+    def triangle(self, x1: float, y1: float, x2: float, y2: float, x3: float, y3: float) -> None:
+        """Draw a triangle with corners ``(x1, y1)``, ``(x2, y2)``, ``(x3, y3)``.
+
+        Example:
+            >>> c = Canvas(40, 40)
+            >>> c.triangle(20, 5, 35, 35, 5, 35)
+        """
+        pts = np.array([[x1, y1], [x2, y2], [x3, y3]], dtype=np.float64)
+        self._emit(pts, closed=True, fill_tris=pts[None])
+
+    def quad(
+        self, x1: float, y1: float, x2: float, y2: float,
+        x3: float, y3: float, x4: float, y4: float,
+    ) -> None:
+        """Draw a four-sided shape through four corners given in order (it may be concave).
+
+        Example:
+            >>> c = Canvas(40, 40)
+            >>> c.quad(5, 5, 35, 10, 30, 35, 10, 30)
+        """
+        pts = np.array([[x1, y1], [x2, y2], [x3, y3], [x4, y4]], dtype=np.float64)
+        self._emit(pts, closed=True)
+
+    def arc(
+        self, a: float, b: float, c: float, d: float, start: float, stop: float,
+        mode: int | None = None,
+    ) -> None:
+        """Draw part of an ellipse, from angle ``start`` to ``stop`` (radians, clockwise on screen).
+
+        The first four numbers are read like ``ellipse()``'s. ``mode`` chooses how
+        it is closed: ``OPEN`` (fill closed by a chord, outline open), ``CHORD``,
+        ``PIE``; without a mode the fill is a pie slice and the outline is open.
+
+        Example:
+            >>> c = Canvas(40, 40)
+            >>> c.arc(20, 20, 30, 30, 0, 3.14159, 3)   # a PIE half disc
+        """
+        cx, cy, rx, ry = self._rect_params(float(a), float(b), float(c), float(d), self._ellipse_mode)
+        start, stop = float(start), float(stop)
+        if mode is not None and int(mode) not in (K.OPEN, K.CHORD, K.PIE):
+            raise SketchmlError(f"arc(..., mode={mode}): expected OPEN, CHORD or PIE.")
+        if not (math.isfinite(start) and math.isfinite(stop)) or stop <= start:
+            return
+        if start < 0:
+            turns = math.ceil(-start / K.TWO_PI)
+            start += turns * K.TWO_PI
+            stop += turns * K.TWO_PI
+        if stop - start >= K.TWO_PI:
+            saved = self._ellipse_mode
+            self._ellipse_mode = K.RADIUS
+            self.ellipse(cx, cy, rx, ry)
+            self._ellipse_mode = saved
+            return
+        arc = G.arc_points(cx, cy, rx, ry, start, stop, scale=self._scale())
+        center = np.array([[cx, cy]])
+        pie = np.concatenate([center, arc])
+        fill_tris = G.fan_triangles(arc if mode in (K.OPEN, K.CHORD) else pie)
+        if mode == K.PIE:
+            self._emit(pie, closed=True, fill_tris=fill_tris)
+        else:
+            self._emit(arc, closed=mode == K.CHORD, fill_tris=fill_tris)
+
+    def bezier(
+        self, x1: float, y1: float, x2: float, y2: float,
+        x3: float, y3: float, x4: float, y4: float,
+    ) -> None:
+        """Draw a cubic Bezier curve from ``(x1, y1)`` to ``(x4, y4)``, pulled towards the two controls.
+
+        With a fill, the region between the curve and its chord is filled.
+
+        Example:
+            >>> c = Canvas(40, 40)
+            >>> c.no_fill(); c.bezier(5, 35, 5, 5, 35, 5, 35, 35)
+        """
+        pts = G.bezier_points(
+            (float(x1), float(y1)), (float(x2), float(y2)), (float(x3), float(y3)),
+            (float(x4), float(y4)), scale=self._scale(),
+        )
+        self._emit(pts, closed=False)
+
+    def begin_shape(self, kind: int | None = None) -> None:
+        """Start recording vertices of a shape; ``end_shape()`` draws it.
+
+        Without ``kind`` the vertices outline one polygon (concave allowed). Kinds:
+        ``POINTS``, ``LINES``, ``TRIANGLES``, ``TRIANGLE_STRIP``, ``TRIANGLE_FAN``,
+        ``QUADS``, ``QUAD_STRIP``.
+
+        Example:
+            >>> c = Canvas(40, 40)
+            >>> c.begin_shape()
+            >>> for x, y in [(5, 5), (35, 5), (20, 35)]:
+            ...     c.vertex(x, y)
+            >>> c.end_shape(2)   # CLOSE
+        """
+        if kind is not None and int(kind) not in _SHAPE_KINDS:
+            raise SketchmlError(
+                f"begin_shape({kind}): expected no argument (a polygon) or one of POINTS, LINES, "
+                "TRIANGLES, TRIANGLE_STRIP, TRIANGLE_FAN, QUADS, QUAD_STRIP."
+            )
+        self._shape_kind = None if kind is None else int(kind)
+        self._shape = []
+
+    def _shape_list(self, caller: str) -> list:
+        shape = getattr(self, "_shape", None)
+        if shape is None:
+            raise SketchmlError(f"{caller}() outside begin_shape()/end_shape(). Call begin_shape() first.")
+        return shape
+
+    def vertex(self, x: float, y: float) -> None:
+        """Add a corner to the shape being recorded (between ``begin_shape()`` and ``end_shape()``).
+
+        Example:
+            >>> c = Canvas(40, 40)
+            >>> c.begin_shape(); c.vertex(0, 0); c.vertex(40, 0); c.vertex(20, 40); c.end_shape()
+        """
+        self._shape_list("vertex").append(("v", float(x), float(y)))
+
+    def bezier_vertex(
+        self, x2: float, y2: float, x3: float, y3: float, x4: float, y4: float
+    ) -> None:
+        """Add a cubic Bezier segment from the previous vertex to ``(x4, y4)`` with two controls.
+
+        Example:
+            >>> c = Canvas(40, 40)
+            >>> c.begin_shape(); c.vertex(5, 35); c.bezier_vertex(5, 5, 35, 5, 35, 35); c.end_shape()
+        """
+        self._shape_list("bezier_vertex").append(
+            ("b", float(x2), float(y2), float(x3), float(y3), float(x4), float(y4))
+        )
+
+    def curve_vertex(self, x: float, y: float) -> None:
+        """Add a point of a smooth (Catmull-Rom) curve; the first and last points only steer it.
+
+        Example:
+            >>> c = Canvas(40, 40)
+            >>> c.no_fill(); c.begin_shape()
+            >>> for x, y in [(0, 0), (5, 20), (20, 5), (35, 20), (40, 40)]:
+            ...     c.curve_vertex(x, y)
+            >>> c.end_shape()
+        """
+        self._shape_list("curve_vertex").append(("c", float(x), float(y)))
+
+    def _shape_points(self, entries: list) -> np.ndarray:
+        pts: list = []
+        curve: list = []
+        scale = self._scale()
+
+        def take_curve() -> None:
+            if len(curve) >= 4:
+                pts.extend(G.catmull_rom_points(np.array(curve), scale=scale).tolist())
+            curve.clear()
+
+        for e in entries:
+            if e[0] == "c":
+                curve.append(e[1:])
+                continue
+            take_curve()
+            if e[0] == "v":
+                pts.append(e[1:])
+            else:
+                if not pts:
+                    raise SketchmlError(
+                        "bezier_vertex() needs a starting point: call vertex(x, y) before the "
+                        "first bezier_vertex() of a shape."
+                    )
+                seg = G.bezier_points(pts[-1], e[1:3], e[3:5], e[5:7], scale=scale)
+                pts.extend(seg[1:].tolist())
+        take_curve()
+        return np.array(pts, dtype=np.float64).reshape(-1, 2)
+
+    def end_shape(self, mode: int | None = None) -> None:
+        """Draw the shape recorded since ``begin_shape()``; ``end_shape(CLOSE)`` closes its outline.
+
+        Example:
+            >>> c = Canvas(40, 40)
+            >>> c.begin_shape(); c.vertex(5, 5); c.vertex(35, 5); c.vertex(35, 35); c.end_shape(2)
+        """
+        entries = self._shape_list("end_shape")
+        kind = self._shape_kind
+        self._shape = None
+        if mode is not None and int(mode) != K.CLOSE:
+            raise SketchmlError(f"end_shape({mode}): the only mode is CLOSE (or no argument).")
+        pts = self._shape_points(entries)
+        if kind is None:
+            if len(pts) >= 2:
+                self._emit(pts, closed=mode == K.CLOSE)
+            return
+        if kind == K.POINTS:
+            for x, y in pts.tolist():
+                self.point(x, y)
+            return
+        if kind == K.LINES:
+            for x1, y1, x2, y2 in pts[: len(pts) // 2 * 2].reshape(-1, 4).tolist():
+                self.line(x1, y1, x2, y2)
+            return
+        n = len(pts)
+        if kind == K.TRIANGLES:
+            polys = pts[: n // 3 * 3].reshape(-1, 3, 2)
+        elif kind == K.TRIANGLE_STRIP:
+            idx = np.arange(max(n - 2, 0))
+            polys = np.stack([pts[idx], pts[idx + 1], pts[idx + 2]], axis=1) if n >= 3 else pts[:0].reshape(0, 3, 2)
+        elif kind == K.TRIANGLE_FAN:
+            idx = np.arange(1, max(n - 1, 1))
+            polys = np.stack([np.repeat(pts[:1], len(idx), axis=0), pts[idx], pts[idx + 1]], axis=1) if n >= 3 else pts[:0].reshape(0, 3, 2)
+        elif kind == K.QUADS:
+            polys = pts[: n // 4 * 4].reshape(-1, 4, 2)
+        else:  # QUAD_STRIP: vertices pair up as the two sides of a ribbon
+            pairs = pts[: n // 2 * 2].reshape(-1, 2, 2)
+            polys = np.stack([pairs[:-1, 0], pairs[:-1, 1], pairs[1:, 1], pairs[1:, 0]], axis=1)
+        for poly in polys:
+            self._emit(poly, closed=True, fill_tris=None if len(poly) == 4 else poly[None])
+
+    # ------------------------------------------------------------------ array-first drawing
+
+    def _batch_rows(self, n: int, kind: float) -> np.ndarray:
+        rows = np.zeros((n, R.INSTANCE_FLOATS), dtype=np.float32)
+        rows[:, 0] = kind
+        rows[:, 18:24] = self._m
+        return rows
+
+    def points(self, xy: Any, *, colors: Any = None, sizes: Any = None) -> None:
+        """Draw many points in one batch: ``xy`` is an ``(N, 2)`` array (numpy or torch, any device).
+
+        ``colors``: one colour per point, ``(N, 3)`` or ``(N, 4)``, floats in
+        [0, 1] or uint8 in [0, 255]; the default is the current stroke colour.
+        ``sizes``: ``(N,)`` diameters in pixels; the default is ``stroke_weight()``.
+
+        Example:
+            >>> import numpy as np
+            >>> c = Canvas(40, 40)
+            >>> c.points(np.random.rand(100, 2) * 40, sizes=np.full(100, 3.0))
+        """
+        pts = _as_array(xy, "points(xy)").reshape(-1, 2) if _size(xy) else np.zeros((0, 2))
+        n = len(pts)
+        if n == 0:
+            return
+        strokes = _as_colors(colors, n, "points(colors=...)", self._stroke_rgba)
+        if strokes is None:
+            return
+        rows = self._batch_rows(n, R.KIND_POINT)
+        rows[:, 1:3] = pts
+        rows[:, 3] = 1.0 if self._stroke_cap == K.SQUARE else 2.0
+        rows[:, 13:17] = strokes
+        rows[:, 17] = self._stroke_weight if sizes is None else _as_vector(sizes, n, "points(sizes=...)")
+        self._batch.add_rows(rows)
+
+    def lines(self, segments: Any, *, colors: Any = None, weights: Any = None) -> None:
+        """Draw many lines in one batch: ``segments`` is ``(N, 4)`` (x1, y1, x2, y2) or ``(N, 2, 2)``.
+
+        ``colors``: ``(N, 3)``/``(N, 4)`` floats in [0, 1] or uint8, default the
+        stroke colour; ``weights``: ``(N,)``, default ``stroke_weight()``. Ends
+        follow ``stroke_cap()``. Numpy arrays or torch tensors (any device).
+
+        Example:
+            >>> import numpy as np
+            >>> c = Canvas(40, 40)
+            >>> c.lines(np.array([[0, 0, 40, 40], [0, 40, 40, 0]]), colors=np.eye(2, 3))
+        """
+        seg = _as_array(segments, "lines(segments)").reshape(-1, 4) if _size(segments) else np.zeros((0, 4))
+        n = len(seg)
+        if n == 0:
+            return
+        strokes = _as_colors(colors, n, "lines(colors=...)", self._stroke_rgba)
+        if strokes is None:
+            return
+        rows = self._batch_rows(n, R.KIND_LINE)
+        rows[:, 1:5] = seg
+        rows[:, 5] = float(self._stroke_cap)
+        rows[:, 13:17] = strokes
+        rows[:, 17] = self._stroke_weight if weights is None else _as_vector(weights, n, "lines(weights=...)")
+        self._batch.add_rows(rows)
+
+    def _shape_batch(self, kind: float, a: Any, b: Any, c: Any, d: Any, mode: int,
+                     fills: Any, strokes: Any, name: str) -> None:
+        cols = np.broadcast_arrays(*(
+            _as_array(v, f"{name}({arg})") for v, arg in zip((a, b, c, d), ("x", "y", "w", "h"))
+        ))
+        n = cols[0].size
+        if n == 0:
+            return
+        x, y, w, h = (v.reshape(-1) for v in cols)
+        cx, cy, hw, hh = self._rect_params(x, y, w, h, mode)
+        fill = _as_colors(fills, n, f"{name}(fills=...)", self._fill_rgba)
+        stroke = _as_colors(strokes, n, f"{name}(strokes=...)", self._stroke_rgba)
+        if fill is None and stroke is None:
+            return
+        rows = self._batch_rows(n, kind)
+        rows[:, 1] = cx
+        rows[:, 2] = cy
+        rows[:, 3] = hw
+        rows[:, 4] = hh
+        if fill is not None:
+            rows[:, 9:13] = fill
+        if stroke is not None:
+            rows[:, 13:17] = stroke
+            rows[:, 17] = self._stroke_weight
+        self._batch.add_rows(rows)
+
+    def circles(self, x: Any, y: Any, d: Any, *, fills: Any = None, strokes: Any = None) -> None:
+        """Draw many circles in one batch; ``x``, ``y``, ``d`` are arrays (or scalars) that broadcast.
+
+        Numbers are read like ``circle()``'s (``ellipse_mode()``). ``fills`` and
+        ``strokes``: one colour per circle, ``(N, 3)``/``(N, 4)`` floats in [0, 1]
+        or uint8; the defaults are the current fill and stroke. Accepts numpy
+        arrays and torch tensors on any device.
+
+        Example:
+            >>> import numpy as np
+            >>> c = Canvas(40, 40)
+            >>> c.circles(np.arange(4) * 10 + 5, 20, 8, fills=np.random.rand(4, 3))
+        """
+        self._shape_batch(R.KIND_ELLIPSE, x, y, d, d, self._ellipse_mode, fills, strokes, "circles")
+
+    def rects(self, x: Any, y: Any, w: Any, h: Any, *, fills: Any = None, strokes: Any = None) -> None:
+        """Draw many rectangles in one batch; the arrays (or scalars) broadcast.
+
+        Numbers are read like ``rect()``'s (``rect_mode()``). ``fills`` and
+        ``strokes`` are per-rectangle colours as for :meth:`circles`.
+
+        Example:
+            >>> import numpy as np
+            >>> c = Canvas(40, 40)
+            >>> c.rects(np.arange(4) * 10, 0, 8, np.arange(4) * 10 + 5)
+        """
+        self._shape_batch(R.KIND_RECT, x, y, w, h, self._rect_mode, fills, strokes, "rects")
+
+    # ------------------------------------------------------------------ shaders
+
+    def load_shader(self, frag: str | os.PathLike[str], vert: str | None = None) -> Shader:
+        """Load a fragment shader for shapes from a file path (or GLSL source text).
+
+        The shader reads ``vertTexCoord`` (0..1 across the shape), ``vertColor``
+        (the fill colour) and ``resolution`` (canvas size); give it more with
+        ``Shader.set(name, value)``. GLSL errors are reported with the log.
+
+        Example:
+            >>> from sketchml.graphics.context import create_headless_context
+            >>> c = Canvas(40, 40); c._gl_init(create_headless_context())
+            >>> s = c.load_shader("void main() { gl_FragColor = vec4(1.0, 0.0, 0.0, 1.0); }")
+        """
+        return Shader.load(self._require_gl(), frag, vert)
+
+    def shader(self, s: Shader) -> None:
+        """Draw the following shapes with the fragment shader ``s`` (until ``reset_shader()``).
+
+        Example:
+            >>> from sketchml.graphics.context import create_headless_context
+            >>> c = Canvas(40, 40); c._gl_init(create_headless_context())
+            >>> c.shader(c.load_shader("void main() { gl_FragColor = vec4(0.0, 0.0, 1.0, 1.0); }"))
+            >>> c.rect(0, 0, 40, 40); c.reset_shader()
+        """
+        if not isinstance(s, Shader):
+            raise SketchmlError(
+                f"shader() takes a Shader from load_shader(), got {type(s).__name__}."
+            )
+        self._flush()
+        if self._shader is not None:
+            self._shader._active_on = None
+        self._shader = s
+        s._active_on = self
+
+    def reset_shader(self) -> None:
+        """Go back to the built-in shape shader.
+
+        Example:
+            >>> c = Canvas(40, 40); c.reset_shader()
+        """
+        if self._shader is not None:
+            self._flush()
+            self._shader._active_on = None
+            self._shader = None
+
+
+def _size(value: Any) -> int:
+    size = getattr(value, "size", None)
+    if callable(size):  # torch.Tensor.size is a method
+        return int(value.numel())
+    if size is not None:
+        return int(size)
+    return int(np.size(value))
+
+
+def _as_array(value: Any, what: str) -> np.ndarray:
+    """A float64 numpy array from numpy, torch (any device), lists or scalars."""
+    if hasattr(value, "detach") and hasattr(value, "cpu"):
+        value = value.detach().cpu().numpy()
+    try:
+        return np.asarray(value, dtype=np.float64)
+    except (TypeError, ValueError) as exc:
+        raise SketchmlError(f"{what} must be numbers (a numpy array, torch tensor or list): {exc}") from None
+
+
+def _as_vector(value: Any, n: int, what: str) -> np.ndarray:
+    v = _as_array(value, what).reshape(-1)
+    if v.size not in (1, n):
+        raise SketchmlError(f"{what} needs {n} values (one per shape) or one, got {v.size}.")
+    return v
+
+
+def _as_colors(value: Any, n: int, what: str, default: RGBA | None) -> np.ndarray | None:
+    """Per-shape straight RGBA floats ``(n, 4)`` (or one colour), or ``None`` for none."""
+    if value is None:
+        return None if default is None else np.asarray(default, dtype=np.float32)
+    raw = value.detach().cpu().numpy() if hasattr(value, "detach") else np.asarray(value)
+    scale = 255.0 if raw.dtype == np.uint8 else 1.0
+    arr = np.asarray(raw, dtype=np.float32) / scale
+    if arr.ndim == 1:
+        arr = arr[None]
+    if arr.ndim != 2 or arr.shape[1] not in (3, 4) or arr.shape[0] not in (1, n):
+        raise SketchmlError(
+            f"{what} must be ({n}, 3) or ({n}, 4) colours (floats in [0, 1] or uint8 in "
+            f"[0, 255]), got shape {tuple(raw.shape)}."
+        )
+    if arr.shape[1] == 3:
+        arr = np.concatenate([arr, np.ones((len(arr), 1), dtype=np.float32)], axis=1)
+    return np.clip(arr, 0.0, 1.0)

@@ -15,8 +15,14 @@ in vec4 i_box;
 uniform vec2 u_size;
 
 out vec2 v_local;            // position in the shape's own frame, centred
-out vec2 vertTexCoord;       // 0..1 over the shape's bounding box (for user shaders)
-flat out vec4 vertColor;     // the fill colour (for user shaders)
+// Inputs of user shaders: 0..1 over the shape's bounding box, and the fill colour.
+// Processing shaders declare vertTexCoord as a vec4; shader.py defines SK_TEXCOORD_VEC4 for them.
+#ifdef SK_TEXCOORD_VEC4
+out vec4 vertTexCoord;
+#else
+out vec2 vertTexCoord;
+#endif
+out vec4 vertColor;
 flat out int v_shape;        // 0 ellipse, 1 rounded box, 2 solid
 flat out vec2 v_half;
 flat out vec4 v_radii;
@@ -99,8 +105,13 @@ void main() {
     gl_Position = vec4(pixel / u_size * 2.0 - 1.0, 0.0, 1.0);
     v_local = q;
     vec2 box_size = max(abs(i_box.zw), vec2(1e-6));
-    vertTexCoord = kind == 4 ? (local - i_box.xy) / box_size
-                             : (q / max(half_size, vec2(1e-6))) * 0.5 + 0.5;
+    vec2 tex_coord = kind == 4 ? (local - i_box.xy) / box_size
+                               : (q / max(half_size, vec2(1e-6))) * 0.5 + 0.5;
+#ifdef SK_TEXCOORD_VEC4
+    vertTexCoord = vec4(tex_coord, 0.0, 1.0);
+#else
+    vertTexCoord = tex_coord;
+#endif
     vertColor = fill;
     v_shape = shape;
     v_half = half_size;

@@ -1,0 +1,376 @@
+"""Tessellation on the CPU: polygon fills, stroked polylines, curves, outlines.
+
+Everything returns triangles as float64 arrays of shape ``(T, 3, 2)`` in the
+caller's (local) coordinates; the renderer applies the transform on the GPU.
+Shapes that the fragment shader draws exactly (ellipses, rounded rectangles,
+lines, points) only come here when a user shader needs real geometry
+(:func:`rows_to_triangles`).
+"""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from sketchml import constants as K
+
+__all__ = [
+    "MITER_LIMIT",
+    "arc_points",
+    "bezier_points",
+    "catmull_rom_points",
+    "fan_triangles",
+    "fill_polygon",
+    "rows_to_triangles",
+    "stroke_polyline",
+]
+
+#: Miter length (in half stroke widths) beyond which a MITER join becomes a BEVEL, as Java2D.
+MITER_LIMIT = 10.0
+
+_EMPTY = np.zeros((0, 3, 2))
+
+
+def _dedupe(pts: np.ndarray, closed: bool) -> np.ndarray:
+    """Drop consecutive repeated points (and a closing point equal to the first)."""
+    if len(pts) < 2:
+        return pts
+    keep = np.ones(len(pts), dtype=bool)
+    keep[1:] = np.any(np.abs(np.diff(pts, axis=0)) > 1e-9, axis=1)
+    pts = pts[keep]
+    if closed and len(pts) > 2 and np.allclose(pts[0], pts[-1]):
+        pts = pts[:-1]
+    return pts
+
+
+def fan_triangles(pts: np.ndarray) -> np.ndarray:
+    """Triangles of a convex polygon as a fan from its first vertex.
+
+    Example:
+        >>> fan_triangles(np.array([[0, 0], [1, 0], [1, 1], [0, 1]], float)).shape
+        (2, 3, 2)
+    """
+    pts = np.asarray(pts, dtype=np.float64)
+    n = len(pts)
+    if n < 3:
+        return _EMPTY
+    idx = np.stack([np.zeros(n - 2, dtype=np.intp), np.arange(1, n - 1), np.arange(2, n)], axis=1)
+    return pts[idx]
+
+
+def fill_polygon(pts: np.ndarray) -> np.ndarray:
+    """Triangulate a simple polygon (convex or concave) given as ``(N, 2)`` points.
+
+    Uses ear clipping (mapbox_earcut), so concave outlines fill correctly.
+
+    Example:
+        >>> L = np.array([[0, 0], [2, 0], [2, 1], [1, 1], [1, 2], [0, 2]], float)
+        >>> tris = fill_polygon(L)
+        >>> tris.shape, round(float(_area(tris)), 6)
+        ((4, 3, 2), 3.0)
+    """
+    import mapbox_earcut
+
+    pts = _dedupe(np.asarray(pts, dtype=np.float64).reshape(-1, 2), closed=True)
+    if len(pts) < 3:
+        return _EMPTY
+    if len(pts) == 3:
+        return pts[None]
+    idx = mapbox_earcut.triangulate_float64(pts, np.array([len(pts)], dtype=np.uint32))
+    return pts[np.asarray(idx, dtype=np.intp).reshape(-1, 3)]
+
+
+def _area(tris: np.ndarray) -> float:
+    a, b, c = tris[:, 0], tris[:, 1], tris[:, 2]
+    return float(np.abs(np.cross(b - a, c - a)).sum() / 2)
+
+
+def _arc_fan(center: np.ndarray, r: float, a0: np.ndarray, sweep: np.ndarray, steps: int) -> np.ndarray:
+    """Fans of ``steps`` triangles around each center from angle a0 over sweep (vectorised)."""
+    t = a0[:, None] + sweep[:, None] * np.linspace(0.0, 1.0, steps + 1)[None, :]
+    ring = center[:, None, :] + r * np.stack([np.cos(t), np.sin(t)], axis=-1)
+    tris = np.empty((len(center), steps, 3, 2))
+    tris[:, :, 0] = center[:, None, :]
+    tris[:, :, 1] = ring[:, :-1]
+    tris[:, :, 2] = ring[:, 1:]
+    return tris.reshape(-1, 3, 2)
+
+
+def _round_steps(hw: float, sweep: float) -> int:
+    # About one segment per 2 pixels of arc at scale 1, at least a few.
+    return int(min(64, max(3, math.ceil(abs(sweep) * max(hw, 1.0) / 2.0))))
+
+
+def stroke_polyline(
+    pts: np.ndarray,
+    weight: float,
+    *,
+    closed: bool = False,
+    join: int = K.MITER,
+    cap: int = K.ROUND,
+    miter_limit: float = MITER_LIMIT,
+) -> np.ndarray:
+    """Triangles of a polyline's stroke, centred on the line, ``weight`` wide.
+
+    ``join`` is MITER (falling back to BEVEL beyond ``miter_limit``), BEVEL
+    or ROUND; ``cap`` (ROUND, SQUARE or PROJECT) shapes the ends of an open
+    polyline.
+
+    Example:
+        >>> tris = stroke_polyline(np.array([[0, 0], [10, 0]], float), 2, cap=1)
+        >>> round(_area(tris), 6)
+        20.0
+    """
+    pts = _dedupe(np.asarray(pts, dtype=np.float64).reshape(-1, 2), closed)
+    hw = 0.5 * float(weight)
+    if hw <= 0 or len(pts) < 2:
+        return _EMPTY
+    if closed and len(pts) < 3:
+        closed = False
+    count = len(pts)
+    if closed:
+        a, b = pts.copy(), np.roll(pts, -1, axis=0)
+    else:
+        a, b = pts[:-1].copy(), pts[1:].copy()
+    d = b - a
+    d = d / np.hypot(d[:, 0], d[:, 1])[:, None]
+    n = np.stack([-d[:, 1], d[:, 0]], axis=1)
+    if not closed and cap == K.PROJECT:
+        a[0] -= d[0] * hw
+        b[-1] += d[-1] * hw
+    off = n * hw
+    p0, p1, p2, p3 = a + off, a - off, b + off, b - off
+    parts = [np.stack([p0, p1, p2], axis=1), np.stack([p1, p3, p2], axis=1)]
+
+    # Joins between segment i (incoming) and segment i+1 (outgoing), at their shared point.
+    inc = np.arange(len(d)) if closed else np.arange(len(d) - 1)
+    if len(inc):
+        out = (inc + 1) % len(d)
+        joint = pts[(inc + 1) % count]
+        d0, d1, n0, n1 = d[inc], d[out], n[inc], n[out]
+        cross = d0[:, 0] * d1[:, 1] - d0[:, 1] * d1[:, 0]
+        turning = np.abs(cross) > 1e-9
+        # The gap to fill opens on the side away from the turn.
+        side = np.where(cross > 0, -1.0, 1.0)[:, None]
+        outer0 = joint + side * n0 * hw
+        outer1 = joint + side * n1 * hw
+        if join == K.ROUND:
+            a0 = np.arctan2(side[:, 0] * n0[:, 1], side[:, 0] * n0[:, 0])
+            a1 = np.arctan2(side[:, 0] * n1[:, 1], side[:, 0] * n1[:, 0])
+            sweep = (a1 - a0 + np.pi) % (2 * np.pi) - np.pi
+            reverse = ~turning & (np.sum(d0 * d1, axis=1) < 0)
+            sweep[reverse] = np.pi
+            sel = turning | reverse
+            if sel.any():
+                steps = _round_steps(hw, float(np.abs(sweep[sel]).max()))
+                parts.append(_arc_fan(joint[sel], hw, a0[sel], sweep[sel], steps))
+        else:
+            miter = np.zeros(len(inc), dtype=bool)
+            if join == K.MITER:
+                m = n0 + n1
+                m = m / np.maximum(np.hypot(m[:, 0], m[:, 1]), 1e-12)[:, None]
+                ratio = 1.0 / np.maximum(np.sum(m * n0, axis=1), 1e-12)
+                miter = turning & (ratio <= miter_limit)
+                tip = joint + side * m * (hw * ratio)[:, None]
+                parts.append(np.stack([joint, outer0, tip], axis=1)[miter])
+                parts.append(np.stack([joint, tip, outer1], axis=1)[miter])
+            parts.append(np.stack([joint, outer0, outer1], axis=1)[turning & ~miter])
+
+    if not closed and cap == K.ROUND:
+        ends = np.stack([pts[0], pts[-1]])
+        # Half discs facing away from the line at each end.
+        start_angle = np.arctan2(n[[0, -1], 1], n[[0, -1], 0]) + np.array([0.0, np.pi])
+        steps = _round_steps(hw, math.pi)
+        parts.append(_arc_fan(ends, hw, start_angle, np.array([np.pi, np.pi]), steps))
+    return np.concatenate(parts).reshape(-1, 3, 2)
+
+
+def arc_points(
+    cx: float, cy: float, rx: float, ry: float, start: float, stop: float, *, scale: float = 1.0
+) -> np.ndarray:
+    """Points along an elliptical arc from ``start`` to ``stop`` radians (clockwise on screen).
+
+    ``scale`` (canvas pixels per local unit) sets how finely it is divided.
+
+    Example:
+        >>> arc_points(0, 0, 10, 10, 0, math.pi / 2)[[0, -1]].round(6).tolist()
+        [[10.0, 0.0], [0.0, 10.0]]
+    """
+    sweep = stop - start
+    r = max(abs(rx), abs(ry)) * scale
+    n = int(min(512, max(4, math.ceil(abs(sweep) * math.sqrt(max(r, 1.0)) * 2.5))))
+    t = start + sweep * np.linspace(0.0, 1.0, n + 1)
+    return np.stack([cx + rx * np.cos(t), cy + ry * np.sin(t)], axis=1)
+
+
+def bezier_points(p0, p1, p2, p3, *, scale: float = 1.0) -> np.ndarray:
+    """Points along a cubic Bezier curve from ``p0`` to ``p3`` with controls ``p1``, ``p2``.
+
+    The number of points grows with the control polygon's length on the canvas.
+
+    Example:
+        >>> bezier_points((0, 0), (0, 10), (10, 10), (10, 0))[[0, -1]].tolist()
+        [[0.0, 0.0], [10.0, 0.0]]
+    """
+    ctrl = np.array([p0, p1, p2, p3], dtype=np.float64)
+    span = float(np.hypot(*np.diff(ctrl, axis=0).T).sum()) * scale
+    n = int(min(256, max(8, math.ceil(span / 4.0))))
+    t = np.linspace(0.0, 1.0, n + 1)[:, None]
+    u = 1.0 - t
+    return u**3 * ctrl[0] + 3 * u * u * t * ctrl[1] + 3 * u * t * t * ctrl[2] + t**3 * ctrl[3]
+
+
+def catmull_rom_points(ctrl: np.ndarray, *, scale: float = 1.0) -> np.ndarray:
+    """Points of a Catmull-Rom spline through ``ctrl[1:-1]`` (the first and last only steer).
+
+    This is Processing's ``curve_vertex`` with the default curve tightness 0.
+
+    Example:
+        >>> pts = catmull_rom_points(np.array([[0, 0], [0, 0], [10, 0], [10, 0]], float))
+        >>> pts[[0, -1]].tolist()
+        [[0.0, 0.0], [10.0, 0.0]]
+    """
+    ctrl = np.asarray(ctrl, dtype=np.float64)
+    if len(ctrl) < 4:
+        return np.zeros((0, 2))
+    out = []
+    for i in range(1, len(ctrl) - 2):
+        p0, p1, p2, p3 = ctrl[i - 1], ctrl[i], ctrl[i + 1], ctrl[i + 2]
+        # The Catmull-Rom segment p1 -> p2 as a Bezier with controls p1 + (p2 - p0)/6, p2 - (p3 - p1)/6.
+        seg = bezier_points(p1, p1 + (p2 - p0) / 6.0, p2 - (p3 - p1) / 6.0, p2, scale=scale)
+        out.append(seg if not out else seg[1:])
+    return np.concatenate(out)
+
+
+# ---------------------------------------------------------------------------- rows -> triangles
+
+_RING = 32  # outline points per shape when a user shader needs real geometry
+
+
+def _outline(kind: np.ndarray, center, half, radii, axis) -> np.ndarray:
+    """``(N, _RING, 2)`` outlines of ellipses (kind 0) and rounded boxes (kind 1), vectorised."""
+    n = len(kind)
+    t = np.linspace(0.0, 2 * np.pi, _RING, endpoint=False)
+    ell = np.stack([np.cos(t), np.sin(t)], axis=-1)[None] * half[:, None, :]
+    # Rounded box: 8 points per corner, corners in the order br, bl, tl, tr (angle order).
+    k = _RING // 4
+    q = np.linspace(0.0, np.pi / 2, k)
+    corner_sign = np.array([[1, 1], [-1, 1], [-1, -1], [1, -1]], dtype=np.float64)
+    corner_radius = radii[:, [2, 3, 0, 1]]
+    corner_radius = np.clip(corner_radius, 0.0, np.minimum(half[:, 0], half[:, 1])[:, None])
+    box = np.empty((n, 4, k, 2))
+    for ci in range(4):
+        base = np.pi / 2 * ci
+        r = corner_radius[:, ci][:, None]
+        cc = corner_sign[ci] * (half - corner_radius[:, ci][:, None])
+        box[:, ci, :, 0] = cc[:, 0:1] + r * np.cos(base + q)[None]
+        box[:, ci, :, 1] = cc[:, 1:2] + r * np.sin(base + q)[None]
+    box = box.reshape(n, _RING, 2)
+    shape = np.where((kind == 0)[:, None, None], ell, box)
+    rot = np.stack([axis, np.stack([-axis[:, 1], axis[:, 0]], axis=1)], axis=1)  # (N, 2, 2) rows
+    return center[:, None, :] + shape @ rot
+
+
+def rows_to_triangles(rows: np.ndarray) -> np.ndarray:
+    """Replace shape instance rows (ellipse, rect, line, point) by solid-triangle rows.
+
+    A user fragment shader has no signed distance to work with, so every shape
+    becomes real geometry: a fan for the fill and a ring for the stroke, each
+    triangle carrying the shape's bounding box for ``vertTexCoord``.
+    Triangle rows pass through unchanged and the order of shapes is kept.
+
+    Example:
+        >>> from sketchml.graphics.renderer import INSTANCE_FLOATS
+        >>> row = np.zeros((1, INSTANCE_FLOATS), np.float32)
+        >>> row[0, 1:5] = (50, 50, 10, 10); row[0, 9:13] = 1; row[0, 18] = row[0, 22] = 1
+        >>> rows_to_triangles(row).shape
+        (30, 28)
+    """
+    kinds = rows[:, 0]
+    if np.all(kinds == 4):
+        return rows
+    out = []
+    start = 0
+    # Keep order: convert maximal runs of shape rows, pass triangle runs through.
+    is_tri = kinds == 4
+    boundaries = np.flatnonzero(np.diff(is_tri.astype(np.int8))) + 1
+    for stop in list(boundaries) + [len(rows)]:
+        run = rows[start:stop]
+        out.append(run if is_tri[start] else _shapes_to_triangles(run))
+        start = stop
+    return np.concatenate(out)
+
+
+def _shapes_to_triangles(rows: np.ndarray) -> np.ndarray:
+    n = len(rows)
+    kind = rows[:, 0].astype(np.int64)
+    p0 = rows[:, 1:5].astype(np.float64)
+    p1 = rows[:, 5:9].astype(np.float64)
+    fill = rows[:, 9:13].copy()
+    stroke = rows[:, 13:17].copy()
+    w = rows[:, 17].astype(np.float64).copy()
+    center = p0[:, 0:2].copy()
+    half = np.abs(p0[:, 2:4])
+    radii = p1.copy()
+    axis = np.tile([1.0, 0.0], (n, 1))
+    shape = np.where(kind == 0, 0, 1)
+
+    line = kind == 2
+    if line.any():
+        d = p0[line, 2:4] - p0[line, 0:2]
+        length = np.hypot(d[:, 0], d[:, 1])
+        axis[line] = np.where(length[:, None] > 0, d / np.maximum(length, 1e-12)[:, None], [1.0, 0.0])
+        center[line] = 0.5 * (p0[line, 0:2] + p0[line, 2:4])
+        cap = np.rint(p1[line, 0]).astype(np.int64)
+        hw = 0.5 * w[line]
+        half[line] = np.stack([0.5 * length + np.where(cap == K.SQUARE, 0.0, hw), hw], axis=1)
+        radii[line] = np.where(cap == K.ROUND, hw, 0.0)[:, None]
+    point = kind == 3
+    if point.any():
+        hw = 0.5 * w[point]
+        half[point] = np.stack([hw, hw], axis=1)
+        shape[point] = np.where(np.rint(p0[point, 2]) == K.SQUARE, 1, 0)
+        radii[point] = 0.0
+    solid = line | point
+    fill[solid] = stroke[solid]
+    stroke[solid] = 0.0
+    w[solid] = 0.0
+
+    hw = 0.5 * w
+    inner = _outline(shape, center, np.maximum(half - hw[:, None], 0.0),
+                     np.maximum(radii - hw[:, None], 0.0), axis)
+    outer = _outline(shape, center, half + hw[:, None], radii + hw[:, None], axis)
+    edge = _outline(shape, center, half, radii, axis)
+    m = _RING
+    fan_idx = np.stack([np.zeros(m - 2, np.intp), np.arange(1, m - 1), np.arange(2, m)], axis=1)
+    fill_tris = edge[:, fan_idx]                                  # (N, m-2, 3, 2)
+    nxt = np.roll(np.arange(m), -1)
+    ring = np.concatenate(
+        [np.stack([outer, inner, outer[:, nxt]], axis=2), np.stack([inner, inner[:, nxt], outer[:, nxt]], axis=2)],
+        axis=1,
+    )                                                             # (N, 2m, 3, 2)
+    lo = np.minimum(outer.min(axis=1), edge.min(axis=1))
+    hi = np.maximum(outer.max(axis=1), edge.max(axis=1))
+    box = np.concatenate([lo, hi - lo], axis=1)
+
+    def rows_for(tris: np.ndarray, colors: np.ndarray, keep: np.ndarray) -> np.ndarray:
+        per = tris.shape[1]
+        t = tris[keep].reshape(-1, 6)
+        out = np.zeros((len(t), rows.shape[1]), dtype=np.float32)
+        out[:, 0] = 4.0
+        out[:, 1:7] = t
+        out[:, 9:13] = np.repeat(colors[keep], per, axis=0)
+        out[:, 18:24] = np.repeat(rows[keep, 18:24], per, axis=0)
+        out[:, 24:28] = np.repeat(box[keep], per, axis=0)
+        return out.reshape(int(keep.sum()), per, -1)
+
+    has_fill = fill[:, 3] > 0
+    has_stroke = (stroke[:, 3] > 0) & (w > 0)
+    f = rows_for(fill_tris, fill, np.ones(n, dtype=bool))
+    s = rows_for(ring, stroke, np.ones(n, dtype=bool))
+    # Interleave per shape (fill then its stroke), dropping invisible parts.
+    f_mask = np.repeat(has_fill[:, None], f.shape[1], axis=1)
+    s_mask = np.repeat(has_stroke[:, None], s.shape[1], axis=1)
+    both = np.concatenate([f, s], axis=1)
+    mask = np.concatenate([f_mask, s_mask], axis=1)
+    return both[mask]
