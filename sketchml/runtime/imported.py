@@ -1,0 +1,132 @@
+"""Imported mode: run a file of bare ``setup()``/``draw()`` with the API injected.
+
+The file is executed in a fresh namespace that already holds every API function
+as a *bound method of the sketch* (``circle`` is ``sketch.circle``: no wrapper,
+no per-call cost), Processing's constants and the live variables, which the
+sketch copies into the namespace before every call of ``setup``, ``draw`` or a
+callback. A file written in module mode (``import sketchml as sk`` ...
+``sk.run_sketch()``) or class mode (``MySketch().run_sketch()``) runs too: its
+``run_sketch()`` call hands the sketch over instead of starting a second loop.
+
+Example:
+    >>> import tempfile, os
+    >>> path = os.path.join(tempfile.mkdtemp(), "dot.py")
+    >>> _ = open(path, "w").write("def draw():\\n    circle(50, 50, frame_count)\\n")
+    >>> sketch = FileSketchSource(path).load()
+    >>> sketch._has_handler("draw")
+    True
+"""
+from __future__ import annotations
+
+import builtins
+import os
+import sys
+from pathlib import Path
+from typing import Any
+
+from sketchml import constants
+from sketchml.errors import SketchmlError
+from sketchml.runtime import module_api
+from sketchml.runtime.sketch import CALLBACK_NAMES, HOOK_NAMES, Sketch, _Loading
+
+__all__ = ["FileSketchSource", "inject_api"]
+
+
+def inject_api(namespace: dict[str, Any], sketch: Sketch) -> None:
+    """Put the sketch API (bound methods), constants and live variables into ``namespace``.
+
+    Example:
+        >>> import sketchml as sk
+        >>> s = sk.Sketch(); ns = {}
+        >>> inject_api(ns, s)
+        >>> ns["circle"] == s.circle, ns["CENTER"], ns["frame_count"]
+        (True, 3, 0)
+    """
+    for name in constants.__all__:
+        namespace[name] = getattr(constants, name)
+    for name in Sketch.API_METHODS:
+        namespace[name] = getattr(sketch, name)
+    for name in Sketch.LIVE_NAMES:
+        namespace[name] = getattr(sketch, name)
+
+
+class FileSketchSource:
+    """Loads a sketch file into a fresh sketch, as many times as it is saved.
+
+    ``load()`` returns a new :class:`~sketchml.Sketch` each call (the file's own
+    instance in class mode). Modules the sketch imports from its own folder are
+    re-imported on each load and watched with the file (``watched_files()``).
+    """
+
+    def __init__(self, path: str | os.PathLike[str]) -> None:
+        self.path = Path(path).resolve()
+        if not self.path.is_file():
+            raise SketchmlError(
+                f"no sketch file at {os.fspath(path)!r}; pass the path of a .py file with "
+                "setup() and/or draw(), e.g. sketchml run sketches/demo.py"
+            )
+        self._local_modules: list[str] = []
+
+    @property
+    def folder(self) -> Path:
+        return self.path.parent
+
+    def watched_files(self) -> list[str]:
+        """The sketch file and the local modules it imported."""
+        files = [str(self.path)]
+        for name in self._local_modules:
+            module_file = getattr(sys.modules.get(name), "__file__", None)
+            if module_file:
+                files.append(module_file)
+        return files
+
+    def _forget_local_modules(self) -> None:
+        for name in self._local_modules:
+            sys.modules.pop(name, None)
+        self._local_modules = []
+
+    def _record_local_modules(self) -> None:
+        folder = str(self.folder) + os.sep
+        self._local_modules = [
+            name for name, module in list(sys.modules.items())
+            if (getattr(module, "__file__", None) or "").startswith(folder)
+        ]
+
+    def load(self) -> Sketch:
+        """Execute the file in a fresh namespace and return the sketch it defines.
+
+        Raises whatever the file's top-level code raises (the runner reports it as
+        a sketch error) and :class:`SketchmlError` when it defines no sketch at all.
+        """
+        source = self.path.read_text(encoding="utf-8")
+        code = compile(source, str(self.path), "exec")
+        sketch = Sketch()
+        namespace: dict[str, Any] = {
+            "__name__": "__main__",
+            "__file__": str(self.path),
+            "__builtins__": builtins,
+        }
+        inject_api(namespace, sketch)
+        if str(self.folder) not in sys.path:
+            sys.path.insert(0, str(self.folder))
+        self._forget_local_modules()
+        module_api.set_current(sketch)
+        claim: dict[str, Any] = {}
+        _Loading.stack.append(claim)
+        try:
+            exec(code, namespace)
+        finally:
+            _Loading.stack.pop()
+            self._record_local_modules()
+        claimed = claim.get("sketch")
+        if isinstance(claimed, Sketch):
+            module_api.set_current(claimed)
+            return claimed
+        if not any(callable(namespace.get(name)) for name in HOOK_NAMES + CALLBACK_NAMES):
+            raise SketchmlError(
+                f"{self.path.name} defines no setup() or draw(), so there is nothing to run. "
+                "Define def setup(): (runs once) and/or def draw(): (runs every frame), or a "
+                "class MySketch(sketchml.Sketch) followed by MySketch().run_sketch()."
+            )
+        sketch._use_functions(namespace, sync=True)
+        return sketch
