@@ -1,1 +1,66 @@
-"""sketchml.training"""
+"""Shared training helpers: plain PyTorch loops with checkpoints, resuming, logs and DDP.
+
+Every trainable model family builds its ``train`` verb from these pieces:
+:class:`TrainingRun` (the loop bookkeeping), datasets (:class:`ImageFolder`,
+:class:`VideoFrames`, :class:`TextFile`, :class:`MidiFolder`), device and seed
+set-up, atomic checkpoints and the ``torchrun`` helpers.
+
+Importing this package is light: torch is only imported when one of the names
+below is first used.
+
+Example:
+    >>> import sketchml.training as training
+    >>> training.pick_device("cpu").type
+    'cpu'
+"""
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+# name -> submodule that defines it; loaded on first attribute access.
+_LAZY = {
+    "Checkpoint": "checkpoint",
+    "DistributedInfo": "distributed",
+    "ImageFolder": "data",
+    "MidiFolder": "data",
+    "TextFile": "data",
+    "TrainingRun": "run",
+    "VideoFrames": "data",
+    "all_agree": "distributed",
+    "barrier": "distributed",
+    "capture_rng_state": "device",
+    "distributed_info": "distributed",
+    "image_grid": "samples",
+    "init_distributed": "distributed",
+    "latest_checkpoint": "checkpoint",
+    "list_checkpoints": "checkpoint",
+    "pick_device": "device",
+    "plot_losses": "losses",
+    "progress_bar": "progress",
+    "restore_rng_state": "device",
+    "save_checkpoint": "checkpoint",
+    "save_image_grid": "samples",
+    "seed_everything": "device",
+    "wants_progress": "progress",
+    "wrap_ddp": "distributed",
+    "write_losses_csv": "losses",
+}
+
+__all__ = sorted(_LAZY)
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        from sketchml.errors import did_you_mean
+
+        raise AttributeError(f"module 'sketchml.training' has no attribute {name!r}."
+                             f"{did_you_mean(name, _LAZY)}")
+    value = getattr(importlib.import_module(f"sketchml.training.{module}"), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_LAZY))
