@@ -502,7 +502,7 @@ class Registry:
                     weights_available=available, default=variant is spec.default_variant,
                     plugin=spec.plugin, description=variant.description or spec.description,
                 ))
-        return rows
+        return sorted(rows, key=lambda row: row.name)
 
 
 # -- the default registry and the public functions -------------------------------------
