@@ -222,7 +222,7 @@ _GRADIENTS = (
     (0, 1, 1), (0, -1, 1), (0, 1, -1), (0, -1, -1),
     (1, 1, 0), (0, -1, 1), (-1, 1, 0), (0, -1, -1),
 )
-_GRADIENT_ARRAY = np.array(_GRADIENTS, dtype=np.float64)
+_GX, _GY, _GZ = (np.array(axis, dtype=np.float64) for axis in zip(*_GRADIENTS))
 
 # Raw gradient noise rarely leaves [-0.7, 0.7]; this stretch spreads results over
 # about [0.1, 0.9], close to the range Processing users expect.
@@ -348,8 +348,8 @@ class PerlinNoise:
         ba, bb = p[b] + zi, p[b + 1] + zi
 
         def grad(h: np.ndarray, dx: np.ndarray, dy: np.ndarray, dz: np.ndarray) -> np.ndarray:
-            g = _GRADIENT_ARRAY[h & 15]
-            return g[..., 0] * dx + g[..., 1] * dy + g[..., 2] * dz
+            h = h & 15
+            return _GX[h] * dx + _GY[h] * dy + _GZ[h] * dz
 
         x1 = grad(p[aa], x, y, z) + u * (grad(p[ba], x - 1, y, z) - grad(p[aa], x, y, z))
         x2 = grad(p[ab], x, y - 1, z) + u * (grad(p[bb], x - 1, y - 1, z) - grad(p[ab], x, y - 1, z))

@@ -29,7 +29,9 @@ import numpy as np
 
 from sketchml.errors import SketchmlError
 
-__all__ = ["FrameWriter", "VIDEO_SUFFIXES", "expand_frame_pattern", "open_frame_writer"]
+__all__ = [
+    "FrameWriter", "VIDEO_SUFFIXES", "expand_frame_pattern", "open_frame_writer", "temp_beside",
+]
 
 VIDEO_SUFFIXES = (".mp4", ".mov", ".mkv", ".webm", ".gif")
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".bmp", ".tif", ".tiff")
@@ -37,6 +39,22 @@ IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".bmp", ".tif", ".tiff")
 # A per-frame palette keeps colours right when a walk drifts through hues; a
 # single global palette would need every frame before the first is written.
 _GIF_FILTER = "split[a][b];[a]palettegen=stats_mode=single[p];[b][p]paletteuse=new=1"
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+def temp_beside(target: Path) -> Path:
+    """A new empty temporary file in ``target``'s folder, with ``target``'s suffix and the
+    permissions a plainly created file would get (``mkstemp`` alone makes it private),
+    ready to be renamed onto ``target``."""
+    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.stem}-", suffix=target.suffix)
+    os.close(fd)
+    os.chmod(tmp, 0o666 & ~_umask())
+    return Path(tmp)
 
 
 def expand_frame_pattern(pattern: str, index: int) -> str:
@@ -116,9 +134,7 @@ class _FfmpegWriter(FrameWriter):
         self._quality = quality
         self._gen: Generator[None, bytes, None] | None = None
         self._channels = 0
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.stem}-", suffix=path.suffix)
-        os.close(fd)
-        self._tmp = Path(tmp)
+        self._tmp = temp_beside(path)
 
     def _start(self, width: int, height: int, channels: int) -> None:
         import imageio_ffmpeg
@@ -193,8 +209,7 @@ class _ImageSequenceWriter(FrameWriter):
         self.frames_written += 1
         number = self.frames_written if index is None else index
         target = Path(expand_frame_pattern(str(self.path), number))
-        fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.stem}-", suffix=target.suffix)
-        os.close(fd)
+        tmp = temp_beside(target)
         image = Image.fromarray(frame, "RGBA" if frame.shape[2] == 4 else "RGB")
         if target.suffix.lower() in (".jpg", ".jpeg"):
             image = image.convert("RGB")
@@ -202,7 +217,7 @@ class _ImageSequenceWriter(FrameWriter):
             image.save(tmp)
             os.replace(tmp, target)
         except BaseException:
-            Path(tmp).unlink(missing_ok=True)
+            tmp.unlink(missing_ok=True)
             raise
 
     def close(self) -> None:

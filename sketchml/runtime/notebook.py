@@ -29,7 +29,7 @@ from typing import Any
 import numpy as np
 
 from sketchml.errors import SketchmlError
-from sketchml.media.video import FrameWriter, open_frame_writer
+from sketchml.media.video import FrameWriter, open_frame_writer, temp_beside
 
 __all__ = ["SketchRender", "display", "in_notebook", "render"]
 
@@ -114,9 +114,8 @@ class SketchRender:
                 f"this render is {self.mime}, so save it as a {want} file, not {target.name!r}."
             )
         target.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.stem}-", suffix=want)
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(self.data)
+        tmp = temp_beside(target)
+        tmp.write_bytes(self.data)
         os.replace(tmp, target)
 
 
