@@ -37,8 +37,8 @@ from sketchml.models.results import Audio, Images, Notes, Text, load_result
 from sketchml.models.weights import UnsafeWeightsError, load_weights
 
 __all__ = [
-    "EASINGS",
     "Audio",
+    "EASINGS",
     "Images",
     "Latent",
     "MissingVerbError",

@@ -210,9 +210,9 @@ class SafeUnpickler(pickle.Unpickler):
 
     def persistent_load(self, pid: Any) -> Any:
         raise UnsafeWeightsError(
-            f"{self._source} uses pickle persistent ids ({pid!r:.60}); it looks like a "
-            "torch.save checkpoint, which sketchml loads with torch.load(weights_only=True) "
-            "when the file name ends in .pt, .pth, .bin or .ckpt."
+            f"{self._source} uses pickle persistent ids ({pid!r:.60}), which plain data never "
+            "needs; torch.save checkpoints (zip or legacy format) are loaded with "
+            "torch.load(weights_only=True) instead."
         )
 
 
@@ -231,8 +231,6 @@ def _kind(path: Path) -> str:
     if path.suffix == ".safetensors" or (len(head) > 8 and head[8:9] == b"{"):
         return "safetensors"
     if head.startswith(b"PK") or head.startswith(_LEGACY_TORCH_MAGIC):
-        return "torch"
-    if path.suffix in (".pt", ".pth", ".bin", ".ckpt", ".tar"):
         return "torch"
     return "pickle"
 

@@ -70,3 +70,40 @@ def site(tmp_path, monkeypatch):
     for name in list(sys.modules):
         if name.split(".")[0] in result.modules:
             del sys.modules[name]
+
+
+FAMILY = """
+import sketchml as sk
+
+class Toy(sk.Model):
+    def sample_latent(self, n=1, *, seed=None):
+        return self.latent(self.randn(n, 4, seed=seed), seed=seed)
+
+    def generate(self, latent=None, *, seed=None):
+        z = self.as_latent(latent, seed=seed).tensor
+        return sk.Images(z.sigmoid()[:, :3, None, None].expand(-1, 3, 2, 2))
+"""
+
+GOOD = """
+import sketchml as sk
+
+@sk.hookimpl
+def sketchml_register_models(registry):
+    registry.add("toy", family="good_plugin.family:Toy", modality="image",
+                 variants={"small": {}, "big": {"default": True, "options": {}}})
+"""
+
+
+@pytest.fixture
+def good_plugin(site):
+    """An installed distribution good-plugin 1.2.3 whose entry point registers the toy family."""
+    site.package("good_plugin", GOOD)
+    site.module("good_plugin.family", FAMILY)
+    site.distribution("good-plugin", "1.2.3", {"good": "good_plugin"})
+
+
+@pytest.fixture
+def broken_plugin(site):
+    """An installed distribution broken-plugin 0.1 whose module fails to import."""
+    site.package("broken_plugin", "raise ImportError('no module named torchvisionx')\n")
+    site.distribution("broken-plugin", "0.1", {"broken": "broken_plugin"})

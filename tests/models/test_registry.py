@@ -11,39 +11,6 @@ import sketchml as sk
 from sketchml.models import registry as registry_module
 from sketchml.models.registry import PluginError, PluginWarning, Registry
 
-FAMILY = """
-import sketchml as sk
-
-class Toy(sk.Model):
-    def sample_latent(self, n=1, *, seed=None):
-        return self.latent(self.randn(n, 4, seed=seed), seed=seed)
-
-    def generate(self, latent=None, *, seed=None):
-        z = self.as_latent(latent, seed=seed).tensor
-        return sk.Images(z.sigmoid()[:, :3, None, None].expand(-1, 3, 2, 2))
-"""
-
-GOOD = """
-import sketchml as sk
-
-@sk.hookimpl
-def sketchml_register_models(registry):
-    registry.add("toy", family="good_plugin.family:Toy", modality="image",
-                 variants={"small": {}, "big": {"default": True, "options": {}}})
-"""
-
-
-def install_good(site, dist="good-plugin"):
-    site.package("good_plugin", GOOD)
-    site.module("good_plugin.family", FAMILY)
-    site.distribution(dist, "1.2.3", {"good": "good_plugin"})
-
-
-def install_broken(site):
-    site.package("broken_plugin", "raise ImportError('no module named torchvisionx')\n")
-    site.distribution("broken-plugin", "0.1", {"broken": "broken_plugin"})
-
-
 def plugin_object(add=None, fail=None):
     """A pluggy plugin object (a namespace with a hookimpl), registered without entry points."""
     def register(registry):
@@ -74,9 +41,7 @@ def test_failing_inline_plugin_is_rolled_back_and_isolated():
     assert registry.families() == ["fine"]  # what the broken plugin added is gone
 
 
-def test_entry_points_good_and_broken_are_isolated(site):
-    install_good(site)
-    install_broken(site)
+def test_entry_points_good_and_broken_are_isolated(good_plugin, broken_plugin):
     registry = Registry()
     with pytest.warns(PluginWarning) as caught:
         names = registry.names()
@@ -95,8 +60,7 @@ def test_entry_points_good_and_broken_are_isolated(site):
     assert model.name == "toy.big" and model.generate(seed=1).shape == (1, 3, 2, 2)
 
 
-def test_failure_is_reported_once(site):
-    install_broken(site)
+def test_failure_is_reported_once(broken_plugin):
     registry = Registry()
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
@@ -107,18 +71,14 @@ def test_failure_is_reported_once(site):
     assert len([w for w in caught if issubclass(w.category, PluginWarning)]) == 1
 
 
-def test_strict_mode_raises(site, monkeypatch):
-    install_good(site)
-    install_broken(site)
+def test_strict_mode_raises(good_plugin, broken_plugin, monkeypatch):
     monkeypatch.setenv("SKETCHML_STRICT_PLUGINS", "1")
     with pytest.raises(PluginError, match="torchvisionx") as raised:
         Registry().names()
     assert isinstance(raised.value.__cause__, ImportError)
 
 
-def test_load_and_disable_selection(site, monkeypatch):
-    install_good(site)
-    install_broken(site)
+def test_load_and_disable_selection(good_plugin, broken_plugin, monkeypatch):
     monkeypatch.setenv("SKETCHML_LOAD_PLUGINS", "good")
     registry = Registry()
     with warnings.catch_warnings():
@@ -135,8 +95,7 @@ def test_load_and_disable_selection(site, monkeypatch):
     assert {p.status for p in registry.plugins} == {"disabled"}
 
 
-def test_family_module_is_imported_on_first_use_only(site):
-    install_good(site)
+def test_family_module_is_imported_on_first_use_only(good_plugin):
     registry = Registry()
     entries = registry.entries()
     assert "good_plugin" in sys.modules
@@ -200,8 +159,7 @@ def test_models_listing_is_sorted_and_filtered(monkeypatch):
     assert sk.models("alpha.one")[0].weights_available is True  # needs no file
 
 
-def test_model_function_uses_the_default_registry(site, monkeypatch):
-    install_good(site)
+def test_model_function_uses_the_default_registry(good_plugin, monkeypatch):
     monkeypatch.setattr(registry_module, "_default", None)
     model = sk.model("toy.small", device="cpu")
     assert type(model).__name__ == "Toy" and model.variant.name == "small"
