@@ -18,7 +18,7 @@ from typing import Any, Protocol
 
 import numpy as np
 import torch
-from PIL import Image
+from PIL import Image, UnidentifiedImageError
 from torch.utils.data import Dataset
 
 from sketchml.errors import SketchmlError
@@ -141,7 +141,7 @@ class ImageFolder(_Pictures):
 
     Example:
         >>> import tempfile, os
-        >>> from PIL import Image
+        >>> from PIL import Image, UnidentifiedImageError
         >>> from sketchml.training import ImageFolder
         >>> folder = tempfile.mkdtemp()
         >>> Image.new("RGB", (40, 30), "red").save(os.path.join(folder, "a.png"))
@@ -167,6 +167,9 @@ class ImageFolder(_Pictures):
                 with Image.open(path) as image:
                     image.load()
                     picture = _to_rgb(image, background)
+            except UnidentifiedImageError:
+                unreadable.append((path, "not an image Pillow can read"))
+                continue
             except (OSError, SyntaxError, ValueError, Image.DecompressionBombError) as exc:
                 unreadable.append((path, _reason(exc)))
                 continue
