@@ -45,6 +45,8 @@ from sketchml.runtime.tracebacks import (
 
 __all__ = ["HeadlessSurface", "Runner", "has_display", "run_file", "run_sketch"]
 
+_EVENT_ARITY = {"move": 2, "button": 2, "wheel": 1, "key": 4, "focus": 1}
+
 # Size of the stand-in canvas that shows an error when a file fails before it made a sketch.
 _ERROR_CANVAS = (640, 360)
 
@@ -63,7 +65,8 @@ def has_display() -> bool:
 
 
 class HeadlessSurface:
-    """Draws with the process's headless EGL context; no window, no events, no waiting."""
+    """Draws with the process's headless EGL context; no window and no waiting. Its only
+    input is what :meth:`Runner.post_event` queues."""
 
     headless = True
 
@@ -71,6 +74,7 @@ class HeadlessSurface:
         from sketchml.graphics.context import create_headless_context
 
         self.ctx = create_headless_context()
+        self._events: list[tuple[Any, ...]] = []
 
     def screen_size(self) -> tuple[int, int] | None:
         return None
@@ -82,7 +86,8 @@ class HeadlessSurface:
         return None
 
     def poll(self) -> list[tuple[Any, ...]]:
-        return []
+        events, self._events = self._events, []
+        return events
 
     def present(self, sketch: Sketch) -> None:
         return None
@@ -231,6 +236,31 @@ class Runner:
             self.surface.close()
         if self.sketch is not None:
             self.sketch._runner = None
+
+    def post_event(self, kind: str, *args: Any) -> None:
+        """Queue an input event for the next :meth:`step`, as a window would deliver it:
+        ``("move", x, y)``, ``("button", LEFT|RIGHT|CENTER, pressed)``, ``("wheel", count)``,
+        ``("key", key, key_code, pressed, is_repeat)`` or ``("focus", focused)``. Errors in
+        the callbacks are handled like errors in ``draw()``. Useful to drive a sketch in
+        tests and scripted renders.
+
+        Example:
+            >>> import sketchml as sk
+            >>> class Clicks(sk.Sketch):
+            ...     def mouse_pressed(self):
+            ...         self.clicked = (self.mouse_x, self.mouse_y)
+            >>> runner = Runner(Clicks(), headless=True); runner.start()
+            >>> runner.post_event("move", 5, 6); runner.post_event("button", sk.LEFT, True)
+            >>> _ = runner.step(); runner.sketch.clicked
+            (5.0, 6.0)
+            >>> runner.close()
+        """
+        if kind not in _EVENT_ARITY or len(args) != _EVENT_ARITY[kind]:
+            raise SketchmlError(
+                f"post_event({kind!r}, ...) with {len(args)} values is not an event; use one of "
+                + ", ".join(f"{k!r} with {n}" for k, n in _EVENT_ARITY.items()) + " values."
+            )
+        self.surface._events.append((kind, *args))
 
     def reload(self) -> None:
         """Load the sketch file again (fresh namespace, fresh sketch) and restart it."""

@@ -26,7 +26,7 @@ import sys
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from sketchml.errors import SketchmlError, did_you_mean
+from sketchml.errors import SketchmlError
 
 if TYPE_CHECKING:
     from sketchml.runtime.notebook import SketchRender
@@ -205,5 +205,7 @@ def module_getattr(name: str) -> Any:
     module = sys.modules.get("sketchml")
     candidates = set(dir(module)) if module is not None else set()
     candidates |= set(Sketch.LIVE_NAMES)
-    hint = did_you_mean(name, {c for c in candidates if not c.startswith("_")})
+    from sketchml.runtime.tracebacks import suggestion
+
+    hint = suggestion(name, sorted(c for c in candidates if not c.startswith("_")))
     raise SketchmlAttributeError(f"module 'sketchml' has no attribute {name!r}.{hint}".rstrip("."))

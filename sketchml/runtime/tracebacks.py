@@ -38,11 +38,11 @@ from typing import Any
 
 import sketchml
 from sketchml import constants as K
-from sketchml.errors import SketchmlError, did_you_mean
+from sketchml.errors import SketchmlError, did_you_mean, suggest
 
 __all__ = [
     "SketchErrorReport", "SketchRuntimeError", "draw_error_overlay", "format_sketch_error",
-    "print_report", "signature_text",
+    "print_report", "signature_text", "suggestion",
 ]
 
 _SKETCHML_DIR = os.path.dirname(os.path.abspath(sketchml.__file__)) + os.sep
@@ -114,6 +114,19 @@ class SketchErrorReport:
             return ""
         where = f"{os.path.basename(self.filename)}, line {self.lineno}"
         return where + (f", in {self.function}" if self.function and self.function != "<module>" else "")
+
+
+def suggestion(name: str, candidates: Iterable[str]) -> str:
+    """`` Did you mean 'x'?`` for a misspelt name: only the close matches when there are
+    any, so ``elipse`` suggests ``ellipse`` alone, not every name sharing a few letters.
+
+    Example:
+        >>> suggestion("elipse", ["ellipse", "ellipse_mode", "line"])
+        " Did you mean 'ellipse'?"
+    """
+    candidates = list(candidates)
+    close = suggest(name, candidates, cutoff=0.75)
+    return did_you_mean(name, close or candidates)
 
 
 def _is_internal(filename: str) -> bool:
@@ -278,7 +291,7 @@ def format_sketch_error(
 
             candidates = set(api) | set(Sketch.LIVE_NAMES) | set(extra_names)
             candidates |= set(sketchml.constants.__all__)
-            hint = did_you_mean(name, candidates)
+            hint = suggestion(name, candidates)
             if hint:
                 message += "." + hint
 
