@@ -94,22 +94,24 @@ def upload_cuda(ctx: moderngl.Context, texture: Any, tensor: Any) -> None:
 
     cudart = _cudart()
     nbytes = tensor.numel() * tensor.element_size()
-    pbo = _buffers.get(ctx)
-    if pbo is None or pbo.nbytes < nbytes:
-        if pbo is not None:
-            pbo.release()
-        pbo = _buffers[ctx] = _PixelBuffer(ctx, nbytes)
-    stream = torch.cuda.current_stream(tensor.device).cuda_stream
-    _check(cudart.cudaGraphicsMapResources(1, pbo.resource, stream), "map")
-    try:
-        pointer, _size = _check(cudart.cudaGraphicsResourceGetMappedPointer(pbo.resource), "mapped pointer")
-        _check(
-            cudart.cudaMemcpyAsync(
-                pointer, tensor.data_ptr(), nbytes, cudart.cudaMemcpyKind.cudaMemcpyDeviceToDevice, stream
-            ),
-            "device-to-device copy",
-        )
-    finally:
-        # unmapping orders the copy before any later GL use of the buffer
-        _check(cudart.cudaGraphicsUnmapResources(1, pbo.resource, stream), "unmap")
+    # the runtime API calls below act on the current device: make it the tensor's
+    with torch.cuda.device(tensor.device):
+        pbo = _buffers.get(ctx)
+        if pbo is None or pbo.nbytes < nbytes:
+            if pbo is not None:
+                pbo.release()
+            pbo = _buffers[ctx] = _PixelBuffer(ctx, nbytes)
+        stream = torch.cuda.current_stream(tensor.device).cuda_stream
+        _check(cudart.cudaGraphicsMapResources(1, pbo.resource, stream), "map")
+        try:
+            pointer, _size = _check(cudart.cudaGraphicsResourceGetMappedPointer(pbo.resource), "mapped pointer")
+            _check(
+                cudart.cudaMemcpyAsync(
+                    pointer, tensor.data_ptr(), nbytes, cudart.cudaMemcpyKind.cudaMemcpyDeviceToDevice, stream
+                ),
+                "device-to-device copy",
+            )
+        finally:
+            # unmapping orders the copy before any later GL use of the buffer
+            _check(cudart.cudaGraphicsUnmapResources(1, pbo.resource, stream), "unmap")
     texture.write(pbo.buffer)

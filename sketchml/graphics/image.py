@@ -431,16 +431,10 @@ class ImageMixin:
         if blend:
             self._apply_blend()
         else:
-            self.ctx.disable(_blend_flag())
+            self.ctx.disable(self.ctx.BLEND)
         draw_textured(
             self.ctx, self.fbo, (self.width, self.height), texture, vertices,
             sampling=sampling, tint=tint or (1.0, 1.0, 1.0, 1.0), darkest=blend and self._is_darkest(),
         )
         if not blend:
             self._apply_blend()
-
-
-def _blend_flag() -> int:
-    import moderngl
-
-    return moderngl.BLEND

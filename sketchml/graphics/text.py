@@ -377,7 +377,10 @@ class TextMixin:
         if (w is None) != (h is None):
             raise SketchmlError("text(s, x, y, w, h) needs both a width and a height for a text box, or neither.")
         atlas = self._atlas()
-        measure = lambda line: sum(atlas.advance(ch) for ch in line)  # noqa: E731
+
+        def measure(line: str) -> float:
+            return sum(atlas.advance(ch) for ch in line)
+
         ascent, descent = self.text_ascent(), self.text_descent()
         leading = self.text_leading()
         lines = str(s).split("\n")

@@ -188,3 +188,14 @@ def test_cuda_tensor_draws_like_cpu(canvas):
         finally:
             set_cuda_interop("auto")
         assert np.abs(got - expected_pixels()).max() <= 1
+
+
+def test_interop_reports_unavailable_without_a_cuda_gl_device():
+    from sketchml.bridge import cuda
+    from sketchml.graphics.context import create_headless_context
+
+    ctx = create_headless_context()
+    if torch.cuda.is_available():
+        pytest.skip("this machine may have a CUDA-GL device")
+    # no CUDA driver (or llvmpipe GL): interop is refused quietly, so "auto" copies through the host
+    assert cuda.interop_device_ok(ctx, 0) is False
