@@ -30,7 +30,10 @@ class Latent:
 
     Args:
         tensors: one tensor (stored as ``"z"``) or a dict of tensors, each ``(N, ...)``.
-        family, variant, seed, options: where the latent came from (kept on save).
+        family: the family that made it.
+        variant: the variant that made it.
+        seed: the seed it was sampled with.
+        options: the model options in force.
         **extra: more JSON-friendly metadata.
 
     Example:

@@ -157,8 +157,8 @@ class ModelEntry:
 
     Example:
         >>> import sketchml as sk
-        >>> [entry.name for entry in sk.models("no-such-*")]
-        []
+        >>> len(sk.models("no-such-*"))
+        0
     """
 
     name: str

@@ -215,10 +215,10 @@ class _LazyTensorClass(type):
 class Images(_ImagesMethods, metaclass=_LazyTensorClass):
     """Images ``(N, 3, H, W)`` float in [0, 1]: a ``torch.Tensor`` that saves and shows itself.
 
-    Args:
-        data: a tensor (or array) ``(N, 3, H, W)`` or ``(3, H, W)``; uint8 is scaled to [0, 1].
-        latent: the latent that made these images (kept through ``.to()``/slicing).
-        value_range: the range ``data`` is in, e.g. ``(-1, 1)`` for tanh outputs.
+    ``sk.Images(data, *, latent=None, value_range=(0, 1))`` takes a tensor (or
+    array) ``(N, 3, H, W)`` or ``(3, H, W)`` (uint8 is scaled to [0, 1]); ``latent``
+    is the latent that made the images (kept through ``.to()`` and slicing) and
+    ``value_range`` the range ``data`` is in, e.g. ``(-1, 1)`` for tanh outputs.
 
     Example:
         >>> import torch, sketchml as sk
