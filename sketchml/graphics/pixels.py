@@ -4,6 +4,8 @@
 ``pixels`` is a numpy ``(H, W, 4)`` uint8 RGBA array (rows top-down, straight
 alpha) holding a snapshot taken by ``load_pixels()``. Writing to it changes
 nothing on screen until ``update_pixels()`` copies it back, as in Processing.
+The array keeps its identity while the canvas keeps its size: ``load_pixels()``
+refills it in place, so imported-mode code holding ``pixels`` sees fresh values.
 """
 from __future__ import annotations
 
@@ -32,17 +34,20 @@ class PixelsMixin:
     @property
     def pixels(self) -> np.ndarray:
         """The canvas as a writable ``(H, W, 4)`` uint8 RGBA array, as of the last
-        ``load_pixels()`` (the first read loads it). Call ``update_pixels()`` after
-        writing to show the changes.
+        ``load_pixels()`` (all zeros before the first). Call ``update_pixels()`` after
+        writing to show the changes. The array stays the same object from frame to
+        frame (``load_pixels()`` refills it), so a name bound to it stays current.
 
         Example:
             >>> canvas.load_pixels()  # doctest: +SKIP
             >>> canvas.pixels[10:20, :, :3] = 0  # a black band
             >>> canvas.update_pixels()
         """
-        if self._pixels_array is None:
-            self.load_pixels()
-        return self._pixels_array
+        arr = self._pixels_array
+        if arr is None or arr.shape[:2] != (self.height, self.width):
+            # no read-back here: reading pixels must stay cheap (the runtime syncs it every frame)
+            arr = self._pixels_array = np.zeros((self.height, self.width, 4), np.uint8)
+        return arr
 
     def load_pixels(self) -> None:
         """Copy the canvas into ``pixels`` (a snapshot; load again after drawing more).
@@ -50,7 +55,12 @@ class PixelsMixin:
         Example:
             >>> canvas.load_pixels()  # doctest: +SKIP
         """
-        self._pixels_array = np.array(self._read_pixels(), dtype=np.uint8, copy=True)
+        current = self._read_pixels()
+        arr = self._pixels_array
+        if arr is not None and arr.shape == current.shape and arr.dtype == np.uint8:
+            np.copyto(arr, current)
+        else:
+            self._pixels_array = np.array(current, dtype=np.uint8, copy=True)
 
     def update_pixels(self) -> None:
         """Write ``pixels`` back to the canvas, replacing what is there (no blending,

@@ -35,11 +35,17 @@ def test_update_pixels_ignores_transform_and_blending(canvas):
     assert back[5, 5].tolist() == [0, 255, 0, 255] and back[95, 95].tolist() == [0, 0, 0, 255]
 
 
-def test_pixels_reads_lazily_and_needs_a_load_before_update(make_canvas):
+def test_pixels_is_one_array_refilled_by_load_pixels(make_canvas):
     c = make_canvas(10, 10)
     with pytest.raises(SketchmlError, match="load_pixels"):
         c.update_pixels()
-    assert c.pixels[0, 0].tolist() == [204, 204, 204, 255]  # first read loads
+    held = c.pixels
+    assert held.shape == (10, 10, 4) and not held.any()  # zeros until the first load
+    c.load_pixels()
+    assert held[0, 0].tolist() == [204, 204, 204, 255] and c.pixels is held
+    c.background(1, 2, 3)
+    c.load_pixels()
+    assert held[9, 9].tolist() == [1, 2, 3, 255]
     c._pixels_array = c.pixels.astype(np.float32)
     with pytest.raises(SketchmlError, match=r"\(H, W, 4\) uint8"):
         c.update_pixels()
