@@ -68,8 +68,10 @@ def test_all_is_sorted_and_importing_stays_light():
     import sketchml.models as models_package
 
     assert models_package.__all__ == sorted(models_package.__all__)
-    code = ("import sys, sketchml, sketchml.models.weights, sketchml.models.results; "
+    # `sketchml.models` is the package and the sk.models() function at once: both must work
+    code = ("import sys, sketchml as sk; import sketchml.models.weights as w; "
             "assert 'torch' not in sys.modules, 'torch imported'; "
-            "assert callable(sketchml.models) and sketchml.models() == [] or True")
+            "assert callable(sk.models) and sk.models is sys.modules['sketchml.models']; "
+            "assert w.load_weights is sk.load_weights")
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT)
     assert result.returncode == 0, result.stderr

@@ -98,3 +98,18 @@ def test_audio_round_trip_and_player(tmp_path):
     assert "<audio" in audio._repr_html_()
     with pytest.raises(sk.SketchmlError, match="sample_rate"):
         sk.Audio(wave, sample_rate=0)
+
+
+def test_images_draw_on_a_canvas():
+    from sketchml.graphics.canvas import Canvas
+    from sketchml.graphics.context import create_headless_context
+
+    canvas = Canvas(20, 20)
+    canvas._gl_init(create_headless_context())
+    canvas._begin_frame()
+    canvas.background(0)
+    red = torch.zeros(2, 3, 10, 10)
+    red[:, 0] = 1.0
+    canvas.image(sk.Images(red), 0, 0, 20, 20)
+    assert canvas._read_pixels()[10, 10].tolist() == [255, 0, 0, 255]
+    canvas.fbo.release()
