@@ -1,0 +1,91 @@
+"""Frames stream to MP4, GIF and PNG sequences; memory stays flat over many frames."""
+from __future__ import annotations
+
+import imageio.v3 as iio
+import imageio_ffmpeg
+import numpy as np
+
+import sketchml as sk
+from sketchml.runtime.loop import Runner
+
+COLOUR_RAMP = """
+def setup():
+    size(64, 48)
+def draw():
+    background(frame_count * 20, 0, 255 - frame_count * 20)
+"""
+
+
+def test_mp4_output_decodes_to_the_frames_drawn(write_sketch, run_cli, tmp_path):
+    path = write_sketch(COLOUR_RAMP)
+    out = tmp_path / "clip.mp4"
+    result = run_cli("run", path, "--headless", "--frames", "10", "--out", out)
+    assert result.returncode == 0, result.stderr
+    frames = iio.imread(out)
+    assert frames.shape == (10, 48, 64, 3)
+    # colours survive the codec: frame 1 is bluish, frame 10 reddish
+    assert frames[0, 24, 32, 2] > 200 and frames[0, 24, 32, 0] < 40
+    assert frames[9, 24, 32, 0] > 180 and frames[9, 24, 32, 2] < 70
+    assert not list(tmp_path.glob(".clip-*"))          # no temporary file left behind
+
+
+def test_gif_output_decodes_to_the_frames_drawn(write_sketch, tmp_path):
+    path = write_sketch(COLOUR_RAMP)
+    out = tmp_path / "clip.gif"
+    assert sk.runtime.loop.run_file(path, headless=True, frames=6, out=out) == 0
+    frames = iio.imread(out)
+    assert frames.shape[:3] == (6, 48, 64)
+    assert abs(int(frames[2, 10, 10, 0]) - 60) <= 8 and abs(int(frames[2, 10, 10, 2]) - 195) <= 8
+
+
+def test_frame_rate_sets_the_video_rate(write_sketch, tmp_path):
+    path = write_sketch(COLOUR_RAMP.replace("size(64, 48)", "size(64, 48)\n    frame_rate(12)"))
+    out = tmp_path / "slow.mp4"
+    assert sk.runtime.loop.run_file(path, headless=True, frames=6, out=out) == 0
+    assert iio.immeta(out, plugin="FFMPEG")["fps"] == 12.0
+    assert imageio_ffmpeg.count_frames_and_secs(str(out)) == (6, 0.5)
+
+
+def test_png_sequence_numbering_and_folder_default(write_sketch, tmp_path):
+    path = write_sketch(COLOUR_RAMP)
+    assert sk.runtime.loop.run_file(path, headless=True, frames=3, out=tmp_path / "seq" / "f-##.png") == 0
+    assert sorted(p.name for p in (tmp_path / "seq").iterdir()) == ["f-01.png", "f-02.png", "f-03.png"]
+    assert sk.runtime.loop.run_file(path, headless=True, frames=2, out=str(tmp_path / "dir") + "/") == 0
+    assert sorted(p.name for p in (tmp_path / "dir").iterdir()) == ["frame-0001.png", "frame-0002.png"]
+
+
+def test_partial_video_is_kept_when_the_sketch_fails(write_sketch, run_cli, tmp_path):
+    path = write_sketch(COLOUR_RAMP + "    if frame_count == 4:\n        raise RuntimeError('boom')\n")
+    out = tmp_path / "partial.mp4"
+    result = run_cli("run", path, "--headless", "--frames", "10", "--out", out)
+    assert result.returncode == 1 and "RuntimeError: boom" in result.stderr
+    assert iio.imread(out).shape[0] == 3
+
+
+def _rss_bytes() -> int:
+    with open("/proc/self/statm") as handle:
+        return int(handle.read().split()[1]) * 4096
+
+
+def test_memory_stays_flat_while_streaming_many_frames(tmp_path):
+    class Noise(sk.Sketch):
+        def settings(self):
+            self.size(64, 64)
+
+        def draw(self):
+            self.background(self.frame_count % 256, 40, 90)
+            self.circles(np.arange(8) * 8 + 4, 32, 6 + self.frame_count % 5)
+
+    runner = Runner(Noise(), headless=True, frames=2000, out=tmp_path / "long.mp4")
+    runner.start()
+    for _ in range(300):             # warm up: encoder started, caches filled
+        runner.step()
+    before = _rss_bytes()
+    while runner.step():
+        pass
+    after = _rss_bytes()
+    runner.close()
+    assert runner.frames_drawn == 2000
+    # 1,700 more frames of 64x64 RGBA would be 28 MB if they were kept
+    assert after - before < 6 * 1024 * 1024, (before, after)
+    assert imageio_ffmpeg.count_frames_and_secs(str(tmp_path / "long.mp4"))[0] == 2000
