@@ -376,6 +376,12 @@ class ImageMixin:
             >>> import torch
             >>> canvas.image(torch.rand(3, 64, 64), 10, 10, 128, 128)  # doctest: +SKIP
         """
+        if (w is None) != (h is None):
+            raise SketchmlError(
+                "image(img, x, y, w, h) needs both a width and a height to resize, or neither "
+                "to draw at the image's own size."
+            )
+        self._require_gl()
         texture, sampling, iw, ih = self._image_source(img, value_range)
         a, b = float(x), float(y)
         c = float(iw if w is None else w)

@@ -196,3 +196,12 @@ def test_image_rejects_unknown_sources(canvas):
         canvas.image("cat.png", 0, 0)
     with pytest.raises(SketchmlError, match="cannot draw itself"):
         canvas.image(canvas, 0, 0)
+    with pytest.raises(SketchmlError, match="both a width and a height"):
+        canvas.image(Image(2, 2), 0, 0, 10)
+
+
+def test_image_without_gl_context_says_so():
+    from sketchml.graphics.canvas import Canvas
+
+    with pytest.raises(SketchmlError, match="no OpenGL context"):
+        Canvas(10, 10).image(Image(2, 2), 0, 0)
