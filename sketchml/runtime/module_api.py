@@ -8,9 +8,10 @@ exported as the functions themselves. Live variables are not copied into the
 module: ``sketchml.__getattr__`` reads them from the current sketch on every
 access, so ``sk.mouse_x`` is always fresh. A misspelt name gets a suggestion.
 
-The current sketch is the one running (set by the runner) or, outside a run, an
-idle sketch made on first use, so ``sk.random(10)`` and ``sk.noise(0.1)`` work in
-any script.
+The current sketch is the one running (set by the runner; it stays current after
+the run, so a notebook can still read ``sk.frame_count``). With none, drawing
+functions say that a sketch must run, while ``sk.random(10)``, ``sk.noise(0.1)`` and
+the other non-drawing functions use an idle sketch made on first use.
 
 Example:
     >>> import sketchml as sk
@@ -38,6 +39,7 @@ __all__ = [
 ]
 
 _current: list[Any] = [None]
+_idle: list[Any] = [None]
 
 # Public names that are not Sketch methods.
 _EXTRA_EXPORTS = ("KeyEvent", "MouseEvent", "Sketch", "SketchRuntimeError", "render", "run_sketch")
@@ -55,23 +57,40 @@ def current_sketch() -> Sketch:
         >>> current_sketch().frame_count >= 0
         True
     """
-    sketch = _current[0]
+    sketch = _current[0] or _idle[0]
     if sketch is None:
         from sketchml.runtime.sketch import Sketch
 
-        sketch = _current[0] = Sketch()
+        sketch = _idle[0] = Sketch()
     return sketch
 
 
 def set_current(sketch: Sketch | None) -> None:
-    """Make ``sketch`` the target of the module-level functions (``None``: a new idle one)."""
+    """Make ``sketch`` the target of the module-level functions (``None``: no sketch, and
+    a fresh idle one for the non-drawing functions)."""
     _current[0] = sketch
+    if sketch is None:
+        _idle[0] = None
 
 
-def _forwarder(name: str, method: Callable[..., Any]) -> Callable[..., Any]:
-    def api_function(*args: Any, **kwargs: Any) -> Any:
-        sketch = _current[0] or current_sketch()
-        return getattr(sketch, name)(*args, **kwargs)
+def _no_sketch(name: str) -> SketchmlError:
+    return SketchmlError(
+        f"{name}() draws on a running sketch, and none is running. Call it inside "
+        "setup()/draw() (or a callback) and start the sketch with sk.run_sketch(); or use "
+        "sk.create_graphics() for a canvas of your own."
+    )
+
+
+def _forwarder(name: str, method: Callable[..., Any], *, draws: bool) -> Callable[..., Any]:
+    if draws:
+        def api_function(*args: Any, **kwargs: Any) -> Any:
+            sketch = _current[0]
+            if sketch is None:
+                raise _no_sketch(name)
+            return getattr(sketch, name)(*args, **kwargs)
+    else:
+        def api_function(*args: Any, **kwargs: Any) -> Any:
+            return getattr(_current[0] or current_sketch(), name)(*args, **kwargs)
 
     signature = inspect.signature(method)
     params = list(signature.parameters.values())[1:]
@@ -83,6 +102,7 @@ def _forwarder(name: str, method: Callable[..., Any]) -> Callable[..., Any]:
 
 
 def _generated() -> dict[str, Any]:
+    from sketchml.graphics.canvas import Canvas
     from sketchml.runtime.sketch import Sketch
 
     functions: dict[str, Any] = {}
@@ -91,7 +111,10 @@ def _generated() -> dict[str, Any]:
         if isinstance(attr, staticmethod):
             functions[name] = attr.__func__
         else:
-            functions[name] = _forwarder(name, getattr(Sketch, name))
+            # Drawing needs a sketch that runs; size(), random(), noise() ... also work on
+            # the idle sketch, so scripts can use them before (or without) a run.
+            functions[name] = _forwarder(name, getattr(Sketch, name),
+                                         draws=name in Canvas.API_METHODS)
     return functions
 
 
