@@ -365,7 +365,7 @@ class ImageMixin:
         """Draw ``img`` at (x, y) (read by ``image_mode``), at its own size or ``w`` x ``h``.
 
         ``img`` is an :class:`Image`, a ``Graphics`` from ``create_graphics``, a
-        numpy array or a torch tensor: ``(N, C, H, W)`` (first item), ``(C, H, W)``,
+        Pillow image, a numpy array or a torch tensor: ``(N, C, H, W)`` (first item), ``(C, H, W)``,
         ``(H, W, C)`` or ``(H, W)`` with 1, 3 or 4 channels; uint8, or float
         (float16, bfloat16, float32) whose ``value_range`` (default ``(0, 1)``;
         ``(-1, 1)`` for tanh outputs) maps to black..white. Tensors on the CPU are
@@ -411,6 +411,8 @@ class ImageMixin:
                     "This graphics belongs to another GL context; make it with create_graphics() on this canvas."
                 )
             return img._texture(), Sampling(premultiplied=True), img.width, img.height
+        if type(img).__module__.startswith("PIL."):
+            img = np.asarray(img.convert("RGBA"))
         from sketchml.bridge import to_texture
 
         tt = to_texture(self.ctx, img, value_range=value_range)

@@ -137,6 +137,13 @@ def test_transparent_image_and_arrays(canvas, rgba_at, assert_rgba):
     assert_rgba(rgba_at(canvas, 10, 10), GREEN)
 
 
+def test_pillow_images_draw_directly(canvas, rgba_at, assert_rgba):
+    canvas.image(PILImage.new("RGB", (5, 5), (0, 128, 255)), 10, 10)
+    canvas.image(PILImage.new("LA", (5, 5), (255, 255)), 20, 10)
+    assert_rgba(rgba_at(canvas, 12, 12), (0, 128, 255, 255))
+    assert_rgba(rgba_at(canvas, 22, 12), WHITE)
+
+
 def test_image_pixels_reupload_only_after_update(canvas, gl_ctx, rgba_at, assert_rgba):
     img = canvas.create_image(2, 2)
     img.load_pixels()
