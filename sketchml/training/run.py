@@ -217,6 +217,7 @@ class TrainingRun:
             write_losses_jsonl(self.history, self.log_path)
         self._pending: dict[str, float] = {}
         self._stop_requested = False
+        self._stop_time = 0.0
         self._last_saved_step = self.step if found is not None else -1
 
     @staticmethod
@@ -447,9 +448,16 @@ class TrainingRun:
             return None
 
         def on_sigint(signum: int, frame: Any) -> None:
+            now = time.monotonic()
+            if self._stop_requested:
+                # torchrun relays the terminal's Ctrl-C to its workers, who also got it
+                # directly: a repeat within moments is the same press. A later one is a
+                # person insisting, and stops at once, the usual way.
+                if now - self._stop_time < 2.0:
+                    return
+                raise KeyboardInterrupt
             self._stop_requested = True
-            # A second Ctrl-C stops at once, the usual way.
-            signal.signal(signal.SIGINT, signal.default_int_handler)
+            self._stop_time = now
             if self.is_main:
                 print(f"\nCtrl-C: finishing step {self.step + 1}, then saving a checkpoint "
                       f"(press Ctrl-C again to stop at once, without saving).", file=sys.stderr)

@@ -1,8 +1,11 @@
 """The same training script under torchrun with two CPU processes (DDP over gloo)."""
 from __future__ import annotations
 
+import os
+import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import torch
@@ -61,3 +64,31 @@ def test_two_processes_train_in_step_and_only_rank_zero_writes(
     for name in w0:
         assert torch.equal(resumed[0]["weights"][name], resumed[1]["weights"][name]), name
     assert latest_checkpoint(out / "checkpoints").step == steps + 4
+
+
+def test_ctrl_c_under_torchrun_stops_every_process_at_the_same_saved_step(
+        tmp_path: Path, train_script: Path, subprocess_env: dict[str, str]) -> None:
+    out = tmp_path / "out"
+    # A new session stands in for the terminal: Ctrl-C signals the whole process group,
+    # and torchrun relays it to its workers once more.
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "torch.distributed.run", "--nproc_per_node=2", "--standalone",
+         str(train_script), str(out), "400"],
+        env=dict(subprocess_env, STEP_DELAY="0.05"), stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE, text=True, start_new_session=True)
+    log = out / "losses.jsonl"
+    deadline = time.monotonic() + 90
+    while time.monotonic() < deadline and proc.poll() is None:
+        if log.is_file() and len(log.read_text().splitlines()) >= 6:
+            break
+        time.sleep(0.05)
+    os.killpg(proc.pid, signal.SIGINT)
+    stdout, stderr = proc.communicate(timeout=120)
+    ckpt = latest_checkpoint(out / "checkpoints")
+    assert ckpt is not None and 6 <= ckpt.step < 400, stdout + stderr
+    assert stdout.count(f"end {ckpt.step} interrupted True") == 2, stdout + stderr
+    assert "To resume" in stderr
+    ranks = [torch.load(out / f"result-rank{r}.pt", weights_only=True) for r in (0, 1)]
+    for name, tensor in ckpt.weights().items():
+        assert torch.equal(tensor, ranks[0]["weights"][name])
+        assert torch.equal(tensor, ranks[1]["weights"][name])
