@@ -435,6 +435,13 @@ class ImageMixin:
         self._flush()
         matrix = self._matrix() if transform else np.eye(3)
         corners = quad_corners(matrix, *rect)[None]
+        # texels exactly on pixels (unscaled, unrotated, whole-pixel offset): filtering changes nothing
+        size = texture.size[:2]
+        exact = (
+            np.array_equal(corners[0, 2] - corners[0, 0], size)
+            and np.array_equal(corners[0, 1] - corners[0, 0], (size[0], 0))
+            and np.array_equal(corners[0, 0], np.round(corners[0, 0]))
+        )
         vertices = quads_to_triangles(corners, _UV)
         if blend:
             self._apply_blend()
@@ -443,6 +450,7 @@ class ImageMixin:
         draw_textured(
             self.ctx, self.fbo, (self.width, self.height), texture, vertices,
             sampling=sampling, tint=tint or (1.0, 1.0, 1.0, 1.0), darkest=blend and self._is_darkest(),
+            nearest=exact,
         )
         if not blend:
             self._apply_blend()

@@ -169,6 +169,8 @@ class _Pipeline:
         self.programs: dict[tuple[str, str], moderngl.Program] = {}
         self.vaos: dict[tuple[str, str], moderngl.VertexArray] = {}
         self.buffer = ctx.buffer(reserve=64 * 16)
+        # bound instead of changing a texture's own filter, which other code may rely on
+        self.nearest = ctx.sampler(filter=(ctx.NEAREST, ctx.NEAREST), repeat_x=False, repeat_y=False)
 
     def program(self, layout: str, encoding: str) -> moderngl.Program:
         key = (layout, encoding)
@@ -236,11 +238,14 @@ def draw_textured(
     sampling: Sampling = Sampling(),
     tint: tuple[float, float, float, float] = (1.0, 1.0, 1.0, 1.0),
     darkest: bool = False,
+    nearest: bool = False,
 ) -> None:
     """Draw textured triangles (from :func:`quads_to_triangles`) into ``fbo`` of
     ``size`` (width, height) pixels, in one draw call, with the blend state
     already set by the caller for premultiplied output (``darkest``: the
-    DARKEST blend mode is active).
+    DARKEST blend mode is active). ``nearest`` samples without filtering: the
+    same result when texels land exactly on pixels, and cheaper for a software
+    rasteriser.
 
     Example:
         >>> import moderngl, numpy as np
@@ -273,4 +278,8 @@ def draw_textured(
     program["u_tex"].value = 0
     fbo.use()
     texture.use(0)
+    if nearest:
+        pipeline.nearest.use(0)
     vao.render(vertices=len(data))
+    if nearest:
+        pipeline.nearest.clear(0)
