@@ -302,40 +302,12 @@ def rows_to_triangles(rows: np.ndarray) -> np.ndarray:
 
 
 def _shapes_to_triangles(rows: np.ndarray) -> np.ndarray:
+    from sketchml.graphics.renderer import shape_frames
+
     n = len(rows)
-    kind = rows[:, 0].astype(np.int64)
-    p0 = rows[:, 1:5].astype(np.float64)
-    p1 = rows[:, 5:9].astype(np.float64)
-    fill = rows[:, 9:13].copy()
-    stroke = rows[:, 13:17].copy()
-    w = rows[:, 17].astype(np.float64).copy()
-    center = p0[:, 0:2].copy()
-    half = np.abs(p0[:, 2:4])
-    radii = p1.copy()
-    axis = np.tile([1.0, 0.0], (n, 1))
-    shape = np.where(kind == 0, 0, 1)
-
-    line = kind == 2
-    if line.any():
-        d = p0[line, 2:4] - p0[line, 0:2]
-        length = np.hypot(d[:, 0], d[:, 1])
-        axis[line] = np.where(length[:, None] > 0, d / np.maximum(length, 1e-12)[:, None], [1.0, 0.0])
-        center[line] = 0.5 * (p0[line, 0:2] + p0[line, 2:4])
-        cap = np.rint(p1[line, 0]).astype(np.int64)
-        hw = 0.5 * w[line]
-        half[line] = np.stack([0.5 * length + np.where(cap == K.SQUARE, 0.0, hw), hw], axis=1)
-        radii[line] = np.where(cap == K.ROUND, hw, 0.0)[:, None]
-    point = kind == 3
-    if point.any():
-        hw = 0.5 * w[point]
-        half[point] = np.stack([hw, hw], axis=1)
-        shape[point] = np.where(np.rint(p0[point, 2]) == K.SQUARE, 1, 0)
-        radii[point] = 0.0
-    solid = line | point
-    fill[solid] = stroke[solid]
-    stroke[solid] = 0.0
-    w[solid] = 0.0
-
+    f = shape_frames(rows)
+    shape, center, half, radii, axis = f["shape"], f["center"], f["half"], f["radii"], f["axis"]
+    fill, stroke, w = f["fill"], f["stroke"], f["weight"]
     hw = 0.5 * w
     inner = _outline(shape, center, np.maximum(half - hw[:, None], 0.0),
                      np.maximum(radii - hw[:, None], 0.0), axis)

@@ -1,12 +1,15 @@
-"""The batched shape renderer: every shape of a batch is one instance of one draw call.
+"""The batched shape renderer: every shape of a batch goes into one draw call.
 
-A shape is recorded as one *instance* row of ``INSTANCE_FLOATS`` float32 values.
-The vertex shader expands each instance into a quad (or, for tessellated
-geometry, a triangle) and the fragment shader evaluates a signed distance
-function per kind, which gives anti-aliased fills and centred strokes without
-tessellating circles, rounded rectangles or thick lines on the CPU.
+A shape is recorded as one *row* of ``INSTANCE_FLOATS`` float32 values. At
+flush, numpy turns the rows into six small vertices per shape (a quad around
+the shape, or a triangle for tessellated geometry) and the fragment shader
+evaluates a signed distance per shape, which gives anti-aliased fills and
+centred strokes without tessellating circles, rounded rectangles or thick
+lines on the CPU. (Instanced drawing would upload less, but Mesa's llvmpipe
+runs instances one at a time and a heavy vertex shader six times per shape,
+so the corners are computed once, in numpy, and the vertex shader is trivial.)
 
-Instance row layout (float32)::
+Row layout (float32)::
 
     0      kind            KIND_* below
     1..4   p0              ellipse (cx, cy, rx, ry) · rect (cx, cy, hw, hh)
@@ -20,11 +23,18 @@ Instance row layout (float32)::
     18..23 matrix          (a, c, e, b, d, f): local -> canvas pixels
     24..27 box             (x, y, w, h) of the whole shape, for a user shader's vertTexCoord
 
+Vertex layout (13 x 4 bytes)::
+
+    pos (2f, canvas pixels) · q (2f, shape frame; texture coordinate for triangles)
+    a (4f: half width, half height, half stroke weight, local units per pixel)
+    c (4u: fill RGBA8, stroke RGBA8, corner radii tl|tr, br|bl as 16-bit fractions
+    of the shorter half side) · k (1u: 0 ellipse, 1 rounded box, 2 solid triangle)
+
 Shapes recorded one call at a time go through :class:`ShapeRecorder`, which
 keeps a flat ``array('f')`` of 10 floats per shape (kind, p0, p1, style id) and
 a small table of styles (fill, stroke, weight, matrix) that grows only when the
 style or the matrix changes; the style columns are gathered with numpy at flush.
-Array-first calls build their instance rows with numpy directly.
+Array-first calls build their rows with numpy directly.
 
 Fragment output is premultiplied alpha; see :func:`apply_blend`.
 """
@@ -44,6 +54,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "INSTANCE_FLOATS",
+    "VERTEX_WORDS",
     "KIND_ELLIPSE",
     "KIND_LINE",
     "KIND_POINT",
@@ -53,6 +64,8 @@ __all__ = [
     "ShapeRecorder",
     "apply_blend",
     "compile_program",
+    "rows_to_vertices",
+    "shape_frames",
     "triangle_rows",
 ]
 
@@ -66,10 +79,11 @@ INSTANCE_FLOATS = 28
 RECORD_FLOATS = 10
 STYLE_FLOATS = 15
 
-_ATTRS = (
-    "i_kind", "i_p0", "i_p1", "i_fill", "i_stroke", "i_weight", "i_m0", "i_m1", "i_box",
-)
-_LAYOUT = "1f 4f 4f 4f 4f 1f 3f 3f 4f/i"
+VERTEX_WORDS = 13
+_ATTRS = ("i_pos", "i_q", "i_a", "i_c", "i_k")
+_LAYOUT = "2f 2f 4f 4u 1u"
+_CORNERS = np.array([[-1, -1], [1, -1], [-1, 1], [-1, 1], [1, -1], [1, 1]], dtype=np.float32)
+_TRIANGLE_CORNERS = np.array([0, 1, 2, 2, 2, 2])
 
 
 def read_shader_source(name: str) -> str:
@@ -279,9 +293,18 @@ class Renderer:
         self.program = compile_program(
             ctx, self.vertex_source, read_shader_source("shape.frag"), name="shape.frag"
         )
-        self._capacity = 4096
-        self.buffer = ctx.buffer(reserve=self._capacity * INSTANCE_FLOATS * 4, dynamic=True)
+        self._capacity = 0
+        self.buffer = ctx.buffer(reserve=6 * VERTEX_WORDS * 4, dynamic=True)
         self._vaos: dict[int, moderngl.VertexArray] = {}
+        self._grow(4096)
+
+    def _grow(self, shapes: int) -> None:
+        capacity = max(self._capacity, 1024)
+        while capacity < shapes:
+            capacity *= 2
+        if capacity != self._capacity:
+            self._capacity = capacity
+            self.buffer.orphan(capacity * 6 * VERTEX_WORDS * 4)
 
     @classmethod
     def for_context(cls, ctx: moderngl.Context) -> Renderer:
@@ -298,8 +321,8 @@ class Renderer:
             # attributes the linker optimised away.
             layout = " ".join(
                 fmt if name in present else _skip(fmt)
-                for name, fmt in zip(_ATTRS, _LAYOUT[:-2].split())
-            ) + "/i"
+                for name, fmt in zip(_ATTRS, _LAYOUT.split())
+            )
             vao = self.ctx.vertex_array(program, [(self.buffer, layout, *present)])
             self._vaos[program.glo] = vao
         return vao
@@ -316,11 +339,8 @@ class Renderer:
         n = len(rows)
         if n == 0:
             return
-        if n > self._capacity:
-            while self._capacity < n:
-                self._capacity *= 2
-            self.buffer.orphan(self._capacity * INSTANCE_FLOATS * 4)
-        self.buffer.write(np.ascontiguousarray(rows, dtype=np.float32))
+        self._grow(n)
+        self.buffer.write(rows_to_vertices(rows))
         prog = program or self.program
         if "u_size" in prog:
             prog["u_size"].value = (float(size[0]), float(size[1]))
@@ -328,9 +348,158 @@ class Renderer:
             prog["resolution"].value = (float(size[0]), float(size[1]))
         if "u_darkest" in prog:
             prog["u_darkest"].value = 1 if darkest else 0
-        self._vao(prog).render(mode=self.ctx.TRIANGLE_STRIP, vertices=4, instances=n)
+        self._vao(prog).render(mode=self.ctx.TRIANGLES, vertices=6 * n)
 
 
 def _skip(fmt: str) -> str:
     count = int(fmt[0])
     return f"{4 * count}x"
+
+
+def _pack_rgba8(colors: np.ndarray) -> np.ndarray:
+    """(N, 4) floats in [0, 1] -> (N,) uint32 holding RGBA8 (r in the low byte)."""
+    c = np.clip(colors * 255.0 + 0.5, 0.0, 255.0).astype(np.uint8)
+    return np.ascontiguousarray(c).view(np.uint32).reshape(-1)
+
+
+def shape_frames(rows: np.ndarray) -> dict[str, np.ndarray]:
+    """Each shape row as a signed-distance primitive in its own frame (vectorised).
+
+    Lines become boxes (rounded for ROUND caps) along their axis and points
+    become discs or squares; both take the stroke colour as their fill.
+    Returns arrays ``shape`` (0 ellipse, 1 rounded box), ``center``, ``half``,
+    ``axis`` (unit x axis of the frame), ``radii`` (tl, tr, br, bl), ``fill``,
+    ``stroke`` and ``weight``.
+
+    Example:
+        >>> row = np.zeros((1, INSTANCE_FLOATS), np.float32)
+        >>> row[0, :5] = (KIND_LINE, 0, 0, 10, 0); row[0, 5] = 2; row[0, 17] = 4
+        >>> shape_frames(row)["half"].tolist()
+        [[7.0, 2.0]]
+    """
+    kind = rows[:, 0]
+    p0 = rows[:, 1:5].astype(np.float64)
+    fill = rows[:, 9:13].copy()
+    stroke = rows[:, 13:17].copy()
+    weight = rows[:, 17].astype(np.float64).copy()
+    center = p0[:, 0:2].copy()
+    half = np.abs(p0[:, 2:4])
+    radii = rows[:, 5:9].astype(np.float64).copy()
+    axis = np.zeros_like(center)
+    axis[:, 0] = 1.0
+    shape = (kind != KIND_ELLIPSE).astype(np.uint32)
+    line = kind == KIND_LINE
+    if line.any():
+        d = p0[line, 2:4] - p0[line, 0:2]
+        length = np.hypot(d[:, 0], d[:, 1])
+        safe = np.where(length > 0, length, 1.0)[:, None]
+        axis[line] = np.where(length[:, None] > 0, d / safe, [1.0, 0.0])
+        center[line] = 0.5 * (p0[line, 0:2] + p0[line, 2:4])
+        cap = np.rint(radii[line, 0])
+        hw = 0.5 * weight[line]
+        half[line] = np.stack([0.5 * length + np.where(cap == K.SQUARE, 0.0, hw), hw], axis=1)
+        radii[line] = np.where(cap == K.ROUND, hw, 0.0)[:, None]
+    point = kind == KIND_POINT
+    if point.any():
+        hw = 0.5 * weight[point]
+        half[point] = np.stack([hw, hw], axis=1)
+        shape[point] = np.rint(p0[point, 2]) == K.SQUARE
+        radii[point] = 0.0
+    solid = line | point
+    if solid.any():
+        fill[solid] = stroke[solid]
+        stroke[solid] = 0.0
+        weight[solid] = 0.0
+    return {
+        "shape": shape, "center": center, "half": half, "axis": axis, "radii": radii,
+        "fill": fill, "stroke": stroke, "weight": weight,
+    }
+
+
+def _apply(m: np.ndarray, xy: np.ndarray) -> np.ndarray:
+    """Apply per-shape affine matrices ``m`` (N, 6) to points ``xy`` (N, K, 2)."""
+    x, y = xy[..., 0], xy[..., 1]
+    out = np.empty(xy.shape, dtype=np.float32)
+    out[..., 0] = m[:, 0:1] * x + m[:, 1:2] * y + m[:, 2:3]
+    out[..., 1] = m[:, 3:4] * x + m[:, 4:5] * y + m[:, 5:6]
+    return out
+
+
+def rows_to_vertices(rows: np.ndarray) -> np.ndarray:
+    """Six vertices per row, ``(6 N, VERTEX_WORDS)`` 32-bit words, in row order.
+
+    Example:
+        >>> row = np.zeros((1, INSTANCE_FLOATS), np.float32)
+        >>> row[0, :5] = (KIND_ELLIPSE, 5, 5, 2, 2); row[0, 18] = row[0, 22] = 1
+        >>> rows_to_vertices(row).shape
+        (6, 13)
+    """
+    n = len(rows)
+    out = np.zeros((n, 6, VERTEX_WORDS), dtype=np.float32)
+    tri = rows[:, 0] == KIND_TRIANGLE
+    if tri.all():
+        out[:] = _triangle_vertices(rows)
+    elif not tri.any():
+        out[:] = _shape_vertices(rows)
+    else:
+        out[~tri] = _shape_vertices(rows[~tri])
+        out[tri] = _triangle_vertices(rows[tri])
+    return out.reshape(-1, VERTEX_WORDS)
+
+
+def _shape_vertices(rows: np.ndarray) -> np.ndarray:
+    n = len(rows)
+    block = np.empty((n, 6, VERTEX_WORDS), dtype=np.float32)
+    words = block.view(np.uint32)
+    m = rows[:, 18:24].astype(np.float64)
+    f = shape_frames(rows)
+    det = np.maximum(np.abs(m[:, 0] * m[:, 4] - m[:, 1] * m[:, 3]), 1e-12)
+    # Local units per canvas pixel (for anti-aliasing), and the largest singular value
+    # of the inverse matrix (to grow the quad by one canvas pixel in every direction).
+    aa = 1.0 / np.sqrt(det)
+    s2 = (m[:, 0] ** 2 + m[:, 1] ** 2 + m[:, 3] ** 2 + m[:, 4] ** 2) / (det * det)
+    grow = np.sqrt(0.5 * (s2 + np.sqrt(np.maximum(s2 * s2 - 4.0 / (det * det), 0.0))))
+    hw = 0.5 * f["weight"]
+    extent = f["half"] + (hw + grow)[:, None]
+    center, axis = f["center"], f["axis"]
+    # Corners: M (center + axis * qx + perp * qy) = P + U qx + V qy, per shape.
+    p = np.stack([m[:, 0] * center[:, 0] + m[:, 1] * center[:, 1] + m[:, 2],
+                  m[:, 3] * center[:, 0] + m[:, 4] * center[:, 1] + m[:, 5]], axis=1)
+    u = np.stack([m[:, 0] * axis[:, 0] + m[:, 1] * axis[:, 1],
+                  m[:, 3] * axis[:, 0] + m[:, 4] * axis[:, 1]], axis=1) * extent[:, 0:1]
+    v = np.stack([-m[:, 0] * axis[:, 1] + m[:, 1] * axis[:, 0],
+                  -m[:, 3] * axis[:, 1] + m[:, 4] * axis[:, 0]], axis=1) * extent[:, 1:2]
+    sx = _CORNERS[None, :, 0:1]
+    sy = _CORNERS[None, :, 1:2]
+    block[..., 0:2] = p[:, None, :] + u[:, None, :] * sx + v[:, None, :] * sy
+    block[..., 2:4] = _CORNERS[None] * extent[:, None, :].astype(np.float32)
+    a = np.empty((n, 4), dtype=np.float32)
+    a[:, 0:2] = f["half"]
+    a[:, 2] = hw
+    a[:, 3] = aa
+    block[..., 4:8] = a[:, None, :]
+    shorter = np.maximum(np.minimum(f["half"][:, 0], f["half"][:, 1]), 1e-12)
+    frac = np.rint(np.clip(f["radii"] / shorter[:, None], 0.0, 1.0) * 65535.0).astype(np.uint32)
+    c = np.empty((n, 5), dtype=np.uint32)
+    c[:, 0] = _pack_rgba8(f["fill"])
+    c[:, 1] = _pack_rgba8(f["stroke"])
+    c[:, 2] = frac[:, 0] | (frac[:, 1] << 16)
+    c[:, 3] = frac[:, 2] | (frac[:, 3] << 16)
+    c[:, 4] = f["shape"]
+    words[..., 8:13] = c[:, None, :]
+    return block
+
+
+def _triangle_vertices(rows: np.ndarray) -> np.ndarray:
+    n = len(rows)
+    block = np.zeros((n, 6, VERTEX_WORDS), dtype=np.float32)
+    words = block.view(np.uint32)
+    m = rows[:, 18:24].astype(np.float64)
+    corners = rows[:, 1:7].astype(np.float64).reshape(-1, 3, 2)[:, _TRIANGLE_CORNERS]
+    block[..., 0:2] = _apply(m, corners)
+    box = rows[:, 24:28].astype(np.float64)
+    size = np.where(np.abs(box[:, 2:4]) > 1e-12, box[:, 2:4], 1.0)
+    block[..., 2:4] = (corners - box[:, None, 0:2]) / size[:, None, :]
+    words[..., 8] = _pack_rgba8(rows[:, 9:13])[:, None]
+    words[..., 12] = 2
+    return block
