@@ -8,11 +8,13 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
 import torch
 
 from sketchml.training import latest_checkpoint
 
 
+@pytest.mark.slow
 def test_two_processes_train_in_step_and_only_rank_zero_writes(
         tmp_path: Path, train_script: Path, subprocess_env: dict[str, str]) -> None:
     out = tmp_path / "out"
@@ -66,6 +68,7 @@ def test_two_processes_train_in_step_and_only_rank_zero_writes(
     assert latest_checkpoint(out / "checkpoints").step == steps + 4
 
 
+@pytest.mark.slow
 def test_ctrl_c_under_torchrun_stops_every_process_at_the_same_saved_step(
         tmp_path: Path, train_script: Path, subprocess_env: dict[str, str]) -> None:
     out = tmp_path / "out"

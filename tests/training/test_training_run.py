@@ -211,6 +211,7 @@ def test_a_dataloader_or_plain_iterable_is_cycled(tmp_path: Path) -> None:
     assert seen == [0, 1, 2, 0, 1, 2, 0]
 
 
+@pytest.mark.slow
 def test_sigint_in_a_subprocess_saves_then_the_rerun_resumes(
         tmp_path: Path, train_script: Path, subprocess_env: dict[str, str]) -> None:
     out = tmp_path / "out"
