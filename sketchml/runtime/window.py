@@ -8,9 +8,18 @@ rows top-down while the screen's row 0 is at the bottom.
 glfw calls its callbacks from inside ``poll_events``, from C; an exception there
 would be lost. So callbacks only queue events, and the runner dispatches them to
 the sketch afterwards, in Python, where errors are caught and shown.
+
+On Linux the window's context is made through EGL, like the headless context.
+With libglvnd a thread that has an EGL context current may not make a GLX one
+current (X kills the process with BadAccess), so a process that rendered headless
+(a notebook, a test run, ``sk.render``) could never open a window otherwise.
+The EGL binding in place before the window opened is restored when it closes.
 """
 from __future__ import annotations
 
+import ctypes
+import ctypes.util
+import sys
 import time
 from typing import TYPE_CHECKING, Any
 
@@ -45,6 +54,31 @@ void main() {
 """
 
 _BUTTONS = {0: K.LEFT, 1: K.RIGHT, 2: K.CENTER}
+_EGL_DRAW, _EGL_READ = 0x3059, 0x305A
+
+
+class _EglBinding:
+    """The calling thread's current EGL (display, draw, read, context), to put back later."""
+
+    def __init__(self) -> None:
+        self._egl = None
+        self.saved: tuple[int | None, ...] | None = None
+        name = ctypes.util.find_library("EGL")
+        if not name:
+            return
+        egl = ctypes.CDLL(name)
+        for fn in ("eglGetCurrentContext", "eglGetCurrentDisplay", "eglGetCurrentSurface"):
+            getattr(egl, fn).restype = ctypes.c_void_p
+        egl.eglGetCurrentSurface.argtypes = [ctypes.c_int]
+        egl.eglMakeCurrent.argtypes = [ctypes.c_void_p] * 4
+        self._egl = egl
+        if egl.eglGetCurrentContext():
+            self.saved = (egl.eglGetCurrentDisplay(), egl.eglGetCurrentSurface(_EGL_DRAW),
+                          egl.eglGetCurrentSurface(_EGL_READ), egl.eglGetCurrentContext())
+
+    def restore(self) -> None:
+        if self._egl is not None and self.saved is not None:
+            self._egl.eglMakeCurrent(*self.saved)
 
 
 class WindowSurface:
@@ -68,7 +102,14 @@ class WindowSurface:
         glfw.window_hint(glfw.OPENGL_FORWARD_COMPAT, True)
         glfw.window_hint(glfw.VISIBLE, False)
         glfw.window_hint(glfw.RESIZABLE, False)
+        self._binding = _EglBinding() if sys.platform.startswith("linux") else None
+        if self._binding is not None:
+            glfw.window_hint(glfw.CONTEXT_CREATION_API, glfw.EGL_CONTEXT_API)
         self.window = glfw.create_window(100, 100, title, None, None)
+        if not self.window and self._binding is not None and self._binding.saved is None:
+            # No EGL for windows here (and no EGL context current): the native API is safe.
+            glfw.window_hint(glfw.CONTEXT_CREATION_API, glfw.NATIVE_CONTEXT_API)
+            self.window = glfw.create_window(100, 100, title, None, None)
         if not self.window:
             glfw.terminate()
             raise SketchmlError(
@@ -77,7 +118,17 @@ class WindowSurface:
             )
         glfw.make_context_current(self.window)
         glfw.swap_interval(0)
-        self.ctx = moderngl.create_context(require=330)
+        # init_context's loader attaches to whatever context is current, EGL or native;
+        # create_context would try GLX detection once a headless context exists.
+        moderngl.init_context()
+        self.ctx = moderngl.get_context()
+        if self.ctx.version_code < 330:
+            self.close()
+            raise SketchmlError(
+                f"the window's OpenGL is {self.ctx.version_code // 100}."
+                f"{self.ctx.version_code // 10 % 10}, but sketchml needs 3.3 or newer; update "
+                "the graphics driver, or run headless."
+            )
         self._program = self.ctx.program(vertex_shader=_VERTEX, fragment_shader=_FRAGMENT)
         self._vao = self.ctx.vertex_array(self._program, [])
         self._events: list[tuple[Any, ...]] = []
@@ -119,6 +170,9 @@ class WindowSurface:
             self._glfw.set_window_size(self.window, width, height)
 
     def poll(self) -> list[tuple[Any, ...]]:
+        # Something in the last frame (a headless render, a model drawing offscreen) may
+        # have made another context current on this thread.
+        self._glfw.make_context_current(self.window)
         self._glfw.poll_events()
         self._flush_pending_key()
         events, self._events = self._events, []
@@ -144,11 +198,14 @@ class WindowSurface:
 
     def close(self) -> None:
         if self.window is not None:
-            self._vao.release()
-            self._program.release()
+            if hasattr(self, "_vao"):
+                self._vao.release()
+                self._program.release()
             self._glfw.destroy_window(self.window)
             self.window = None
             self._glfw.terminate()
+            if self._binding is not None:
+                self._binding.restore()
 
     # ------------------------------------------------------------------ drawing
 
