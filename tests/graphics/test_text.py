@@ -167,3 +167,19 @@ def test_new_characters_grow_the_atlas(text_canvas):
     c.background(0)
     c.text("Ωq", 10, 60)  # glyphs placed before the growth still draw correctly
     assert ink_box(c) is not None
+
+
+def test_one_draw_call_per_text_call(text_canvas, monkeypatch):
+    import sketchml.graphics.text as text_module
+
+    calls = []
+    real = text_module.draw_textured
+
+    def counting(*args, **kwargs):
+        calls.append(len(args[4]))  # the vertices: 6 per glyph quad
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(text_module, "draw_textured", counting)
+    text_canvas.text("many glyphs\non two lines", 10, 40)
+    assert calls == [6 * len("manyglyphsontwolines")]
+    assert ink_box(text_canvas) is not None
