@@ -3,7 +3,7 @@
 ``Sketch`` (the runtime) and ``Graphics`` (offscreen canvases) subclass it.
 A Canvas can be built without OpenGL; :meth:`Canvas._gl_init` attaches it to a
 ``moderngl.Context`` and allocates its framebuffer. Shapes are recorded into a
-batch (see :mod:`sketchml.graphics.renderer`) and drawn in one instanced draw
+batch (see :mod:`sketchml.graphics.renderer`) and drawn in one draw
 call when something needs the pixels.
 
 The framebuffer holds premultiplied colour, rows top-down (row 0 is ``y = 0``).
@@ -181,9 +181,9 @@ class Canvas(ImageMixin, TextMixin, PixelsMixin, OffscreenMixin):
             )
 
     def _flush(self) -> None:
-        """Draw every pending shape onto the framebuffer (one instanced draw call)."""
+        """Draw every pending shape onto the framebuffer (one draw call)."""
         batch = self._batch
-        if not batch.records and not batch.chunks:
+        if not batch:
             return
         rows = batch.rows()
         batch.clear()
@@ -991,7 +991,7 @@ class Canvas(ImageMixin, TextMixin, PixelsMixin, OffscreenMixin):
     # ------------------------------------------------------------------ array-first drawing
 
     def _batch_rows(self, n: int, kind: float) -> np.ndarray:
-        rows = np.zeros((n, R.INSTANCE_FLOATS), dtype=np.float32)
+        rows = np.zeros((n, R.ROW_FLOATS), dtype=np.float32)
         rows[:, 0] = kind
         rows[:, 18:24] = self._m
         return rows

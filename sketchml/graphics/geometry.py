@@ -272,7 +272,7 @@ def _outline(kind: np.ndarray, center, half, radii, axis) -> np.ndarray:
 
 
 def rows_to_triangles(rows: np.ndarray) -> np.ndarray:
-    """Replace shape instance rows (ellipse, rect, line, point) by solid-triangle rows.
+    """Replace shape shape rows (ellipse, rect, line, point) by solid-triangle rows.
 
     A user fragment shader has no signed distance to work with, so every shape
     becomes real geometry: a fan for the fill and a ring for the stroke, each
@@ -280,8 +280,8 @@ def rows_to_triangles(rows: np.ndarray) -> np.ndarray:
     Triangle rows pass through unchanged and the order of shapes is kept.
 
     Example:
-        >>> from sketchml.graphics.renderer import INSTANCE_FLOATS
-        >>> row = np.zeros((1, INSTANCE_FLOATS), np.float32)
+        >>> from sketchml.graphics.renderer import ROW_FLOATS
+        >>> row = np.zeros((1, ROW_FLOATS), np.float32)
         >>> row[0, 1:5] = (50, 50, 10, 10); row[0, 9:13] = 1; row[0, 18] = row[0, 22] = 1
         >>> rows_to_triangles(row).shape
         (30, 28)

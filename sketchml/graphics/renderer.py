@@ -1,6 +1,6 @@
 """The batched shape renderer: every shape of a batch goes into one draw call.
 
-A shape is recorded as one *row* of ``INSTANCE_FLOATS`` float32 values. At
+A shape is recorded as one *row* of ``ROW_FLOATS`` float32 values. At
 flush, numpy turns the rows into six small vertices per shape (a quad around
 the shape, or a triangle for tessellated geometry) and the fragment shader
 evaluates a signed distance per shape, which gives anti-aliased fills and
@@ -53,7 +53,7 @@ if TYPE_CHECKING:
     import moderngl
 
 __all__ = [
-    "INSTANCE_FLOATS",
+    "ROW_FLOATS",
     "VERTEX_WORDS",
     "KIND_ELLIPSE",
     "KIND_LINE",
@@ -75,7 +75,7 @@ KIND_LINE = 2.0
 KIND_POINT = 3.0
 KIND_TRIANGLE = 4.0
 
-INSTANCE_FLOATS = 28
+ROW_FLOATS = 28
 RECORD_FLOATS = 10
 STYLE_FLOATS = 15
 
@@ -199,7 +199,7 @@ def triangle_rows(
     """
     t = np.asarray(tris, dtype=np.float32).reshape(-1, 6)
     n = len(t)
-    rows = np.zeros((n, INSTANCE_FLOATS), dtype=np.float32)
+    rows = np.zeros((n, ROW_FLOATS), dtype=np.float32)
     rows[:, 0] = KIND_TRIANGLE
     rows[:, 1:7] = t
     rows[:, 9:13] = rgba
@@ -219,7 +219,7 @@ class ShapeRecorder:
 
     ``records`` holds ``RECORD_FLOATS`` floats per shape: kind, p0 (4), p1 (4)
     and a style id into ``styles``. ``chunks`` keeps the order between those
-    records and instance rows built elsewhere (array-first calls, tessellated
+    records and shape rows built elsewhere (array-first calls, tessellated
     geometry): adding a chunk first converts the pending records.
 
     Example:
@@ -234,7 +234,6 @@ class ShapeRecorder:
         self.records: array = array("f")
         self.styles: list[tuple] = []
         self.chunks: list[np.ndarray] = []
-        self.count = 0
 
     def add_style(self, style: tuple) -> int:
         self.styles.append(style)
@@ -244,7 +243,7 @@ class ShapeRecorder:
         if not self.records:
             return
         rec = np.frombuffer(self.records, dtype=np.float32).reshape(-1, RECORD_FLOATS)
-        rows = np.zeros((len(rec), INSTANCE_FLOATS), dtype=np.float32)
+        rows = np.zeros((len(rec), ROW_FLOATS), dtype=np.float32)
         rows[:, :9] = rec[:, :9]
         table = np.asarray(self.styles, dtype=np.float32)
         rows[:, 9:24] = table[rec[:, 9].astype(np.intp)]
@@ -259,11 +258,14 @@ class ShapeRecorder:
     def __len__(self) -> int:
         return len(self.records) // RECORD_FLOATS + sum(len(c) for c in self.chunks)
 
+    def __bool__(self) -> bool:
+        return bool(self.records) or bool(self.chunks)
+
     def rows(self) -> np.ndarray:
-        """All pending instance rows, in order, as one ``(N, INSTANCE_FLOATS)`` array."""
+        """All pending shape rows, in order, as one ``(N, ROW_FLOATS)`` array."""
         self._convert_records()
         if not self.chunks:
-            return np.zeros((0, INSTANCE_FLOATS), dtype=np.float32)
+            return np.zeros((0, ROW_FLOATS), dtype=np.float32)
         if len(self.chunks) == 1:
             return self.chunks[0]
         return np.concatenate(self.chunks)
@@ -275,7 +277,7 @@ class ShapeRecorder:
 
 
 class Renderer:
-    """GL resources for drawing instance rows onto a framebuffer of one context.
+    """GL resources for drawing shape rows onto a framebuffer of one context.
 
     One renderer is shared by every canvas of a context (see :meth:`for_context`).
 
@@ -335,7 +337,7 @@ class Renderer:
         program: moderngl.Program | None = None,
         darkest: bool = False,
     ) -> None:
-        """Draw instance rows onto the framebuffer currently in use (one draw call)."""
+        """Draw shape rows onto the framebuffer currently in use (one draw call)."""
         n = len(rows)
         if n == 0:
             return
@@ -372,7 +374,7 @@ def shape_frames(rows: np.ndarray) -> dict[str, np.ndarray]:
     ``stroke`` and ``weight``.
 
     Example:
-        >>> row = np.zeros((1, INSTANCE_FLOATS), np.float32)
+        >>> row = np.zeros((1, ROW_FLOATS), np.float32)
         >>> row[0, :5] = (KIND_LINE, 0, 0, 10, 0); row[0, 5] = 2; row[0, 17] = 4
         >>> shape_frames(row)["half"].tolist()
         [[7.0, 2.0]]
@@ -429,7 +431,7 @@ def rows_to_vertices(rows: np.ndarray) -> np.ndarray:
     """Six vertices per row, ``(6 N, VERTEX_WORDS)`` 32-bit words, in row order.
 
     Example:
-        >>> row = np.zeros((1, INSTANCE_FLOATS), np.float32)
+        >>> row = np.zeros((1, ROW_FLOATS), np.float32)
         >>> row[0, :5] = (KIND_ELLIPSE, 5, 5, 2, 2); row[0, 18] = row[0, 22] = 1
         >>> rows_to_vertices(row).shape
         (6, 13)

@@ -1,0 +1,194 @@
+"""Shapes benchmark: N stroked, alpha-filled 12-pixel circles per frame at 640x480, headless.
+
+Measures whole frames (record + flush + ``ctx.finish()``) through the per-call
+``ellipse()`` path and the array-first ``circles()`` path, for N = 1k, 10k, 100k,
+and prints frames per second beside py5's JAVA2D figures for the per-call
+workload on this machine (~70 fps at 1k, ~10 fps at 10k) with the ratio. When
+py5 is importable it is run on the same workload and the measured ratio printed.
+
+A second table splits a per-call frame into its parts (Python recording, numpy
+vertex building, GL draw + finish) and shows the floor of the GL driver: the
+same number of quads drawn with trivial shaders, so a reader can tell whether
+our shaders or the rasteriser (Mesa's llvmpipe on a CPU-only machine) limit
+the frame rate.
+
+Frame rates are the best of several frames (the machine may be shared);
+the load average is printed.
+
+Run:  .venv/bin/python benchmarks/draw_shapes.py [--frames 5] [--sizes 1000 10000 100000]
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import time
+
+import numpy as np
+
+from sketchml.graphics import renderer as R
+from sketchml.graphics.canvas import Canvas
+from sketchml.graphics.context import create_headless_context
+
+W, H = 640, 480
+PY5_JAVA2D_REFERENCE_FPS = {1_000: 70.0, 10_000: 10.0}
+
+
+def workload(n: int, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    rng = np.random.default_rng(seed)
+    return rng.uniform(0, W, n), rng.uniform(0, H, n)
+
+
+def style(c: Canvas) -> None:
+    c.background(255)
+    c.fill(30, 120, 220, 128)
+    c.stroke(0)
+    c.stroke_weight(1)
+
+
+def frame_per_call(c: Canvas, xs: list[float], ys: list[float]) -> None:
+    style(c)
+    ellipse = c.ellipse
+    for x, y in zip(xs, ys):
+        ellipse(x, y, 12, 12)
+    c._flush()
+    c.ctx.finish()
+
+
+def frame_arrays(c: Canvas, x: np.ndarray, y: np.ndarray) -> None:
+    style(c)
+    c.circles(x, y, 12)
+    c._flush()
+    c.ctx.finish()
+
+
+def best_seconds(fn, frames: int) -> float:
+    """The fastest of ``frames`` runs of ``fn`` after one warm-up run."""
+    fn()
+    times = []
+    for _ in range(frames):
+        start = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - start)
+    return min(times)
+
+
+def breakdown(c: Canvas, xs: list[float], ys: list[float], frames: int) -> tuple[float, float, float]:
+    """Milliseconds of one per-call frame spent recording, building vertices, and in GL."""
+
+    def record() -> None:
+        c._batch.clear()
+        style(c)
+        ellipse = c.ellipse
+        for x, y in zip(xs, ys):
+            ellipse(x, y, 12, 12)
+
+    rec = best_seconds(record, frames)
+    rows = c._batch.rows().copy()
+    c._batch.clear()
+    build = best_seconds(lambda: R.rows_to_vertices(rows), frames)
+
+    def gl() -> None:
+        c.fbo.use()
+        c._apply_blend()
+        c._renderer.draw(rows, (W, H))
+        c.ctx.finish()
+
+    # gl() includes building the vertices again; subtract it.
+    return rec * 1e3, build * 1e3, max(best_seconds(gl, frames) - build, 0.0) * 1e3
+
+
+def driver_floor_ms(ctx, n: int, frames: int) -> float:
+    """Milliseconds to draw n 15x15 px quads (two triangles each) with trivial shaders."""
+    prog = ctx.program(
+        vertex_shader="#version 330\nin vec2 p;\nvoid main() { gl_Position = vec4(p, 0.0, 1.0); }",
+        fragment_shader="#version 330\nout vec4 f;\nvoid main() { f = vec4(0.5); }",
+    )
+    x, y = workload(n)
+    centre = np.stack([x / W * 2 - 1, y / H * 2 - 1], axis=1)[:, None, :]
+    corners = np.array([[-1, -1], [1, -1], [-1, 1], [-1, 1], [1, -1], [1, 1]]) * [7.5 * 2 / W, 7.5 * 2 / H]
+    vbo = ctx.buffer((centre + corners).astype("f4").tobytes())
+    vao = ctx.vertex_array(prog, [(vbo, "2f", "p")])
+
+    def draw() -> None:
+        vao.render()
+        ctx.finish()
+
+    ms = best_seconds(draw, frames) * 1e3
+    vao.release()
+    vbo.release()
+    prog.release()
+    return ms
+
+
+def py5_fps(n: int, frames: int) -> float | None:
+    try:
+        import py5
+    except Exception:
+        return None
+    x, y = workload(n)
+    xs, ys = x.tolist(), y.tolist()
+    stamps: list[float] = []
+
+    def settings():
+        py5.size(W, H)
+
+    def draw():
+        py5.background(255)
+        py5.fill(30, 120, 220, 128)
+        py5.stroke(0)
+        for px, py in zip(xs, ys):
+            py5.ellipse(px, py, 12, 12)
+        stamps.append(time.perf_counter())
+        if len(stamps) > frames:
+            py5.exit_sketch()
+
+    py5.run_sketch(sketch_functions={"settings": settings, "draw": draw}, block=True)
+    gaps = np.diff(stamps)
+    return float(1.0 / gaps.min()) if len(gaps) else None
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--frames", type=int, default=5, help="frames measured per figure (best is kept)")
+    parser.add_argument("--sizes", type=int, nargs="+", default=[1_000, 10_000, 100_000])
+    opts = parser.parse_args()
+
+    ctx = create_headless_context()
+    c = Canvas(W, H)
+    c._gl_init(ctx)
+    c._begin_frame()
+    print(f"renderer: {ctx.info['GL_RENDERER']}; {os.cpu_count()} CPUs; load average "
+          f"{os.getloadavg()[0]:.1f}; canvas {W}x{H}; 12 px circles, alpha fill, 1 px stroke")
+    print(f"\n{'N':>8} {'ellipse() fps':>14} {'circles() fps':>14} {'py5 JAVA2D fps':>15} "
+          f"{'ellipse()/py5':>14}")
+    parts = []
+    for n in opts.sizes:
+        x, y = workload(n)
+        xs, ys = x.tolist(), y.tolist()
+        per_call = 1.0 / best_seconds(lambda: frame_per_call(c, xs, ys), opts.frames)
+        arrays = 1.0 / best_seconds(lambda: frame_arrays(c, x, y), opts.frames)
+        ref = PY5_JAVA2D_REFERENCE_FPS.get(n)
+        ref_s = f"{ref:15.0f}" if ref else f"{'-':>15}"
+        ratio = f"{per_call / ref:13.1f}x" if ref else f"{'-':>14}"
+        print(f"{n:>8} {per_call:14.1f} {arrays:14.1f} {ref_s} {ratio}")
+        parts.append((n, *breakdown(c, xs, ys, opts.frames), driver_floor_ms(ctx, n, opts.frames)))
+
+    print(f"\nper-call frame, milliseconds (best of {opts.frames}):")
+    print(f"{'N':>8} {'record':>8} {'us/call':>8} {'vertices':>9} {'GL+finish':>10} "
+          f"{'GL floor*':>10}")
+    for n, rec, build, gl, floor in parts:
+        print(f"{n:>8} {rec:8.1f} {rec / n * 1e3:8.2f} {build:9.1f} {gl:10.1f} {floor:10.1f}")
+    print("* GL floor: the same number of 15x15 px quads with trivial shaders and no blending:\n"
+          "  what the GL driver alone costs for this many shapes.")
+
+    measured = py5_fps(1_000, opts.frames)
+    if measured is None:
+        print("\npy5 is not importable here; the py5 column holds the recorded JAVA2D figures.")
+    else:
+        x, y = workload(1_000)
+        ours = 1.0 / best_seconds(lambda: frame_per_call(c, x.tolist(), y.tolist()), opts.frames)
+        print(f"\npy5 measured now, 1k per-call: {measured:.1f} fps; ours/py5 = {ours / measured:.1f}x")
+
+
+if __name__ == "__main__":
+    main()
