@@ -109,8 +109,9 @@ class TrainingRun:
         resume: continue from the last checkpoint in ``out`` (default True). With False,
             an ``out`` that already holds checkpoints is an error rather than overwritten.
         sample_every: call ``on_sample(run)`` every this many steps and at the end
-            (rank 0 only, under ``torch.no_grad()``, with the training RNG streams left
-            untouched). Inside it use the plain modules (:attr:`modules`), not the DDP ones.
+            (rank 0 only, under ``torch.no_grad()``, models in eval mode, with the training
+            RNG streams left untouched). Inside it use the plain modules (:attr:`modules`),
+            not the DDP ones.
         on_sample: the sample callback; :meth:`save_samples` writes its output.
         progress: show a progress bar (default: only where someone can see it).
         config: JSON-serialisable settings stored with every checkpoint (e.g. the
@@ -180,10 +181,10 @@ class TrainingRun:
         self.history: list[dict[str, float]] = []
 
         self.info, self._joined_group = init_distributed()
-        if device is None and self.info.is_distributed and torch.cuda.is_available():
+        self.device = pick_device(device)
+        if self.info.is_distributed and self.device.type == "cuda" and self.device.index is None:
+            # Each torchrun process on a machine takes its own GPU.
             self.device = torch.device("cuda", self.info.local_rank)
-        else:
-            self.device = pick_device(device)
 
         modules = dict(model) if isinstance(model, Mapping) else {"model": model}
         if not modules or not all(isinstance(m, torch.nn.Module) for m in modules.values()):
@@ -378,6 +379,11 @@ class TrainingRun:
             raise SketchmlError(f"run.loop() takes a Dataset, a DataLoader or another iterable "
                                 f"of batches, got {type(data).__name__}.")
         sampler = getattr(data, "sampler", None)
+        if self.info.is_distributed and sampler is not None \
+                and not isinstance(sampler, DistributedSampler):
+            warnings.warn("This DataLoader has no DistributedSampler, so every process trains on "
+                          "the same batches. Pass the Dataset itself to run.loop(dataset, "
+                          "batch_size=...) to split it between processes.", stacklevel=3)
         for epoch in itertools.count():
             if isinstance(sampler, DistributedSampler):
                 sampler.set_epoch(epoch)
@@ -485,10 +491,17 @@ class TrainingRun:
         if not self.is_main or self.on_sample is None:
             return
         state = capture_rng_state()
+        # Eval mode, so sampling neither updates batch-norm statistics nor drops units;
+        # each submodule's own mode is put back afterwards.
+        modes = [(m, m.training) for module in self.modules.values() for m in module.modules()]
         try:
+            for module in self.modules.values():
+                module.eval()
             with torch.no_grad():
                 self.on_sample(self)
         finally:
+            for m, training in modes:
+                m.training = training
             restore_rng_state(state)
 
     def save(self) -> Checkpoint | None:

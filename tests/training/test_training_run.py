@@ -110,7 +110,7 @@ def test_sample_callback_runs_every_n_steps_without_touching_training_rng(tmp_pa
         opt = torch.optim.SGD(net.parameters(), lr=0.1)
 
         def on_sample(run: TrainingRun) -> None:
-            assert not torch.is_grad_enabled()
+            assert not torch.is_grad_enabled() and not net.training
             run.save_samples(torch.rand(4, 3, 8, 8))  # draws from the RNG on purpose
             run.save_samples(f"text at {run.step}")
 
@@ -118,6 +118,7 @@ def test_sample_callback_runs_every_n_steps_without_touching_training_rng(tmp_pa
                           progress=False, sample_every=5 if sample else None,
                           on_sample=on_sample if sample else None)
         for _step, (x, y) in run.loop(_regression_data(), batch_size=8):
+            assert net.training
             loss = torch.nn.functional.mse_loss(run.model(x + torch.randn_like(x)), y)
             opt.zero_grad()
             loss.backward()
