@@ -45,16 +45,9 @@ class Plan:
     device: str  # "cpu" or e.g. "cuda:0"
 
     @property
-    def nbytes(self) -> int:
-        return int(self.width * self.height * self.channels * _ITEMSIZE[self.gl_dtype])
-
-    @property
     def texture_key(self) -> tuple:
         """Textures with equal keys are interchangeable (reused across frames)."""
         return (self.layout, self.width, self.height, self.channels, self.gl_dtype)
-
-
-_ITEMSIZE = {"f1": 1, "f2": 2, "f4": 4, "u2": 2}
 
 
 def is_torch_tensor(obj: object) -> bool:
@@ -118,7 +111,7 @@ def _arrange(shape: tuple, strides: tuple, axes: tuple[int, int, int] | None) ->
     ah, aw, ac = axes
     h, w, c = shape[ah], shape[aw], shape[ac]
     sh, sw, sc = strides[ah], strides[aw], strides[ac]
-    if (sw == c and sh == w * c and (sc == 1 or c == 1)):
+    if sw == c and sh == w * c and (sc == 1 or c == 1):
         return "interleaved", (ah, aw, ac)
     if sw == 1 and sh == w and sc == h * w:
         return "planar", (ac, ah, aw)
