@@ -441,24 +441,21 @@ class Canvas(ImageMixin, TextMixin, PixelsMixin, OffscreenMixin):
             )
         old = self._color_mode
         if max1 is None:
-            self._color_mode = ColorMode(mode, old.max1, old.max2, old.max3, old.max_a)
-            return
-        if max2 is None and max3 is None:
+            maxima = (old.max1, old.max2, old.max3, old.max_a)
+        elif max2 is None and max3 is None:
             m = float(max1)
-            self._color_mode = ColorMode(mode, m, m, m, m if max_a is None else float(max_a))
-            return
-        if max2 is None or max3 is None:
+            maxima = (m, m, m, m if max_a is None else float(max_a))
+        elif max2 is None or max3 is None:
             raise TypeError("color_mode takes a mode and 1, 3 or 4 maxima")
-        self._color_mode = ColorMode(
-            mode, float(max1), float(max2), float(max3),
-            old.max_a if max_a is None else float(max_a),
-        )
-        for m in (self._color_mode.max1, self._color_mode.max2, self._color_mode.max3,
-                  self._color_mode.max_a):
-            if m <= 0:
-                raise SketchmlError(
-                    f"color_mode maxima must be positive, got {m}. E.g. color_mode(HSB, 360, 100, 100)."
-                )
+        else:
+            maxima = (float(max1), float(max2), float(max3),
+                      old.max_a if max_a is None else float(max_a))
+        if not all(m > 0 for m in maxima):
+            raise SketchmlError(
+                f"color_mode maxima must be positive, got {maxima}. "
+                "E.g. color_mode(HSB, 360, 100, 100) or color_mode(RGB, 1.0)."
+            )
+        self._color_mode = ColorMode(mode, *maxima)
 
     def color(self, *args: Any) -> int:
         """Make a colour value (Processing's 32-bit ARGB int, unsigned) from any colour form.

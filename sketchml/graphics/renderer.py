@@ -144,7 +144,7 @@ def _blend_table(mgl) -> dict[int, tuple]:
     }
 
 
-_TABLES: dict[bool, dict[int, tuple]] = {}
+_TABLE: dict[int, tuple] = {}
 
 
 def apply_blend(ctx: moderngl.Context, mode: int, *, premultiplied: bool = True) -> None:
@@ -164,9 +164,9 @@ def apply_blend(ctx: moderngl.Context, mode: int, *, premultiplied: bool = True)
     """
     import moderngl as mgl
 
-    table = _TABLES.get(True)
-    if table is None:
-        table = _TABLES[True] = _blend_table(mgl)
+    if not _TABLE:
+        _TABLE.update(_blend_table(mgl))
+    table = _TABLE
     if mode not in table:
         raise SketchmlError(
             f"Unknown blend mode {mode!r}. Expected one of BLEND, ADD, SUBTRACT, LIGHTEST, "
@@ -187,7 +187,7 @@ def apply_blend(ctx: moderngl.Context, mode: int, *, premultiplied: bool = True)
 def triangle_rows(
     tris: np.ndarray, rgba: tuple[float, float, float, float], m6: tuple, box: tuple | None = None
 ) -> np.ndarray:
-    """Instance rows for solid triangles ``tris`` of shape ``(T, 3, 2)`` in local coordinates.
+    """Shape rows for solid triangles ``tris`` of shape ``(T, 3, 2)`` in local coordinates.
 
     ``box`` is the shape's bounding box ``(x, y, w, h)``; it defaults to the
     triangles' own bounds.
