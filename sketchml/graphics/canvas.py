@@ -72,8 +72,9 @@ class Canvas(ImageMixin, TextMixin, PixelsMixin, OffscreenMixin):
         [255, 0, 0, 255]
     """
 
-    #: Names of the public drawing methods; the runtime generates the module-level API from it.
-    API_METHODS: tuple[str, ...] = (
+    #: Names of the public drawing methods, the mixins' included (each mixin lists its own
+    #: in ``API_METHODS``); the runtime generates the module-level API from it.
+    API_METHODS: tuple[str, ...] = tuple(sorted(set((
         "arc", "background", "begin_shape", "bezier", "bezier_vertex", "blend_mode", "circle",
         "circles", "color", "color_mode", "curve_vertex", "ellipse", "ellipse_mode", "end_shape",
         "fill", "lerp_color", "line", "lines", "load_shader", "no_fill", "no_stroke", "point",
@@ -81,7 +82,10 @@ class Canvas(ImageMixin, TextMixin, PixelsMixin, OffscreenMixin):
         "rect", "rect_mode", "rects", "reset_matrix", "reset_shader", "rotate", "scale", "shader",
         "shear_x", "shear_y", "square", "stroke", "stroke_cap", "stroke_join", "stroke_weight",
         "translate", "triangle", "vertex",
-    )
+    )).union(*(
+        getattr(mixin, "API_METHODS", ())
+        for mixin in (ImageMixin, TextMixin, PixelsMixin, OffscreenMixin)
+    ))))
 
     #: Attributes saved by push()/push_style(); mixins add their own ``_STYLE_ATTRS``.
     _STYLE_ATTRS: tuple[str, ...] = (
@@ -972,18 +976,31 @@ class Canvas(ImageMixin, TextMixin, PixelsMixin, OffscreenMixin):
         if kind == K.TRIANGLES:
             polys = pts[: n // 3 * 3].reshape(-1, 3, 2)
         elif kind == K.TRIANGLE_STRIP:
-            idx = np.arange(max(n - 2, 0))
-            polys = np.stack([pts[idx], pts[idx + 1], pts[idx + 2]], axis=1) if n >= 3 else pts[:0].reshape(0, 3, 2)
+            i = np.arange(max(n - 2, 0))
+            polys = pts[np.stack([i, i + 1, i + 2], axis=1)]
         elif kind == K.TRIANGLE_FAN:
-            idx = np.arange(1, max(n - 1, 1))
-            polys = np.stack([np.repeat(pts[:1], len(idx), axis=0), pts[idx], pts[idx + 1]], axis=1) if n >= 3 else pts[:0].reshape(0, 3, 2)
+            i = np.arange(1, max(n - 1, 1))
+            polys = pts[np.stack([np.zeros_like(i), i, i + 1], axis=1)]
         elif kind == K.QUADS:
             polys = pts[: n // 4 * 4].reshape(-1, 4, 2)
         else:  # QUAD_STRIP: vertices pair up as the two sides of a ribbon
             pairs = pts[: n // 2 * 2].reshape(-1, 2, 2)
             polys = np.stack([pairs[:-1, 0], pairs[:-1, 1], pairs[1:, 1], pairs[1:, 0]], axis=1)
-        for poly in polys:
-            self._emit(poly, closed=True, fill_tris=None if len(poly) == 4 else poly[None])
+        self._emit_primitives(polys)
+
+    def _emit_primitives(self, polys: np.ndarray) -> None:
+        """Fill and outline many triangles (K, 3, 2) or quads (K, 4, 2) in one go."""
+        if len(polys) == 0:
+            return
+        flat = polys.reshape(-1, 2)
+        lo, hi = flat.min(axis=0), flat.max(axis=0)
+        box = (lo[0], lo[1], hi[0] - lo[0], hi[1] - lo[1])
+        if self._fill_rgba is not None:
+            tris = polys if polys.shape[1] == 3 else polys[:, [0, 1, 2, 0, 2, 3]].reshape(-1, 3, 2)
+            self._batch.add_rows(R.triangle_rows(tris, self._fill_rgba, self._m, box))
+        if self._stroke_rgba is not None and self._stroke_weight > 0:
+            tris = G.stroke_polygons(polys, self._stroke_weight, join=self._stroke_join)
+            self._batch.add_rows(R.triangle_rows(tris, self._stroke_rgba, self._m, box))
 
     # ------------------------------------------------------------------ array-first drawing
 

@@ -22,6 +22,7 @@ __all__ = [
     "fan_triangles",
     "fill_polygon",
     "rows_to_triangles",
+    "stroke_polygons",
     "stroke_polyline",
 ]
 
@@ -130,26 +131,74 @@ def stroke_polyline(
     count = len(pts)
     if closed:
         a, b = pts.copy(), np.roll(pts, -1, axis=0)
+        inc = np.arange(count)
     else:
         a, b = pts[:-1].copy(), pts[1:].copy()
-    d = b - a
-    d = d / np.hypot(d[:, 0], d[:, 1])[:, None]
-    n = np.stack([-d[:, 1], d[:, 0]], axis=1)
+        inc = np.arange(count - 2)
+    out = (inc + 1) % len(a)
+    joint = pts[(inc + 1) % count]
     if not closed and cap == K.PROJECT:
-        a[0] -= d[0] * hw
-        b[-1] += d[-1] * hw
+        d0 = _unit(b[0] - a[0])
+        d1 = _unit(b[-1] - a[-1])
+        a[0] -= d0 * hw
+        b[-1] += d1 * hw
+    parts = [_stroke_core(a, b, inc, out, joint, hw, join, miter_limit)]
+    if not closed and cap == K.ROUND:
+        d = _unit(np.stack([b[0] - a[0], b[-1] - a[-1]]))
+        ends = np.stack([pts[0], pts[-1]])
+        # Half discs facing away from the line at each end.
+        start_angle = np.arctan2(d[:, 0], -d[:, 1]) + np.array([0.0, np.pi])
+        steps = _round_steps(hw, math.pi)
+        parts.append(_arc_fan(ends, hw, start_angle, np.array([np.pi, np.pi]), steps))
+    return np.concatenate(parts).reshape(-1, 3, 2)
+
+
+def stroke_polygons(
+    polys: np.ndarray, weight: float, *, join: int = K.MITER, miter_limit: float = MITER_LIMIT
+) -> np.ndarray:
+    """Triangles of the closed outlines of many polygons with the same vertex count at once.
+
+    ``polys`` has shape ``(K, M, 2)``; used for the primitives of
+    ``begin_shape(TRIANGLES)``, ``QUADS`` and the strips, which Processing
+    outlines one by one.
+
+    Example:
+        >>> sq = np.array([[[0, 0], [4, 0], [4, 4], [0, 4]]], float)
+        >>> round(_area(stroke_polygons(sq, 2, join=32)), 6)   # BEVEL
+        34.0
+    """
+    polys = np.asarray(polys, dtype=np.float64)
+    hw = 0.5 * float(weight)
+    k, m = polys.shape[:2]
+    if hw <= 0 or k == 0 or m < 2:
+        return _EMPTY
+    a = polys.reshape(-1, 2)
+    b = np.roll(polys, -1, axis=1).reshape(-1, 2)
+    seg = np.arange(k * m)
+    out = (seg // m) * m + (seg % m + 1) % m
+    return _stroke_core(a, b, seg, out, b, hw, join, miter_limit)
+
+
+def _unit(v: np.ndarray) -> np.ndarray:
+    length = np.hypot(v[..., 0], v[..., 1])
+    return v / np.where(length > 0, length, 1.0)[..., None]
+
+
+def _stroke_core(
+    a: np.ndarray, b: np.ndarray, inc: np.ndarray, out: np.ndarray, joint: np.ndarray,
+    hw: float, join: int, miter_limit: float,
+) -> np.ndarray:
+    """Segment quads a -> b plus joins between segments ``inc[i]`` and ``out[i]`` at ``joint[i]``."""
+    d = _unit(b - a)
+    n = np.stack([-d[:, 1], d[:, 0]], axis=1)
     off = n * hw
     p0, p1, p2, p3 = a + off, a - off, b + off, b - off
     parts = [np.stack([p0, p1, p2], axis=1), np.stack([p1, p3, p2], axis=1)]
-
-    # Joins between segment i (incoming) and segment i+1 (outgoing), at their shared point.
-    inc = np.arange(len(d)) if closed else np.arange(len(d) - 1)
     if len(inc):
-        out = (inc + 1) % len(d)
-        joint = pts[(inc + 1) % count]
         d0, d1, n0, n1 = d[inc], d[out], n[inc], n[out]
+        real = (np.abs(d0).sum(axis=1) > 0) & (np.abs(d1).sum(axis=1) > 0)
         cross = d0[:, 0] * d1[:, 1] - d0[:, 1] * d1[:, 0]
-        turning = np.abs(cross) > 1e-9
+        turning = (np.abs(cross) > 1e-9) & real
         # The gap to fill opens on the side away from the turn.
         side = np.where(cross > 0, -1.0, 1.0)[:, None]
         outer0 = joint + side * n0 * hw
@@ -158,7 +207,7 @@ def stroke_polyline(
             a0 = np.arctan2(side[:, 0] * n0[:, 1], side[:, 0] * n0[:, 0])
             a1 = np.arctan2(side[:, 0] * n1[:, 1], side[:, 0] * n1[:, 0])
             sweep = (a1 - a0 + np.pi) % (2 * np.pi) - np.pi
-            reverse = ~turning & (np.sum(d0 * d1, axis=1) < 0)
+            reverse = ~turning & real & (np.sum(d0 * d1, axis=1) < 0)
             sweep[reverse] = np.pi
             sel = turning | reverse
             if sel.any():
@@ -167,21 +216,13 @@ def stroke_polyline(
         else:
             miter = np.zeros(len(inc), dtype=bool)
             if join == K.MITER:
-                m = n0 + n1
-                m = m / np.maximum(np.hypot(m[:, 0], m[:, 1]), 1e-12)[:, None]
-                ratio = 1.0 / np.maximum(np.sum(m * n0, axis=1), 1e-12)
+                mid = _unit(n0 + n1)
+                ratio = 1.0 / np.maximum(np.sum(mid * n0, axis=1), 1e-12)
                 miter = turning & (ratio <= miter_limit)
-                tip = joint + side * m * (hw * ratio)[:, None]
+                tip = joint + side * mid * (hw * ratio)[:, None]
                 parts.append(np.stack([joint, outer0, tip], axis=1)[miter])
                 parts.append(np.stack([joint, tip, outer1], axis=1)[miter])
             parts.append(np.stack([joint, outer0, outer1], axis=1)[turning & ~miter])
-
-    if not closed and cap == K.ROUND:
-        ends = np.stack([pts[0], pts[-1]])
-        # Half discs facing away from the line at each end.
-        start_angle = np.arctan2(n[[0, -1], 1], n[[0, -1], 0]) + np.array([0.0, np.pi])
-        steps = _round_steps(hw, math.pi)
-        parts.append(_arc_fan(ends, hw, start_angle, np.array([np.pi, np.pi]), steps))
     return np.concatenate(parts).reshape(-1, 3, 2)
 
 
