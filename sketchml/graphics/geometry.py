@@ -347,7 +347,8 @@ def _shapes_to_triangles(rows: np.ndarray) -> np.ndarray:
 
     n = len(rows)
     f = shape_frames(rows)
-    shape, center, half, radii, axis = f["shape"], f["center"], f["half"], f["radii"], f["axis"]
+    shape, center, half, radii = f["shape"], f["center"], f["half"], f["radii"]
+    axis = f["axis"] if f["axis"] is not None else np.tile([1.0, 0.0], (n, 1))
     fill, stroke, w = f["fill"], f["stroke"], f["weight"]
     hw = 0.5 * w
     inner = _outline(shape, center, np.maximum(half - hw[:, None], 0.0),

@@ -82,8 +82,8 @@ STYLE_FLOATS = 15
 VERTEX_WORDS = 13
 _ATTRS = ("i_pos", "i_q", "i_a", "i_c", "i_k")
 _LAYOUT = "2f 2f 4f 4u 1u"
-_CORNERS = np.array([[-1, -1], [1, -1], [-1, 1], [-1, 1], [1, -1], [1, 1]], dtype=np.float32)
 _TRIANGLE_CORNERS = np.array([0, 1, 2, 2, 2, 2])
+_LAST_VERTEX_CONVENTION = 0x8E4E  # GL_LAST_VERTEX_CONVENTION, GL's default
 
 
 def read_shader_source(name: str) -> str:
@@ -307,6 +307,7 @@ class Renderer:
         if capacity != self._capacity:
             self._capacity = capacity
             self.buffer.orphan(capacity * 6 * VERTEX_WORDS * 4)
+            self._vertices = np.zeros((capacity * 6, VERTEX_WORDS), dtype=np.float32)
 
     @classmethod
     def for_context(cls, ctx: moderngl.Context) -> Renderer:
@@ -342,7 +343,7 @@ class Renderer:
         if n == 0:
             return
         self._grow(n)
-        self.buffer.write(rows_to_vertices(rows))
+        self.buffer.write(rows_to_vertices(rows, self._vertices[: 6 * n]))
         prog = program or self.program
         if "u_size" in prog:
             prog["u_size"].value = (float(size[0]), float(size[1]))
@@ -350,6 +351,8 @@ class Renderer:
             prog["resolution"].value = (float(size[0]), float(size[1]))
         if "u_darkest" in prog:
             prog["u_darkest"].value = 1 if darkest else 0
+        # The flat inputs are only written to the last vertex of each triangle.
+        self.ctx.provoking_vertex = _LAST_VERTEX_CONVENTION
         self._vao(prog).render(mode=self.ctx.TRIANGLES, vertices=6 * n)
 
 
@@ -364,14 +367,15 @@ def _pack_rgba8(colors: np.ndarray) -> np.ndarray:
     return np.ascontiguousarray(c).view(np.uint32).reshape(-1)
 
 
-def shape_frames(rows: np.ndarray) -> dict[str, np.ndarray]:
+def shape_frames(rows: np.ndarray) -> dict[str, np.ndarray | None]:
     """Each shape row as a signed-distance primitive in its own frame (vectorised).
 
     Lines become boxes (rounded for ROUND caps) along their axis and points
     become discs or squares; both take the stroke colour as their fill.
-    Returns arrays ``shape`` (0 ellipse, 1 rounded box), ``center``, ``half``,
-    ``axis`` (unit x axis of the frame), ``radii`` (tl, tr, br, bl), ``fill``,
-    ``stroke`` and ``weight``.
+    Returns float32 arrays ``center``, ``half``, ``radii`` (tl, tr, br, bl),
+    ``fill``, ``stroke``, ``weight``, ``shape`` (uint32: 0 ellipse, 1 rounded
+    box) and ``axis`` (the frame's unit x axis; ``None`` when no shape is
+    rotated, i.e. there are no lines). Arrays may be views of ``rows``.
 
     Example:
         >>> row = np.zeros((1, ROW_FLOATS), np.float32)
@@ -380,42 +384,47 @@ def shape_frames(rows: np.ndarray) -> dict[str, np.ndarray]:
         [[7.0, 2.0]]
     """
     kind = rows[:, 0]
-    p0 = rows[:, 1:5].astype(np.float64)
+    shape = (kind != KIND_ELLIPSE).astype(np.uint32)
+    frames: dict[str, np.ndarray | None] = {
+        "shape": shape, "center": rows[:, 1:3], "half": np.abs(rows[:, 3:5]),
+        "radii": rows[:, 5:9], "fill": rows[:, 9:13], "stroke": rows[:, 13:17],
+        "weight": rows[:, 17], "axis": None,
+    }
+    line = kind == KIND_LINE
+    point = kind == KIND_POINT
+    solid = line | point
+    if not solid.any():
+        return frames
+    center = rows[:, 1:3].copy()
+    half = frames["half"]
+    radii = rows[:, 5:9].copy()
     fill = rows[:, 9:13].copy()
     stroke = rows[:, 13:17].copy()
-    weight = rows[:, 17].astype(np.float64).copy()
-    center = p0[:, 0:2].copy()
-    half = np.abs(p0[:, 2:4])
-    radii = rows[:, 5:9].astype(np.float64).copy()
-    axis = np.zeros_like(center)
-    axis[:, 0] = 1.0
-    shape = (kind != KIND_ELLIPSE).astype(np.uint32)
-    line = kind == KIND_LINE
+    weight = rows[:, 17].copy()
     if line.any():
-        d = p0[line, 2:4] - p0[line, 0:2]
+        axis = np.zeros_like(center)
+        axis[:, 0] = 1.0
+        p0 = rows[line, 1:5]
+        d = p0[:, 2:4] - p0[:, 0:2]
         length = np.hypot(d[:, 0], d[:, 1])
         safe = np.where(length > 0, length, 1.0)[:, None]
-        axis[line] = np.where(length[:, None] > 0, d / safe, [1.0, 0.0])
-        center[line] = 0.5 * (p0[line, 0:2] + p0[line, 2:4])
+        axis[line] = np.where(length[:, None] > 0, d / safe, np.float32([1.0, 0.0]))
+        center[line] = 0.5 * (p0[:, 0:2] + p0[:, 2:4])
         cap = np.rint(radii[line, 0])
         hw = 0.5 * weight[line]
         half[line] = np.stack([0.5 * length + np.where(cap == K.SQUARE, 0.0, hw), hw], axis=1)
         radii[line] = np.where(cap == K.ROUND, hw, 0.0)[:, None]
-    point = kind == KIND_POINT
+        frames["axis"] = axis
     if point.any():
         hw = 0.5 * weight[point]
         half[point] = np.stack([hw, hw], axis=1)
-        shape[point] = np.rint(p0[point, 2]) == K.SQUARE
+        shape[point] = np.rint(rows[point, 3]) == K.SQUARE
         radii[point] = 0.0
-    solid = line | point
-    if solid.any():
-        fill[solid] = stroke[solid]
-        stroke[solid] = 0.0
-        weight[solid] = 0.0
-    return {
-        "shape": shape, "center": center, "half": half, "axis": axis, "radii": radii,
-        "fill": fill, "stroke": stroke, "weight": weight,
-    }
+    fill[solid] = stroke[solid]
+    stroke[solid] = 0.0
+    weight[solid] = 0.0
+    frames.update(center=center, half=half, radii=radii, fill=fill, stroke=stroke, weight=weight)
+    return frames
 
 
 def _apply(m: np.ndarray, xy: np.ndarray) -> np.ndarray:
@@ -427,8 +436,12 @@ def _apply(m: np.ndarray, xy: np.ndarray) -> np.ndarray:
     return out
 
 
-def rows_to_vertices(rows: np.ndarray) -> np.ndarray:
+def rows_to_vertices(rows: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
     """Six vertices per row, ``(6 N, VERTEX_WORDS)`` 32-bit words, in row order.
+
+    The flat (per-shape) fields are written only to each triangle's provoking
+    (last) vertex; ``out`` (``(6 N, VERTEX_WORDS)`` float32) is filled in place
+    when given.
 
     Example:
         >>> row = np.zeros((1, ROW_FLOATS), np.float32)
@@ -437,71 +450,93 @@ def rows_to_vertices(rows: np.ndarray) -> np.ndarray:
         (6, 13)
     """
     n = len(rows)
-    out = np.zeros((n, 6, VERTEX_WORDS), dtype=np.float32)
+    if out is None:
+        out = np.zeros((6 * n, VERTEX_WORDS), dtype=np.float32)
+    block = out.reshape(n, 6, VERTEX_WORDS)
     tri = rows[:, 0] == KIND_TRIANGLE
     if tri.all():
-        out[:] = _triangle_vertices(rows)
+        _triangle_vertices(rows, block)
     elif not tri.any():
-        out[:] = _shape_vertices(rows)
+        _shape_vertices(rows, block)
     else:
-        out[~tri] = _shape_vertices(rows[~tri])
-        out[tri] = _triangle_vertices(rows[tri])
-    return out.reshape(-1, VERTEX_WORDS)
+        shapes = np.flatnonzero(~tri)
+        part = np.zeros((len(shapes), 6, VERTEX_WORDS), dtype=np.float32)
+        _shape_vertices(rows[shapes], part)
+        block[shapes] = part
+        tris = np.flatnonzero(tri)
+        part = np.zeros((len(tris), 6, VERTEX_WORDS), dtype=np.float32)
+        _triangle_vertices(rows[tris], part)
+        block[tris] = part
+    return out
 
 
-def _shape_vertices(rows: np.ndarray) -> np.ndarray:
+# Corner signs of the six vertices (two triangles) of a shape's quad.
+_SX = (-1.0, 1.0, -1.0, -1.0, 1.0, 1.0)
+_SY = (-1.0, -1.0, 1.0, 1.0, -1.0, 1.0)
+
+
+def _shape_vertices(rows: np.ndarray, block: np.ndarray) -> None:
     n = len(rows)
-    block = np.empty((n, 6, VERTEX_WORDS), dtype=np.float32)
-    words = block.view(np.uint32)
-    m = rows[:, 18:24].astype(np.float64)
     f = shape_frames(rows)
-    det = np.maximum(np.abs(m[:, 0] * m[:, 4] - m[:, 1] * m[:, 3]), 1e-12)
+    a, c, e, b, d, g = (rows[:, 18 + i] for i in range(6))
+    det = np.maximum(np.abs(a * d - c * b), np.float32(1e-12))
     # Local units per canvas pixel (for anti-aliasing), and the largest singular value
     # of the inverse matrix (to grow the quad by one canvas pixel in every direction).
     aa = 1.0 / np.sqrt(det)
-    s2 = (m[:, 0] ** 2 + m[:, 1] ** 2 + m[:, 3] ** 2 + m[:, 4] ** 2) / (det * det)
-    grow = np.sqrt(0.5 * (s2 + np.sqrt(np.maximum(s2 * s2 - 4.0 / (det * det), 0.0))))
+    inv_det2 = 1.0 / (det * det)
+    s2 = (a * a + b * b + c * c + d * d) * inv_det2
+    grow = np.sqrt(0.5 * (s2 + np.sqrt(np.maximum(s2 * s2 - 4.0 * inv_det2, 0.0))))
+    half = f["half"]
     hw = 0.5 * f["weight"]
-    extent = f["half"] + (hw + grow)[:, None]
-    center, axis = f["center"], f["axis"]
-    # Corners: M (center + axis * qx + perp * qy) = P + U qx + V qy, per shape.
-    p = np.stack([m[:, 0] * center[:, 0] + m[:, 1] * center[:, 1] + m[:, 2],
-                  m[:, 3] * center[:, 0] + m[:, 4] * center[:, 1] + m[:, 5]], axis=1)
-    u = np.stack([m[:, 0] * axis[:, 0] + m[:, 1] * axis[:, 1],
-                  m[:, 3] * axis[:, 0] + m[:, 4] * axis[:, 1]], axis=1) * extent[:, 0:1]
-    v = np.stack([-m[:, 0] * axis[:, 1] + m[:, 1] * axis[:, 0],
-                  -m[:, 3] * axis[:, 1] + m[:, 4] * axis[:, 0]], axis=1) * extent[:, 1:2]
-    sx = _CORNERS[None, :, 0:1]
-    sy = _CORNERS[None, :, 1:2]
-    block[..., 0:2] = p[:, None, :] + u[:, None, :] * sx + v[:, None, :] * sy
-    block[..., 2:4] = _CORNERS[None] * extent[:, None, :].astype(np.float32)
-    a = np.empty((n, 4), dtype=np.float32)
-    a[:, 0:2] = f["half"]
-    a[:, 2] = hw
-    a[:, 3] = aa
-    block[..., 4:8] = a[:, None, :]
-    shorter = np.maximum(np.minimum(f["half"][:, 0], f["half"][:, 1]), 1e-12)
+    ex = half[:, 0] + hw + grow
+    ey = half[:, 1] + hw + grow
+    cx, cy = f["center"][:, 0], f["center"][:, 1]
+    px = a * cx + c * cy + e
+    py = b * cx + d * cy + g
+    axis = f["axis"]
+    if axis is None:
+        ux, uy, vx, vy = a * ex, b * ex, c * ey, d * ey
+    else:
+        ax, ay = axis[:, 0], axis[:, 1]
+        ux, uy = (a * ax + c * ay) * ex, (b * ax + d * ay) * ex
+        vx, vy = (c * ax - a * ay) * ey, (d * ax - b * ay) * ey
+    # Corners P + sx U + sy V of the quad, and the frame coordinates (sx ex, sy ey).
+    corner = {}
+    for sx in (-1.0, 1.0):
+        for sy in (-1.0, 1.0):
+            corner[sx, sy] = (px + sx * ux + sy * vx, py + sx * uy + sy * vy)
+    for k, (sx, sy) in enumerate(zip(_SX, _SY)):
+        block[:, k, 0], block[:, k, 1] = corner[sx, sy]
+        block[:, k, 2] = sx * ex
+        block[:, k, 3] = sy * ey
+    flat = np.empty((n, 4), dtype=np.float32)
+    flat[:, 0:2] = half
+    flat[:, 2] = hw
+    flat[:, 3] = aa
+    shorter = np.maximum(np.minimum(half[:, 0], half[:, 1]), np.float32(1e-12))
     frac = np.rint(np.clip(f["radii"] / shorter[:, None], 0.0, 1.0) * 65535.0).astype(np.uint32)
-    c = np.empty((n, 5), dtype=np.uint32)
-    c[:, 0] = _pack_rgba8(f["fill"])
-    c[:, 1] = _pack_rgba8(f["stroke"])
-    c[:, 2] = frac[:, 0] | (frac[:, 1] << 16)
-    c[:, 3] = frac[:, 2] | (frac[:, 3] << 16)
-    c[:, 4] = f["shape"]
-    words[..., 8:13] = c[:, None, :]
-    return block
+    words = np.empty((n, 5), dtype=np.uint32)
+    words[:, 0] = _pack_rgba8(f["fill"])
+    words[:, 1] = _pack_rgba8(f["stroke"])
+    words[:, 2] = frac[:, 0] | (frac[:, 1] << 16)
+    words[:, 3] = frac[:, 2] | (frac[:, 3] << 16)
+    words[:, 4] = f["shape"]
+    view = block.view(np.uint32)
+    # Flat inputs come from each triangle's provoking (last) vertex: 2 and 5.
+    for k in (2, 5):
+        block[:, k, 4:8] = flat
+        view[:, k, 8:13] = words
 
 
-def _triangle_vertices(rows: np.ndarray) -> np.ndarray:
-    n = len(rows)
-    block = np.zeros((n, 6, VERTEX_WORDS), dtype=np.float32)
-    words = block.view(np.uint32)
-    m = rows[:, 18:24].astype(np.float64)
-    corners = rows[:, 1:7].astype(np.float64).reshape(-1, 3, 2)[:, _TRIANGLE_CORNERS]
+def _triangle_vertices(rows: np.ndarray, block: np.ndarray) -> None:
+    m = rows[:, 18:24]
+    corners = rows[:, 1:7].reshape(-1, 3, 2)[:, _TRIANGLE_CORNERS]
     block[..., 0:2] = _apply(m, corners)
-    box = rows[:, 24:28].astype(np.float64)
-    size = np.where(np.abs(box[:, 2:4]) > 1e-12, box[:, 2:4], 1.0)
+    box = rows[:, 24:28]
+    size = np.where(np.abs(box[:, 2:4]) > 1e-12, box[:, 2:4], np.float32(1.0))
     block[..., 2:4] = (corners - box[:, None, 0:2]) / size[:, None, :]
-    words[..., 8] = _pack_rgba8(rows[:, 9:13])[:, None]
-    words[..., 12] = 2
-    return block
+    block[..., 4:8] = 0.0
+    view = block.view(np.uint32)
+    view[..., 8] = _pack_rgba8(rows[:, 9:13])[:, None]
+    view[..., 9:12] = 0
+    view[..., 12] = 2
