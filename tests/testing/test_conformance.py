@@ -1,0 +1,187 @@
+"""The conformance mix-in, run on small real families of every modality defined here.
+
+Each ``Test*`` class below inherits the whole conformance suite: these families must
+pass it, exactly as a plugin author's family would.
+"""
+from __future__ import annotations
+
+import re
+import tempfile
+import types
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+import torch
+from safetensors.torch import save_file
+
+import sketchml as sk
+from sketchml.testing import ModelConformance, assert_same_output, check_output
+
+# -- an image family with tiny weights read from a file, built directly by make_model ---------
+
+
+class TinyDecoder(sk.Model):
+    """A linear decoder from 6 latent numbers to 3x8x8 images, with an exact encoder."""
+
+    def load(self) -> None:
+        state = self.load_weights()
+        self.matrix = state["matrix"].to(self.device)  # (6, 192)
+
+    def sample_latent(self, n=1, *, seed=None):
+        return self.latent(self.randn(n, 6, seed=seed), seed=seed)
+
+    def generate(self, latent=None, *, seed=None):
+        z = self.as_latent(latent, seed=seed)
+        pixels = torch.sigmoid(z.tensor @ self.matrix)
+        return sk.Images(pixels.reshape(-1, 3, 8, 8), latent=z)
+
+    def encode(self, data, **options):
+        logits = torch.logit(torch.as_tensor(data).reshape(len(data), -1).clamp(1e-6, 1 - 1e-6))
+        z = torch.linalg.lstsq(self.matrix.T, logits.T).solution.T
+        return self.latent(z)
+
+
+class TestTinyDecoder(ModelConformance):
+    modality = "image"
+
+    @classmethod
+    def make_model(cls):
+        folder = Path(tempfile.mkdtemp(prefix="tiny-decoder-"))
+        matrix = torch.randn(6, 192, generator=torch.Generator().manual_seed(0)) * 0.5
+        save_file({"matrix": matrix}, str(folder / "tiny.safetensors"))
+        return TinyDecoder(device="cpu", weights=folder / "tiny.safetensors")
+
+    def test_encode_recovers_the_latent(self, model):
+        z = model.sample_latent(3, seed=4)
+        assert torch.allclose(model.encode(model.generate(z)).tensor, z.tensor, atol=1e-3)
+
+
+# -- text, audio and notes families, registered through a plugin object like an entry point --
+
+SYLLABLES = ["ka", "lu", "mi", "ro", "sen", "ta", "vo", "zi"]
+
+
+@dataclass
+class ChantOptions:
+    words: int = 4
+    """How many words a chant has."""
+
+
+class Chant(sk.Model):
+    """Text: each latent number picks a syllable."""
+
+    Options = ChantOptions
+
+    def sample_latent(self, n=1, *, seed=None):
+        return self.latent(self.randn(n, self.options.words * 2, seed=seed), seed=seed)
+
+    def generate(self, latent=None, *, seed=None):
+        z = self.as_latent(latent, seed=seed).tensor[0]
+        index = ((torch.erf(z / 2**0.5) + 1) / 2 * len(SYLLABLES)).long().clamp(0, len(SYLLABLES) - 1)
+        parts = [SYLLABLES[i] for i in index.tolist()]
+        return sk.Text(" ".join(a + b for a, b in zip(parts[::2], parts[1::2])))
+
+
+class Tone(sk.Model):
+    """Audio: a latent of 2 numbers sets the pitch and loudness of a short tone."""
+
+    interpolation = "lerp"
+
+    def sample_latent(self, n=1, *, seed=None):
+        return self.latent(self.randn(n, 2, seed=seed), seed=seed)
+
+    def generate(self, latent=None, *, seed=None):
+        z = self.as_latent(latent, seed=seed).tensor[0].cpu()
+        freq = 220.0 * 2 ** torch.tanh(z[0])
+        amp = 0.2 + 0.3 * torch.sigmoid(z[1])
+        t = torch.arange(800) / 8000
+        return sk.Audio(amp * torch.sin(2 * torch.pi * freq * t), sample_rate=8000)
+
+
+class Melody(sk.Model):
+    """Notes: a seeded random walk over a pentatonic scale; no latent space."""
+
+    def generate(self, latent=None, *, seed=None, length=8):
+        gen = self.generator(seed)
+        steps = torch.randint(0, 5, (length,), generator=gen).tolist()
+        scale = [60, 62, 64, 67, 69]
+        return sk.Notes([{"pitch": scale[s], "velocity": 90, "start_time": i * 0.25,
+                          "end_time": (i + 1) * 0.25} for i, s in enumerate(steps)])
+
+
+@sk.hookimpl
+def _register(registry):
+    registry.add("chant", family=f"{__name__}:Chant", modality="text",
+                 variants={"short": {"options": {"words": 2}}, "long": {"default": True}})
+    registry.add("tone", family=f"{__name__}:Tone", modality="audio")
+    registry.add("melody", family=f"{__name__}:Melody", modality="notes")
+
+
+PLUGIN = types.SimpleNamespace(sketchml_register_models=_register)
+
+
+class TestChant(ModelConformance):
+    plugin = PLUGIN
+    model_name = "chant"
+
+
+class TestShortChant(ModelConformance):
+    plugin = PLUGIN
+    model_name = "chant.short"
+    batch = 3
+
+    def test_variant_options_reach_the_model(self, model):
+        assert model.options.words == 2 and len(model.generate(seed=1).split()) == 2
+
+
+class TestTone(ModelConformance):
+    plugin = PLUGIN
+    model_name = "tone"
+
+
+class TestMelody(ModelConformance):
+    plugin = PLUGIN
+    model_name = "melody"
+    generate_options = {"length": 6}
+
+    def test_generate_options_are_used(self, model):
+        assert len(model.generate(seed=0, **self.generate_options)) == 6
+
+
+# -- the building blocks on their own ---------------------------------------------------------
+
+
+@pytest.mark.parametrize(("output", "modality", "message"), [
+    (torch.rand(2, 3, 4, 4) * 2, "image", "must be in [0, 1]"),
+    (torch.rand(2, 4, 4, 3), "image", "must be (N, 3, H, W)"),
+    (torch.rand(3, 3, 4, 4), "image", "expected N=2"),
+    ((torch.rand(2, 3, 4, 4) * 255).to(torch.uint8), "image", "must be float"),
+    (torch.full((2, 3, 4, 4), float("nan")), "image", "NaN"),
+    (["a", "b"], "text", "must be a str"),
+    (sk.Audio(torch.ones(10) * 2, sample_rate=10), "audio", "peak is 2"),
+    (torch.zeros(10), "audio", "must have a .waveform"),
+    (sk.Notes([]), "notes", "has no notes"),
+])
+def test_check_output_refuses_bad_outputs(output, modality, message):
+    with pytest.raises(AssertionError, match=re.escape(message)):
+        check_output(output, modality, n=2)
+
+
+def test_check_output_accepts_each_modality():
+    check_output(sk.Images(torch.rand(2, 3, 4, 4)), "image", n=2)
+    check_output(torch.randn(2, 16), "embedding", n=2)
+    check_output(sk.Text("hi"), "text")
+    check_output(sk.Audio(torch.zeros(2, 10), sample_rate=10), "audio")
+    check_output(sk.Notes([{"pitch": 60, "start_time": 0, "end_time": 1}]), "notes")
+    with pytest.raises(sk.SketchmlError, match="'picture' is not known"):
+        check_output(torch.rand(1, 3, 2, 2), "picture")
+
+
+def test_assert_same_output_tolerance():
+    a = torch.zeros(1, 3, 2, 2)
+    assert_same_output(a, a + 1e-6, "image")
+    with pytest.raises(AssertionError, match="image outputs differ"):
+        assert_same_output(a, a + 1e-2, "image")
+    with pytest.raises(AssertionError, match="text outputs differ"):
+        assert_same_output(sk.Text("a"), sk.Text("b"), "text")
