@@ -217,6 +217,7 @@ class TrainingRun:
             self.out.mkdir(parents=True, exist_ok=True)
             write_losses_jsonl(self.history, self.log_path)
         self._pending: dict[str, float] = {}
+        self._log_file: Any = None
         self._stop_requested = False
         self._stop_time = 0.0
         self._last_saved_step = self.step if found is not None else -1
@@ -428,6 +429,7 @@ class TrainingRun:
                            quiet=None if self.progress is None else not self.progress) \
             if self.is_main else None
         previous_handler = self._install_sigint()
+        self._log_file = open(self.log_path, "a", encoding="utf-8") if self.is_main else None
         try:
             while self.step < self.steps:
                 batch = _to_device(next(batches), self.device)
@@ -445,6 +447,9 @@ class TrainingRun:
                 signal.signal(signal.SIGINT, previous_handler)
             if bar is not None:
                 bar.close()
+            if self._log_file is not None:
+                self._log_file.close()
+                self._log_file = None
             batches.close()
             if self._joined_group and (self.completed or self.interrupted):
                 self._leave_group()
@@ -474,9 +479,9 @@ class TrainingRun:
         if self._pending:
             record = {"step": self.step, **self._pending}
             self.history.append(record)
-            if self.is_main:
-                with open(self.log_path, "a", encoding="utf-8") as handle:
-                    handle.write(json.dumps(record) + "\n")
+            if self._log_file is not None:
+                self._log_file.write(json.dumps(record) + "\n")
+                self._log_file.flush()
         if bar is not None:
             bar.update(1)
             if self._pending:
