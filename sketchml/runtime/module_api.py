@@ -16,8 +16,8 @@ the other non-drawing functions use an idle sketch made on first use.
 Example:
     >>> import sketchml as sk
     >>> import inspect
-    >>> str(inspect.signature(sk.lerp))
-    '(start: Any, stop: Any, amt: Any) -> Any'
+    >>> list(inspect.signature(sk.circle).parameters)
+    ['x', 'y', 'extent']
 """
 from __future__ import annotations
 

@@ -17,6 +17,7 @@ The EGL binding in place before the window opened is restored when it closes.
 """
 from __future__ import annotations
 
+import atexit
 import ctypes
 import ctypes.util
 import sys
@@ -81,6 +82,20 @@ class _EglBinding:
             self._egl.eglMakeCurrent(*self.saved)
 
 
+_glfw_started = [False]
+
+
+def _init_glfw(glfw: Any) -> bool:
+    """Start glfw once per process. Terminating it after every window and starting it
+    again reconnects to the X server each time, which now and then fails."""
+    if not _glfw_started[0]:
+        if not glfw.init():
+            return False
+        atexit.register(glfw.terminate)
+        _glfw_started[0] = True
+    return True
+
+
 class WindowSurface:
     """A glfw window with an OpenGL 3.3 core context, sized to the sketch's canvas."""
 
@@ -91,11 +106,12 @@ class WindowSurface:
         import moderngl
 
         self._glfw = glfw
-        if not glfw.init():
+        if not _init_glfw(glfw):
             raise SketchmlError(
                 "could not start glfw, so no window can open; check that a display is "
                 "available (DISPLAY), or run headless (--headless / headless=True)."
             )
+        glfw.default_window_hints()
         glfw.window_hint(glfw.CONTEXT_VERSION_MAJOR, 3)
         glfw.window_hint(glfw.CONTEXT_VERSION_MINOR, 3)
         glfw.window_hint(glfw.OPENGL_PROFILE, glfw.OPENGL_CORE_PROFILE)
@@ -111,7 +127,6 @@ class WindowSurface:
             glfw.window_hint(glfw.CONTEXT_CREATION_API, glfw.NATIVE_CONTEXT_API)
             self.window = glfw.create_window(100, 100, title, None, None)
         if not self.window:
-            glfw.terminate()
             raise SketchmlError(
                 "glfw could not open an OpenGL 3.3 window on this display; update the graphics "
                 "driver, or run headless (--headless / headless=True)."
@@ -203,7 +218,6 @@ class WindowSurface:
                 self._program.release()
             self._glfw.destroy_window(self.window)
             self.window = None
-            self._glfw.terminate()
             if self._binding is not None:
                 self._binding.restore()
 

@@ -155,3 +155,28 @@ def test_escape_closes_the_window_and_errors_keep_it_open(capsys):
         assert sketch.key == ESC
     finally:
         runner.close()
+
+
+def test_full_screen_takes_the_screen_size():
+    import glfw
+
+    class Full(sk.Sketch):
+        def settings(self):
+            self.full_screen()
+
+        def draw(self):
+            self.background(0, 255, 0)
+
+    sketch = Full()
+    runner = window_runner(sketch)
+    try:
+        runner.step()
+        width, height = runner.surface.screen_size()
+        assert (sketch.width, sketch.height) == (width, height) != (100, 100)
+        assert glfw.get_window_monitor(runner.surface.window)
+    finally:
+        runner.close()
+
+    headless = Full()
+    headless.run_sketch(headless=True, frames=1)
+    assert (headless.width, headless.height) == (100, 100)   # a render keeps its size
