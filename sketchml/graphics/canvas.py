@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import math
 import os
+import struct
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -39,6 +40,8 @@ _BLEND_MODES = (
     K.BLEND, K.ADD, K.SUBTRACT, K.LIGHTEST, K.DARKEST, K.DIFFERENCE, K.EXCLUSION,
     K.MULTIPLY, K.SCREEN, K.REPLACE,
 )
+_PACK = R.RECORD.pack
+_CENTER, _CORNER = K.CENTER, K.CORNER
 _SHAPE_KINDS = (
     K.POINTS, K.LINES, K.TRIANGLES, K.TRIANGLE_STRIP, K.TRIANGLE_FAN, K.QUADS, K.QUAD_STRIP,
 )
@@ -106,6 +109,7 @@ class Canvas(ImageMixin, TextMixin, PixelsMixin, OffscreenMixin):
         self._color_tex: moderngl.Texture | None = None
         self._renderer: R.Renderer | None = None
         self._batch = R.ShapeRecorder()
+        self._record = self._batch.records.extend
         self._fill_rgba: RGBA | None = (1.0, 1.0, 1.0, 1.0)
         self._stroke_rgba: RGBA | None = (0.0, 0.0, 0.0, 1.0)
         self._stroke_weight = 1.0
@@ -567,6 +571,7 @@ class Canvas(ImageMixin, TextMixin, PixelsMixin, OffscreenMixin):
         if cap not in (K.ROUND, K.SQUARE, K.PROJECT):
             raise SketchmlError(f"stroke_cap({cap}): expected ROUND, SQUARE or PROJECT.")
         self._stroke_cap = cap
+        self._sid = -1
 
     def stroke_join(self, join: int) -> None:
         """Set how outline corners look: ``MITER`` (default), ``BEVEL`` or ``ROUND``.
@@ -625,17 +630,18 @@ class Canvas(ImageMixin, TextMixin, PixelsMixin, OffscreenMixin):
     # ------------------------------------------------------------------ recording
 
     def _style_id(self) -> int:
-        """Style-table id for the current fill, stroke, weight and matrix (adds one when needed)."""
+        """Style-table id for the current fill, stroke, weight, matrix and cap (adds one)."""
         fill = self._fill_rgba or (0.0, 0.0, 0.0, 0.0)
         stroke = self._stroke_rgba
         weight = self._stroke_weight if stroke is not None else 0.0
         self._sid = self._batch.add_style(
             fill + (stroke or (0.0, 0.0, 0.0, 0.0)) + (weight,) + self._m
+            + (float(self._stroke_cap),)
         )
         return self._sid
 
-    def _rect_params(self, a: float, b: float, c: float, d: float, mode: int) -> tuple:
-        """(cx, cy, half_w, half_h) for rect/ellipse arguments under ``mode``."""
+    def _rect_params(self, a: Any, b: Any, c: Any, d: Any, mode: int) -> tuple:
+        """(cx, cy, half_w, half_h) for rect/ellipse numbers (or arrays) under ``mode``."""
         if mode == K.CENTER:
             return a, b, c * 0.5, d * 0.5
         if mode == K.CORNER:
@@ -643,6 +649,9 @@ class Canvas(ImageMixin, TextMixin, PixelsMixin, OffscreenMixin):
         if mode == K.RADIUS:
             return a, b, c, d
         return (a + c) * 0.5, (b + d) * 0.5, (c - a) * 0.5, (d - b) * 0.5
+
+    # The per-call shapes below are the hot path of a sketch: each packs one record
+    # (see renderer.ShapeRecorder). struct.pack checks that the numbers are numbers.
 
     def ellipse(self, a: float, b: float, c: float, d: float) -> None:
         """Draw an ellipse. By default ``(a, b)`` is the centre and ``c``, ``d`` the width and height.
@@ -654,16 +663,16 @@ class Canvas(ImageMixin, TextMixin, PixelsMixin, OffscreenMixin):
             >>> c = Canvas(40, 40); c._gl_init(create_headless_context())
             >>> c.ellipse(20, 20, 30, 20)
         """
-        a, b, c, d = float(a), float(b), float(c), float(d)
-        mode = self._ellipse_mode
-        if mode == K.CENTER:
-            cx, cy, rx, ry = a, b, c * 0.5, d * 0.5
-        else:
-            cx, cy, rx, ry = self._rect_params(a, b, c, d, mode)
+        if self._ellipse_mode != _CENTER:
+            a, b, c, d = self._rect_params(a, b, c, d, self._ellipse_mode)
+            c, d = c * 2.0, d * 2.0
         sid = self._sid
         if sid < 0:
             sid = self._style_id()
-        self._batch.records.extend((0.0, cx, cy, rx, ry, 0.0, 0.0, 0.0, 0.0, sid))
+        try:
+            self._record(_PACK(0.0, a, b, c, d, sid))
+        except struct.error:
+            raise _not_numbers(a, b, c, d) from None
 
     def circle(self, x: float, y: float, extent: float) -> None:
         """Draw a circle of diameter ``extent`` at ``(x, y)`` (read through ``ellipse_mode()``).
@@ -688,19 +697,39 @@ class Canvas(ImageMixin, TextMixin, PixelsMixin, OffscreenMixin):
             >>> c = Canvas(40, 40)
             >>> c.rect(5, 5, 30, 20, 4)
         """
-        cx, cy, hw, hh = self._rect_params(float(a), float(b), float(c), float(d), self._rect_mode)
-        if tl is None:
-            r0 = r1 = r2 = r3 = 0.0
-        elif tr is None:
-            r0 = r1 = r2 = r3 = float(tl)
-        elif br is None or bl is None:
-            raise TypeError("rect takes 4, 5 or 8 numbers: x, y, w, h[, r] or [, tl, tr, br, bl]")
-        else:
-            r0, r1, r2, r3 = float(tl), float(tr), float(br), float(bl)
+        mode = self._rect_mode
+        if mode == _CORNER:
+            a, b = a + c * 0.5, b + d * 0.5
+        elif mode != _CENTER:
+            a, b, c, d = self._rect_params(a, b, c, d, mode)
+            c, d = c * 2.0, d * 2.0
+        if tl is not None:
+            self._rounded_rect(a, b, c, d, tl, tr, br, bl)
+            return
         sid = self._sid
         if sid < 0:
             sid = self._style_id()
-        self._batch.records.extend((1.0, cx, cy, hw, hh, r0, r1, r2, r3, sid))
+        try:
+            self._record(_PACK(1.0, a, b, c, d, sid))
+        except struct.error:
+            raise _not_numbers(a, b, c, d) from None
+
+    def _rounded_rect(self, cx, cy, w, h, tl, tr, br, bl) -> None:
+        if tr is None:
+            radii = (float(tl),) * 4
+        elif br is None or bl is None:
+            raise TypeError("rect takes 4, 5 or 8 numbers: x, y, w, h[, r] or [, tl, tr, br, bl]")
+        else:
+            radii = (float(tl), float(tr), float(br), float(bl))
+        row = self._batch_rows(1, R.KIND_RECT)
+        row[0, 1:5] = (float(cx), float(cy), float(w) * 0.5, float(h) * 0.5)
+        row[0, 5:9] = radii
+        if self._fill_rgba is not None:
+            row[0, 9:13] = self._fill_rgba
+        if self._stroke_rgba is not None:
+            row[0, 13:17] = self._stroke_rgba
+            row[0, 17] = self._stroke_weight
+        self._batch.add_rows(row)
 
     def square(self, x: float, y: float, extent: float) -> None:
         """Draw a square of side ``extent`` (read through ``rect_mode()``).
@@ -720,15 +749,15 @@ class Canvas(ImageMixin, TextMixin, PixelsMixin, OffscreenMixin):
             >>> c = Canvas(40, 40)
             >>> c.line(0, 0, 40, 40)
         """
-        x1, y1, x2, y2 = float(x1), float(y1), float(x2), float(y2)
-        if self._stroke_rgba is None:
-            return
         sid = self._sid
         if sid < 0:
             sid = self._style_id()
-        self._batch.records.extend(
-            (2.0, x1, y1, x2, y2, float(self._stroke_cap), 0.0, 0.0, 0.0, sid)
-        )
+        try:
+            record = _PACK(2.0, x1, y1, x2, y2, sid)
+        except struct.error:
+            raise _not_numbers(x1, y1, x2, y2) from None
+        if self._stroke_rgba is not None:
+            self._record(record)
 
     def point(self, x: float, y: float) -> None:
         """Draw a point: a dot of the stroke colour, ``stroke_weight()`` across.
@@ -739,14 +768,15 @@ class Canvas(ImageMixin, TextMixin, PixelsMixin, OffscreenMixin):
             >>> c = Canvas(40, 40)
             >>> c.stroke_weight(6); c.point(20, 20)
         """
-        x, y = float(x), float(y)
-        if self._stroke_rgba is None:
-            return
         sid = self._sid
         if sid < 0:
             sid = self._style_id()
-        cap = 1.0 if self._stroke_cap == K.SQUARE else 2.0
-        self._batch.records.extend((3.0, x, y, cap, 0.0, 0.0, 0.0, 0.0, 0.0, sid))
+        try:
+            record = _PACK(3.0, x, y, 0.0, 0.0, sid)
+        except struct.error:
+            raise _not_numbers(x, y) from None
+        if self._stroke_rgba is not None:
+            self._record(record)
 
     # ------------------------------------------------------------------ tessellated shapes
 
@@ -1031,7 +1061,7 @@ class Canvas(ImageMixin, TextMixin, PixelsMixin, OffscreenMixin):
             return
         rows = self._batch_rows(n, R.KIND_POINT)
         rows[:, 1:3] = pts
-        rows[:, 3] = 1.0 if self._stroke_cap == K.SQUARE else 2.0
+        rows[:, 5] = float(self._stroke_cap)
         rows[:, 13:17] = strokes
         rows[:, 17] = self._stroke_weight if sizes is None else _as_vector(sizes, n, "points(sizes=...)")
         self._batch.add_rows(rows)
@@ -1161,6 +1191,11 @@ class Canvas(ImageMixin, TextMixin, PixelsMixin, OffscreenMixin):
             self._flush()
             self._shader._active_on = None
             self._shader = None
+
+
+def _not_numbers(*values: Any) -> TypeError:
+    kinds = ", ".join(type(v).__name__ for v in values)
+    return TypeError(f"expected numbers, got ({kinds})")
 
 
 def _size(value: Any) -> int:

@@ -13,9 +13,9 @@ Row layout (float32)::
 
     0      kind            KIND_* below
     1..4   p0              ellipse (cx, cy, rx, ry) · rect (cx, cy, hw, hh)
-                           line (x1, y1, x2, y2) · point (x, y, cap, 0)
+                           line (x1, y1, x2, y2) · point (x, y, 0, 0)
                            triangle (x1, y1, x2, y2)
-    5..8   p1              rect corner radii (tl, tr, br, bl) · line (cap, 0, 0, 0)
+    5..8   p1              rect corner radii (tl, tr, br, bl) · line and point (cap, 0, 0, 0)
                            triangle (x3, y3, 0, 0)
     9..12  fill rgba       straight alpha; a = 0 for no fill
     13..16 stroke rgba     straight alpha
@@ -31,16 +31,17 @@ Vertex layout (13 x 4 bytes)::
     of the shorter half side) · k (1u: 0 ellipse, 1 rounded box, 2 solid triangle)
 
 Shapes recorded one call at a time go through :class:`ShapeRecorder`, which
-keeps a flat ``array('f')`` of 10 floats per shape (kind, p0, p1, style id) and
-a small table of styles (fill, stroke, weight, matrix) that grows only when the
-style or the matrix changes; the style columns are gathered with numpy at flush.
+packs 6 floats per shape (kind, four numbers, style id) into a bytearray (the
+cheapest append Python has) and keeps a small table of styles (fill, stroke,
+weight, matrix, cap) that grows only when the style or the matrix changes; the
+style columns are gathered with numpy at flush.
 Array-first calls build their rows with numpy directly.
 
 Fragment output is premultiplied alpha; see :func:`apply_blend`.
 """
 from __future__ import annotations
 
-from array import array
+import struct
 from importlib import resources
 from typing import TYPE_CHECKING
 
@@ -76,8 +77,9 @@ KIND_POINT = 3.0
 KIND_TRIANGLE = 4.0
 
 ROW_FLOATS = 28
-RECORD_FLOATS = 10
-STYLE_FLOATS = 15
+RECORD_FLOATS = 6
+RECORD = struct.Struct(f"<{RECORD_FLOATS}f")
+STYLE_FLOATS = 16
 
 VERTEX_WORDS = 13
 _ATTRS = ("i_pos", "i_q", "i_a", "i_c", "i_k")
@@ -217,21 +219,27 @@ def triangle_rows(
 class ShapeRecorder:
     """Shapes recorded one call at a time, in call order, plus ready-made row chunks.
 
-    ``records`` holds ``RECORD_FLOATS`` floats per shape: kind, p0 (4), p1 (4)
-    and a style id into ``styles``. ``chunks`` keeps the order between those
-    records and shape rows built elsewhere (array-first calls, tessellated
+    ``records`` is a bytearray of ``RECORD`` structs, one per shape: kind,
+    four numbers and a style id into ``styles``. For ellipses and rectangles
+    the numbers are the centre and the full width and height; for lines the two
+    end points; for points the position. A style is (fill rgba, stroke rgba,
+    stroke weight, matrix (6), stroke cap). ``chunks`` keeps the order between
+    those records and rows built elsewhere (array-first calls, tessellated
     geometry): adding a chunk first converts the pending records.
+
+    The bytearray is cleared in place, never replaced, so a caller may keep
+    its bound ``extend``.
 
     Example:
         >>> rec = ShapeRecorder()
-        >>> sid = rec.add_style((1, 1, 1, 1, 0, 0, 0, 1, 1, 1, 0, 0, 0, 1, 0))
-        >>> rec.records.extend((0.0, 5, 5, 2, 2, 0, 0, 0, 0, sid))
-        >>> rec.rows().shape
-        (1, 28)
+        >>> sid = rec.add_style((1, 1, 1, 1, 0, 0, 0, 1, 1, 1, 0, 0, 0, 1, 0, 2))
+        >>> rec.records.extend(RECORD.pack(KIND_ELLIPSE, 5, 5, 4, 4, sid))
+        >>> rec.rows()[0, :5].tolist()
+        [0.0, 5.0, 5.0, 2.0, 2.0]
     """
 
     def __init__(self) -> None:
-        self.records: array = array("f")
+        self.records = bytearray()
         self.styles: list[tuple] = []
         self.chunks: list[np.ndarray] = []
 
@@ -242,13 +250,19 @@ class ShapeRecorder:
     def _convert_records(self) -> None:
         if not self.records:
             return
-        rec = np.frombuffer(self.records, dtype=np.float32).reshape(-1, RECORD_FLOATS)
+        rec = np.frombuffer(bytes(self.records), dtype=np.float32).reshape(-1, RECORD_FLOATS)
+        self.records.clear()
+        kind = rec[:, 0]
         rows = np.zeros((len(rec), ROW_FLOATS), dtype=np.float32)
-        rows[:, :9] = rec[:, :9]
+        rows[:, :5] = rec[:, :5]
+        sized = kind <= KIND_RECT
+        rows[sized, 3:5] *= 0.5
         table = np.asarray(self.styles, dtype=np.float32)
-        rows[:, 9:24] = table[rec[:, 9].astype(np.intp)]
+        style = table[rec[:, 5].astype(np.intp)]
+        rows[:, 9:24] = style[:, :15]
+        capped = ~sized
+        rows[capped, 5] = style[capped, 15]
         self.chunks.append(rows)
-        self.records = array("f")
 
     def add_rows(self, rows: np.ndarray) -> None:
         if len(rows):
@@ -256,7 +270,7 @@ class ShapeRecorder:
             self.chunks.append(rows)
 
     def __len__(self) -> int:
-        return len(self.records) // RECORD_FLOATS + sum(len(c) for c in self.chunks)
+        return len(self.records) // RECORD.size + sum(len(c) for c in self.chunks)
 
     def __bool__(self) -> bool:
         return bool(self.records) or bool(self.chunks)
@@ -271,7 +285,7 @@ class ShapeRecorder:
         return np.concatenate(self.chunks)
 
     def clear(self) -> None:
-        self.records = array("f")
+        self.records.clear()
         self.styles.clear()
         self.chunks.clear()
 
@@ -418,7 +432,7 @@ def shape_frames(rows: np.ndarray) -> dict[str, np.ndarray | None]:
     if point.any():
         hw = 0.5 * weight[point]
         half[point] = np.stack([hw, hw], axis=1)
-        shape[point] = np.rint(rows[point, 3]) == K.SQUARE
+        shape[point] = np.rint(rows[point, 5]) == K.SQUARE
         radii[point] = 0.0
     fill[solid] = stroke[solid]
     stroke[solid] = 0.0
