@@ -205,7 +205,9 @@ class Registry:
 
     ``Registry()`` discovers installed plugins on first use;
     ``Registry(discover=False)`` starts empty (for tests: register plugin objects
-    with :meth:`register` or add families with :meth:`add`).
+    with :meth:`register` or add families with :meth:`add`);
+    ``Registry(paths=[folder])`` discovers only the distributions installed in
+    those folders instead of everything on ``sys.path``.
 
     Example:
         >>> registry = Registry(discover=False)
@@ -214,7 +216,8 @@ class Registry:
         ['noise.default']
     """
 
-    def __init__(self, *, discover: bool = True) -> None:
+    def __init__(self, *, discover: bool = True, paths: Iterable[str | os.PathLike[str]] | None = None) -> None:
+        self._paths = [str(p) for p in paths] if paths is not None else None
         self._specs: dict[str, ModelSpec] = {}
         self._plugins: list[PluginInfo] = []
         self._pm = pluggy.PluginManager(hookspecs.PROJECT)
@@ -336,12 +339,17 @@ class Registry:
             self._discovered = True
 
     def _discover_entry_points(self) -> None:
-        from importlib.metadata import entry_points
+        from importlib.metadata import distributions, entry_points
 
+        if self._paths is None:
+            found = list(entry_points(group=ENTRY_POINT_GROUP))
+        else:
+            found = [ep for dist in distributions(path=self._paths) for ep in dist.entry_points
+                     if ep.group == ENTRY_POINT_GROUP]
         only = _env_names("SKETCHML_LOAD_PLUGINS")
         disabled = _env_names("SKETCHML_DISABLE_PLUGINS") or set()
         seen: set[tuple[str, str]] = set()
-        for ep in sorted(entry_points(group=ENTRY_POINT_GROUP), key=lambda e: e.name):
+        for ep in sorted(found, key=lambda e: e.name):
             dist = getattr(ep, "dist", None)
             dist_name = dist.metadata["Name"] if dist is not None else "?"
             version = dist.version if dist is not None else "?"

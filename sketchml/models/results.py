@@ -17,6 +17,7 @@ reads any of those files back.
 """
 from __future__ import annotations
 
+import copy
 import io
 import math
 import os
@@ -153,6 +154,14 @@ def _real_images_type() -> type:
                 return kept
             return out
 
+        def __deepcopy__(self, memo: dict[int, Any]) -> Any:
+            plain = copy.deepcopy(self.as_subclass(torch.Tensor), memo)
+            return Images(plain, latent=copy.deepcopy(self.latent, memo))
+
+        def __reduce_ex__(self, protocol: Any) -> Any:
+            # Pickle by the public name: the class itself is built at run time.
+            return (_rebuild_images, (self.as_subclass(torch.Tensor), self.latent))
+
         def __repr__(self, *, tensor_contents: Any = None) -> str:
             n, c, h, w = self.shape
             return f"Images(N={n}, {c}x{h}x{w}, device={self.device}, dtype={self.dtype})"
@@ -162,6 +171,10 @@ def _real_images_type() -> type:
     _Images.__doc__ = Images.__doc__
     _images_type = _Images
     return _Images
+
+
+def _rebuild_images(tensor: torch.Tensor, latent: Latent | None) -> Any:
+    return Images(tensor, latent=latent)
 
 
 def _carried_latent(func: Any, args: Any) -> Any:

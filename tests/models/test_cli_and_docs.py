@@ -13,13 +13,15 @@ import pytest
 from sketchml.cli.main import main
 from sketchml.models import hookspecs
 from sketchml.models import registry as registry_module
+from sketchml.models.registry import Registry
 
 ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture
-def fresh_default(monkeypatch):
-    monkeypatch.setattr(registry_module, "_default", None)
+def fresh_default(site, monkeypatch):
+    """The commands' registry, discovering only what the test installed."""
+    monkeypatch.setattr(registry_module, "_default", Registry(paths=[site.root]))
 
 
 def test_models_json(good_plugin, fresh_default, capsys):

@@ -19,13 +19,13 @@ def test_slerp_endpoints_any_shape():
 
 
 def test_slerp_keeps_unit_norm_and_angle():
-    a, b = torch.nn.functional.normalize(torch.randn(2, 64), dim=-1)
-    ts = torch.linspace(0, 1, 11)
+    a, b = torch.nn.functional.normalize(torch.randn(2, 64, dtype=torch.float64), dim=-1)
+    ts = torch.linspace(0, 1, 11, dtype=torch.float64)
     path = slerp(a, b, ts)
-    assert torch.allclose(path.norm(dim=-1), torch.ones(11), atol=1e-5)
+    assert torch.allclose(path.norm(dim=-1), torch.ones(11, dtype=torch.float64), atol=1e-9)
     omega = torch.arccos((a * b).sum())
     angles = torch.arccos((path @ a).clamp(-1, 1))
-    assert torch.allclose(angles, ts * omega, atol=1e-4)  # constant angular speed
+    assert torch.allclose(angles, ts * omega, atol=1e-6)  # constant angular speed
 
 
 def test_slerp_per_row():

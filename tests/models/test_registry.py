@@ -41,8 +41,8 @@ def test_failing_inline_plugin_is_rolled_back_and_isolated():
     assert registry.families() == ["fine"]  # what the broken plugin added is gone
 
 
-def test_entry_points_good_and_broken_are_isolated(good_plugin, broken_plugin):
-    registry = Registry()
+def test_entry_points_good_and_broken_are_isolated(site, good_plugin, broken_plugin):
+    registry = Registry(paths=[site.root])
     with pytest.warns(PluginWarning) as caught:
         names = registry.names()
     assert names == ["toy.big", "toy.small"]
@@ -60,8 +60,8 @@ def test_entry_points_good_and_broken_are_isolated(good_plugin, broken_plugin):
     assert model.name == "toy.big" and model.generate(seed=1).shape == (1, 3, 2, 2)
 
 
-def test_failure_is_reported_once(broken_plugin):
-    registry = Registry()
+def test_failure_is_reported_once(site, broken_plugin):
+    registry = Registry(paths=[site.root])
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         registry.names()
@@ -71,16 +71,16 @@ def test_failure_is_reported_once(broken_plugin):
     assert len([w for w in caught if issubclass(w.category, PluginWarning)]) == 1
 
 
-def test_strict_mode_raises(good_plugin, broken_plugin, monkeypatch):
+def test_strict_mode_raises(site, good_plugin, broken_plugin, monkeypatch):
     monkeypatch.setenv("SKETCHML_STRICT_PLUGINS", "1")
     with pytest.raises(PluginError, match="torchvisionx") as raised:
-        Registry().names()
+        Registry(paths=[site.root]).names()
     assert isinstance(raised.value.__cause__, ImportError)
 
 
-def test_load_and_disable_selection(good_plugin, broken_plugin, monkeypatch):
+def test_load_and_disable_selection(site, good_plugin, broken_plugin, monkeypatch):
     monkeypatch.setenv("SKETCHML_LOAD_PLUGINS", "good")
-    registry = Registry()
+    registry = Registry(paths=[site.root])
     with warnings.catch_warnings():
         warnings.simplefilter("error", PluginWarning)  # the broken one is never imported
         assert registry.families() == ["toy"]
@@ -88,15 +88,15 @@ def test_load_and_disable_selection(good_plugin, broken_plugin, monkeypatch):
 
     monkeypatch.delenv("SKETCHML_LOAD_PLUGINS")
     monkeypatch.setenv("SKETCHML_DISABLE_PLUGINS", "broken-plugin, good")  # distribution or entry point
-    registry = Registry()
+    registry = Registry(paths=[site.root])
     with warnings.catch_warnings():
         warnings.simplefilter("error", PluginWarning)
         assert registry.families() == []
     assert {p.status for p in registry.plugins} == {"disabled"}
 
 
-def test_family_module_is_imported_on_first_use_only(good_plugin):
-    registry = Registry()
+def test_family_module_is_imported_on_first_use_only(site, good_plugin):
+    registry = Registry(paths=[site.root])
     entries = registry.entries()
     assert "good_plugin" in sys.modules
     assert "good_plugin.family" not in sys.modules
@@ -159,8 +159,8 @@ def test_models_listing_is_sorted_and_filtered(monkeypatch):
     assert sk.models("alpha.one")[0].weights_available is True  # needs no file
 
 
-def test_model_function_uses_the_default_registry(good_plugin, monkeypatch):
-    monkeypatch.setattr(registry_module, "_default", None)
+def test_model_function_uses_the_default_registry(site, good_plugin, monkeypatch):
+    monkeypatch.setattr(registry_module, "_default", Registry(paths=[site.root]))
     model = sk.model("toy.small", device="cpu")
     assert type(model).__name__ == "Toy" and model.variant.name == "small"
     with pytest.raises(sk.SketchmlError, match="Did you mean 'toy'"):

@@ -113,3 +113,14 @@ def test_images_draw_on_a_canvas():
     canvas.image(sk.Images(red), 0, 0, 20, 20)
     assert canvas._read_pixels()[10, 10].tolist() == [255, 0, 0, 255]
     canvas.fbo.release()
+
+
+def test_images_copy_and_pickle_keep_type_and_latent():
+    import copy
+    import pickle
+
+    imgs = sk.Images(torch.rand(2, 3, 4, 4), latent=sk.Latent(torch.randn(2, 5), seed=9))
+    for twin in (copy.deepcopy(imgs), pickle.loads(pickle.dumps(imgs))):
+        assert isinstance(twin, sk.Images) and torch.equal(twin, imgs)
+        assert twin.latent.seed == 9 and torch.equal(twin.latent.tensor, imgs.latent.tensor)
+        assert twin.data_ptr() != imgs.data_ptr()
