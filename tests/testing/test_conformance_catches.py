@@ -1,0 +1,156 @@
+"""The mix-in fails families that break the contract, with messages that say what broke.
+
+One pytest run (in a subprocess, as an author's run would be) tests a good family and
+several broken variants of it; each test below reads that run's outcomes.
+"""
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import textwrap
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+import pytest
+
+GOOD = '''
+import torch
+import sketchml as sk
+from sketchml.testing import ModelConformance
+
+
+class Good(sk.Model):
+    def sample_latent(self, n=1, *, seed=None):
+        return self.latent(self.randn(n, 3, seed=seed), seed=seed)
+
+    def generate(self, latent=None, *, seed=None):
+        z = self.as_latent(latent, seed=seed).tensor
+        return sk.Images(torch.sigmoid(z)[:, :, None, None].expand(-1, 3, 4, 6).contiguous())
+
+
+def registrar(verbs=None):
+    @sk.hookimpl
+    def sketchml_register_models(registry):
+        registry.add("fam", family=f"{__name__}:Family", modality="image", verbs=verbs)
+    return type("Plugin", (), {"sketchml_register_models": staticmethod(sketchml_register_models)})
+
+
+class Family(Good):
+    pass
+
+
+class TestFamily(ModelConformance):
+    plugin = registrar()
+    model_name = "fam"
+'''
+
+# Each broken variant replaces ``Family`` (and sometimes the plugin) in a copy of GOOD.
+BROKEN = {
+    "out_of_range": '''
+class Family(Good):
+    def generate(self, latent=None, *, seed=None):
+        return super().generate(latent, seed=seed) * 2 - 0.5
+''',
+    "unseeded": '''
+class Family(Good):
+    def sample_latent(self, n=1, *, seed=None):
+        return self.latent(torch.randn(n, 3), seed=seed)
+''',
+    "no_metadata": '''
+class Family(Good):
+    def sample_latent(self, n=1, *, seed=None):
+        return sk.Latent(self.randn(n, 3, seed=seed))
+''',
+    "fake_encode": '''
+class Family(Good):
+    def encode(self, data, **options):
+        raise NotImplementedError("encoding is not finished")
+''',
+    "reversed_walk": '''
+class Family(Good):
+    def interpolate(self, a, b, *, steps=10, method=None):
+        return super().interpolate(b, a, steps=steps, method=method)
+''',
+    "one_image": '''
+class Family(Good):
+    def generate(self, latent=None, *, seed=None):
+        return super().generate(latent, seed=seed)[:1]
+''',
+    "wrong_verbs": '''
+class Family(Good):
+    pass
+
+
+TestFamily.plugin = registrar(verbs=["generate"])
+''',
+}
+
+
+@pytest.fixture(scope="module")
+def outcomes(tmp_path_factory) -> dict[str, tuple[str, str]]:
+    """``{"variant::test_name[param]": (outcome, message)}`` from one pytest run."""
+    root = tmp_path_factory.mktemp("authors")
+    (root / "pyproject.toml").write_text("[tool.pytest.ini_options]\naddopts = ''\n")
+    (root / "test_good.py").write_text(textwrap.dedent(GOOD))
+    for name, variant in BROKEN.items():
+        (root / f"test_{name}.py").write_text(textwrap.dedent(GOOD) + textwrap.dedent(variant))
+    report = root / "report.xml"
+    subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", f"--junitxml={report}", str(root)],
+        cwd=root, capture_output=True, text=True, timeout=300,
+        env={**os.environ, "SKETCHML_STRICT_PLUGINS": ""},
+    )
+    found = {}
+    for case in ET.parse(report).getroot().iter("testcase"):
+        variant = case.get("classname").split(".")[0].removeprefix("test_")
+        outcome, message = "passed", ""
+        for child in case:
+            if child.tag in ("failure", "error", "skipped"):
+                outcome, message = child.tag, (child.get("message") or "") + (child.text or "")
+        found[f"{variant}::{case.get('name')}"] = (outcome, message)
+    return found
+
+
+def test_a_good_family_passes_everything(outcomes):
+    good = {key: value for key, value in outcomes.items() if key.startswith("good::")}
+    assert len(good) == 12
+    assert {outcome for outcome, _ in good.values()} == {"passed"}, good
+
+
+@pytest.mark.parametrize(("variant", "test", "message"), [
+    ("out_of_range", "test_output_by_modality", "images must be in [0, 1]"),
+    ("unseeded", "test_seeds_reproduce", "outputs differ"),
+    ("unseeded", "test_sample_latent_carries_metadata", "differs for the same seed"),
+    ("no_metadata", "test_sample_latent_carries_metadata", "metadata should name family 'fam'"),
+    ("fake_encode", "test_verb_works_or_is_refused_clearly[encode]", "encoding is not finished"),
+    ("reversed_walk", "test_interpolate_endpoints_are_the_inputs", "image outputs differ"),
+    ("one_image", "test_output_by_modality", "expected N=2"),
+    ("wrong_verbs", "test_listed_verbs_match_the_class", "pass verbs= to registry.add()"),
+])
+def test_a_broken_family_fails_with_a_clear_message(outcomes, variant, test, message):
+    outcome, text = outcomes[f"{variant}::{test}"]
+    assert outcome == "failure", f"{variant}::{test} was {outcome}"
+    assert message in text
+    # The same check passes on the good family, so the defect is what failed it.
+    assert outcomes[f"good::{test}"][0] == "passed"
+
+
+def test_missing_gl_skips_with_the_reason(tmp_path):
+    (tmp_path / "conftest.py").write_text(textwrap.dedent('''
+        from sketchml.errors import SketchmlError
+        from sketchml.graphics import context
+
+        def _no_egl():
+            raise SketchmlError("no EGL display here")
+
+        context.create_headless_context = _no_egl
+    '''))
+    (tmp_path / "test_draw.py").write_text(textwrap.dedent(GOOD))
+    result = subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-rs", "-p", "no:cacheprovider",
+         f"{tmp_path / 'test_draw.py'}::TestFamily::test_images_draw_on_a_canvas"],
+        cwd=tmp_path, capture_output=True, text=True, timeout=300,
+    )
+    assert "1 skipped" in result.stdout, result.stdout + result.stderr
+    assert "need a headless OpenGL context and none is available: no EGL display here" in result.stdout
