@@ -16,6 +16,7 @@ import functools
 import inspect
 import os
 import typing
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from sketchml.errors import SketchmlError, did_you_mean
@@ -244,16 +245,26 @@ class Model:
             f"{type(latent).__name__}; make one with model.sample_latent(n, seed=...)."
         )
 
+    def weights_path(self, file: str | None = None) -> Path:
+        """Where the variant's weights file (or its companion ``file``, e.g. ``"config.json"``) is.
+
+        The ``weights=`` path given to ``sk.model`` wins for the weights; the
+        search order is in :func:`sketchml.models.weights.resolve_weights`.
+        """
+        from sketchml.models.weights import module_package_dir, resolve_weights
+
+        return resolve_weights(self.spec or self.family, self.variant,
+                               weights=self.weights if file is None else None, file=file,
+                               package_dir=module_package_dir(type(self).__module__))
+
     def load_weights(self, file: str | None = None) -> Any:
         """The variant's weights (or the ``weights=`` file), found and loaded without running code.
 
         Usually a ``{name: tensor}`` state dict; see :func:`sketchml.models.weights.load_weights`.
         """
-        from sketchml.models.weights import load_weights, module_package_dir, resolve_weights
+        from sketchml.models.weights import load_weights
 
-        path = resolve_weights(self.spec or self.family, self.variant, weights=self.weights,
-                               file=file, package_dir=module_package_dir(type(self).__module__))
-        return load_weights(path, map_location="cpu")
+        return load_weights(self.weights_path(file), map_location="cpu")
 
     # -- options ----------------------------------------------------------------------------
 

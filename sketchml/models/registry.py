@@ -80,8 +80,9 @@ class VariantSpec:
         weights: where the weights file is: an absolute path, or a path relative
             to the family's top-level package (weights shipped inside the plugin),
             or ``None`` when the family needs no file or uses ``hub_id``/``files``.
-        files: file names looked for in the sketchml cache, the Hugging Face
-            cache and the hub (``hub_id``), first found wins.
+        files: the variant's files in the sketchml cache, the Hugging Face cache
+            and the hub (``hub_id``): weights files (the first found wins) and
+            companions such as ``config.json`` (asked for by name).
         hub_id: a Hugging Face repository id such as ``"org/name"``.
         default: whether ``sk.model("family")`` picks this variant (else the first).
         options: option values this variant sets (the user can still override them).

@@ -45,6 +45,7 @@ __all__ = [
     "PersistentState",
     "SafeUnpickler",
     "UnsafeWeightsError",
+    "WEIGHT_SUFFIXES",
     "find_weights",
     "hf_cache_dir",
     "load_weights",
@@ -53,6 +54,9 @@ __all__ = [
     "resolve_weights",
     "sketchml_home",
 ]
+
+WEIGHT_SUFFIXES = (".safetensors", ".pt", ".pth", ".bin", ".ckpt", ".pkl")
+"""File extensions that hold weights (other files of a variant are companions, e.g. config.json)."""
 
 _LEGACY_TORCH_MAGIC = b"\x80\x02\x8a\x0a\x6c\xfc\x9c\x46\xf9\x20\x6a\xa8\x50\x19"
 
@@ -370,9 +374,15 @@ def _hf_cached(hub_id: str, filename: str) -> Path | None:
 
 
 def _candidates(variant: VariantSpec, file: str | None) -> list[str]:
+    """File names to look for: ``file``, else the variant's weights files in their order.
+
+    ``files`` may also list companions such as ``config.json``; those are found
+    by asking for them with ``file=``, never mistaken for the weights.
+    """
     if file:
         return [file]
-    names = list(variant.files)
+    weights = [name for name in variant.files if Path(name).suffix.lower() in WEIGHT_SUFFIXES]
+    names = weights or list(variant.files)
     if variant.weights and Path(variant.weights).name not in names:
         names.append(Path(variant.weights).name)
     return names

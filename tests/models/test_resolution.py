@@ -78,3 +78,25 @@ def test_offline_error_names_model_files_and_places():
                  str(sketchml_home() / "weights" / "biggan" / "deep-128" / "model.safetensors"),
                  "models--org--biggan-deep-128", "weights='path/to/file'", "org/biggan-deep-128"):
         assert part in message, part
+
+
+def test_companion_files_are_not_mistaken_for_weights(tmp_path):
+    variant = VariantSpec("deep-128", hub_id="org/biggan-deep-128",
+                          files=("config.json", "model.safetensors", "pytorch_model.bin"))
+    snapshot = hf_cache_dir() / "models--org--biggan-deep-128" / "snapshots" / "abc"
+    snapshot.mkdir(parents=True)
+    (snapshot / "config.json").write_text('{"z_dim": 128}')
+    assert find_weights("biggan", variant) is None  # a config alone is not the weights
+    bin_file = snapshot / "pytorch_model.bin"
+    torch.save({"w": torch.ones(1)}, bin_file)
+    assert resolve_weights("biggan", variant) == bin_file
+    safetensors_file = write(snapshot / "model.safetensors")
+    assert resolve_weights("biggan", variant) == safetensors_file  # listed first, preferred
+    assert resolve_weights("biggan", variant, file="config.json") == snapshot / "config.json"
+
+    class Big(sk.Model):
+        pass
+
+    big = Big(device="cpu", variant=variant, weights=bin_file)
+    assert big.weights_path() == bin_file  # weights= wins for the weights...
+    assert big.weights_path("config.json") == snapshot / "config.json"  # ...not for companions
