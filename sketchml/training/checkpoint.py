@@ -84,7 +84,11 @@ class Checkpoint:
         return self.path / f"{name}.safetensors"
 
     def weights(self, name: str = "model") -> dict[str, torch.Tensor]:
-        """The state dict of model ``name`` (on the CPU), e.g. to export a trained generator."""
+        """The tensors of model ``name`` (on the CPU), e.g. to export a trained generator.
+
+        Tied weights (one tensor under two names, like GPT-2's embedding and output
+        layer) are stored once, under one of the names; :meth:`load_model` restores both.
+        """
         return safetensors.torch.load_file(self._weights_file(name), device="cpu")
 
     def load_model(self, name: str, module: torch.nn.Module) -> None:
