@@ -28,7 +28,7 @@ Vertex layout (13 x 4 bytes)::
     pos (2f, canvas pixels) · q (2f, shape frame; texture coordinate for triangles)
     a (4f: half width, half height, half stroke weight, local units per pixel)
     c (4u: fill RGBA8, stroke RGBA8, corner radii tl|tr, br|bl as 16-bit fractions
-    of the shorter half side) · k (1u: 0 ellipse, 1 rounded box, 2 solid triangle)
+    of the shorter half side) · k (1u: 0 circle, 1 rounded box, 2 solid triangle, 3 ellipse)
 
 Shapes recorded one call at a time go through :class:`ShapeRecorder`, which
 packs 6 floats per shape (kind, four numbers, style id) into a bytearray (the
@@ -364,7 +364,7 @@ class Renderer:
         if "resolution" in prog:
             prog["resolution"].value = (float(size[0]), float(size[1]))
         if "u_darkest" in prog:
-            prog["u_darkest"].value = 1 if darkest else 0
+            prog["u_darkest"].value = 1.0 if darkest else 0.0
         # The flat inputs are only written to the last vertex of each triangle.
         self.ctx.provoking_vertex = _LAST_VERTEX_CONVENTION
         self._vao(prog).render(mode=self.ctx.TRIANGLES, vertices=6 * n)
@@ -534,7 +534,10 @@ def _shape_vertices(rows: np.ndarray, block: np.ndarray) -> None:
     words[:, 1] = _pack_rgba8(f["stroke"])
     words[:, 2] = frac[:, 0] | (frac[:, 1] << 16)
     words[:, 3] = frac[:, 2] | (frac[:, 3] << 16)
-    words[:, 4] = f["shape"]
+    # Kind 0 is a circle; ellipses that are not circles take the slower kind 3.
+    shape = f["shape"].copy()
+    shape[(shape == 0) & (np.abs(half[:, 0] - half[:, 1]) > 1e-4 * half[:, 0])] = 3
+    words[:, 4] = shape
     view = block.view(np.uint32)
     # Flat inputs come from each triangle's provoking (last) vertex: 2 and 5.
     for k in (2, 5):
