@@ -55,7 +55,8 @@ def resolve_device(device: Any = None) -> torch.device:
                 f"device={device!r} was asked for but CUDA is not available here; use "
                 "device='cpu' or leave device out to pick the best one automatically."
             )
-        if chosen.type == "mps" and not (hasattr(torch.backends, "mps") and torch.backends.mps.is_available()):
+        mps = hasattr(torch.backends, "mps") and torch.backends.mps.is_available()
+        if chosen.type == "mps" and not mps:
             raise SketchmlError(
                 f"device={device!r} was asked for but MPS is not available here; use "
                 "device='cpu' or leave device out."
@@ -293,7 +294,7 @@ def _check_type(family: str, key: str, value: Any, hint: Any) -> None:
     expected = {int: (int,), float: (int, float), str: (str,), bool: (bool,)}.get(hint)
     if expected is None:
         return
-    if isinstance(value, bool) and hint is not bool or not isinstance(value, expected):
+    if (isinstance(value, bool) and hint is not bool) or not isinstance(value, expected):
         raise SketchmlError(
             f"Option {key!r} of the {family!r} model family must be a {hint.__name__}, "
             f"got {value!r} ({type(value).__name__})."

@@ -7,6 +7,7 @@ any shape, and :func:`interpolate` builds a whole path through keyframes.
 """
 from __future__ import annotations
 
+import itertools
 import math
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
@@ -41,7 +42,9 @@ def _steps_tensor(t: Any, like: torch.Tensor) -> tuple[torch.Tensor, bool]:
 
     values = torch.as_tensor(t, dtype=torch.float64)
     if values.dim() > 1:
-        raise SketchmlError(f"t must be a number or a 1-D sequence of numbers, got shape {tuple(values.shape)}.")
+        raise SketchmlError(
+            f"t must be a number or a 1-D sequence of numbers, got shape {tuple(values.shape)}."
+        )
     return values.to(like.device), values.dim() == 1
 
 
@@ -200,7 +203,7 @@ def _path(frames: list[Any], *, steps: int, hold: int | Sequence[int],
     ts = [ease(j / (steps - 1)) for j in range(steps)]
     order = list(range(len(tensors))) + ([0] if loop else [])
     out = []
-    for n, (i, j) in enumerate(zip(order, order[1:], strict=False)):
+    for n, (i, j) in enumerate(itertools.pairwise(order)):
         out += [tensors[i]] * holds[i]
         segment = mix(tensors[i], tensors[j], ts)
         last = n == len(order) - 2
@@ -259,7 +262,9 @@ def _pair(a: Any, b: Any) -> tuple[torch.Tensor, torch.Tensor]:
     a = torch.as_tensor(a)
     b = torch.as_tensor(b, device=a.device)
     if a.shape != b.shape:
-        raise SketchmlError(f"Cannot interpolate tensors of different shapes {tuple(a.shape)} and {tuple(b.shape)}.")
+        raise SketchmlError(
+            f"Cannot interpolate tensors of different shapes {tuple(a.shape)} and {tuple(b.shape)}."
+        )
     if not a.is_floating_point():
         a = a.float()
     return a, b.to(a.dtype)

@@ -217,7 +217,9 @@ class Registry:
         ['noise.default']
     """
 
-    def __init__(self, *, discover: bool = True, paths: Iterable[str | os.PathLike[str]] | None = None) -> None:
+    def __init__(
+        self, *, discover: bool = True, paths: Iterable[str | os.PathLike[str]] | None = None
+    ) -> None:
         self._paths = [str(p) for p in paths] if paths is not None else None
         self._specs: dict[str, ModelSpec] = {}
         self._plugins: list[PluginInfo] = []
@@ -381,7 +383,7 @@ class Registry:
             for impl in self._pm.hook.sketchml_register_models.get_hookimpls():
                 if impl.plugin is plugin:
                     impl.function(*[{"registry": self}[arg] for arg in impl.argnames])
-        except Exception as err:  # noqa: BLE001  (isolation: any plugin bug stays in the plugin)
+        except Exception as err:  # isolation: any plugin bug stays in the plugin
             self._specs = before
             if plugin is not None and self._pm.is_registered(plugin):
                 self._pm.unregister(plugin)

@@ -62,7 +62,9 @@ def to_uint8_frames(images: torch.Tensor) -> np.ndarray:
     import torch
 
     with torch.no_grad():
-        plain = images.as_subclass(torch.Tensor) if isinstance(images, torch.Tensor) else torch.as_tensor(images)
+        plain = torch.as_tensor(images)
+        if isinstance(plain, _real_images_type()):
+            plain = plain.as_subclass(torch.Tensor)
         data = (plain.detach().float().clamp(0, 1) * 255).round().to(torch.uint8)
         return data.permute(0, 2, 3, 1).cpu().numpy()
 
@@ -113,7 +115,7 @@ def _write_mp4(target: Path, frames: np.ndarray, fps: float) -> None:
     import imageio_ffmpeg
     import numpy as np
 
-    n, h, w, _ = frames.shape
+    _, h, w, _ = frames.shape
     # H.264 in yuv420p needs even sizes: pad by one black row/column where needed.
     frames = np.pad(frames, ((0, 0), (0, h % 2), (0, w % 2), (0, 0)))
     with atomic_path(target) as tmp:

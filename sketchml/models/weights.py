@@ -148,8 +148,9 @@ def _allowed_globals() -> dict[tuple[str, str], Callable[..., Any] | type]:
     for name in ("float32", "float64", "float16", "bfloat16", "int64", "int32", "int16", "int8",
                  "uint8", "bool"):
         allowed[("torch", name)] = getattr(torch, name)
-    if hasattr(torch._utils, "_rebuild_parameter_with_state"):
-        allowed[("torch._utils", "_rebuild_parameter_with_state")] = torch._utils._rebuild_parameter_with_state
+    with_state = getattr(torch._utils, "_rebuild_parameter_with_state", None)
+    if with_state is not None:
+        allowed[("torch._utils", "_rebuild_parameter_with_state")] = with_state
     return allowed
 
 
@@ -280,7 +281,9 @@ def load_weights(path: str | os.PathLike[str], *, map_location: Any = "cpu") -> 
         except UnsafeWeightsError:
             raise
         except Exception as err:
-            raise SketchmlError(f"Could not read {str(file)!r} as a pickle: {type(err).__name__}: {err}.") from err
+            raise SketchmlError(
+                f"Could not read {str(file)!r} as a pickle: {type(err).__name__}: {err}."
+            ) from err
     return _to_device(data, map_location) if map_location not in (None, "cpu") else data
 
 
@@ -487,7 +490,7 @@ def resolve_weights(
 
             try:
                 return Path(hf_hub_download(variant.hub_id, names[0]))
-            except Exception as err:  # noqa: BLE001  (any network or hub failure ends in the same advice)
+            except Exception as err:  # any network or hub failure ends in the same advice
                 reason = f" (downloading from the hub failed: {type(err).__name__}: {err})"
     elif variant.hub_id:
         reason = " (offline, so the hub was not tried)"

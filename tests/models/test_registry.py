@@ -66,7 +66,7 @@ def test_failure_is_reported_once(site, broken_plugin):
         warnings.simplefilter("always")
         registry.names()
         registry.entries()
-        registry.plugins
+        _ = registry.plugins
         registry.families()
     assert len([w for w in caught if issubclass(w.category, PluginWarning)]) == 1
 
