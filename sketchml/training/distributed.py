@@ -98,6 +98,13 @@ def init_distributed(*, backend: str | None = None) -> tuple[DistributedInfo, bo
     if backend is None:
         backend = "nccl" if torch.cuda.is_available() else "gloo"
     if backend == "nccl":
+        if info.local_rank >= torch.cuda.device_count():
+            raise SketchmlError(
+                f"Process {info.rank} would use GPU {info.local_rank}, but this machine has "
+                f"{torch.cuda.device_count()}. Start at most one process per GPU "
+                f"(torchrun --nproc_per_node={torch.cuda.device_count()}), or train on the CPU "
+                f"with device='cpu'."
+            )
         torch.cuda.set_device(info.local_rank)
     dist.init_process_group(backend=backend)
     return info, True

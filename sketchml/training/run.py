@@ -39,7 +39,8 @@ from sketchml.errors import SketchmlError, did_you_mean
 from sketchml.training.checkpoint import Checkpoint, latest_checkpoint, save_checkpoint
 from sketchml.training.device import (capture_rng_state, pick_device, restore_rng_state,
                                       seed_everything)
-from sketchml.training.distributed import all_agree, barrier, init_distributed, wrap_ddp
+from sketchml.training.distributed import (all_agree, barrier, distributed_info, init_distributed,
+                                           wrap_ddp)
 from sketchml.training.losses import plot_losses, write_losses_csv, write_losses_jsonl
 from sketchml.training.progress import progress_bar
 from sketchml.training.samples import save_image_grid, save_text_sample
@@ -180,11 +181,14 @@ class TrainingRun:
         self.interrupted = False
         self.history: list[dict[str, float]] = []
 
-        self.info, self._joined_group = init_distributed()
+        self.info = distributed_info()
         self.device = pick_device(device)
         if self.info.is_distributed and self.device.type == "cuda" and self.device.index is None:
             # Each torchrun process on a machine takes its own GPU.
             self.device = torch.device("cuda", self.info.local_rank)
+        # The backend follows the device trained on: a CPU run on a GPU machine uses gloo.
+        self.info, self._joined_group = init_distributed(
+            backend="nccl" if self.device.type == "cuda" else "gloo")
 
         modules = dict(model) if isinstance(model, Mapping) else {"model": model}
         if not modules or not all(isinstance(m, torch.nn.Module) for m in modules.values()):
