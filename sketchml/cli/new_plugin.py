@@ -122,19 +122,20 @@ def check_name(name: str) -> None:
     Example:
         >>> check_name("noise")
     """
-    if _NAME.match(name or ""):
-        return
     base = f"Plugin name {name!r} is not valid: expected a lower-case Python identifier " \
            "(letters, digits and '_', starting with a letter), e.g. 'noise'."
+    lowered = (name or "").lower()
+    for prefix in ("sketchml_", "sketchml-"):
+        rest = lowered[len(prefix):].replace("-", "_")
+        if lowered.startswith(prefix) and _NAME.match(rest):
+            raise SketchmlError(
+                f"Plugin name {name!r} is not valid: NAME is the family name and the package "
+                f"is called sketchml_NAME: use {rest!r} (which makes sketchml_{rest})."
+            )
+    if _NAME.match(name or ""):
+        return
     if not name:
         raise SketchmlError(base)
-    lowered = name.lower()
-    for prefix in ("sketchml_", "sketchml-"):
-        if lowered.startswith(prefix) and _NAME.match(lowered[len(prefix):].replace("-", "_")):
-            raise SketchmlError(
-                f"{base} NAME is the family name and the package is called sketchml_NAME: "
-                f"use {lowered[len(prefix):].replace('-', '_')!r}."
-            )
     fixed = re.sub(r"[-\s.]+", "_", lowered)
     if _NAME.match(fixed):
         raise SketchmlError(f"{base} Did you mean {fixed!r}?")
