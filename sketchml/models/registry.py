@@ -253,7 +253,9 @@ class Registry:
             verbs: the verbs to list before the class is imported; by default
                 they are read from the family's source without running it.
 
-        Replacing an existing name warns (:class:`PluginWarning`).
+        Replacing an existing name warns (:class:`PluginWarning`). Installed
+        plugins are discovered first, so a family added by hand (in a sketch)
+        replaces a plugin's family of the same name, not the other way round.
 
         Example:
             >>> registry = Registry(discover=False)
@@ -262,6 +264,7 @@ class Registry:
             >>> spec.default_variant.name
             'shapes'
         """
+        self._ensure_discovered()
         if not isinstance(name, str) or not _FAMILY_NAME.match(name):
             raise SketchmlError(
                 f"Model family name {name!r} is not valid: expected lower-case letters, digits, "
@@ -320,6 +323,7 @@ class Registry:
             >>> Registry(discover=False).register(plugin, name="noise").status
             'ok'
         """
+        self._ensure_discovered()
         plugin_name = name or getattr(plugin, "__name__", None) or type(plugin).__name__
         return self._load_plugin(plugin_name, "<inline>", "", lambda: plugin)
 

@@ -178,3 +178,11 @@ def test_bad_family_path_is_explained():
     registry.add("typo", family="collections:OrderDict", modality="image")
     with pytest.raises(sk.SketchmlError, match="Did you mean one of: 'OrderedDict'"):
         registry.load("typo")
+
+
+def test_a_family_added_by_hand_replaces_a_plugin_family(site, good_plugin):
+    registry = Registry(paths=[site.root])
+    with pytest.warns(PluginWarning, match="'toy' .*good-plugin.*replaced by mine.family:Toy"):
+        registry.add("toy", family="mine.family:Toy", modality="image")
+    assert registry.spec("toy")[0].family == "mine.family:Toy"
+    assert [p.name for p in registry.plugins] == ["good"]
