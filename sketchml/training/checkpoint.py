@@ -92,7 +92,15 @@ class Checkpoint:
         return safetensors.torch.load_file(self._weights_file(name), device="cpu")
 
     def load_model(self, name: str, module: torch.nn.Module) -> None:
-        """Load model ``name``'s weights into ``module`` (same architecture required)."""
+        """Load model ``name``'s weights into ``module`` (same architecture required).
+
+        Example:
+            >>> import tempfile, torch
+            >>> from sketchml.training import save_checkpoint
+            >>> folder = tempfile.mkdtemp()
+            >>> ckpt = save_checkpoint(folder, step=1, models={"g": torch.nn.Linear(2, 2)})
+            >>> ckpt.load_model("g", torch.nn.Linear(2, 2))
+        """
         try:
             safetensors.torch.load_model(module, self._weights_file(name), strict=True)
         except RuntimeError as exc:
@@ -103,7 +111,17 @@ class Checkpoint:
             ) from exc
 
     def training_state(self) -> dict[str, Any]:
-        """Optimiser, scheduler and RNG states, loaded without executing any code."""
+        """Optimiser, scheduler and RNG states, loaded without executing any code.
+
+        Example:
+            >>> import tempfile, torch
+            >>> from sketchml.training import save_checkpoint
+            >>> net = torch.nn.Linear(2, 2)
+            >>> ckpt = save_checkpoint(tempfile.mkdtemp(), step=1, models={"model": net},
+            ...                        optimizers={"opt": torch.optim.SGD(net.parameters(), lr=0.1)})
+            >>> ckpt.training_state()["optimizers"]["opt"]["param_groups"][0]["lr"]
+            0.1
+        """
         path = self.path / "training_state.pt"
         try:
             return torch.load(path, map_location="cpu", weights_only=True)

@@ -224,7 +224,15 @@ class VideoFrames(_Pictures):
 
 
 class Tokenizer(Protocol):
-    """Anything with ``encode(str) -> list[int]`` and ``decode(list[int]) -> str`` (e.g. GPT-2's)."""
+    """Anything with ``encode(str) -> list[int]`` and ``decode(list[int]) -> str`` (e.g. GPT-2's).
+
+    Example:
+        >>> class Bytes:
+        ...     def encode(self, text): return list(text.encode())
+        ...     def decode(self, ids): return bytes(ids).decode()
+        >>> Bytes().decode(Bytes().encode("hi"))
+        'hi'
+    """
 
     def encode(self, text: str) -> list[int]: ...
 
@@ -315,7 +323,16 @@ class TextFile(Dataset):
         return chunk[:-1], chunk[1:]
 
     def encode(self, text: str) -> list[int]:
-        """Token ids of ``text`` (characters or words not in the file are an error)."""
+        """Token ids of ``text`` (characters or words not in the file are an error).
+
+        Example:
+            >>> import tempfile, os
+            >>> from sketchml.training import TextFile
+            >>> path = os.path.join(tempfile.mkdtemp(), "t.txt")
+            >>> _ = open(path, "w").write("abcabc")
+            >>> TextFile(path, length=2).encode("cab")
+            [2, 0, 1]
+        """
         if self.tokenizer is not None:
             return list(self.tokenizer.encode(text))
         tokens = list(text) if self.level == "char" else _WORDS.findall(text)
@@ -326,7 +343,16 @@ class TextFile(Dataset):
         return [self._index[t] for t in tokens]
 
     def decode(self, ids: Iterable[int] | torch.Tensor) -> str:
-        """The text of token ids."""
+        """The text of token ids (a list or a tensor), e.g. a model's sampled output.
+
+        Example:
+            >>> import tempfile, os
+            >>> from sketchml.training import TextFile
+            >>> path = os.path.join(tempfile.mkdtemp(), "t.txt")
+            >>> _ = open(path, "w").write("abcabc")
+            >>> TextFile(path, length=2).decode([2, 0, 1])
+            'cab'
+        """
         values = ids.tolist() if isinstance(ids, torch.Tensor) else list(ids)
         if self.tokenizer is not None:
             return self.tokenizer.decode(values)

@@ -18,7 +18,7 @@ from PIL import Image, ImageDraw, ImageFont
 
 from sketchml.training.files import atomic_write_bytes, atomic_write_text
 
-__all__ = ["plot_losses", "write_losses_csv"]
+__all__ = ["plot_losses", "write_losses_csv", "write_losses_jsonl"]
 
 _COLOURS = [(31, 119, 180), (255, 127, 14), (44, 160, 44), (214, 39, 40), (148, 103, 189),
             (140, 86, 75), (227, 119, 194), (127, 127, 127), (188, 189, 34), (23, 190, 207)]
@@ -54,7 +54,16 @@ def write_losses_csv(history: Sequence[dict[str, float]], path: str | os.PathLik
 
 
 def write_losses_jsonl(history: Sequence[dict[str, float]], path: str | os.PathLike[str]) -> None:
-    """Rewrite the JSON-lines log from ``history`` (used when a run resumes)."""
+    """Rewrite the JSON-lines log from ``history``, atomically (used when a run resumes).
+
+    Example:
+        >>> import tempfile, os
+        >>> from sketchml.training.losses import write_losses_jsonl
+        >>> path = os.path.join(tempfile.mkdtemp(), "losses.jsonl")
+        >>> write_losses_jsonl([{"step": 1, "loss": 0.5}], path)
+        >>> open(path).read()
+        '{"step": 1, "loss": 0.5}\\n'
+    """
     atomic_write_text(path, "".join(json.dumps(record) + "\n" for record in history))
 
 

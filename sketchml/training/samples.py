@@ -12,7 +12,7 @@ from PIL import Image
 from sketchml.errors import SketchmlError
 from sketchml.training.files import atomic_write_bytes, atomic_write_text
 
-__all__ = ["image_grid", "save_image_grid"]
+__all__ = ["image_grid", "save_image_grid", "save_text_sample"]
 
 
 def image_grid(images: torch.Tensor, *, nrow: int | None = None, padding: int = 2,
@@ -70,6 +70,13 @@ def save_image_grid(images: torch.Tensor, path: str | os.PathLike[str], *, nrow:
 
 
 def save_text_sample(text: str, path: str | os.PathLike[str]) -> Path:
-    """Write a text sample atomically; return the path."""
+    """Write a text sample atomically; return the path.
+
+    Example:
+        >>> import tempfile, os
+        >>> from sketchml.training.samples import save_text_sample
+        >>> save_text_sample("once upon a time", os.path.join(tempfile.mkdtemp(), "s.txt")).name
+        's.txt'
+    """
     atomic_write_text(path, text)
     return Path(path)
