@@ -1,0 +1,264 @@
+"""Projecting an image into a StyleGAN2's W / W+ space with a VGG16 perceptual loss.
+
+The search follows Karras et al. 2020 ("Analyzing and Improving the Image Quality of
+StyleGAN", section 5 and appendix D): start from the average w, optimise it with Adam under a
+learning rate that ramps up then down along a cosine, and add Gaussian noise to w whose
+strength fades out over the first three quarters, so the search explores before it settles.
+The distance is perceptual: features of torchvision's VGG16 (relu1_2, relu2_2, relu3_3,
+relu4_3), each unit-normalised over channels (the normalisation LPIPS uses, without its
+learned weights), plus a small pixel term.
+
+VGG16's weights are never downloaded here: they are read from torch's hub cache
+(``$TORCH_HOME/hub/checkpoints/vgg16-397923af.pth``, where ``torchvision.models.vgg16(
+weights="DEFAULT")`` puts them) or from a path given with ``vgg=``. Only the convolution
+weights (``features.*``) are used; the file is loaded without running code.
+"""
+from __future__ import annotations
+
+import math
+import os
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+import sketchml as sk
+
+__all__ = ["VGG16_FILE", "VGGFeatures", "default_vgg_path", "load_target", "project"]
+
+VGG16_FILE = "vgg16-397923af.pth"
+VGG16_URL = "https://download.pytorch.org/models/vgg16-397923af.pth"
+# torchvision's VGG16 ("D") feature stack up to relu4_3, by index in ``vgg16().features``.
+_VGG16_CONVS = [(0, 3, 64), (2, 64, 64), (5, 64, 128), (7, 128, 128), (10, 128, 256),
+                (12, 256, 256), (14, 256, 256), (17, 256, 512), (19, 512, 512), (21, 512, 512)]
+_POOLS = (4, 9, 16)
+_TAPS = (3, 8, 15, 22)  # relu1_2, relu2_2, relu3_3, relu4_3: outputs after these indices
+_MEAN = (0.485, 0.456, 0.406)
+_STD = (0.229, 0.224, 0.225)
+
+
+def default_vgg_path() -> Path:
+    """Where torchvision keeps VGG16's weights: ``torch.hub.get_dir()/checkpoints/vgg16-397923af.pth``.
+
+    Example:
+        >>> default_vgg_path().name
+        'vgg16-397923af.pth'
+    """
+    return Path(torch.hub.get_dir()) / "checkpoints" / VGG16_FILE
+
+
+class VGGFeatures(nn.Module):
+    """VGG16's convolutional stack up to relu4_3, keyed like torchvision's ``vgg16().features``.
+
+    Example:
+        >>> net = VGGFeatures()
+        >>> [f.shape[1] for f in net(torch.rand(1, 3, 32, 32))]
+        [64, 128, 256, 512]
+    """
+
+    def __init__(self) -> None:
+        super().__init__()
+        layers: list[nn.Module] = []
+        convs = {index: (cin, cout) for index, cin, cout in _VGG16_CONVS}
+        for index in range(_TAPS[-1] + 1):
+            if index in convs:
+                layers.append(nn.Conv2d(*convs[index], kernel_size=3, padding=1))
+            elif index in _POOLS:
+                layers.append(nn.MaxPool2d(2, 2))
+            else:
+                layers.append(nn.ReLU(inplace=False))
+        self.features = nn.Sequential(*layers)
+        self.register_buffer("mean", torch.tensor(_MEAN).view(1, 3, 1, 1), persistent=False)
+        self.register_buffer("std", torch.tensor(_STD).view(1, 3, 1, 1), persistent=False)
+
+    def forward(self, images: torch.Tensor) -> list[torch.Tensor]:
+        """``images`` ``(N, 3, H, W)`` in [0, 1] -> the four tapped feature maps."""
+        x = (images - self.mean) / self.std
+        out = []
+        for index, layer in enumerate(self.features):
+            x = layer(x)
+            if index in _TAPS:
+                out.append(x)
+        return out
+
+    @classmethod
+    def from_file(cls, path: str | os.PathLike[str] | None = None) -> VGGFeatures:
+        """Load torchvision's VGG16 weights (a full ``vgg16`` state dict or just ``features.*``)."""
+        file = Path(path) if path is not None else default_vgg_path()
+        if not file.is_file():
+            given = "the vgg= path" if path is not None else "torch's hub cache"
+            raise sk.SketchmlError(
+                f"Projection needs torchvision's VGG16 weights for its perceptual loss, and "
+                f"{given} has no file at {file}. On a machine with internet, download "
+                f"{VGG16_URL} (528 MB; or run torchvision.models.vgg16(weights='DEFAULT') once) "
+                f"and put it at {default_vgg_path()}, or pass vgg='path/to/{VGG16_FILE}'."
+            )
+        state = sk.load_weights(file)
+        net = cls()
+        wanted = net.features.state_dict()
+        missing = [f"features.{k}" for k in wanted if f"features.{k}" not in state]
+        if missing:
+            raise sk.SketchmlError(
+                f"{file} is not torchvision's VGG16 weights: missing {', '.join(missing[:4])}. "
+                f"Expected the file {VGG16_FILE} from {VGG16_URL}."
+            )
+        try:
+            net.features.load_state_dict({k: state[f"features.{k}"].float() for k in wanted})
+        except RuntimeError as err:
+            raise sk.SketchmlError(
+                f"{file} has VGG-style keys but the wrong shapes for VGG16 "
+                f"({str(err).splitlines()[-1].strip()}); expected {VGG16_FILE}."
+            ) from err
+        return net.eval().requires_grad_(False)
+
+
+def perceptual_distance(a: list[torch.Tensor], b: list[torch.Tensor]) -> torch.Tensor:
+    """Per-image distance ``(N,)`` between two lists of VGG features (unit-normalised channels)."""
+    total = 0.0
+    for fa, fb in zip(a, b, strict=True):
+        na = fa / (fa.pow(2).sum(1, keepdim=True).sqrt() + 1e-10)
+        nb = fb / (fb.pow(2).sum(1, keepdim=True).sqrt() + 1e-10)
+        total = total + (na - nb).pow(2).sum(1).mean([1, 2])
+    return total
+
+
+def load_target(image: Any, size: int) -> torch.Tensor:
+    """Any image (path, PIL, array, tensor in [0, 1]) as ``(1, 3, size, size)`` in [0, 1].
+
+    The largest centred square is cut out and resized (with antialiasing) to ``size``.
+
+    Example:
+        >>> load_target(np.zeros((30, 40, 3), np.uint8), 16).shape
+        torch.Size([1, 3, 16, 16])
+    """
+    if isinstance(image, (str, os.PathLike)):
+        from sketchml.media.image_io import read_image
+
+        image = read_image(image)[..., :3]
+    if hasattr(image, "convert") and hasattr(image, "size"):
+        image = np.asarray(image.convert("RGB"))
+    if isinstance(image, np.ndarray):
+        if image.ndim != 3 or image.shape[2] not in (3, 4):
+            raise sk.SketchmlError(f"An image array is (H, W, 3) or (H, W, 4), got {image.shape}.")
+        array = image[..., :3]
+        scale = 255.0 if array.dtype == np.uint8 else 1.0
+        tensor = torch.from_numpy(np.ascontiguousarray(array)).float().div(scale).permute(2, 0, 1)
+    elif isinstance(image, torch.Tensor):
+        tensor = image.detach().as_subclass(torch.Tensor).float().cpu()
+        if tensor.dim() == 4 and tensor.shape[0] == 1:
+            tensor = tensor[0]
+        if tensor.dim() != 3 or tensor.shape[0] != 3:
+            raise sk.SketchmlError(
+                f"encode() projects one image: a tensor (3, H, W) or (1, 3, H, W) in [0, 1], "
+                f"got {tuple(image.shape)}. Project a batch one image at a time."
+            )
+    else:
+        raise sk.SketchmlError(
+            f"encode() takes an image: a file path, a PIL image, an (H, W, 3) array or a "
+            f"(3, H, W) tensor in [0, 1]; got {type(image).__name__}."
+        )
+    _, h, w = tensor.shape
+    side = min(h, w)
+    top, left = (h - side) // 2, (w - side) // 2
+    square = tensor[:, top:top + side, left:left + side].unsqueeze(0)
+    if side != size:
+        square = F.interpolate(square, size=(size, size), mode="bilinear", antialias=side > size,
+                               align_corners=False)
+    return square.clamp(0, 1)
+
+
+def _vgg_input(images: torch.Tensor) -> torch.Tensor:
+    # VGG sees at most 256 px (large generators are area-downsampled, as the paper's projector does).
+    if images.shape[-1] > 256:
+        images = F.adaptive_avg_pool2d(images, 256)
+    return images
+
+
+def project(net: Any, image: Any, *, avg: torch.Tensor, steps: int, plus: bool, lr: float,
+            video: str | os.PathLike[str] | None, vgg: str | os.PathLike[str] | None, seed: int,
+            device: torch.device, pixel_weight: float = 0.1) -> tuple[torch.Tensor, float, float]:
+    """Find w (``(1, style_dim)``, or ``(1, num_layers, style_dim)`` when ``plus``) that makes
+    ``net`` draw ``image``; returns it with the loss at the start (the average w) and at the end.
+
+    Example:
+        >>> from sketchml_gan.stylegan2 import Generator
+        >>> g = Generator(16, style_dim=32, n_mlp=2, channels={4: 16, 8: 16, 16: 8})
+        >>> project(g, torch.rand(3, 16, 16), avg=torch.zeros(32), steps=2, plus=True, lr=0.1,
+        ...         video=None, vgg="vgg16.pth", seed=0, device=torch.device("cpu"))  # doctest: +SKIP
+    """
+    if not isinstance(steps, int) or steps < 1:
+        raise sk.SketchmlError(f"steps must be a whole number >= 1 (a few hundred for a photo), got {steps!r}.")
+    if not lr > 0:
+        raise sk.SketchmlError(f"lr must be > 0 (0.1 is a good start), got {lr!r}.")
+    features = VGGFeatures.from_file(vgg).to(device)
+    writer = None
+    if video is not None:
+        from sketchml.media.video import open_frame_writer
+
+        writer = open_frame_writer(video, fps=24)
+    target = load_target(image, net.size).to(device)
+    with torch.no_grad():
+        target_features = features(_vgg_input(target))
+        gen = torch.Generator().manual_seed(0)
+        spread = net.mapping(torch.randn(2000, net.z_dim, generator=gen).to(device))
+        w_std = float((spread - avg).pow(2).sum(1).mean().sqrt())
+    start = avg.detach().clone().view(1, -1)
+    if plus:
+        start = start.unsqueeze(1).repeat(1, net.n_latent, 1)
+    start_loss = _loss(net, features, start, plus, target, target_features, pixel_weight)
+    w = start.requires_grad_(True)
+    optimizer = torch.optim.Adam([w], lr=lr, betas=(0.9, 0.999))
+    noise_gen = torch.Generator().manual_seed(seed)
+    try:
+        for step in range(steps):
+            t = step / steps
+            # Ramp up over the first 5 %, cosine down over the last 25 %.
+            down = 0.5 - 0.5 * math.cos(min(1.0, (1.0 - t) / 0.25) * math.pi)
+            up = min(1.0, (step + 1) / max(1.0, 0.05 * steps))
+            for group in optimizer.param_groups:
+                group["lr"] = lr * down * up
+            strength = w_std * 0.05 * max(0.0, 1.0 - t / 0.75) ** 2
+            jitter = torch.randn(w.shape, generator=noise_gen).to(device) * strength
+            w_plus = w + jitter
+            if not plus:
+                w_plus = w_plus.unsqueeze(1).expand(-1, net.n_latent, -1)
+            made = (net.synthesis(w_plus, noise="const").clamp(-1, 1) + 1) / 2
+            loss = (perceptual_distance(features(_vgg_input(made)), target_features).sum()
+                    + pixel_weight * F.mse_loss(made, target))
+            optimizer.zero_grad(set_to_none=True)
+            loss.backward()
+            optimizer.step()
+            if writer is not None:
+                writer.write(_frame(target, made.detach()))
+        final = w.detach()
+        loss_value = _loss(net, features, final, plus, target, target_features, pixel_weight,
+                           writer=writer)
+    except BaseException:
+        if writer is not None:
+            writer.abort()
+        raise
+    if writer is not None:
+        writer.close()
+    return final, start_loss, loss_value
+
+
+def _loss(net: Any, features: VGGFeatures, w: torch.Tensor, plus: bool, target: torch.Tensor,
+          target_features: list[torch.Tensor], pixel_weight: float, *, writer: Any = None) -> float:
+    """The projection loss of ``w`` (no noise); the image goes to ``writer`` when given."""
+    with torch.no_grad():
+        w_plus = w if plus else w.unsqueeze(1).expand(-1, net.n_latent, -1)
+        made = (net.synthesis(w_plus, noise="const").clamp(-1, 1) + 1) / 2
+        loss = (perceptual_distance(features(_vgg_input(made)), target_features).sum()
+                + pixel_weight * F.mse_loss(made, target))
+        if writer is not None:
+            writer.write(_frame(target, made))
+    return float(loss)
+
+
+def _frame(target: torch.Tensor, made: torch.Tensor) -> np.ndarray:
+    """Target and current image side by side, ``(H, 2W, 3)`` uint8."""
+    pair = torch.cat([target[0], made[0]], dim=2).clamp(0, 1)
+    return (pair.permute(1, 2, 0).cpu().numpy() * 255 + 0.5).astype(np.uint8)
