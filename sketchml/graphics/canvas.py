@@ -787,7 +787,11 @@ class Canvas(ImageMixin, TextMixin, PixelsMixin, OffscreenMixin):
 
     def _emit(self, pts: np.ndarray, *, closed: bool, fill_tris: np.ndarray | None = None,
               cap: int | None = None) -> None:
-        """Record the fill (``fill_tris`` or the polygon ``pts``) and the stroke of an outline."""
+        """Record the fill (``fill_tris`` or the polygon ``pts``) and the stroke of an outline.
+
+        Both get an anti-aliasing fringe one canvas pixel wide; the fill's is
+        left out under a stroke, which covers the outline anyway.
+        """
         fill = self._fill_rgba
         stroke = self._stroke_rgba
         if (fill is None and stroke is None) or len(pts) < 2:
@@ -795,17 +799,24 @@ class Canvas(ImageMixin, TextMixin, PixelsMixin, OffscreenMixin):
         lo = pts.min(axis=0)
         hi = pts.max(axis=0)
         box = (lo[0], lo[1], hi[0] - lo[0], hi[1] - lo[1])
+        pixel = 1.0 / self._scale()
+        stroked = stroke is not None and self._stroke_weight > 0
+        batch = self._batch
         if fill is not None:
             tris = G.fill_polygon(pts) if fill_tris is None else fill_tris
             if len(tris):
-                self._batch.add_rows(R.triangle_rows(tris, fill, self._m, box))
-        if stroke is not None and self._stroke_weight > 0:
-            tris = G.stroke_polyline(
+                batch.add_rows(R.triangle_rows(tris, fill, self._m, box))
+                if not stroked:
+                    fringe, edge = G.polygon_fringe(pts[None], pixel)
+                    batch.add_rows(R.fringe_rows(fringe, edge, fill, self._m))
+        if stroked:
+            mesh = G.stroke_polyline(
                 pts, self._stroke_weight, closed=closed, join=self._stroke_join,
-                cap=self._stroke_cap if cap is None else cap,
+                cap=self._stroke_cap if cap is None else cap, fringe=pixel,
             )
-            if len(tris):
-                self._batch.add_rows(R.triangle_rows(tris, stroke, self._m, box))
+            if len(mesh.triangles):
+                batch.add_rows(R.triangle_rows(mesh.triangles, stroke, self._m, box))
+                batch.add_rows(R.fringe_rows(mesh.fringe, mesh.edge, stroke, self._m))
 
     def triangle(self, x1: float, y1: float, x2: float, y2: float, x3: float, y3: float) -> None:
         """Draw a triangle with corners ``(x1, y1)``, ``(x2, y2)``, ``(x3, y3)``.
@@ -1025,12 +1036,18 @@ class Canvas(ImageMixin, TextMixin, PixelsMixin, OffscreenMixin):
         flat = polys.reshape(-1, 2)
         lo, hi = flat.min(axis=0), flat.max(axis=0)
         box = (lo[0], lo[1], hi[0] - lo[0], hi[1] - lo[1])
+        pixel = 1.0 / self._scale()
+        stroked = self._stroke_rgba is not None and self._stroke_weight > 0
         if self._fill_rgba is not None:
             tris = polys if polys.shape[1] == 3 else polys[:, [0, 1, 2, 0, 2, 3]].reshape(-1, 3, 2)
             self._batch.add_rows(R.triangle_rows(tris, self._fill_rgba, self._m, box))
-        if self._stroke_rgba is not None and self._stroke_weight > 0:
-            tris = G.stroke_polygons(polys, self._stroke_weight, join=self._stroke_join)
-            self._batch.add_rows(R.triangle_rows(tris, self._stroke_rgba, self._m, box))
+            if not stroked:
+                fringe, edge = G.polygon_fringe(polys, pixel)
+                self._batch.add_rows(R.fringe_rows(fringe, edge, self._fill_rgba, self._m))
+        if stroked:
+            mesh = G.stroke_polygons(polys, self._stroke_weight, join=self._stroke_join, fringe=pixel)
+            self._batch.add_rows(R.triangle_rows(mesh.triangles, self._stroke_rgba, self._m, box))
+            self._batch.add_rows(R.fringe_rows(mesh.fringe, mesh.edge, self._stroke_rgba, self._m))
 
     # ------------------------------------------------------------------ array-first drawing
 

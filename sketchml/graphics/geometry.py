@@ -5,6 +5,11 @@ caller's (local) coordinates; the renderer applies the transform on the GPU.
 Shapes that the fragment shader draws exactly (ellipses, rounded rectangles,
 lines, points) only come here when a user shader needs real geometry
 (:func:`rows_to_triangles`).
+
+Anti-aliasing without multisampling: tessellated shapes get a *fringe*, a band
+one canvas pixel wide just outside their outline whose coverage falls from 1/2
+on the outline to 0 (:class:`Mesh`), which the renderer draws with the
+shape's colour times that coverage.
 """
 from __future__ import annotations
 
@@ -12,15 +17,19 @@ import math
 
 import numpy as np
 
+from dataclasses import dataclass
+
 from sketchml import constants as K
 
 __all__ = [
     "MITER_LIMIT",
+    "Mesh",
     "arc_points",
     "bezier_points",
     "catmull_rom_points",
     "fan_triangles",
     "fill_polygon",
+    "polygon_fringe",
     "rows_to_triangles",
     "stroke_polygons",
     "stroke_polyline",
@@ -30,6 +39,69 @@ __all__ = [
 MITER_LIMIT = 10.0
 
 _EMPTY = np.zeros((0, 3, 2))
+
+
+@dataclass
+class Mesh:
+    """Solid triangles plus their anti-aliasing fringe.
+
+    ``triangles`` ``(T, 3, 2)``; ``fringe`` ``(F, 3, 2)``; ``edge`` ``(F, 3)``
+    bool, True where a fringe vertex lies on the outline (coverage 1/2) and
+    False on its outer side (coverage 0).
+
+    Example:
+        >>> Mesh.empty().triangles.shape
+        (0, 3, 2)
+    """
+
+    triangles: np.ndarray
+    fringe: np.ndarray
+    edge: np.ndarray
+
+    @staticmethod
+    def empty() -> Mesh:
+        return Mesh(_EMPTY, _EMPTY, np.zeros((0, 3), dtype=bool))
+
+
+def _fringe_quads(ia: np.ndarray, ib: np.ndarray, oa: np.ndarray, ob: np.ndarray) -> tuple:
+    """Fringe triangles of quads with inner edge ia-ib and outer edge oa-ob (vectorised)."""
+    tris = np.concatenate([np.stack([ia, ib, oa], axis=1), np.stack([oa, ib, ob], axis=1)])
+    q = len(ia)
+    edge = np.zeros((2 * q, 3), dtype=bool)
+    edge[:q, 0:2] = True
+    edge[q:, 1] = True
+    return tris, edge
+
+
+def polygon_fringe(polys: np.ndarray, width: float) -> tuple[np.ndarray, np.ndarray]:
+    """The fringe outside closed polygons ``(K, M, 2)``: (triangles, edge flags).
+
+    Each vertex moves out along its miter direction (limited to 4 widths),
+    so neighbouring edges' fringes meet without gaps.
+
+    Example:
+        >>> sq = np.array([[[0, 0], [4, 0], [4, 4], [0, 4]]], float)
+        >>> tris, edge = polygon_fringe(sq, 1.0)
+        >>> round(_area(tris), 6)   # four 4x1 bands plus four corner triangles
+        20.0
+    """
+    polys = np.asarray(polys, dtype=np.float64)
+    if polys.ndim != 3 or polys.shape[1] < 3 or width <= 0:
+        return _EMPTY, np.zeros((0, 3), dtype=bool)
+    nxt = np.roll(polys, -1, axis=1)
+    area2 = np.sum(polys[..., 0] * nxt[..., 1] - nxt[..., 0] * polys[..., 1], axis=1)
+    d = _unit(nxt - polys)
+    sign = np.where(area2 > 0, 1.0, -1.0)[:, None, None]
+    n = np.stack([d[..., 1], -d[..., 0]], axis=-1) * sign      # outward edge normals
+    prev_n = np.roll(n, 1, axis=1)
+    m = _unit(prev_n + n)
+    cos = np.sum(m * n, axis=-1, keepdims=True)
+    outer = polys + m / np.maximum(cos, 0.25) * width
+    outer_next = np.roll(outer, -1, axis=1)
+    tris, edge = _fringe_quads(
+        polys.reshape(-1, 2), nxt.reshape(-1, 2), outer.reshape(-1, 2), outer_next.reshape(-1, 2)
+    )
+    return tris, edge
 
 
 def _dedupe(pts: np.ndarray, closed: bool) -> np.ndarray:
@@ -86,15 +158,42 @@ def _area(tris: np.ndarray) -> float:
     return float(np.abs(np.cross(b - a, c - a)).sum() / 2)
 
 
-def _arc_fan(center: np.ndarray, r: float, a0: np.ndarray, sweep: np.ndarray, steps: int) -> np.ndarray:
-    """Fans of ``steps`` triangles around each center from angle a0 over sweep (vectorised)."""
+class _Parts:
+    """Collects solid triangles and fringe triangles of one stroke."""
+
+    def __init__(self, fringe: float) -> None:
+        self.width = fringe
+        self.solid: list[np.ndarray] = []
+        self.fringe: list[np.ndarray] = []
+        self.edge: list[np.ndarray] = []
+
+    def add_fringe(self, ia, ib, oa, ob) -> None:
+        if self.width > 0 and len(ia):
+            tris, edge = _fringe_quads(ia, ib, oa, ob)
+            self.fringe.append(tris)
+            self.edge.append(edge)
+
+    def mesh(self) -> Mesh:
+        solid = np.concatenate(self.solid).reshape(-1, 3, 2) if self.solid else _EMPTY
+        if not self.fringe:
+            return Mesh(solid, _EMPTY, np.zeros((0, 3), dtype=bool))
+        return Mesh(solid, np.concatenate(self.fringe), np.concatenate(self.edge))
+
+
+def _arc_fan(parts: _Parts, center: np.ndarray, r: float, a0: np.ndarray, sweep: np.ndarray,
+             steps: int) -> None:
+    """Fans of ``steps`` triangles around each center from angle a0 over sweep, and their rim."""
     t = a0[:, None] + sweep[:, None] * np.linspace(0.0, 1.0, steps + 1)[None, :]
-    ring = center[:, None, :] + r * np.stack([np.cos(t), np.sin(t)], axis=-1)
+    unit = np.stack([np.cos(t), np.sin(t)], axis=-1)
+    ring = center[:, None, :] + r * unit
     tris = np.empty((len(center), steps, 3, 2))
     tris[:, :, 0] = center[:, None, :]
     tris[:, :, 1] = ring[:, :-1]
     tris[:, :, 2] = ring[:, 1:]
-    return tris.reshape(-1, 3, 2)
+    parts.solid.append(tris.reshape(-1, 3, 2))
+    rim = ring + parts.width * unit
+    parts.add_fringe(ring[:, :-1].reshape(-1, 2), ring[:, 1:].reshape(-1, 2),
+                     rim[:, :-1].reshape(-1, 2), rim[:, 1:].reshape(-1, 2))
 
 
 def _round_steps(hw: float, sweep: float) -> int:
@@ -110,22 +209,23 @@ def stroke_polyline(
     join: int = K.MITER,
     cap: int = K.ROUND,
     miter_limit: float = MITER_LIMIT,
-) -> np.ndarray:
-    """Triangles of a polyline's stroke, centred on the line, ``weight`` wide.
+    fringe: float = 0.0,
+) -> Mesh:
+    """The stroke of a polyline, centred on the line, ``weight`` wide.
 
     ``join`` is MITER (falling back to BEVEL beyond ``miter_limit``), BEVEL
     or ROUND; ``cap`` (ROUND, SQUARE or PROJECT) shapes the ends of an open
-    polyline.
+    polyline. ``fringe`` > 0 adds an anti-aliasing fringe that wide.
 
     Example:
-        >>> tris = stroke_polyline(np.array([[0, 0], [10, 0]], float), 2, cap=1)
-        >>> round(_area(tris), 6)
+        >>> mesh = stroke_polyline(np.array([[0, 0], [10, 0]], float), 2, cap=1)
+        >>> round(_area(mesh.triangles), 6)
         20.0
     """
     pts = _dedupe(np.asarray(pts, dtype=np.float64).reshape(-1, 2), closed)
     hw = 0.5 * float(weight)
     if hw <= 0 or len(pts) < 2:
-        return _EMPTY
+        return Mesh.empty()
     if closed and len(pts) < 3:
         closed = False
     count = len(pts)
@@ -137,26 +237,32 @@ def stroke_polyline(
         inc = np.arange(count - 2)
     out = (inc + 1) % len(a)
     joint = pts[(inc + 1) % count]
+    parts = _Parts(fringe)
+    ends_d = _unit(np.stack([b[0] - a[0], b[-1] - a[-1]]))
     if not closed and cap == K.PROJECT:
-        d0 = _unit(b[0] - a[0])
-        d1 = _unit(b[-1] - a[-1])
-        a[0] -= d0 * hw
-        b[-1] += d1 * hw
-    parts = [_stroke_core(a, b, inc, out, joint, hw, join, miter_limit)]
+        a[0] -= ends_d[0] * hw
+        b[-1] += ends_d[1] * hw
+    _stroke_core(parts, a, b, inc, out, joint, hw, join, miter_limit)
     if not closed and cap == K.ROUND:
-        d = _unit(np.stack([b[0] - a[0], b[-1] - a[-1]]))
         ends = np.stack([pts[0], pts[-1]])
         # Half discs facing away from the line at each end.
-        start_angle = np.arctan2(d[:, 0], -d[:, 1]) + np.array([0.0, np.pi])
+        start_angle = np.arctan2(ends_d[:, 0], -ends_d[:, 1]) + np.array([0.0, np.pi])
         steps = _round_steps(hw, math.pi)
-        parts.append(_arc_fan(ends, hw, start_angle, np.array([np.pi, np.pi]), steps))
-    return np.concatenate(parts).reshape(-1, 3, 2)
+        _arc_fan(parts, ends, hw, start_angle, np.array([np.pi, np.pi]), steps)
+    elif not closed:
+        # Flat ends: fringe across each end, pushed out along the line.
+        n = np.stack([-ends_d[:, 1], ends_d[:, 0]], axis=1) * hw
+        tips = np.stack([a[0], b[-1]])
+        out_d = np.stack([-ends_d[0], ends_d[1]]) * fringe
+        parts.add_fringe(tips + n, tips - n, tips + n + out_d, tips - n + out_d)
+    return parts.mesh()
 
 
 def stroke_polygons(
-    polys: np.ndarray, weight: float, *, join: int = K.MITER, miter_limit: float = MITER_LIMIT
-) -> np.ndarray:
-    """Triangles of the closed outlines of many polygons with the same vertex count at once.
+    polys: np.ndarray, weight: float, *, join: int = K.MITER, miter_limit: float = MITER_LIMIT,
+    fringe: float = 0.0,
+) -> Mesh:
+    """The strokes of the closed outlines of many polygons with the same vertex count at once.
 
     ``polys`` has shape ``(K, M, 2)``; used for the primitives of
     ``begin_shape(TRIANGLES)``, ``QUADS`` and the strips, which Processing
@@ -164,19 +270,21 @@ def stroke_polygons(
 
     Example:
         >>> sq = np.array([[[0, 0], [4, 0], [4, 4], [0, 4]]], float)
-        >>> round(_area(stroke_polygons(sq, 2, join=32)), 6)   # BEVEL
+        >>> round(_area(stroke_polygons(sq, 2, join=32).triangles), 6)   # BEVEL
         34.0
     """
     polys = np.asarray(polys, dtype=np.float64)
     hw = 0.5 * float(weight)
     k, m = polys.shape[:2]
     if hw <= 0 or k == 0 or m < 2:
-        return _EMPTY
+        return Mesh.empty()
     a = polys.reshape(-1, 2)
     b = np.roll(polys, -1, axis=1).reshape(-1, 2)
     seg = np.arange(k * m)
     out = (seg // m) * m + (seg % m + 1) % m
-    return _stroke_core(a, b, seg, out, b, hw, join, miter_limit)
+    parts = _Parts(fringe)
+    _stroke_core(parts, a, b, seg, out, b, hw, join, miter_limit)
+    return parts.mesh()
 
 
 def _unit(v: np.ndarray) -> np.ndarray:
@@ -185,45 +293,57 @@ def _unit(v: np.ndarray) -> np.ndarray:
 
 
 def _stroke_core(
-    a: np.ndarray, b: np.ndarray, inc: np.ndarray, out: np.ndarray, joint: np.ndarray,
-    hw: float, join: int, miter_limit: float,
-) -> np.ndarray:
+    parts: _Parts, a: np.ndarray, b: np.ndarray, inc: np.ndarray, out: np.ndarray,
+    joint: np.ndarray, hw: float, join: int, miter_limit: float,
+) -> None:
     """Segment quads a -> b plus joins between segments ``inc[i]`` and ``out[i]`` at ``joint[i]``."""
     d = _unit(b - a)
     n = np.stack([-d[:, 1], d[:, 0]], axis=1)
     off = n * hw
     p0, p1, p2, p3 = a + off, a - off, b + off, b - off
-    parts = [np.stack([p0, p1, p2], axis=1), np.stack([p1, p3, p2], axis=1)]
-    if len(inc):
-        d0, d1, n0, n1 = d[inc], d[out], n[inc], n[out]
-        real = (np.abs(d0).sum(axis=1) > 0) & (np.abs(d1).sum(axis=1) > 0)
-        cross = d0[:, 0] * d1[:, 1] - d0[:, 1] * d1[:, 0]
-        turning = (np.abs(cross) > 1e-9) & real
-        # The gap to fill opens on the side away from the turn.
-        side = np.where(cross > 0, -1.0, 1.0)[:, None]
-        outer0 = joint + side * n0 * hw
-        outer1 = joint + side * n1 * hw
-        if join == K.ROUND:
-            a0 = np.arctan2(side[:, 0] * n0[:, 1], side[:, 0] * n0[:, 0])
-            a1 = np.arctan2(side[:, 0] * n1[:, 1], side[:, 0] * n1[:, 0])
-            sweep = (a1 - a0 + np.pi) % (2 * np.pi) - np.pi
-            reverse = ~turning & real & (np.sum(d0 * d1, axis=1) < 0)
-            sweep[reverse] = np.pi
-            sel = turning | reverse
-            if sel.any():
-                steps = _round_steps(hw, float(np.abs(sweep[sel]).max()))
-                parts.append(_arc_fan(joint[sel], hw, a0[sel], sweep[sel], steps))
-        else:
-            miter = np.zeros(len(inc), dtype=bool)
-            if join == K.MITER:
-                mid = _unit(n0 + n1)
-                ratio = 1.0 / np.maximum(np.sum(mid * n0, axis=1), 1e-12)
-                miter = turning & (ratio <= miter_limit)
-                tip = joint + side * mid * (hw * ratio)[:, None]
-                parts.append(np.stack([joint, outer0, tip], axis=1)[miter])
-                parts.append(np.stack([joint, tip, outer1], axis=1)[miter])
-            parts.append(np.stack([joint, outer0, outer1], axis=1)[turning & ~miter])
-    return np.concatenate(parts).reshape(-1, 3, 2)
+    parts.solid += [np.stack([p0, p1, p2], axis=1), np.stack([p1, p3, p2], axis=1)]
+    w = parts.width
+    # Both long sides of every segment get a fringe; where a side lies inside the
+    # next segment (the inside of a turn) it is drawn over the stroke itself.
+    parts.add_fringe(p0, p2, p0 + n * w, p2 + n * w)
+    parts.add_fringe(p1, p3, p1 - n * w, p3 - n * w)
+    if not len(inc):
+        return
+    d0, d1, n0, n1 = d[inc], d[out], n[inc], n[out]
+    real = (np.abs(d0).sum(axis=1) > 0) & (np.abs(d1).sum(axis=1) > 0)
+    cross = d0[:, 0] * d1[:, 1] - d0[:, 1] * d1[:, 0]
+    turning = (np.abs(cross) > 1e-9) & real
+    # The gap to fill opens on the side away from the turn.
+    side = np.where(cross > 0, -1.0, 1.0)[:, None]
+    outer0 = joint + side * n0 * hw
+    outer1 = joint + side * n1 * hw
+    if join == K.ROUND:
+        a0 = np.arctan2(side[:, 0] * n0[:, 1], side[:, 0] * n0[:, 0])
+        a1 = np.arctan2(side[:, 0] * n1[:, 1], side[:, 0] * n1[:, 0])
+        sweep = (a1 - a0 + np.pi) % (2 * np.pi) - np.pi
+        reverse = ~turning & real & (np.sum(d0 * d1, axis=1) < 0)
+        sweep[reverse] = np.pi
+        sel = turning | reverse
+        if sel.any():
+            steps = _round_steps(hw, float(np.abs(sweep[sel]).max()))
+            _arc_fan(parts, joint[sel], hw, a0[sel], sweep[sel], steps)
+        return
+    miter = np.zeros(len(inc), dtype=bool)
+    if join == K.MITER:
+        mid = _unit(n0 + n1)
+        ratio = 1.0 / np.maximum(np.sum(mid * n0, axis=1), 1e-12)
+        miter = turning & (ratio <= miter_limit)
+        tip = joint + side * mid * (hw * ratio)[:, None]
+        parts.solid += [np.stack([joint, outer0, tip], axis=1)[miter],
+                        np.stack([joint, tip, outer1], axis=1)[miter]]
+        tip_out = tip + side * mid * (w * ratio)[:, None]
+        o0, o1 = outer0 + side * n0 * w, outer1 + side * n1 * w
+        parts.add_fringe(outer0[miter], tip[miter], o0[miter], tip_out[miter])
+        parts.add_fringe(tip[miter], outer1[miter], tip_out[miter], o1[miter])
+    bevel = turning & ~miter
+    parts.solid.append(np.stack([joint, outer0, outer1], axis=1)[bevel])
+    parts.add_fringe(outer0[bevel], outer1[bevel], (outer0 + side * n0 * w)[bevel],
+                     (outer1 + side * n1 * w)[bevel])
 
 
 def arc_points(
@@ -327,6 +447,8 @@ def rows_to_triangles(rows: np.ndarray) -> np.ndarray:
         >>> rows_to_triangles(row).shape
         (30, 28)
     """
+    # Fringes only soften edges; a user shader colours whole triangles instead.
+    rows = rows[rows[:, 0] != 5]
     kinds = rows[:, 0]
     if np.all(kinds == 4):
         return rows

@@ -14,9 +14,9 @@ Row layout (float32)::
     0      kind            KIND_* below
     1..4   p0              ellipse (cx, cy, rx, ry) · rect (cx, cy, hw, hh)
                            line (x1, y1, x2, y2) · point (x, y, 0, 0)
-                           triangle (x1, y1, x2, y2)
+                           triangle and fringe (x1, y1, x2, y2)
     5..8   p1              rect corner radii (tl, tr, br, bl) · line and point (cap, 0, 0, 0)
-                           triangle (x3, y3, 0, 0)
+                           triangle (x3, y3, 0, 0) · fringe (x3, y3, edge bits, 0)
     9..12  fill rgba       straight alpha; a = 0 for no fill
     13..16 stroke rgba     straight alpha
     17     stroke weight   local units; 0 for no stroke
@@ -28,7 +28,8 @@ Vertex layout (13 x 4 bytes)::
     pos (2f, canvas pixels) · q (2f, shape frame; texture coordinate for triangles)
     a (4f: half width, half height, half stroke weight, local units per pixel)
     c (4u: fill RGBA8, stroke RGBA8, corner radii tl|tr, br|bl as 16-bit fractions
-    of the shorter half side) · k (1u: 0 circle, 1 rounded box, 2 solid triangle, 3 ellipse)
+    of the shorter half side) · k (1u: 0 circle, 1 rounded box, 2 solid triangle, 3 ellipse,
+    4 fringe triangle, whose coverage rides in q.x)
 
 Shapes recorded one call at a time go through :class:`ShapeRecorder`, which
 packs 6 floats per shape (kind, four numbers, style id) into a bytearray (the
@@ -57,6 +58,7 @@ __all__ = [
     "ROW_FLOATS",
     "VERTEX_WORDS",
     "KIND_ELLIPSE",
+    "KIND_FRINGE",
     "KIND_LINE",
     "KIND_POINT",
     "KIND_RECT",
@@ -65,6 +67,7 @@ __all__ = [
     "ShapeRecorder",
     "apply_blend",
     "compile_program",
+    "fringe_rows",
     "rows_to_vertices",
     "shape_frames",
     "triangle_rows",
@@ -75,6 +78,7 @@ KIND_RECT = 1.0
 KIND_LINE = 2.0
 KIND_POINT = 3.0
 KIND_TRIANGLE = 4.0
+KIND_FRINGE = 5.0
 
 ROW_FLOATS = 28
 RECORD_FLOATS = 6
@@ -213,6 +217,26 @@ def triangle_rows(
             hi = xy.max(axis=0)
             box = (lo[0], lo[1], hi[0] - lo[0], hi[1] - lo[1])
         rows[:, 24:28] = box
+    return rows
+
+
+def fringe_rows(
+    tris: np.ndarray, edge: np.ndarray, rgba: tuple[float, float, float, float], m6: tuple
+) -> np.ndarray:
+    """Shape rows for anti-aliasing fringe triangles (see ``geometry.Mesh``).
+
+    ``edge`` ``(F, 3)`` marks the vertices on the outline (coverage 1/2);
+    the others have coverage 0.
+
+    Example:
+        >>> rows = fringe_rows(np.zeros((1, 3, 2)), np.array([[1, 1, 0]], bool), (1, 0, 0, 1),
+        ...                    (1, 0, 0, 0, 1, 0))
+        >>> rows[0, 0], rows[0, 7]
+        (np.float32(5.0), np.float32(3.0))
+    """
+    rows = triangle_rows(tris, rgba, m6, (0.0, 0.0, 1.0, 1.0))
+    rows[:, 0] = KIND_FRINGE
+    rows[:, 7] = np.asarray(edge, dtype=np.float32) @ np.float32([1.0, 2.0, 4.0])
     return rows
 
 
@@ -467,7 +491,7 @@ def rows_to_vertices(rows: np.ndarray, out: np.ndarray | None = None) -> np.ndar
     if out is None:
         out = np.zeros((6 * n, VERTEX_WORDS), dtype=np.float32)
     block = out.reshape(n, 6, VERTEX_WORDS)
-    tri = rows[:, 0] == KIND_TRIANGLE
+    tri = rows[:, 0] >= KIND_TRIANGLE
     if tri.all():
         _triangle_vertices(rows, block)
     elif not tri.any():
@@ -546,6 +570,7 @@ def _shape_vertices(rows: np.ndarray, block: np.ndarray) -> None:
 
 
 def _triangle_vertices(rows: np.ndarray, block: np.ndarray) -> None:
+    """Solid and fringe triangles: every vertex carries all its fields."""
     m = rows[:, 18:24]
     corners = rows[:, 1:7].reshape(-1, 3, 2)[:, _TRIANGLE_CORNERS]
     block[..., 0:2] = _apply(m, corners)
@@ -557,3 +582,12 @@ def _triangle_vertices(rows: np.ndarray, block: np.ndarray) -> None:
     view[..., 8] = _pack_rgba8(rows[:, 9:13])[:, None]
     view[..., 9:12] = 0
     view[..., 12] = 2
+    fringe = rows[:, 0] == KIND_FRINGE
+    if fringe.any():
+        bits = rows[fringe, 7].astype(np.uint32)
+        coverage = 0.5 * ((bits[:, None] >> np.arange(3, dtype=np.uint32)) & 1)
+        fb = block[fringe]
+        fb[..., 2] = coverage[:, _TRIANGLE_CORNERS]
+        fb[..., 3] = 0.0
+        fb.view(np.uint32)[..., 12] = 4
+        block[fringe] = fb

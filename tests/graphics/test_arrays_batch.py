@@ -121,4 +121,4 @@ def test_many_shapes_in_order_share_one_draw(canvas, monkeypatch):
     assert px[50, 35, :3].tolist() == [0, 0, 255]
     assert px[95, 95, :3].tolist() == [255, 0, 0]
     assert px[2, 2, :3].tolist() == [0, 255, 0]
-    assert calls == [4]                              # four rows, one draw call
+    assert len(calls) == 1                           # one draw call for all of it

@@ -257,3 +257,43 @@ def test_stroke_caps_on_polylines(make_canvas):
     assert abs(ends[K.PROJECT][0] - 79) <= 1
     assert abs(ends[K.ROUND][0] - 79) <= 1
     assert ends[K.PROJECT][1] > 128 and ends[K.ROUND][1] < 128
+
+
+def _partial(px: np.ndarray) -> int:
+    """How many pixels are neither background (0) nor fully covered (255)."""
+    red = px[..., 0].astype(int)
+    return int(((red > 20) & (red < 235)).sum())
+
+
+def test_tessellated_fill_edges_are_antialiased(canvas):
+    white_fill(canvas)
+    canvas.triangle(10, 10, 90, 30, 30, 90)
+    px = canvas._read_pixels()
+    assert _partial(px) > 100                    # the three slanted edges are soft
+    assert px[40, 40, 0] == 255 and px[95, 95, 0] == 0
+    # the soft band hugs the outline: nothing far outside is touched
+    assert px[5, 50, 0] == 0 and px[60, 85, 0] == 0
+
+
+def test_fringe_coverage_follows_distance_to_the_edge(canvas):
+    white_fill(canvas)
+    # A nearly vertical edge from (50.3, 0) to (50.3, 100): pixel 50's centre (50.5)
+    # lies 0.2 px outside, so it should be about 0.3 covered; pixel 49 is inside.
+    canvas.quad(0, 0, 50.3, 0, 50.3, 100, 0, 100)
+    px = canvas._read_pixels()[50, :, 0].astype(int)
+    assert px[49] == 255
+    assert 40 <= px[50] <= 110
+    assert px[51] == 0
+
+
+def test_tessellated_stroke_edges_are_antialiased(canvas):
+    canvas.no_fill()
+    canvas.stroke(255)
+    canvas.stroke_weight(6)
+    canvas.begin_shape()
+    for x, y in [(10, 80), (40, 20), (70, 70), (90, 15)]:
+        canvas.vertex(x, y)
+    canvas.end_shape()
+    px = canvas._read_pixels()
+    assert _partial(px) > 100
+    assert px[50, 25, 0] == 255                  # on the first segment (25, 50)

@@ -8,6 +8,7 @@ flat in vec4 v_a;       // half width, half height, half stroke weight, canvas p
 flat in vec4 v_fill;    // premultiplied
 flat in vec4 v_stroke;  // premultiplied
 flat in uvec3 v_r;      // radii tl|tr, br|bl (fractions of the shorter half side), kind
+                        // (0 circle, 1 rounded box, 2 solid, 3 ellipse, 4 fringe: coverage in v_local.x)
 
 uniform float u_darkest;   // 1 under DARKEST: transparent parts must be white for MIN
 
@@ -35,6 +36,8 @@ void main() {
     uint kind = v_r.z;
     if (kind == 2u) {
         color = v_fill;
+    } else if (kind == 4u) {
+        color = v_fill * v_local.x;
     } else {
         float d;
         if (kind == 0u) {

@@ -7,7 +7,7 @@ in vec2 i_pos;    // canvas pixels
 in vec2 i_q;      // position in the shape's own frame; 0..1 texture coordinate for triangles
 in vec4 i_a;      // half width, half height, half stroke weight, local units per pixel
 in uvec4 i_c;     // fill RGBA8, stroke RGBA8, corner radii (tl|tr, br|bl) as 16-bit fractions
-in uint i_k;      // 0 circle, 1 rounded box, 2 solid triangle, 3 ellipse
+in uint i_k;      // 0 circle, 1 rounded box, 2 solid triangle, 3 ellipse, 4 fringe triangle
 
 uniform vec2 u_size;
 
