@@ -312,7 +312,9 @@ def _stroke_core(
     d0, d1, n0, n1 = d[inc], d[out], n[inc], n[out]
     real = (np.abs(d0).sum(axis=1) > 0) & (np.abs(d1).sum(axis=1) > 0)
     cross = d0[:, 0] * d1[:, 1] - d0[:, 1] * d1[:, 0]
-    turning = (np.abs(cross) > 1e-9) & real
+    # A join fills a gap about hw * |turn angle| wide; below a fiftieth of a pixel
+    # (gentle turns along sampled curves) it is left out.
+    turning = (np.abs(cross) * hw > 0.02 * max(parts.width, 1e-9)) & real
     # The gap to fill opens on the side away from the turn.
     side = np.where(cross > 0, -1.0, 1.0)[:, None]
     outer0 = joint + side * n0 * hw
@@ -364,18 +366,20 @@ def arc_points(
     return np.stack([cx + rx * np.cos(t), cy + ry * np.sin(t)], axis=1)
 
 
-def bezier_points(p0, p1, p2, p3, *, scale: float = 1.0) -> np.ndarray:
+def bezier_points(p0, p1, p2, p3, *, scale: float = 1.0, tolerance: float = 0.2) -> np.ndarray:
     """Points along a cubic Bezier curve from ``p0`` to ``p3`` with controls ``p1``, ``p2``.
 
-    The number of points grows with the control polygon's length on the canvas.
+    The curve is cut into as few straight pieces as keep it within
+    ``tolerance`` canvas pixels (``scale``: canvas pixels per unit) of the
+    true curve, from the bound on its second derivative.
 
     Example:
         >>> bezier_points((0, 0), (0, 10), (10, 10), (10, 0))[[0, -1]].tolist()
         [[0.0, 0.0], [10.0, 0.0]]
     """
     ctrl = np.array([p0, p1, p2, p3], dtype=np.float64)
-    span = float(np.hypot(*np.diff(ctrl, axis=0).T).sum()) * scale
-    n = int(min(256, max(8, math.ceil(span / 4.0))))
+    second = np.hypot(*(ctrl[:2] - 2 * ctrl[1:3] + ctrl[2:]).T).max() * scale
+    n = int(min(256, max(4, math.ceil(math.sqrt(0.75 * second / tolerance)))))
     t = np.linspace(0.0, 1.0, n + 1)[:, None]
     u = 1.0 - t
     return u**3 * ctrl[0] + 3 * u * u * t * ctrl[1] + 3 * u * t * t * ctrl[2] + t**3 * ctrl[3]

@@ -574,20 +574,18 @@ def _triangle_vertices(rows: np.ndarray, block: np.ndarray) -> None:
     m = rows[:, 18:24]
     corners = rows[:, 1:7].reshape(-1, 3, 2)[:, _TRIANGLE_CORNERS]
     block[..., 0:2] = _apply(m, corners)
+    fringe = rows[:, 0] == KIND_FRINGE
+    # q: texture coordinates over the box for solid triangles; for fringes, the
+    # coverage (1/2 on the outline, 0 outside) in q.x.
     box = rows[:, 24:28]
     size = np.where(np.abs(box[:, 2:4]) > 1e-12, box[:, 2:4], np.float32(1.0))
-    block[..., 2:4] = (corners - box[:, None, 0:2]) / size[:, None, :]
+    q = (corners - box[:, None, 0:2]) / size[:, None, :]
+    if fringe.any():
+        bits = rows[:, 7].astype(np.uint32)[:, None] >> _TRIANGLE_CORNERS.astype(np.uint32)
+        q[..., 0] = np.where(fringe[:, None], 0.5 * (bits & 1), q[..., 0])
+    block[..., 2:4] = q
     block[..., 4:8] = 0.0
     view = block.view(np.uint32)
     view[..., 8] = _pack_rgba8(rows[:, 9:13])[:, None]
     view[..., 9:12] = 0
-    view[..., 12] = 2
-    fringe = rows[:, 0] == KIND_FRINGE
-    if fringe.any():
-        bits = rows[fringe, 7].astype(np.uint32)
-        coverage = 0.5 * ((bits[:, None] >> np.arange(3, dtype=np.uint32)) & 1)
-        fb = block[fringe]
-        fb[..., 2] = coverage[:, _TRIANGLE_CORNERS]
-        fb[..., 3] = 0.0
-        fb.view(np.uint32)[..., 12] = 4
-        block[fringe] = fb
+    view[..., 12] = np.where(fringe, 4, 2)[:, None]
