@@ -19,7 +19,6 @@ filesystem) to resume.
 """
 from __future__ import annotations
 
-import itertools
 import json
 import os
 import signal
@@ -27,15 +26,15 @@ import sys
 import threading
 import time
 import warnings
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
 import torch
 import torch.distributed as dist
-from torch.utils.data import DataLoader, Dataset, DistributedSampler
 
 from sketchml.errors import SketchmlError, did_you_mean
+from sketchml.training.batches import iterate_batches, to_device
 from sketchml.training.checkpoint import Checkpoint, latest_checkpoint, save_checkpoint
 from sketchml.training.device import (capture_rng_state, pick_device, restore_rng_state,
                                       seed_everything)
@@ -46,30 +45,6 @@ from sketchml.training.progress import progress_bar
 from sketchml.training.samples import save_image_grid, save_text_sample
 
 __all__ = ["TrainingRun"]
-
-
-class _ResumableSampler(DistributedSampler):
-    """DistributedSampler that can start part-way through an epoch (for exact resuming)."""
-
-    skip = 0
-
-    def __iter__(self) -> Iterator[int]:
-        return itertools.islice(super().__iter__(), self.skip, None)
-
-    def __len__(self) -> int:
-        return super().__len__() - self.skip
-
-
-def _to_device(batch: Any, device: torch.device) -> Any:
-    if isinstance(batch, torch.Tensor):
-        return batch.to(device, non_blocking=True)
-    if isinstance(batch, Mapping):
-        return type(batch)({k: _to_device(v, device) for k, v in batch.items()})
-    if isinstance(batch, tuple) and hasattr(batch, "_fields"):
-        return type(batch)(*(_to_device(v, device) for v in batch))
-    if isinstance(batch, (list, tuple)):
-        return type(batch)(_to_device(v, device) for v in batch)
-    return batch
 
 
 def _as_float(value: Any, name: str) -> float:
@@ -347,58 +322,6 @@ class TrainingRun:
         raise SketchmlError(f"save_samples takes an image tensor (N, C, H, W) or a str, got "
                             f"{type(samples).__name__}.")
 
-    def _batches(self, data: Any, batch_size: int | None, shuffle: bool, drop_last: bool,
-                 num_workers: int, collate_fn: Callable[[list[Any]], Any] | None
-                 ) -> Iterator[Any]:
-        if data is None:
-            yield from itertools.repeat(None)
-            return
-        if isinstance(data, Dataset) and not isinstance(data, torch.utils.data.IterableDataset):
-            if batch_size is None:
-                raise SketchmlError("run.loop(dataset) needs batch_size=..., e.g. "
-                                    "run.loop(dataset, batch_size=32).")
-            sampler = _ResumableSampler(data, num_replicas=self.info.world_size,
-                                        rank=self.info.rank, shuffle=shuffle, seed=self.seed)
-            # The loader's own generator keeps it from drawing on the global RNG, whose
-            # stream must stay identical between a resumed and an uninterrupted run.
-            loader = DataLoader(data, batch_size=batch_size, sampler=sampler, drop_last=drop_last,
-                                num_workers=num_workers, collate_fn=collate_fn,
-                                generator=torch.Generator().manual_seed(self.seed),
-                                pin_memory=self.device.type == "cuda")
-            per_epoch = len(loader)
-            if per_epoch == 0:
-                raise SketchmlError(
-                    f"The dataset has {len(data)} items per process, fewer than batch_size="
-                    f"{batch_size}; use a smaller batch_size or more data."
-                )
-            epoch, offset = divmod(self.step, per_epoch)
-            while True:
-                sampler.set_epoch(epoch)
-                sampler.skip = offset * batch_size
-                yield from loader
-                epoch, offset = epoch + 1, 0
-        if batch_size is not None:
-            raise SketchmlError("batch_size= is for datasets; a DataLoader or other iterable "
-                                "brings its own batches.")
-        if not isinstance(data, Iterable):
-            raise SketchmlError(f"run.loop() takes a Dataset, a DataLoader or another iterable "
-                                f"of batches, got {type(data).__name__}.")
-        sampler = getattr(data, "sampler", None)
-        if self.info.is_distributed and sampler is not None \
-                and not isinstance(sampler, DistributedSampler):
-            warnings.warn("This DataLoader has no DistributedSampler, so every process trains on "
-                          "the same batches. Pass the Dataset itself to run.loop(dataset, "
-                          "batch_size=...) to split it between processes.", stacklevel=3)
-        for epoch in itertools.count():
-            if isinstance(sampler, DistributedSampler):
-                sampler.set_epoch(epoch)
-            produced = False
-            for batch in data:
-                produced = True
-                yield batch
-            if not produced:
-                raise SketchmlError("The data given to run.loop() produced no batches.")
-
     def loop(self, data: Any = None, *, batch_size: int | None = None, shuffle: bool = True,
              drop_last: bool = True, num_workers: int = 0,
              collate_fn: Callable[[list[Any]], Any] | None = None) -> Iterator[tuple[int, Any]]:
@@ -428,7 +351,10 @@ class TrainingRun:
             if self._joined_group:
                 self._leave_group()
             return
-        batches = self._batches(data, batch_size, shuffle, drop_last, num_workers, collate_fn)
+        batches = iterate_batches(data, start_step=self.step, info=self.info, seed=self.seed,
+                                  device=self.device, batch_size=batch_size, shuffle=shuffle,
+                                  drop_last=drop_last, num_workers=num_workers,
+                                  collate_fn=collate_fn)
         bar = progress_bar(total=self.steps, initial=self.step, desc=self.out.name or "training",
                            quiet=None if self.progress is None else not self.progress) \
             if self.is_main else None
@@ -436,7 +362,7 @@ class TrainingRun:
         self._log_file = open(self.log_path, "a", encoding="utf-8") if self.is_main else None
         try:
             while self.step < self.steps:
-                batch = _to_device(next(batches), self.device)
+                batch = to_device(next(batches), self.device)
                 step = self.step + 1
                 self._pending = {}
                 yield step, batch

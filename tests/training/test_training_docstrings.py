@@ -7,7 +7,7 @@ import importlib
 import pytest
 
 MODULES = [
-    "sketchml.training", "sketchml.training.checkpoint", "sketchml.training.data",
+    "sketchml.training", "sketchml.training.batches", "sketchml.training.checkpoint", "sketchml.training.data",
     "sketchml.training.device", "sketchml.training.distributed", "sketchml.training.files",
     "sketchml.training.losses", "sketchml.training.progress", "sketchml.training.run",
     "sketchml.training.samples", "sketchml.media.audio", "sketchml.media.frames",
