@@ -329,7 +329,8 @@ class TrainingRun:
 
         ``data`` is a map-style ``Dataset`` (batched here with ``batch_size``, shuffled per
         epoch, sharded across processes and resumed mid-epoch exactly), a ``DataLoader`` or
-        any iterable of batches (cycled), or ``None`` (``batch`` is ``None``). Tensors in a
+        any iterable of batches (cycled; a resumed run restarts it from its beginning, so pass
+        the Dataset itself for exact resuming), or ``None`` (``batch`` is ``None``). Tensors in a
         batch arrive on the run's device. After each step the run logs, checkpoints and
         samples when due. Ctrl-C finishes the current step, saves a checkpoint, prints how to
         resume and ends the loop (``run.interrupted`` is then True).
