@@ -296,8 +296,10 @@ class ModelConformance:
         else:
             getattr(model, verb)(None)
 
-    def test_listed_verbs_match_the_class(self, model: Model, sketchml_registry: Registry) -> None:
+    def test_listed_verbs_match_the_class(self, model: Model, request: pytest.FixtureRequest) -> None:
         """``sk.models()`` lists exactly the verbs the family class has."""
+        from sketchml.models.registry import default_registry
+
         have = model.verbs()
         assert set(have) <= set(VERBS), f"verbs() lists unknown verbs: {have}"
         assert "generate" in have or "encode" in have, (
@@ -305,12 +307,11 @@ class ModelConformance:
         if model.spec is None:
             pytest.skip("the model was built without a registry: nothing lists its verbs")
         if self.plugin is not None:
-            sketchml_registry.register(self.plugin)
-            entries = sketchml_registry.entries(model.spec.name)
+            registry = request.getfixturevalue("sketchml_registry")
+            registry.register(self.plugin)
         else:
-            from sketchml.models.registry import default_registry
-
-            entries = default_registry().entries(model.spec.name)
+            registry = default_registry()
+        entries = registry.entries(model.spec.name)
         assert entries, f"the registry has no entry for {model.spec.name!r}"
         for entry in entries:
             assert tuple(entry.verbs) == have, (

@@ -87,6 +87,15 @@ TestFamily.plugin = registrar(verbs=["generate"])
 }
 
 
+INSTALLED = '''
+from sketchml.testing import ModelConformance
+
+
+class TestFamily(ModelConformance):
+    model_name = "fam"  # no plugin: found among the installed plugins, through the entry point
+'''
+
+
 @pytest.fixture(scope="module")
 def outcomes(tmp_path_factory) -> dict[str, tuple[str, str]]:
     """``{"variant::test_name[param]": (outcome, message)}`` from one pytest run."""
@@ -95,6 +104,14 @@ def outcomes(tmp_path_factory) -> dict[str, tuple[str, str]]:
     (root / "test_good.py").write_text(textwrap.dedent(GOOD))
     for name, variant in BROKEN.items():
         (root / f"test_{name}.py").write_text(textwrap.dedent(GOOD) + textwrap.dedent(variant))
+    # A family installed as a distribution with an entry point, tested with plugin = None.
+    (root / "installed_fam.py").write_text(
+        textwrap.dedent(GOOD).split("class TestFamily")[0] + "PLUGIN = registrar()\n")
+    info = root / "installed_fam-1.0.dist-info"
+    info.mkdir()
+    (info / "METADATA").write_text("Metadata-Version: 2.1\nName: installed-fam\nVersion: 1.0\n")
+    (info / "entry_points.txt").write_text("[sketchml]\nfam = installed_fam:PLUGIN\n")
+    (root / "test_installed.py").write_text(textwrap.dedent(INSTALLED))
     report = root / "report.xml"
     subprocess.run(
         [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", f"--junitxml={report}", str(root)],
@@ -112,8 +129,9 @@ def outcomes(tmp_path_factory) -> dict[str, tuple[str, str]]:
     return found
 
 
-def test_a_good_family_passes_everything(outcomes):
-    good = {key: value for key, value in outcomes.items() if key.startswith("good::")}
+@pytest.mark.parametrize("variant", ["good", "installed"])
+def test_a_good_family_passes_everything(outcomes, variant):
+    good = {key: value for key, value in outcomes.items() if key.startswith(f"{variant}::")}
     assert len(good) == 12
     assert {outcome for outcome, _ in good.values()} == {"passed"}, good
 
