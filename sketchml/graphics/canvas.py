@@ -583,6 +583,7 @@ class Canvas(ImageMixin, TextMixin, PixelsMixin, OffscreenMixin):
         if join not in (K.MITER, K.BEVEL, K.ROUND):
             raise SketchmlError(f"stroke_join({join}): expected MITER, BEVEL or ROUND.")
         self._stroke_join = join
+        self._sid = -1
 
     def rect_mode(self, mode: int) -> None:
         """Choose how ``rect()`` reads its arguments: ``CORNER`` (default), ``CORNERS``, ``CENTER``, ``RADIUS``.
@@ -630,13 +631,13 @@ class Canvas(ImageMixin, TextMixin, PixelsMixin, OffscreenMixin):
     # ------------------------------------------------------------------ recording
 
     def _style_id(self) -> int:
-        """Style-table id for the current fill, stroke, weight, matrix and cap (adds one)."""
+        """Style-table id for the current fill, stroke, weight, matrix, cap and join (adds one)."""
         fill = self._fill_rgba or (0.0, 0.0, 0.0, 0.0)
         stroke = self._stroke_rgba
         weight = self._stroke_weight if stroke is not None else 0.0
         self._sid = self._batch.add_style(
             fill + (stroke or (0.0, 0.0, 0.0, 0.0)) + (weight,) + self._m
-            + (float(self._stroke_cap),)
+            + (float(self._stroke_cap), float(self._stroke_join))
         )
         return self._sid
 
@@ -670,7 +671,7 @@ class Canvas(ImageMixin, TextMixin, PixelsMixin, OffscreenMixin):
         if sid < 0:
             sid = self._style_id()
         try:
-            self._record(_PACK(0.0, a, b, c, d, sid))
+            self._record(_PACK(0.0, a, b, c, d, 0.0, 0.0, 0.0, 0.0, sid))
         except struct.error:
             raise _not_numbers(a, b, c, d) from None
 
@@ -710,7 +711,7 @@ class Canvas(ImageMixin, TextMixin, PixelsMixin, OffscreenMixin):
         if sid < 0:
             sid = self._style_id()
         try:
-            self._record(_PACK(1.0, a, b, c, d, sid))
+            self._record(_PACK(1.0, a, b, c, d, 0.0, 0.0, 0.0, 0.0, sid))
         except struct.error:
             raise _not_numbers(a, b, c, d) from None
 
@@ -753,7 +754,7 @@ class Canvas(ImageMixin, TextMixin, PixelsMixin, OffscreenMixin):
         if sid < 0:
             sid = self._style_id()
         try:
-            record = _PACK(2.0, x1, y1, x2, y2, sid)
+            record = _PACK(2.0, x1, y1, x2, y2, 0.0, 0.0, 0.0, 0.0, sid)
         except struct.error:
             raise _not_numbers(x1, y1, x2, y2) from None
         if self._stroke_rgba is not None:
@@ -772,7 +773,7 @@ class Canvas(ImageMixin, TextMixin, PixelsMixin, OffscreenMixin):
         if sid < 0:
             sid = self._style_id()
         try:
-            record = _PACK(3.0, x, y, 0.0, 0.0, sid)
+            record = _PACK(3.0, x, y, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, sid)
         except struct.error:
             raise _not_numbers(x, y) from None
         if self._stroke_rgba is not None:
@@ -825,8 +826,13 @@ class Canvas(ImageMixin, TextMixin, PixelsMixin, OffscreenMixin):
             >>> c = Canvas(40, 40)
             >>> c.triangle(20, 5, 35, 35, 5, 35)
         """
-        pts = np.array([[x1, y1], [x2, y2], [x3, y3]], dtype=np.float64)
-        self._emit(pts, closed=True, fill_tris=pts[None])
+        sid = self._sid
+        if sid < 0:
+            sid = self._style_id()
+        try:
+            self._record(_PACK(6.0, x1, y1, x2, y2, x3, y3, 0.0, 0.0, sid))
+        except struct.error:
+            raise _not_numbers(x1, y1, x2, y2, x3, y3) from None
 
     def quad(
         self, x1: float, y1: float, x2: float, y2: float,
@@ -838,8 +844,13 @@ class Canvas(ImageMixin, TextMixin, PixelsMixin, OffscreenMixin):
             >>> c = Canvas(40, 40)
             >>> c.quad(5, 5, 35, 10, 30, 35, 10, 30)
         """
-        pts = np.array([[x1, y1], [x2, y2], [x3, y3], [x4, y4]], dtype=np.float64)
-        self._emit(pts, closed=True)
+        sid = self._sid
+        if sid < 0:
+            sid = self._style_id()
+        try:
+            self._record(_PACK(7.0, x1, y1, x2, y2, x3, y3, x4, y4, sid))
+        except struct.error:
+            raise _not_numbers(x1, y1, x2, y2, x3, y3, x4, y4) from None
 
     def arc(
         self, a: float, b: float, c: float, d: float, start: float, stop: float,

@@ -30,6 +30,7 @@ __all__ = [
     "fan_triangles",
     "fill_polygon",
     "polygon_fringe",
+    "polygon_shape_rows",
     "rows_to_triangles",
     "stroke_polygons",
     "stroke_polyline",
@@ -436,6 +437,71 @@ def _outline(kind: np.ndarray, center, half, radii, axis) -> np.ndarray:
     return center[:, None, :] + shape @ rot
 
 
+def polygon_shape_rows(rows: np.ndarray, *, everything: bool = False) -> np.ndarray:
+    """Replace the triangle/quad shape rows the shader cannot draw exactly by tessellated rows.
+
+    Concave or degenerate ones, and stroked ones with BEVEL or ROUND joins or
+    corners beyond the miter limit, become solid triangles plus fringes (all
+    of them with ``everything``, for user shaders). Order is kept.
+
+    Example:
+        >>> from sketchml.graphics import renderer as R
+        >>> row = np.zeros((1, R.ROW_FLOATS), np.float32)
+        >>> row[0, :9] = (R.KIND_QUAD_SHAPE, 0, 0, 10, 0, 2, 2, 0, 10)   # concave
+        >>> row[0, 9:13] = 1; row[0, 18] = row[0, 22] = 1; row[0, 24] = K.MITER
+        >>> set(polygon_shape_rows(row)[:, 0].tolist()) <= {R.KIND_TRIANGLE, R.KIND_FRINGE}
+        True
+    """
+    from sketchml.graphics import renderer as R
+
+    polygon = rows[:, 0] >= R.KIND_TRIANGLE_SHAPE
+    if not polygon.any():
+        return rows
+    index = np.flatnonzero(polygon)
+    if not everything:
+        index = index[~R.polygon_frames(rows[index])["eligible"]]
+        if not len(index):
+            return rows
+    pieces = []
+    start = 0
+    for i in index:
+        pieces.append(rows[start:i])
+        pieces.append(_tessellate_polygon_row(rows[i]))
+        start = i + 1
+    pieces.append(rows[start:])
+    return np.concatenate(pieces)
+
+
+def _tessellate_polygon_row(row: np.ndarray) -> np.ndarray:
+    from sketchml.graphics import renderer as R
+
+    count = 4 if row[0] == R.KIND_QUAD_SHAPE else 3
+    pts = row[1:1 + 2 * count].astype(np.float64).reshape(count, 2)
+    m6 = tuple(float(v) for v in row[18:24])
+    pixel = 1.0 / math.sqrt(max(abs(m6[0] * m6[4] - m6[1] * m6[3]), 1e-12))
+    fill = tuple(float(v) for v in row[9:13])
+    stroke = tuple(float(v) for v in row[13:17])
+    weight = float(row[17])
+    stroked = stroke[3] > 0 and weight > 0
+    lo, hi = pts.min(axis=0), pts.max(axis=0)
+    box = (lo[0], lo[1], hi[0] - lo[0], hi[1] - lo[1])
+    out = []
+    if fill[3] > 0:
+        tris = fill_polygon(pts)
+        if len(tris):
+            out.append(R.triangle_rows(tris, fill, m6, box))
+            if not stroked:
+                fringe, edge = polygon_fringe(_dedupe(pts, True)[None], pixel)
+                out.append(R.fringe_rows(fringe, edge, fill, m6))
+    if stroked:
+        mesh = stroke_polyline(pts, weight, closed=True, join=int(round(float(row[24]))), fringe=pixel)
+        out.append(R.triangle_rows(mesh.triangles, stroke, m6, box))
+        out.append(R.fringe_rows(mesh.fringe, mesh.edge, stroke, m6))
+    if not out:
+        return np.zeros((0, R.ROW_FLOATS), dtype=np.float32)
+    return np.concatenate(out)
+
+
 def rows_to_triangles(rows: np.ndarray) -> np.ndarray:
     """Replace shape shape rows (ellipse, rect, line, point) by solid-triangle rows.
 
@@ -451,6 +517,7 @@ def rows_to_triangles(rows: np.ndarray) -> np.ndarray:
         >>> rows_to_triangles(row).shape
         (30, 28)
     """
+    rows = polygon_shape_rows(rows, everything=True)
     # Fringes only soften edges; a user shader colours whole triangles instead.
     rows = rows[rows[:, 0] != 5]
     kinds = rows[:, 0]

@@ -15,27 +15,38 @@ Row layout (float32)::
     1..4   p0              ellipse (cx, cy, rx, ry) · rect (cx, cy, hw, hh)
                            line (x1, y1, x2, y2) · point (x, y, 0, 0)
                            triangle and fringe (x1, y1, x2, y2)
+                           triangle/quad shape (x1, y1, x2, y2)
     5..8   p1              rect corner radii (tl, tr, br, bl) · line and point (cap, 0, 0, 0)
                            triangle (x3, y3, 0, 0) · fringe (x3, y3, edge bits, 0)
+                           triangle/quad shape (x3, y3, x4, y4)
     9..12  fill rgba       straight alpha; a = 0 for no fill
     13..16 stroke rgba     straight alpha
     17     stroke weight   local units; 0 for no stroke
     18..23 matrix          (a, c, e, b, d, f): local -> canvas pixels
-    24..27 box             (x, y, w, h) of the whole shape, for a user shader's vertTexCoord
+    24..27 box             (x, y, w, h) of the whole shape, for a user shader's vertTexCoord;
+                           triangle/quad shapes keep their stroke join in 24 instead
 
-Vertex layout (13 x 4 bytes)::
+Triangle and quad *shapes* (``triangle()``, ``quad()``) are drawn like the
+others when they are convex and their MITER corners stay within the miter
+limit: the signed distance of a convex polygon with mitered offsets is the
+largest of its edges' distances, and each edge distance is linear, so the
+vertices carry them and the rasteriser interpolates them. Other ones are
+tessellated at flush (``geometry.polygon_shape_rows``).
 
-    pos (2f, canvas pixels) · q (2f, shape frame; texture coordinate for triangles)
+Vertex layout (15 x 4 bytes)::
+
+    pos (2f, canvas pixels) · q (4f: position in the shape frame; texture
+    coordinate for triangles; the four edge distances of a triangle/quad shape)
     a (4f: half width, half height, half stroke weight, local units per pixel)
     c (4u: fill RGBA8, stroke RGBA8, corner radii tl|tr, br|bl as 16-bit fractions
     of the shorter half side) · k (1u: 0 circle, 1 rounded box, 2 solid triangle, 3 ellipse,
-    4 fringe triangle, whose coverage rides in q.x)
+    4 fringe triangle, whose coverage rides in q.x, 5 convex triangle/quad shape)
 
 Shapes recorded one call at a time go through :class:`ShapeRecorder`, which
-packs 6 floats per shape (kind, four numbers, style id) into a bytearray (the
-cheapest append Python has) and keeps a small table of styles (fill, stroke,
-weight, matrix, cap) that grows only when the style or the matrix changes; the
-style columns are gathered with numpy at flush.
+packs 10 floats per shape (kind, eight numbers, style id) into a bytearray
+(the cheapest append Python has) and keeps a small table of styles (fill,
+stroke, weight, matrix, cap, join) that grows only when the style or the matrix
+changes; the style columns are gathered with numpy at flush.
 Array-first calls build their rows with numpy directly.
 
 Fragment output is premultiplied alpha; see :func:`apply_blend`.
@@ -61,13 +72,16 @@ __all__ = [
     "KIND_FRINGE",
     "KIND_LINE",
     "KIND_POINT",
+    "KIND_QUAD_SHAPE",
     "KIND_RECT",
     "KIND_TRIANGLE",
+    "KIND_TRIANGLE_SHAPE",
     "Renderer",
     "ShapeRecorder",
     "apply_blend",
     "compile_program",
     "fringe_rows",
+    "polygon_frames",
     "rows_to_vertices",
     "shape_frames",
     "triangle_rows",
@@ -79,15 +93,17 @@ KIND_LINE = 2.0
 KIND_POINT = 3.0
 KIND_TRIANGLE = 4.0
 KIND_FRINGE = 5.0
+KIND_TRIANGLE_SHAPE = 6.0
+KIND_QUAD_SHAPE = 7.0
 
 ROW_FLOATS = 28
-RECORD_FLOATS = 6
+RECORD_FLOATS = 10
 RECORD = struct.Struct(f"<{RECORD_FLOATS}f")
-STYLE_FLOATS = 16
+STYLE_FLOATS = 17
 
-VERTEX_WORDS = 13
+VERTEX_WORDS = 15
 _ATTRS = ("i_pos", "i_q", "i_a", "i_c", "i_k")
-_LAYOUT = "2f 2f 4f 4u 1u"
+_LAYOUT = "2f 4f 4f 4u 1u"
 _TRIANGLE_CORNERS = np.array([0, 1, 2, 2, 2, 2])
 _LAST_VERTEX_CONVENTION = 0x8E4E  # GL_LAST_VERTEX_CONVENTION, GL's default
 
@@ -244,10 +260,11 @@ class ShapeRecorder:
     """Shapes recorded one call at a time, in call order, plus ready-made row chunks.
 
     ``records`` is a bytearray of ``RECORD`` structs, one per shape: kind,
-    four numbers and a style id into ``styles``. For ellipses and rectangles
+    eight numbers and a style id into ``styles``. For ellipses and rectangles
     the numbers are the centre and the full width and height; for lines the two
-    end points; for points the position. A style is (fill rgba, stroke rgba,
-    stroke weight, matrix (6), stroke cap). ``chunks`` keeps the order between
+    end points; for points the position; for triangle and quad shapes the
+    corners. A style is (fill rgba, stroke rgba, stroke weight, matrix (6),
+    stroke cap, stroke join). ``chunks`` keeps the order between
     those records and rows built elsewhere (array-first calls, tessellated
     geometry): adding a chunk first converts the pending records.
 
@@ -256,8 +273,8 @@ class ShapeRecorder:
 
     Example:
         >>> rec = ShapeRecorder()
-        >>> sid = rec.add_style((1, 1, 1, 1, 0, 0, 0, 1, 1, 1, 0, 0, 0, 1, 0, 2))
-        >>> rec.records.extend(RECORD.pack(KIND_ELLIPSE, 5, 5, 4, 4, sid))
+        >>> sid = rec.add_style((1, 1, 1, 1, 0, 0, 0, 1, 1, 1, 0, 0, 0, 1, 0, 2, 8))
+        >>> rec.records.extend(RECORD.pack(KIND_ELLIPSE, 5, 5, 4, 4, 0, 0, 0, 0, sid))
         >>> rec.rows()[0, :5].tolist()
         [0.0, 5.0, 5.0, 2.0, 2.0]
     """
@@ -278,14 +295,16 @@ class ShapeRecorder:
         self.records.clear()
         kind = rec[:, 0]
         rows = np.zeros((len(rec), ROW_FLOATS), dtype=np.float32)
-        rows[:, :5] = rec[:, :5]
+        rows[:, :9] = rec[:, :9]
         sized = kind <= KIND_RECT
         rows[sized, 3:5] *= 0.5
         table = np.asarray(self.styles, dtype=np.float32)
-        style = table[rec[:, 5].astype(np.intp)]
+        style = table[rec[:, 9].astype(np.intp)]
         rows[:, 9:24] = style[:, :15]
-        capped = ~sized
+        capped = (kind == KIND_LINE) | (kind == KIND_POINT)
         rows[capped, 5] = style[capped, 15]
+        polygon = kind >= KIND_TRIANGLE_SHAPE
+        rows[polygon, 24] = style[polygon, 16]
         self.chunks.append(rows)
 
     def add_rows(self, rows: np.ndarray) -> None:
@@ -380,6 +399,10 @@ class Renderer:
         n = len(rows)
         if n == 0:
             return
+        from sketchml.graphics.geometry import polygon_shape_rows
+
+        rows = polygon_shape_rows(rows)
+        n = len(rows)
         self._grow(n)
         self.buffer.write(rows_to_vertices(rows, self._vertices[: 6 * n]))
         prog = program or self.program
@@ -485,26 +508,28 @@ def rows_to_vertices(rows: np.ndarray, out: np.ndarray | None = None) -> np.ndar
         >>> row = np.zeros((1, ROW_FLOATS), np.float32)
         >>> row[0, :5] = (KIND_ELLIPSE, 5, 5, 2, 2); row[0, 18] = row[0, 22] = 1
         >>> rows_to_vertices(row).shape
-        (6, 13)
+        (6, 15)
     """
     n = len(rows)
     if out is None:
         out = np.zeros((6 * n, VERTEX_WORDS), dtype=np.float32)
     block = out.reshape(n, 6, VERTEX_WORDS)
-    tri = rows[:, 0] >= KIND_TRIANGLE
-    if tri.all():
-        _triangle_vertices(rows, block)
-    elif not tri.any():
-        _shape_vertices(rows, block)
-    else:
-        shapes = np.flatnonzero(~tri)
-        part = np.zeros((len(shapes), 6, VERTEX_WORDS), dtype=np.float32)
-        _shape_vertices(rows[shapes], part)
-        block[shapes] = part
-        tris = np.flatnonzero(tri)
-        part = np.zeros((len(tris), 6, VERTEX_WORDS), dtype=np.float32)
-        _triangle_vertices(rows[tris], part)
-        block[tris] = part
+    kind = rows[:, 0]
+    groups = (
+        (kind < KIND_TRIANGLE, _shape_vertices),
+        ((kind == KIND_TRIANGLE) | (kind == KIND_FRINGE), _triangle_vertices),
+        (kind >= KIND_TRIANGLE_SHAPE, _polygon_vertices),
+    )
+    for mask, build in groups:
+        if mask.all():
+            build(rows, block)
+            return out
+    for mask, build in groups:
+        if mask.any():
+            index = np.flatnonzero(mask)
+            part = np.zeros((len(index), 6, VERTEX_WORDS), dtype=np.float32)
+            build(rows[index], part)
+            block[index] = part
     return out
 
 
@@ -547,6 +572,7 @@ def _shape_vertices(rows: np.ndarray, block: np.ndarray) -> None:
         block[:, k, 0], block[:, k, 1] = corner[sx, sy]
         block[:, k, 2] = sx * ex
         block[:, k, 3] = sy * ey
+        block[:, k, 4:6] = 0.0
     flat = np.empty((n, 4), dtype=np.float32)
     flat[:, 0:2] = half
     flat[:, 2] = hw
@@ -565,8 +591,8 @@ def _shape_vertices(rows: np.ndarray, block: np.ndarray) -> None:
     view = block.view(np.uint32)
     # Flat inputs come from each triangle's provoking (last) vertex: 2 and 5.
     for k in (2, 5):
-        block[:, k, 4:8] = flat
-        view[:, k, 8:13] = words
+        block[:, k, 6:10] = flat
+        view[:, k, 10:15] = words
 
 
 def _triangle_vertices(rows: np.ndarray, block: np.ndarray) -> None:
@@ -584,8 +610,92 @@ def _triangle_vertices(rows: np.ndarray, block: np.ndarray) -> None:
         bits = rows[:, 7].astype(np.uint32)[:, None] >> _TRIANGLE_CORNERS.astype(np.uint32)
         q[..., 0] = np.where(fringe[:, None], 0.5 * (bits & 1), q[..., 0])
     block[..., 2:4] = q
-    block[..., 4:8] = 0.0
+    block[..., 4:10] = 0.0
     view = block.view(np.uint32)
-    view[..., 8] = _pack_rgba8(rows[:, 9:13])[:, None]
-    view[..., 9:12] = 0
-    view[..., 12] = np.where(fringe, 4, 2)[:, None]
+    view[..., 10] = _pack_rgba8(rows[:, 9:13])[:, None]
+    view[..., 11:14] = 0
+    view[..., 14] = np.where(fringe, 4, 2)[:, None]
+
+
+# Triangles of the grown polygon; a triangle's second one is degenerate.
+_POLYGON_CORNERS = (np.array([0, 1, 2, 2, 2, 2]), np.array([0, 1, 2, 0, 2, 3]))
+_FAR = -1e9  # distance to a triangle's missing fourth edge: never the largest
+
+
+def polygon_frames(rows: np.ndarray) -> dict[str, np.ndarray]:
+    """Corners, outward edge normals and offsets of triangle/quad shape rows.
+
+    Returns ``pts`` (N, 4, 2) (a triangle repeats its last corner), ``tri``
+    (bool), ``normal`` (N, 4, 2) of edges i -> i+1, ``offset`` (N, 4) so that
+    ``normal . x - offset`` is the distance outside edge i, ``prev`` (the
+    normal of the edge before each corner) and ``eligible``: convex, not
+    degenerate, and when stroked MITER-joined within the miter limit, so that
+    the signed distance is the largest edge distance.
+
+    Example:
+        >>> row = np.zeros((1, ROW_FLOATS), np.float32)
+        >>> row[0, :9] = (KIND_TRIANGLE_SHAPE, 0, 0, 10, 0, 0, 10, 0, 0)
+        >>> row[0, 24] = K.MITER
+        >>> polygon_frames(row)["eligible"].tolist()
+        [True]
+    """
+    n = len(rows)
+    tri = rows[:, 0] == KIND_TRIANGLE_SHAPE
+    pts = rows[:, 1:9].astype(np.float64).reshape(n, 4, 2)
+    pts[tri, 3] = pts[tri, 2]
+    # Corner order around the outline; a triangle's edge 3 repeats edge 2.
+    nxt_index = np.where(tri[:, None], [1, 2, 0, 0], [1, 2, 3, 0])
+    prv_index = np.where(tri[:, None], [2, 0, 1, 1], [3, 0, 1, 2])
+    nxt = np.take_along_axis(pts, nxt_index[..., None], axis=1)
+    edge = nxt - pts
+    length = np.hypot(edge[..., 0], edge[..., 1])
+    area2 = np.sum(pts[..., 0] * nxt[..., 1] - nxt[..., 0] * pts[..., 1], axis=1)
+    area2 = np.where(tri, area2 - (pts[:, 3, 0] * nxt[:, 3, 1] - nxt[:, 3, 0] * pts[:, 3, 1]), area2)
+    sign = np.where(area2 >= 0, 1.0, -1.0)
+    unit = edge / np.where(length > 0, length, 1.0)[..., None]
+    normal = np.stack([unit[..., 1], -unit[..., 0]], axis=-1) * sign[:, None, None]
+    offset = np.sum(normal * pts, axis=-1)
+    prev = np.take_along_axis(normal, prv_index[..., None], axis=1)
+    prev_unit = np.take_along_axis(unit, prv_index[..., None], axis=1)
+    # Convex: every corner turns the same way as the whole outline.
+    turn = (prev_unit[..., 0] * unit[..., 1] - prev_unit[..., 1] * unit[..., 0]) * sign[:, None]
+    convex = np.all(turn > 1e-6, axis=1)
+    cos = np.sum(prev * normal, axis=-1)
+    # Miter length over half the stroke width at a corner: 1 / cos(half the turn).
+    ratio = np.sqrt(2.0 / np.maximum(1.0 + cos, 1e-12))
+    stroked = (rows[:, 16] > 0) & (rows[:, 17] > 0)
+    mitered = (np.rint(rows[:, 24]) == K.MITER) & np.all(ratio <= 10.0, axis=1)
+    eligible = convex & np.all(length > 1e-9, axis=1) & (abs(area2) > 1e-9) & (~stroked | mitered)
+    return {"pts": pts, "tri": tri, "normal": normal, "offset": offset, "prev": prev,
+            "cos": cos, "eligible": eligible}
+
+
+def _polygon_vertices(rows: np.ndarray, block: np.ndarray) -> None:
+    """Convex triangle/quad shapes: the outline grown by the half stroke and one pixel,
+    each vertex carrying its distances to the four edges."""
+    f = polygon_frames(rows)
+    m = rows[:, 18:24].astype(np.float64)
+    det = np.maximum(np.abs(m[:, 0] * m[:, 4] - m[:, 1] * m[:, 3]), 1e-12)
+    inv_det2 = 1.0 / (det * det)
+    s2 = (m[:, 0] ** 2 + m[:, 1] ** 2 + m[:, 3] ** 2 + m[:, 4] ** 2) * inv_det2
+    grow = np.sqrt(0.5 * (s2 + np.sqrt(np.maximum(s2 * s2 - 4.0 * inv_det2, 0.0))))
+    hw = 0.5 * rows[:, 17] * (rows[:, 16] > 0)
+    e = (hw + grow)[:, None, None]
+    # A corner moves to where both its edges are e away: the miter point.
+    grown = f["pts"] + e * (f["prev"] + f["normal"]) / np.maximum(1.0 + f["cos"], 1e-12)[..., None]
+    distance = np.einsum("nvk,njk->nvj", grown, f["normal"]) - f["offset"][:, None, :]
+    tri = f["tri"]
+    distance[tri, :, 3] = _FAR
+    corners = np.where(tri[:, None], _POLYGON_CORNERS[0], _POLYGON_CORNERS[1])
+    picked = np.take_along_axis(grown, corners[..., None], axis=1)
+    block[..., 0:2] = _apply(m, picked)
+    block[..., 2:6] = np.take_along_axis(distance, corners[..., None], axis=1)
+    flat = np.zeros((len(rows), 4), dtype=np.float32)
+    flat[:, 2] = hw
+    flat[:, 3] = 1.0 / np.sqrt(det)
+    block[..., 6:10] = flat[:, None, :]
+    view = block.view(np.uint32)
+    view[..., 10] = _pack_rgba8(rows[:, 9:13])[:, None]
+    view[..., 11] = _pack_rgba8(rows[:, 13:17])[:, None]
+    view[..., 12:14] = 0
+    view[..., 14] = 5

@@ -297,3 +297,60 @@ def test_tessellated_stroke_edges_are_antialiased(canvas):
     px = canvas._read_pixels()
     assert _partial(px) > 100
     assert px[50, 25, 0] == 255                  # on the first segment (25, 50)
+
+
+def test_triangle_corners_follow_the_join(make_canvas):
+    tips = {}
+    for join in (K.MITER, K.BEVEL, K.ROUND):
+        c = make_canvas(100, 100)
+        c.background(0)
+        c.no_fill()
+        c.stroke(255)
+        c.stroke_weight(10)
+        c.stroke_join(join)
+        c.triangle(20, 90, 80, 90, 50, 20)           # apex at (50, 20)
+        column = c._read_pixels()[:, 50, 0]
+        tips[join] = int(np.flatnonzero(column > 128).min())
+    # the miter reaches furthest above the apex, then round (5 px), then bevel
+    assert tips[K.MITER] < tips[K.ROUND] < tips[K.BEVEL]
+    assert abs((20 - tips[K.ROUND]) - 5) <= 1
+
+
+def test_transformed_triangle_and_quad(canvas, rgba_at):
+    white_fill(canvas)
+    canvas.translate(50, 50)
+    canvas.rotate(K.PI)                               # upside down
+    canvas.scale(2)
+    canvas.triangle(0, 0, 20, 0, 0, 20)               # now (50, 50), (10, 50), (50, 10)
+    assert rgba_at(canvas, 40, 40)[0] == 255
+    assert rgba_at(canvas, 20, 20)[0] == 0
+    assert rgba_at(canvas, 55, 55)[0] == 0
+    canvas.reset_matrix()
+    canvas.fill(255, 0, 0)
+    canvas.translate(60, 60)
+    canvas.quad(0, 0, 30, 0, 30, 30, 0, 30)
+    assert rgba_at(canvas, 75, 75)[:3].tolist() == [255, 0, 0]
+    assert rgba_at(canvas, 58, 75)[:3].tolist() == [0, 0, 0]
+
+
+def test_many_triangles_in_one_batch_keep_their_order(canvas, rgba_at):
+    canvas.no_stroke()
+    for i in range(50):
+        canvas.fill(i * 5, 0, 0)
+        canvas.triangle(0, 0, 100, 0, 0, 100)
+    canvas.fill(0, 255, 0)
+    canvas.quad(0, 0, 30, 0, 30, 30, 0, 30)
+    canvas.fill(0, 0, 255)
+    canvas.triangle(0, 0, 10, 0, 0, 10)
+    assert rgba_at(canvas, 40, 40)[:3].tolist() == [245, 0, 0]
+    assert rgba_at(canvas, 20, 20)[:3].tolist() == [0, 255, 0]
+    assert rgba_at(canvas, 2, 2)[:3].tolist() == [0, 0, 255]
+
+
+def test_degenerate_triangle_draws_only_its_stroke(canvas, rgba_at):
+    canvas.fill(255, 0, 0)
+    canvas.stroke(0, 255, 0)
+    canvas.stroke_weight(4)
+    canvas.triangle(10, 50, 50, 50, 90, 50)           # all on one line
+    assert rgba_at(canvas, 30, 50)[1] == 255
+    assert rgba_at(canvas, 30, 50)[0] == 0

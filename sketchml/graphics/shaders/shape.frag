@@ -3,12 +3,13 @@
 // band |d| < weight / 2, both anti-aliased over one canvas pixel. Output is
 // premultiplied colour.
 
-in vec2 v_local;
+in vec4 v_local;
 flat in vec4 v_a;       // half width, half height, half stroke weight, canvas pixels per local unit
 flat in vec4 v_fill;    // premultiplied
 flat in vec4 v_stroke;  // premultiplied
 flat in uvec3 v_r;      // radii tl|tr, br|bl (fractions of the shorter half side), kind
-                        // (0 circle, 1 rounded box, 2 solid, 3 ellipse, 4 fringe: coverage in v_local.x)
+                        // (0 circle, 1 rounded box, 2 solid, 3 ellipse, 4 fringe: coverage in
+                        // v_local.x, 5 convex triangle/quad: edge distances in v_local)
 
 uniform float u_darkest;   // 1 under DARKEST: transparent parts must be white for MIN
 
@@ -41,11 +42,13 @@ void main() {
     } else {
         float d;
         if (kind == 0u) {
-            d = length(v_local) - v_a.x;
+            d = length(v_local.xy) - v_a.x;
         } else if (kind == 1u) {
-            d = sd_round_box(v_local, v_a.xy);
+            d = sd_round_box(v_local.xy, v_a.xy);
+        } else if (kind == 5u) {
+            d = max(max(v_local.x, v_local.y), max(v_local.z, v_local.w));
         } else {
-            d = sd_ellipse(v_local, v_a.xy);
+            d = sd_ellipse(v_local.xy, v_a.xy);
         }
         // Distances in canvas pixels from here on.
         float s = 0.5 - d * v_a.w;

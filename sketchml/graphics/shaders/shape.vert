@@ -4,14 +4,16 @@
 // rather than once per pixel.
 
 in vec2 i_pos;    // canvas pixels
-in vec2 i_q;      // position in the shape's own frame; 0..1 texture coordinate for triangles
+in vec4 i_q;      // position in the shape's own frame; 0..1 texture coordinate for triangles;
+                  // the four edge distances of a convex triangle/quad shape
 in vec4 i_a;      // half width, half height, half stroke weight, local units per pixel
 in uvec4 i_c;     // fill RGBA8, stroke RGBA8, corner radii (tl|tr, br|bl) as 16-bit fractions
-in uint i_k;      // 0 circle, 1 rounded box, 2 solid triangle, 3 ellipse, 4 fringe triangle
+in uint i_k;      // 0 circle, 1 rounded box, 2 solid triangle, 3 ellipse, 4 fringe triangle,
+                  // 5 convex triangle/quad shape
 
 uniform vec2 u_size;
 
-out vec2 v_local;
+out vec4 v_local;
 flat out vec4 v_a;       // half width, half height, half stroke weight, canvas pixels per local unit
 flat out vec4 v_fill;    // premultiplied
 flat out vec4 v_stroke;  // premultiplied
@@ -39,7 +41,7 @@ void main() {
     v_fill = vec4(fill.rgb * fill.a, fill.a);
     v_stroke = vec4(stroke.rgb * stroke.a, stroke.a);
     v_r = uvec3(i_c.zw, i_k);
-    vec2 tex_coord = i_k == 2u ? i_q : (i_q / max(i_a.xy, vec2(1e-6))) * 0.5 + 0.5;
+    vec2 tex_coord = i_k == 2u ? i_q.xy : (i_q.xy / max(i_a.xy, vec2(1e-6))) * 0.5 + 0.5;
 #ifdef SK_TEXCOORD_VEC4
     vertTexCoord = vec4(tex_coord, 0.0, 1.0);
 #else
