@@ -139,6 +139,15 @@ class TestTone(ModelConformance):
     plugin = PLUGIN
     model_name = "tone"
 
+    @classmethod
+    def make_model(cls):
+        return cls.plugin_registry().load("tone", device="cpu")
+
+    def test_plugin_registry_holds_only_the_plugin(self):
+        assert self.plugin_registry().families() == ["chant", "melody", "tone"]
+        with pytest.raises(sk.SketchmlError, match="needs plugin = your_plugin_module"):
+            TestTinyDecoder.plugin_registry()
+
 
 class TestMelody(ModelConformance):
     plugin = PLUGIN
