@@ -19,7 +19,10 @@ Example:
 """
 from __future__ import annotations
 
+import functools
+import importlib.util
 import math
+import sys
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -121,7 +124,8 @@ def sample_labels(n: int, *, seed: int = 0, start: int = 0,
             background = names[int(rng.integers(len(names)))]
         style = backgrounds[int(rng.integers(len(backgrounds)))]
         extent = float(rng.uniform(0.34, 0.62))
-        margin = extent / 2 + 0.04
+        # Stars, triangles and turned squares reach up to 1.2 times the radius: keep them whole.
+        margin = extent / 2 * 1.2 + 0.03
         x, y = (float(v) for v in rng.uniform(margin, 1 - margin, size=2))
         rotation = float(rng.uniform(-math.pi, math.pi)) if shape != "circle" else 0.0
         size_word = next(word for limit, word in _SIZE_WORDS if extent < limit)
@@ -213,12 +217,21 @@ def _draw_shape(c: Canvas, label: dict[str, Any], x0: float, y0: float, size: in
 _canvases: dict[int, Canvas] = {}
 
 
+def _load_triton_before_gl() -> None:
+    # Triton (imported by torch the first time an optimiser is built) carries its own LLVM,
+    # and loading it after Mesa's llvmpipe has loaded another crashes the process. Loaded
+    # first, both coexist; the shapes world is usually drawn just before a model trains.
+    if "triton" not in sys.modules and importlib.util.find_spec("triton") is not None:
+        importlib.import_module("triton")
+
+
 def _batch_canvas(side: int) -> Canvas:
     canvas = _canvases.get(side)
     if canvas is None:
         from sketchml.graphics.canvas import Canvas
         from sketchml.graphics.context import create_headless_context
 
+        _load_triton_before_gl()
         canvas = Canvas(side, side)
         canvas._gl_init(create_headless_context())
         _canvases[side] = canvas
@@ -282,8 +295,6 @@ class ShapesWorld:
 
     def __init__(self, pixels: np.ndarray, labels: list[dict[str, Any]], *,
                  value_range: tuple[float, float] = (0.0, 1.0)) -> None:
-        import torch
-
         low, high = (float(v) for v in value_range)
         if not high > low:
             raise SketchmlError(f"value_range must be (low, high) with high > low, e.g. (0, 1) or "
@@ -291,8 +302,19 @@ class ShapesWorld:
         self.pixels = pixels
         self.labels = labels
         self.value_range = (low, high)
-        images = torch.from_numpy(pixels).permute(0, 3, 1, 2).float() / 255.0
-        self.images: torch.Tensor = images * (high - low) + low
+
+    @functools.cached_property
+    def images(self) -> torch.Tensor:
+        """Every picture as ``(N, 3, H, W)`` float in :attr:`value_range` (made on first use)."""
+        return self._floats(self.pixels)
+
+    def _floats(self, pixels: np.ndarray) -> torch.Tensor:
+        import torch
+
+        low, high = self.value_range
+        images = torch.from_numpy(np.ascontiguousarray(pixels)).permute(*range(pixels.ndim - 3),
+                                                                        -1, -3, -2)
+        return images.float() / 255.0 * (high - low) + low
 
     @property
     def captions(self) -> list[str]:
@@ -315,7 +337,7 @@ class ShapesWorld:
         return len(self.labels)
 
     def __getitem__(self, index: int) -> tuple[torch.Tensor, dict[str, Any]]:
-        return self.images[index], self.labels[index]
+        return self._floats(self.pixels[index]), self.labels[index]
 
     def __repr__(self) -> str:
         return f"ShapesWorld(n={len(self)}, size={self.size}, value_range={self.value_range})"
