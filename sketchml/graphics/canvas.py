@@ -815,9 +815,9 @@ class Canvas(ImageMixin, TextMixin, PixelsMixin, OffscreenMixin):
                 pts, self._stroke_weight, closed=closed, join=self._stroke_join,
                 cap=self._stroke_cap if cap is None else cap, fringe=pixel,
             )
-            if len(mesh.triangles):
-                batch.add_rows(R.triangle_rows(mesh.triangles, stroke, self._m, box))
-                batch.add_rows(R.fringe_rows(mesh.fringe, mesh.edge, stroke, self._m))
+            batch.add_rows(R.segment_rows(mesh.segments, stroke, self._stroke_weight, self._m))
+            batch.add_rows(R.triangle_rows(mesh.triangles, stroke, self._m, box))
+            batch.add_rows(R.fringe_rows(mesh.fringe, mesh.edge, stroke, self._m))
 
     def triangle(self, x1: float, y1: float, x2: float, y2: float, x3: float, y3: float) -> None:
         """Draw a triangle with corners ``(x1, y1)``, ``(x2, y2)``, ``(x3, y3)``.
@@ -1057,6 +1057,9 @@ class Canvas(ImageMixin, TextMixin, PixelsMixin, OffscreenMixin):
                 self._batch.add_rows(R.fringe_rows(fringe, edge, self._fill_rgba, self._m))
         if stroked:
             mesh = G.stroke_polygons(polys, self._stroke_weight, join=self._stroke_join, fringe=pixel)
+            self._batch.add_rows(
+                R.segment_rows(mesh.segments, self._stroke_rgba, self._stroke_weight, self._m)
+            )
             self._batch.add_rows(R.triangle_rows(mesh.triangles, self._stroke_rgba, self._m, box))
             self._batch.add_rows(R.fringe_rows(mesh.fringe, mesh.edge, self._stroke_rgba, self._m))
 

@@ -44,8 +44,10 @@ _EMPTY = np.zeros((0, 3, 2))
 
 @dataclass
 class Mesh:
-    """Solid triangles plus their anti-aliasing fringe.
+    """A stroke: straight bands, solid triangles (joins, caps) and their fringe.
 
+    ``segments`` ``(S, 4)``: (x1, y1, x2, y2) of bands the stroke weight wide
+    with flat, un-softened ends (the shader anti-aliases their sides);
     ``triangles`` ``(T, 3, 2)``; ``fringe`` ``(F, 3, 2)``; ``edge`` ``(F, 3)``
     bool, True where a fringe vertex lies on the outline (coverage 1/2) and
     False on its outer side (coverage 0).
@@ -55,13 +57,14 @@ class Mesh:
         (0, 3, 2)
     """
 
+    segments: np.ndarray
     triangles: np.ndarray
     fringe: np.ndarray
     edge: np.ndarray
 
     @staticmethod
     def empty() -> Mesh:
-        return Mesh(_EMPTY, _EMPTY, np.zeros((0, 3), dtype=bool))
+        return Mesh(np.zeros((0, 4)), _EMPTY, _EMPTY, np.zeros((0, 3), dtype=bool))
 
 
 def _fringe_quads(ia: np.ndarray, ib: np.ndarray, oa: np.ndarray, ob: np.ndarray) -> tuple:
@@ -164,6 +167,7 @@ class _Parts:
 
     def __init__(self, fringe: float) -> None:
         self.width = fringe
+        self.segments: list[np.ndarray] = []
         self.solid: list[np.ndarray] = []
         self.fringe: list[np.ndarray] = []
         self.edge: list[np.ndarray] = []
@@ -175,10 +179,11 @@ class _Parts:
             self.edge.append(edge)
 
     def mesh(self) -> Mesh:
+        segments = np.concatenate(self.segments) if self.segments else np.zeros((0, 4))
         solid = np.concatenate(self.solid).reshape(-1, 3, 2) if self.solid else _EMPTY
         if not self.fringe:
-            return Mesh(solid, _EMPTY, np.zeros((0, 3), dtype=bool))
-        return Mesh(solid, np.concatenate(self.fringe), np.concatenate(self.edge))
+            return Mesh(segments, solid, _EMPTY, np.zeros((0, 3), dtype=bool))
+        return Mesh(segments, solid, np.concatenate(self.fringe), np.concatenate(self.edge))
 
 
 def _arc_fan(parts: _Parts, center: np.ndarray, r: float, a0: np.ndarray, sweep: np.ndarray,
@@ -220,8 +225,8 @@ def stroke_polyline(
 
     Example:
         >>> mesh = stroke_polyline(np.array([[0, 0], [10, 0]], float), 2, cap=1)
-        >>> round(_area(mesh.triangles), 6)
-        20.0
+        >>> mesh.segments.tolist(), len(mesh.triangles)
+        ([[0.0, 0.0, 10.0, 0.0]], 0)
     """
     pts = _dedupe(np.asarray(pts, dtype=np.float64).reshape(-1, 2), closed)
     hw = 0.5 * float(weight)
@@ -271,8 +276,9 @@ def stroke_polygons(
 
     Example:
         >>> sq = np.array([[[0, 0], [4, 0], [4, 4], [0, 4]]], float)
-        >>> round(_area(stroke_polygons(sq, 2, join=32).triangles), 6)   # BEVEL
-        34.0
+        >>> mesh = stroke_polygons(sq, 2, join=32)   # BEVEL
+        >>> len(mesh.segments), round(_area(mesh.triangles), 6)    # four bevel corners
+        (4, 2.0)
     """
     polys = np.asarray(polys, dtype=np.float64)
     hw = 0.5 * float(weight)
@@ -297,17 +303,11 @@ def _stroke_core(
     parts: _Parts, a: np.ndarray, b: np.ndarray, inc: np.ndarray, out: np.ndarray,
     joint: np.ndarray, hw: float, join: int, miter_limit: float,
 ) -> None:
-    """Segment quads a -> b plus joins between segments ``inc[i]`` and ``out[i]`` at ``joint[i]``."""
+    """Segments a -> b (bands) plus joins between segments ``inc[i]`` and ``out[i]`` at ``joint[i]``."""
     d = _unit(b - a)
     n = np.stack([-d[:, 1], d[:, 0]], axis=1)
-    off = n * hw
-    p0, p1, p2, p3 = a + off, a - off, b + off, b - off
-    parts.solid += [np.stack([p0, p1, p2], axis=1), np.stack([p1, p3, p2], axis=1)]
+    parts.segments.append(np.concatenate([a, b], axis=1))
     w = parts.width
-    # Both long sides of every segment get a fringe; where a side lies inside the
-    # next segment (the inside of a turn) it is drawn over the stroke itself.
-    parts.add_fringe(p0, p2, p0 + n * w, p2 + n * w)
-    parts.add_fringe(p1, p3, p1 - n * w, p3 - n * w)
     if not len(inc):
         return
     d0, d1, n0, n1 = d[inc], d[out], n[inc], n[out]
@@ -495,6 +495,7 @@ def _tessellate_polygon_row(row: np.ndarray) -> np.ndarray:
                 out.append(R.fringe_rows(fringe, edge, fill, m6))
     if stroked:
         mesh = stroke_polyline(pts, weight, closed=True, join=int(round(float(row[24]))), fringe=pixel)
+        out.append(R.segment_rows(mesh.segments, stroke, weight, m6))
         out.append(R.triangle_rows(mesh.triangles, stroke, m6, box))
         out.append(R.fringe_rows(mesh.fringe, mesh.edge, stroke, m6))
     if not out:

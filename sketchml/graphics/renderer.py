@@ -40,7 +40,8 @@ Vertex layout (15 x 4 bytes)::
     a (4f: half width, half height, half stroke weight, local units per pixel)
     c (4u: fill RGBA8, stroke RGBA8, corner radii tl|tr, br|bl as 16-bit fractions
     of the shorter half side) · k (1u: 0 circle, 1 rounded box, 2 solid triangle, 3 ellipse,
-    4 fringe triangle, whose coverage rides in q.x, 5 convex triangle/quad shape)
+    4 fringe triangle, whose coverage rides in q.x, 5 convex triangle/quad shape,
+    6 stroke band)
 
 Shapes recorded one call at a time go through :class:`ShapeRecorder`, which
 packs 10 floats per shape (kind, eight numbers, style id) into a bytearray
@@ -81,6 +82,7 @@ __all__ = [
     "apply_blend",
     "compile_program",
     "fringe_rows",
+    "segment_rows",
     "polygon_frames",
     "rows_to_vertices",
     "shape_frames",
@@ -233,6 +235,31 @@ def triangle_rows(
             hi = xy.max(axis=0)
             box = (lo[0], lo[1], hi[0] - lo[0], hi[1] - lo[1])
         rows[:, 24:28] = box
+    return rows
+
+
+#: Line "cap" of a stroke band: flat ends that the shader does not soften, so that
+#: consecutive segments of a polyline meet without a seam.
+CAP_BAND = 0.0
+
+
+def segment_rows(
+    segments: np.ndarray, rgba: tuple[float, float, float, float], weight: float, m6: tuple
+) -> np.ndarray:
+    """Shape rows for stroke bands ``(S, 4)`` (x1, y1, x2, y2), ``weight`` wide.
+
+    Example:
+        >>> segment_rows(np.array([[0, 0, 10, 0]]), (0, 0, 0, 1), 2.0, (1, 0, 0, 0, 1, 0)).shape
+        (1, 28)
+    """
+    seg = np.asarray(segments, dtype=np.float32).reshape(-1, 4)
+    rows = np.zeros((len(seg), ROW_FLOATS), dtype=np.float32)
+    rows[:, 0] = KIND_LINE
+    rows[:, 1:5] = seg
+    rows[:, 5] = CAP_BAND
+    rows[:, 13:17] = rgba
+    rows[:, 17] = weight
+    rows[:, 18:24] = m6
     return rows
 
 
@@ -435,7 +462,7 @@ def shape_frames(rows: np.ndarray) -> dict[str, np.ndarray | None]:
     become discs or squares; both take the stroke colour as their fill.
     Returns float32 arrays ``center``, ``half``, ``radii`` (tl, tr, br, bl),
     ``fill``, ``stroke``, ``weight``, ``shape`` (uint32: 0 ellipse, 1 rounded
-    box) and ``axis`` (the frame's unit x axis; ``None`` when no shape is
+    box, 2 stroke band) and ``axis`` (the frame's unit x axis; ``None`` when no shape is
     rotated, i.e. there are no lines). Arrays may be views of ``rows``.
 
     Example:
@@ -473,8 +500,10 @@ def shape_frames(rows: np.ndarray) -> dict[str, np.ndarray | None]:
         center[line] = 0.5 * (p0[:, 0:2] + p0[:, 2:4])
         cap = np.rint(radii[line, 0])
         hw = 0.5 * weight[line]
-        half[line] = np.stack([0.5 * length + np.where(cap == K.SQUARE, 0.0, hw), hw], axis=1)
+        flat = (cap == K.SQUARE) | (cap == CAP_BAND)
+        half[line] = np.stack([0.5 * length + np.where(flat, 0.0, hw), hw], axis=1)
         radii[line] = np.where(cap == K.ROUND, hw, 0.0)[:, None]
+        shape[np.flatnonzero(line)[cap == CAP_BAND]] = 2
         frames["axis"] = axis
     if point.any():
         hw = 0.5 * weight[point]
@@ -551,7 +580,9 @@ def _shape_vertices(rows: np.ndarray, block: np.ndarray) -> None:
     grow = np.sqrt(0.5 * (s2 + np.sqrt(np.maximum(s2 * s2 - 4.0 * inv_det2, 0.0))))
     half = f["half"]
     hw = 0.5 * f["weight"]
-    ex = half[:, 0] + hw + grow
+    band = f["shape"] == 2
+    # A band's quad ends exactly at its ends; everything else grows by a pixel.
+    ex = half[:, 0] + np.where(band, 0.0, hw + grow)
     ey = half[:, 1] + hw + grow
     cx, cy = f["center"][:, 0], f["center"][:, 1]
     px = a * cx + c * cy + e
@@ -587,6 +618,7 @@ def _shape_vertices(rows: np.ndarray, block: np.ndarray) -> None:
     # Kind 0 is a circle; ellipses that are not circles take the slower kind 3.
     shape = f["shape"].copy()
     shape[(shape == 0) & (np.abs(half[:, 0] - half[:, 1]) > 1e-4 * half[:, 0])] = 3
+    shape[band] = 6
     words[:, 4] = shape
     view = block.view(np.uint32)
     # Flat inputs come from each triangle's provoking (last) vertex: 2 and 5.

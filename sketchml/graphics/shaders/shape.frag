@@ -9,7 +9,8 @@ flat in vec4 v_fill;    // premultiplied
 flat in vec4 v_stroke;  // premultiplied
 flat in uvec3 v_r;      // radii tl|tr, br|bl (fractions of the shorter half side), kind
                         // (0 circle, 1 rounded box, 2 solid, 3 ellipse, 4 fringe: coverage in
-                        // v_local.x, 5 convex triangle/quad: edge distances in v_local)
+                        // v_local.x, 5 convex triangle/quad: edge distances in v_local,
+                        // 6 stroke band: only the distance across counts)
 
 uniform float u_darkest;   // 1 under DARKEST: transparent parts must be white for MIN
 
@@ -45,6 +46,8 @@ void main() {
             d = length(v_local.xy) - v_a.x;
         } else if (kind == 1u) {
             d = sd_round_box(v_local.xy, v_a.xy);
+        } else if (kind == 6u) {
+            d = abs(v_local.y) - v_a.y;
         } else if (kind == 5u) {
             d = max(max(v_local.x, v_local.y), max(v_local.z, v_local.w));
         } else {
