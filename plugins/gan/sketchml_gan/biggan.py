@@ -811,16 +811,11 @@ def save_random_checkpoint(folder: str | os.PathLike[str], *, resolution: int = 
     config = BigGANConfig.published(resolution, channel_width=channel_width)
     with torch.random.fork_rng(devices=[]):
         torch.manual_seed(seed)
-        net = BigGANDeepNet(config)
-        for module in net.modules():
-            if isinstance(module, TruncationBatchNorm):
-                # Statistics that change with truncation, so truncation visibly matters.
-                rows = torch.linspace(0, 1, config.n_stats)[:, None]
-                module.running_means.copy_(0.2 * rows * torch.randn(module.running_means.shape[1]))
-                module.running_vars.copy_(1 + 0.5 * rows * torch.rand(module.running_vars.shape[1]))
+        net = BigGANDeepNet(config).eval()
         for module in net.modules():
             if isinstance(module, SelfAttention):
                 module.gamma.data.fill_(0.1)
+        _calibrate_statistics(net, torch.Generator().manual_seed(seed))
     out = Path(folder)
     out.mkdir(parents=True, exist_ok=True)
     state = {key: value.contiguous() for key, value in net.state_dict().items()}
@@ -828,6 +823,35 @@ def save_random_checkpoint(folder: str | os.PathLike[str], *, resolution: int = 
     text = json.dumps(config.to_dict(), indent=2) + "\n"
     _atomic(out / "config.json", lambda tmp: tmp.write_text(text, encoding="utf-8"))
     return out
+
+
+def _calibrate_statistics(net: BigGANDeepNet, gen: torch.Generator, *, batch: int = 4) -> None:
+    """Give random batch norms the statistics of their own inputs, as trained ones have.
+
+    Without this, activations shrink layer after layer and random weights paint one flat
+    colour. The truncation-1 row gets the measured statistics; lower rows drift away from
+    them, so truncation changes the picture as it does in a trained model.
+    """
+    config = net.config
+    z = sk.truncated_normal((batch, config.z_dim), 2.0, gen)
+    y = F.one_hot(torch.randint(0, config.num_classes, (batch,), generator=gen), config.num_classes).float()
+    drift = 1 - torch.linspace(0, 1, config.n_stats)[:, None]  # 1 at truncation 0, 0 at 1
+
+    def measure(module: TruncationBatchNorm, args: tuple[Any, ...]) -> None:
+        x = args[0]
+        mean, var = x.mean(dim=(0, 2, 3)), x.var(dim=(0, 2, 3)).clamp_min(1e-6)
+        shift = torch.randn(mean.shape, generator=gen) * var.sqrt()
+        module.running_means.copy_(mean + 0.5 * drift * shift)
+        module.running_vars.copy_(var * (1 + 0.5 * drift))
+
+    norms = [m for m in net.modules() if isinstance(m, TruncationBatchNorm)]
+    hooks = [m.register_forward_pre_hook(measure) for m in norms]
+    try:
+        with torch.no_grad():
+            net(z, y, 1.0)
+    finally:
+        for hook in hooks:
+            hook.remove()
 
 
 def _atomic(target: Path, write: Any) -> None:
