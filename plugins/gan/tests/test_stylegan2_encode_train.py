@@ -1,0 +1,181 @@
+"""StyleGAN2 projection (encode) with a VGG16 perceptual loss, and training at small resolutions."""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+from PIL import Image
+
+import sketchml as sk
+from sketchml.media.frames import read_video_frames
+from sketchml_gan.projection import VGG16_FILE, load_target
+from sketchml_gan.stylegan2 import Generator
+
+TINY = {"size": 32, "style_dim": 64, "n_mlp": 2, "channels": {4: 32, 8: 32, 16: 16, 32: 16}}
+
+
+@pytest.fixture(scope="module")
+def gan(tmp_path_factory):
+    torch.manual_seed(0)
+    g = Generator(**TINY)
+    with torch.no_grad():
+        for name, p in g.named_parameters():
+            if name.endswith("noise.weight"):
+                p.fill_(0.2)
+    path = tmp_path_factory.mktemp("sg2") / "tiny.pt"
+    torch.save({"g_ema": g.state_dict()}, path)
+    return sk.model("stylegan2", weights=path, device="cpu")
+
+
+@pytest.fixture(scope="module")
+def vgg_file(tmp_path_factory) -> Path:
+    """torchvision's own VGG16 feature stack with random weights, saved as its checkpoint keys."""
+    from torchvision.models import vgg
+
+    torch.manual_seed(0)
+    features = vgg.make_layers(vgg.cfgs["D"])
+    path = tmp_path_factory.mktemp("vgg") / VGG16_FILE
+    torch.save({f"features.{k}": v for k, v in features.state_dict().items()}, path)
+    return path
+
+
+# -- encode -----------------------------------------------------------------------------------
+
+def test_projection_lowers_its_loss_on_a_generated_target(gan, vgg_file, tmp_path):
+    target = gan.generate(gan.sample_latent(1, seed=21))[0]
+    video = tmp_path / "projection.mp4"
+    w = gan.encode(target, steps=12, lr=0.1, vgg=vgg_file, video=video)
+    assert isinstance(w, sk.Latent) and w["w"].shape == (1, 8, 64)
+    assert w.metadata["space"] == "w+" and w.metadata["steps"] == 12
+    assert w.metadata["loss"] < 0.8 * w.metadata["start_loss"]
+    # The found latent draws something closer to the target than the average image does.
+    start = gan.generate(sk.Latent({"w": gan.latent_avg[None]}))[0]
+    found = gan.generate(w)[0]
+    assert (found - target).abs().mean() < (start - target).abs().mean()
+    # One frame per step and one for the result, target and current image side by side.
+    frames = list(read_video_frames(video))
+    assert len(frames) == 13 and frames[0].shape[:2] == (32, 64)
+    saved = sk.load_latent(w.save(tmp_path / "me.safetensors"))
+    assert torch.equal(gan.generate(saved), gan.generate(w))
+
+
+def test_projection_into_w_and_from_a_file(gan, vgg_file, tmp_path):
+    picture = tmp_path / "photo.png"
+    Image.fromarray(np.tile(np.linspace(0, 255, 48, dtype=np.uint8)[None, :, None], (40, 1, 3))).save(picture)
+    w = gan.encode(picture, steps=3, space="w", vgg=vgg_file)
+    assert w["w"].shape == (1, 64) and w.metadata["space"] == "w"
+    assert gan.generate(w).shape == (1, 3, 32, 32)
+
+
+def test_missing_vgg_weights_say_what_to_put_where(gan, tmp_path, monkeypatch):
+    monkeypatch.setenv("TORCH_HOME", str(tmp_path / "torch-home"))
+    with pytest.raises(sk.SketchmlError) as caught:
+        gan.encode(torch.rand(3, 32, 32), steps=2)
+    message = str(caught.value)
+    assert VGG16_FILE in message and str(tmp_path / "torch-home" / "hub" / "checkpoints") in message
+    assert "vgg=" in message
+
+
+def test_a_wrong_vgg_file_and_bad_arguments_are_refused(gan, tmp_path, vgg_file):
+    wrong = tmp_path / "not-vgg.pth"
+    torch.save({"layer.weight": torch.zeros(2)}, wrong)
+    with pytest.raises(sk.SketchmlError, match="not torchvision's VGG16 weights"):
+        gan.encode(torch.rand(3, 32, 32), steps=2, vgg=wrong)
+    with pytest.raises(sk.SketchmlError, match="'w' or 'w\\+', not 'z'"):
+        gan.encode(torch.rand(3, 32, 32), space="z", vgg=vgg_file)
+    with pytest.raises(sk.SketchmlError, match="one image"):
+        gan.encode(torch.rand(2, 3, 32, 32), steps=2, vgg=vgg_file)
+    video = tmp_path / "never.mp4"
+    with pytest.raises(sk.SketchmlError, match="steps must be"):
+        gan.encode(torch.rand(3, 32, 32), steps=0, vgg=vgg_file, video=video)
+    assert not video.exists()
+
+
+def test_load_target_crops_the_centre_square():
+    image = np.zeros((20, 40, 3), np.uint8)
+    image[:, 10:30] = 255  # the centre square is white, the sides black
+    target = load_target(image, 8)
+    assert target.shape == (1, 3, 8, 8) and float(target.min()) > 0.99
+
+
+# -- train ------------------------------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def sprites(tmp_path_factory) -> Path:
+    """Eight 32 px 'sprites': a coloured square on a dark background."""
+    folder = tmp_path_factory.mktemp("sprites")
+    rng = np.random.default_rng(0)
+    for i in range(8):
+        pixels = np.full((32, 32, 3), 20, np.uint8)
+        x, y = rng.integers(2, 18, size=2)
+        pixels[y:y + 12, x:x + 12] = rng.integers(80, 255, size=3)
+        Image.fromarray(pixels).save(folder / f"sprite-{i}.png")
+    return folder
+
+
+TRAIN = {"resolution": 32, "batch_size": 4, "style_dim": 32, "n_mlp": 2, "width": 32,
+         "r1_every": 2, "progress": False, "lr": 0.002}
+
+
+def test_training_records_losses_writes_checkpoints_and_resumes(sprites, tmp_path):
+    out = tmp_path / "run"
+    model = sk.model("stylegan2", device="cpu")
+    run = model.train(sprites, out=out, steps=4, **TRAIN)
+    assert run.step == 4 and run.completed
+    assert [record["step"] for record in run.history] == [1, 2, 3, 4]
+    assert all(np.isfinite(record["loss_d"]) and np.isfinite(record["loss_g"]) for record in run.history)
+    assert "r1" in run.history[1]  # the lazy R1 penalty ran on step 2
+    assert (out / "checkpoints").is_dir() and list((out / "samples").glob("*.png"))
+    logged = [json.loads(line) for line in (out / "losses.jsonl").read_text().splitlines()]
+    assert len(logged) == 4
+    # The model now generates with what it trained.
+    images = model.generate(model.sample_latent(2, seed=0))
+    assert images.shape == (2, 3, 32, 32)
+
+    again = sk.model("stylegan2", device="cpu")
+    resumed = again.train(sprites, out=out, steps=6, **TRAIN)
+    assert resumed.step == 6
+    assert [record["step"] for record in resumed.history] == [1, 2, 3, 4, 5, 6]
+
+    # Stopping after 4 steps and resuming to 6 trains exactly what 6 steps in one go do.
+    straight = sk.model("stylegan2", device="cpu")
+    straight.train(sprites, out=tmp_path / "straight", steps=6, **TRAIN)
+    for key, value in straight.net.state_dict().items():
+        assert torch.allclose(value, again.net.state_dict()[key], atol=1e-6), key
+
+    loaded = sk.model("stylegan2", weights=out, device="cpu")
+    assert loaded.resolution == 32
+    assert torch.allclose(loaded.generate(loaded.sample_latent(2, seed=0)),
+                          again.generate(again.sample_latent(2, seed=0)), atol=1e-6)
+
+
+def test_training_from_a_video(tmp_path):
+    import imageio.v2 as imageio
+
+    path = tmp_path / "clip.mp4"
+    frames = [np.full((64, 64, 3), 10 * i, np.uint8) for i in range(16)]
+    imageio.mimwrite(path, frames, fps=8)
+    run = sk.model("stylegan2", device="cpu").train(path, out=tmp_path / "video-run", steps=1,
+                                                     **TRAIN)
+    assert run.step == 1
+
+
+def test_bad_training_input_is_explained_and_writes_nothing(tmp_path):
+    model = sk.model("stylegan2", device="cpu")
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    with pytest.raises(sk.SketchmlError, match="is empty"):
+        model.train(empty, out=tmp_path / "a", steps=1, **TRAIN)
+    assert not (tmp_path / "a").exists()
+    broken = tmp_path / "broken.mp4"
+    broken.write_bytes(b"not a video at all")
+    with pytest.raises(sk.SketchmlError):
+        model.train(broken, out=tmp_path / "b", steps=1, **TRAIN)
+    assert not (tmp_path / "b").exists()
+    with pytest.raises(sk.SketchmlError, match="32 or 64"):
+        model.train(empty, out=tmp_path / "c", steps=1, **{**TRAIN, "resolution": 48})
+    with pytest.raises(sk.SketchmlError, match="needs out="):
+        model.train(empty)
