@@ -46,8 +46,10 @@ _EMPTY = np.zeros((0, 3, 2))
 class Mesh:
     """A stroke: straight bands, solid triangles (joins, caps) and their fringe.
 
-    ``segments`` ``(S, 4)``: (x1, y1, x2, y2) of bands the stroke weight wide
-    with flat, un-softened ends (the shader anti-aliases their sides);
+    ``segments`` ``(S, 8)``: (x1, y1, x2, y2) of bands the stroke weight wide
+    with flat, un-softened ends (the shader anti-aliases their sides), and
+    the direction of each end's edge ((sx, sy), (ex, ey)), scaled so that
+    its component across the band is 1;
     ``triangles`` ``(T, 3, 2)``; ``fringe`` ``(F, 3, 2)``; ``edge`` ``(F, 3)``
     bool, True where a fringe vertex lies on the outline (coverage 1/2) and
     False on its outer side (coverage 0).
@@ -64,7 +66,7 @@ class Mesh:
 
     @staticmethod
     def empty() -> Mesh:
-        return Mesh(np.zeros((0, 4)), _EMPTY, _EMPTY, np.zeros((0, 3), dtype=bool))
+        return Mesh(np.zeros((0, 8)), _EMPTY, _EMPTY, np.zeros((0, 3), dtype=bool))
 
 
 def _fringe_quads(ia: np.ndarray, ib: np.ndarray, oa: np.ndarray, ob: np.ndarray) -> tuple:
@@ -179,7 +181,7 @@ class _Parts:
             self.edge.append(edge)
 
     def mesh(self) -> Mesh:
-        segments = np.concatenate(self.segments) if self.segments else np.zeros((0, 4))
+        segments = np.concatenate(self.segments) if self.segments else np.zeros((0, 8))
         solid = np.concatenate(self.solid).reshape(-1, 3, 2) if self.solid else _EMPTY
         if not self.fringe:
             return Mesh(segments, solid, _EMPTY, np.zeros((0, 3), dtype=bool))
@@ -225,7 +227,7 @@ def stroke_polyline(
 
     Example:
         >>> mesh = stroke_polyline(np.array([[0, 0], [10, 0]], float), 2, cap=1)
-        >>> mesh.segments.tolist(), len(mesh.triangles)
+        >>> mesh.segments[:, :4].tolist(), len(mesh.triangles)
         ([[0.0, 0.0, 10.0, 0.0]], 0)
     """
     pts = _dedupe(np.asarray(pts, dtype=np.float64).reshape(-1, 2), closed)
@@ -276,7 +278,7 @@ def stroke_polygons(
 
     Example:
         >>> sq = np.array([[[0, 0], [4, 0], [4, 4], [0, 4]]], float)
-        >>> mesh = stroke_polygons(sq, 2, join=32)   # BEVEL
+        >>> mesh = stroke_polygons(sq, 2, join=32, fringe=0.1)   # BEVEL
         >>> len(mesh.segments), round(_area(mesh.triangles), 6)    # four bevel corners
         (4, 2.0)
     """
@@ -303,19 +305,51 @@ def _stroke_core(
     parts: _Parts, a: np.ndarray, b: np.ndarray, inc: np.ndarray, out: np.ndarray,
     joint: np.ndarray, hw: float, join: int, miter_limit: float,
 ) -> None:
-    """Segments a -> b (bands) plus joins between segments ``inc[i]`` and ``out[i]`` at ``joint[i]``."""
+    """Bands a -> b plus the joins between segments ``inc[i]`` and ``out[i]`` at ``joint[i]``.
+
+    Where two segments meet at a mitered corner (a MITER join within the limit,
+    or any join at a turn too gentle for the join style to show), both bands
+    end on the corner's bisector, so they meet edge to edge with no overlap and
+    no gap. Elsewhere the bands end square and a join shape fills the gap.
+    """
     d = _unit(b - a)
     n = np.stack([-d[:, 1], d[:, 0]], axis=1)
-    parts.segments.append(np.concatenate([a, b], axis=1))
+    # How far a band end's corners sit from the end point, per unit across: the
+    # normal for a square end, the bisector over cos(half turn) for a mitered one.
+    cut_start, cut_end = n.copy(), n.copy()
     w = parts.width
-    if not len(inc):
-        return
-    d0, d1, n0, n1 = d[inc], d[out], n[inc], n[out]
-    real = (np.abs(d0).sum(axis=1) > 0) & (np.abs(d1).sum(axis=1) > 0)
-    cross = d0[:, 0] * d1[:, 1] - d0[:, 1] * d1[:, 0]
-    # A join fills a gap about hw * |turn angle| wide; below a fiftieth of a pixel
-    # (gentle turns along sampled curves) it is left out.
-    turning = (np.abs(cross) * hw > 0.02 * max(parts.width, 1e-9)) & real
+    if len(inc):
+        d0, d1, n0, n1 = d[inc], d[out], n[inc], n[out]
+        real = (np.abs(d0).sum(axis=1) > 0) & (np.abs(d1).sum(axis=1) > 0)
+        cross = d0[:, 0] * d1[:, 1] - d0[:, 1] * d1[:, 0]
+        turning = (np.abs(cross) > 1e-12) & real
+        mid = _unit(n0 + n1)
+        cos_half = np.sum(mid * n0, axis=1)
+        ratio = 1.0 / np.maximum(cos_half, 1e-12)
+        # The miter tip passes the bevel by about hw (ratio - cos_half); under a
+        # quarter pixel no join style can be told apart.
+        gentle = hw * (ratio - cos_half) <= 0.25 * w
+        mitered = real & (gentle | ((join == K.MITER) & (ratio <= miter_limit)))
+        cut = mid * ratio[:, None]
+        # Mitered ends of a short band must not cross: then it ends square.
+        e = hw + w
+        shift = np.zeros(len(a))
+        np.add.at(shift, inc[mitered], e * np.abs(np.sum(cut[mitered] * d0[mitered], axis=1)))
+        np.add.at(shift, out[mitered], e * np.abs(np.sum(cut[mitered] * d1[mitered], axis=1)))
+        length = np.hypot(*(b - a).T)
+        crossing = shift >= length
+        mitered &= ~crossing[inc] & ~crossing[out]
+        cut_end[inc[mitered]] = cut[mitered]
+        cut_start[out[mitered]] = cut[mitered]
+        _join_shapes(parts, joint, n0, n1, d0, d1, cross, turning & ~mitered, real, hw, join,
+                     ratio, mid, miter_limit)
+    parts.segments.append(np.concatenate([a, b, cut_start, cut_end], axis=1))
+
+
+def _join_shapes(parts, joint, n0, n1, d0, d1, cross, sel, real, hw, join, ratio, mid,
+                 miter_limit) -> None:
+    """Fill the outer gap at square-ended joints ``sel`` with a bevel, miter or round join."""
+    w = parts.width
     # The gap to fill opens on the side away from the turn.
     side = np.where(cross > 0, -1.0, 1.0)[:, None]
     outer0 = joint + side * n0 * hw
@@ -324,18 +358,15 @@ def _stroke_core(
         a0 = np.arctan2(side[:, 0] * n0[:, 1], side[:, 0] * n0[:, 0])
         a1 = np.arctan2(side[:, 0] * n1[:, 1], side[:, 0] * n1[:, 0])
         sweep = (a1 - a0 + np.pi) % (2 * np.pi) - np.pi
-        reverse = ~turning & real & (np.sum(d0 * d1, axis=1) < 0)
+        reverse = ~sel & real & (np.abs(cross) <= 1e-12) & (np.sum(d0 * d1, axis=1) < 0)
         sweep[reverse] = np.pi
-        sel = turning | reverse
-        if sel.any():
-            steps = _round_steps(hw, float(np.abs(sweep[sel]).max()))
-            _arc_fan(parts, joint[sel], hw, a0[sel], sweep[sel], steps)
+        pick = sel | reverse
+        if pick.any():
+            steps = _round_steps(hw, float(np.abs(sweep[pick]).max()))
+            _arc_fan(parts, joint[pick], hw, a0[pick], sweep[pick], steps)
         return
-    miter = np.zeros(len(inc), dtype=bool)
-    if join == K.MITER:
-        mid = _unit(n0 + n1)
-        ratio = 1.0 / np.maximum(np.sum(mid * n0, axis=1), 1e-12)
-        miter = turning & (ratio <= miter_limit)
+    miter = sel & (join == K.MITER) & (ratio <= miter_limit)
+    if miter.any():
         tip = joint + side * mid * (hw * ratio)[:, None]
         parts.solid += [np.stack([joint, outer0, tip], axis=1)[miter],
                         np.stack([joint, tip, outer1], axis=1)[miter]]
@@ -343,7 +374,7 @@ def _stroke_core(
         o0, o1 = outer0 + side * n0 * w, outer1 + side * n1 * w
         parts.add_fringe(outer0[miter], tip[miter], o0[miter], tip_out[miter])
         parts.add_fringe(tip[miter], outer1[miter], tip_out[miter], o1[miter])
-    bevel = turning & ~miter
+    bevel = sel & ~miter
     parts.solid.append(np.stack([joint, outer0, outer1], axis=1)[bevel])
     parts.add_fringe(outer0[bevel], outer1[bevel], (outer0 + side * n0 * w)[bevel],
                      (outer1 + side * n1 * w)[bevel])

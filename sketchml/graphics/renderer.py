@@ -246,17 +246,22 @@ CAP_BAND = 0.0
 def segment_rows(
     segments: np.ndarray, rgba: tuple[float, float, float, float], weight: float, m6: tuple
 ) -> np.ndarray:
-    """Shape rows for stroke bands ``(S, 4)`` (x1, y1, x2, y2), ``weight`` wide.
+    """Shape rows for stroke bands ``weight`` wide (see ``geometry.Mesh.segments``).
+
+    ``segments`` is ``(S, 8)``: the two end points, then the two end-edge
+    directions (kept in the row's box slots).
 
     Example:
-        >>> segment_rows(np.array([[0, 0, 10, 0]]), (0, 0, 0, 1), 2.0, (1, 0, 0, 0, 1, 0)).shape
+        >>> seg = np.array([[0, 0, 10, 0, 0, 1, 0, 1]])
+        >>> segment_rows(seg, (0, 0, 0, 1), 2.0, (1, 0, 0, 0, 1, 0)).shape
         (1, 28)
     """
-    seg = np.asarray(segments, dtype=np.float32).reshape(-1, 4)
+    seg = np.asarray(segments, dtype=np.float32).reshape(-1, 8)
     rows = np.zeros((len(seg), ROW_FLOATS), dtype=np.float32)
     rows[:, 0] = KIND_LINE
-    rows[:, 1:5] = seg
+    rows[:, 1:5] = seg[:, 0:4]
     rows[:, 5] = CAP_BAND
+    rows[:, 24:28] = seg[:, 4:8]
     rows[:, 13:17] = rgba
     rows[:, 17] = weight
     rows[:, 18:24] = m6
@@ -604,6 +609,17 @@ def _shape_vertices(rows: np.ndarray, block: np.ndarray) -> None:
         block[:, k, 2] = sx * ex
         block[:, k, 3] = sy * ey
         block[:, k, 4:6] = 0.0
+    if band.any():
+        # Bands end along the edges their polyline gave them (square or mitered).
+        rb = rows[band]
+        start, end = rb[:, 1:3], rb[:, 3:5]
+        cuts = {-1.0: rb[:, 24:26], 1.0: rb[:, 26:28]}
+        e = ey[band][:, None]
+        mb = rb[:, 18:24]
+        for k, (sx, sy) in enumerate(zip(_SX, _SY)):
+            p = (start if sx < 0 else end) + sy * cuts[sx] * e
+            block[band, k, 0] = mb[:, 0] * p[:, 0] + mb[:, 1] * p[:, 1] + mb[:, 2]
+            block[band, k, 1] = mb[:, 3] * p[:, 0] + mb[:, 4] * p[:, 1] + mb[:, 5]
     flat = np.empty((n, 4), dtype=np.float32)
     flat[:, 0:2] = half
     flat[:, 2] = hw
