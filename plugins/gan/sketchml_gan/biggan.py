@@ -816,7 +816,7 @@ def save_random_checkpoint(folder: str | os.PathLike[str], *, resolution: int = 
             if isinstance(module, SelfAttention):
                 module.gamma.data.fill_(0.1)
         _calibrate_statistics(net, torch.Generator().manual_seed(seed))
-    out = Path(folder)
+    out = Path(folder).expanduser()
     out.mkdir(parents=True, exist_ok=True)
     state = {key: value.contiguous() for key, value in net.state_dict().items()}
     _atomic(out / "model.safetensors", lambda tmp: save_file(state, str(tmp)))
