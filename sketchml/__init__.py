@@ -14,9 +14,13 @@ as ``sk.mouse_x`` and ``sk.frame_count`` are read through the module's
 from __future__ import annotations
 
 from sketchml import constants as _constants
+from sketchml import datasets, training  # noqa: F401  (both load their contents lazily)
 from sketchml import models as _models
 from sketchml.constants import *  # noqa: F401,F403  (Processing's constants are public API)
 from sketchml.errors import ApiUsageError, SketchmlError
+from sketchml.graphics.image import Image
+from sketchml.graphics.offscreen import Graphics
+from sketchml.graphics.text import Font
 from sketchml.models import *  # noqa: F401,F403
 from sketchml.runtime import module_api as _module_api
 
@@ -28,7 +32,7 @@ __all__ = sorted(
     set(_constants.__all__)
     | set(_models.__all__)
     | set(_module_api.exported_names())
-    | {"ApiUsageError", "SketchmlError"}
+    | {"ApiUsageError", "Font", "Graphics", "Image", "SketchmlError", "datasets", "training"}
 )
 
 
