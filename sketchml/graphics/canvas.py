@@ -63,6 +63,9 @@ class Canvas(ImageMixin, TextMixin, PixelsMixin, OffscreenMixin):
 
     ``width`` and ``height`` are in pixels. Drawing needs an OpenGL context:
     call ``_gl_init(ctx)`` (the runtime and ``create_graphics`` do this for you).
+    Everything is anti-aliased: shapes by their signed distance in the shader,
+    tessellated outlines by a one-pixel fringe (no multisampling, so the
+    framebuffer is plain RGBA8 and ``fbo.read()`` works directly).
 
     Example:
         >>> from sketchml.graphics.context import create_headless_context
@@ -122,8 +125,8 @@ class Canvas(ImageMixin, TextMixin, PixelsMixin, OffscreenMixin):
         self._m = _IDENTITY
         self._matrix_stack: list[tuple] = []
         self._style_stack: list[dict[str, Any]] = []
-        # Style id of the current (fill, stroke, weight, matrix) in the batch's style
-        # table; -1 means "changed since the last shape".
+        # Style id of the current (fill, stroke, weight, matrix, cap, join) in the
+        # batch's style table; -1 means "changed since the last shape".
         self._sid = -1
         self._shape: list | None = None
         self._shape_kind: int | None = None
