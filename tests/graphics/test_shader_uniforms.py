@@ -158,3 +158,23 @@ def test_reset_shader_goes_back_to_the_builtin(canvas, rgba_at):
 def test_canvas_without_gl_cannot_load(gl_ctx):
     with pytest.raises(SketchmlError, match="no OpenGL context"):
         Canvas(10, 10).load_shader(GRADIENT)
+
+
+def test_shader_on_triangles_quads_and_polygons(canvas, rgba_at):
+    s = canvas.load_shader(GRADIENT)
+    s.set("gain", 0.0)
+    canvas.no_stroke()
+    canvas.fill(0, 255, 0)
+    canvas.shader(s)
+    canvas.triangle(10, 10, 45, 10, 10, 45)
+    canvas.quad(55, 10, 90, 10, 90, 45, 55, 45)
+    canvas.begin_shape()
+    for x, y in [(10, 60), (90, 60), (50, 95)]:
+        canvas.vertex(x, y)
+    canvas.end_shape(2)
+    canvas.reset_shader()
+    assert rgba_at(canvas, 15, 15)[1] == 255
+    assert rgba_at(canvas, 40, 40)[1] == 0          # outside the triangle's hypotenuse
+    assert rgba_at(canvas, 70, 30)[1] == 255
+    assert rgba_at(canvas, 50, 70)[1] == 255
+    assert rgba_at(canvas, 15, 90)[1] == 0

@@ -354,3 +354,16 @@ def test_degenerate_triangle_draws_only_its_stroke(canvas, rgba_at):
     canvas.triangle(10, 50, 50, 50, 90, 50)           # all on one line
     assert rgba_at(canvas, 30, 50)[1] == 255
     assert rgba_at(canvas, 30, 50)[0] == 0
+
+
+def test_join_changes_between_shapes_of_one_batch(canvas):
+    canvas.no_fill()
+    canvas.stroke(255)
+    canvas.stroke_weight(10)
+    canvas.triangle(10, 90, 40, 90, 25, 30)
+    canvas.stroke_join(K.BEVEL)
+    canvas.triangle(60, 90, 90, 90, 75, 30)
+    px = canvas._read_pixels()[..., 0]
+    miter_top = int(np.flatnonzero(px[:, 25] > 128).min())
+    bevel_top = int(np.flatnonzero(px[:, 75] > 128).min())
+    assert miter_top < bevel_top - 5
