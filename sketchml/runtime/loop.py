@@ -211,6 +211,10 @@ class Runner:
                 except Exception as exc:
                     self._fail(exc)
         self.surface.present(sketch)
+        if self.failed and self.surface.headless:
+            if self.watcher is None:
+                return False          # nothing can fix it: no window to look at, no reload
+            time.sleep(self.watcher.interval)
         if not self.failed:
             if sketch._exit:
                 return False

@@ -162,3 +162,13 @@ def test_report_hides_library_frames_outside_a_sketch():
     assert names[-1] == "user_code"
     assert all("json" not in frame.filename for frame in report.frames)
     assert report.headline.startswith("JSONDecodeError")
+
+
+def test_headless_runner_that_shows_errors_stops_instead_of_spinning(capsys):
+    class Broken(sk.Sketch):
+        def draw(self):
+            raise KeyError("gone")
+
+    runner = Runner(Broken(), headless=True, frames=5, raise_errors=False)
+    assert runner.run() == 1
+    assert "KeyError: 'gone'" in capsys.readouterr().err
