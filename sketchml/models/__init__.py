@@ -34,6 +34,7 @@ from sketchml.models.registry import (
 )
 from sketchml.models.registry import models as _list_models
 from sketchml.models.results import Audio, Images, Notes, Text, load_result
+from sketchml.models.walks import walk, walk_frames, walk_path
 from sketchml.models.weights import UnsafeWeightsError, load_weights
 
 __all__ = [
@@ -64,6 +65,9 @@ __all__ = [
     "resolve_device",
     "slerp",
     "truncated_normal",
+    "walk",
+    "walk_frames",
+    "walk_path",
 ]
 
 
