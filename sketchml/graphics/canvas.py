@@ -83,11 +83,11 @@ class Canvas(ImageMixin, TextMixin, PixelsMixin, OffscreenMixin):
     API_METHODS: tuple[str, ...] = tuple(sorted(set((
         "arc", "background", "begin_shape", "bezier", "bezier_vertex", "blend_mode", "circle",
         "circles", "color", "color_mode", "curve_vertex", "ellipse", "ellipse_mode", "end_shape",
-        "fill", "lerp_color", "line", "lines", "load_shader", "no_fill", "no_stroke", "point",
-        "points", "pop", "pop_matrix", "pop_style", "push", "push_matrix", "push_style", "quad",
-        "rect", "rect_mode", "rects", "reset_matrix", "reset_shader", "rotate", "scale", "shader",
-        "shear_x", "shear_y", "square", "stroke", "stroke_cap", "stroke_join", "stroke_weight",
-        "translate", "triangle", "vertex",
+        "fill", "lerp_color", "line", "lines", "load_shader", "no_fill", "no_smooth", "no_stroke",
+        "point", "points", "pop", "pop_matrix", "pop_style", "push", "push_matrix", "push_style",
+        "quad", "rect", "rect_mode", "rects", "reset_matrix", "reset_shader", "rotate", "scale",
+        "shader", "shear_x", "shear_y", "smooth", "square", "stroke", "stroke_cap", "stroke_join",
+        "stroke_weight", "translate", "triangle", "vertex",
     )).union(*(
         getattr(mixin, "API_METHODS", ())
         for mixin in (ImageMixin, TextMixin, PixelsMixin, OffscreenMixin)
@@ -131,6 +131,7 @@ class Canvas(ImageMixin, TextMixin, PixelsMixin, OffscreenMixin):
         self._shape: list | None = None
         self._shape_kind: int | None = None
         self._shader: Shader | None = None
+        self._smooth = True
 
     # ------------------------------------------------------------------ GL life cycle
 
@@ -205,7 +206,8 @@ class Canvas(ImageMixin, TextMixin, PixelsMixin, OffscreenMixin):
         if user is None:
             self._apply_blend()
             self._renderer.draw(
-                rows, (self.width, self.height), darkest=self._blend_mode == K.DARKEST
+                rows, (self.width, self.height), darkest=self._blend_mode == K.DARKEST,
+                smooth=self._smooth,
             )
             return
         # A user shader has no signed distance to shade with: give it real triangles.
@@ -631,6 +633,31 @@ class Canvas(ImageMixin, TextMixin, PixelsMixin, OffscreenMixin):
             self._flush()
             self._blend_mode = mode
 
+    def smooth(self, level: int = 2) -> None:
+        """Draw with anti-aliased (smooth) edges, the default.
+
+        Edges are anti-aliased analytically over one pixel, whatever ``level``
+        (Processing's multisampling level, accepted for compatibility).
+
+        Example:
+            >>> c = Canvas(10, 10); c.no_smooth(); c.smooth()
+        """
+        if int(level) < 0:
+            raise SketchmlError(f"smooth({level}): the level must be 0 or more, e.g. smooth(4).")
+        if not self._smooth:
+            self._flush()
+            self._smooth = True
+
+    def no_smooth(self) -> None:
+        """Draw with hard, pixel-exact edges (no anti-aliasing), e.g. for pixel art.
+
+        Example:
+            >>> c = Canvas(10, 10); c.no_smooth()
+        """
+        if self._smooth:
+            self._flush()
+            self._smooth = False
+
     # ------------------------------------------------------------------ recording
 
     def _style_id(self) -> int:
@@ -803,7 +830,7 @@ class Canvas(ImageMixin, TextMixin, PixelsMixin, OffscreenMixin):
         lo = pts.min(axis=0)
         hi = pts.max(axis=0)
         box = (lo[0], lo[1], hi[0] - lo[0], hi[1] - lo[1])
-        pixel = 1.0 / self._scale()
+        pixel = 1.0 / self._scale() if self._smooth else 0.0
         stroked = stroke is not None and self._stroke_weight > 0
         batch = self._batch
         if fill is not None:
@@ -1050,7 +1077,7 @@ class Canvas(ImageMixin, TextMixin, PixelsMixin, OffscreenMixin):
         flat = polys.reshape(-1, 2)
         lo, hi = flat.min(axis=0), flat.max(axis=0)
         box = (lo[0], lo[1], hi[0] - lo[0], hi[1] - lo[1])
-        pixel = 1.0 / self._scale()
+        pixel = 1.0 / self._scale() if self._smooth else 0.0
         stroked = self._stroke_rgba is not None and self._stroke_weight > 0
         if self._fill_rgba is not None:
             tris = polys if polys.shape[1] == 3 else polys[:, [0, 1, 2, 0, 2, 3]].reshape(-1, 3, 2)

@@ -426,6 +426,7 @@ class Renderer:
         *,
         program: moderngl.Program | None = None,
         darkest: bool = False,
+        smooth: bool = True,
     ) -> None:
         """Draw shape rows onto the framebuffer currently in use (one draw call)."""
         n = len(rows)
@@ -434,6 +435,8 @@ class Renderer:
         from sketchml.graphics.geometry import polygon_shape_rows
 
         rows = polygon_shape_rows(rows)
+        if not smooth:
+            rows = rows[rows[:, 0] != KIND_FRINGE]
         n = len(rows)
         self._grow(n)
         self.buffer.write(rows_to_vertices(rows, self._vertices[: 6 * n]))
@@ -444,6 +447,9 @@ class Renderer:
             prog["resolution"].value = (float(size[0]), float(size[1]))
         if "u_darkest" in prog:
             prog["u_darkest"].value = 1.0 if darkest else 0.0
+        if "u_sharpness" in prog:
+            prog["u_sharpness"].value = 1.0 if smooth else 1000.0
+            prog["u_edge"].value = 0.5 if smooth else 1.0
         # The flat inputs are only written to the last vertex of each triangle.
         self.ctx.provoking_vertex = _LAST_VERTEX_CONVENTION
         self._vao(prog).render(mode=self.ctx.TRIANGLES, vertices=6 * n)

@@ -234,3 +234,22 @@ def test_bad_argument_types_fail_in_the_call(canvas):
     with pytest.raises(TypeError):
         canvas.line(1, 2, 3)
     canvas._flush()   # nothing half-recorded is left behind
+
+
+def test_no_smooth_gives_hard_edges_and_smooth_restores(canvas):
+    def partial(c):
+        red = c._read_pixels()[..., 0].astype(int)
+        return int(((red > 0) & (red < 255)).sum())
+
+    canvas.no_stroke()
+    canvas.fill(255)
+    canvas.no_smooth()
+    canvas.circle(30, 30, 41)
+    canvas.triangle(60, 60, 95, 70, 65, 95)
+    assert partial(canvas) == 0
+    assert canvas._read_pixels()[30, 30, 0] == 255
+    canvas.background(0)
+    canvas.smooth()
+    canvas.circle(30, 30, 41)
+    canvas.triangle(60, 60, 95, 70, 65, 95)
+    assert partial(canvas) > 50

@@ -13,6 +13,8 @@ flat in uvec3 v_r;      // radii tl|tr, br|bl (fractions of the shorter half sid
                         // 6 stroke band: only the distance across counts)
 
 uniform float u_darkest;   // 1 under DARKEST: transparent parts must be white for MIN
+uniform float u_sharpness; // 1: edges soften over one pixel; large under no_smooth()
+uniform float u_edge;      // coverage on the edge itself: 1/2, or 1 under no_smooth()
 
 out vec4 frag_color;
 
@@ -54,8 +56,8 @@ void main() {
             d = sd_ellipse(v_local.xy, v_a.xy);
         }
         // Distances in canvas pixels from here on.
-        float s = 0.5 - d * v_a.w;
-        float hw = v_a.z * v_a.w;
+        float s = u_edge - d * v_a.w * u_sharpness;
+        float hw = v_a.z * v_a.w * u_sharpness;
         float fc = clamp(s, 0.0, 1.0);
         float sc = clamp(s + hw, 0.0, 1.0) - clamp(s - hw, 0.0, 1.0);
         color = v_stroke * sc + v_fill * (fc * (1.0 - v_stroke.a * sc));
