@@ -98,11 +98,13 @@ class Sketch(MathsMixin, Canvas):
         3
     """
 
-    #: Live variables: read them as attributes (``self.mouse_x``, ``sk.mouse_x``, bare ``mouse_x``).
-    LIVE_NAMES: tuple[str, ...] = (
-        "focused", "frame_count", "height", "is_key_pressed", "is_mouse_pressed", "key",
-        "key_code", "mouse_button", "mouse_x", "mouse_y", "pmouse_x", "pmouse_y", "width",
-    )
+    #: Live variables: read them as attributes (``self.mouse_x``, ``sk.mouse_x``, bare
+    #: ``mouse_x``); the runtime's own plus the canvas's ``LIVE_ATTRIBUTES`` (``pixels``).
+    LIVE_NAMES: tuple[str, ...] = tuple(sorted(
+        {"focused", "frame_count", "height", "is_key_pressed", "is_mouse_pressed", "key",
+         "key_code", "mouse_button", "mouse_x", "mouse_y", "pmouse_x", "pmouse_y", "width"}
+        | {name for klass in Canvas.__mro__ for name in vars(klass).get("LIVE_ATTRIBUTES", ())}
+    ))
     #: Every public API method, sorted: the module-level API is generated from this list.
     API_METHODS: tuple[str, ...] = tuple(
         sorted(set(Canvas.API_METHODS) | set(_RUNTIME_METHODS) | set(_MATHS_METHODS))

@@ -268,3 +268,23 @@ def test_live_variables_read_through_the_module():
     runner.step()
     runner.close()
     assert sketch.module_view == (1, 100, 3.0, True)
+
+
+def test_pixels_is_live_in_imported_mode(write_sketch, close_to):
+    path = write_sketch("""
+        def setup():
+            size(8, 6)
+        def draw():
+            background(255, 0, 0)
+            load_pixels()
+            pixels[:, :4, :3] = (0, 0, 255)
+            update_pixels()
+    """)
+    sketch = FileSketchSource(path).load()
+    runner = started(sketch)
+    runner.step()
+    runner.close()
+    assert "pixels" in sketch.LIVE_NAMES
+    px = sketch._read_pixels()
+    assert close_to(px[3, 1], (0, 0, 255, 255)) and close_to(px[3, 6], (255, 0, 0, 255))
+    assert sketch._namespace["pixels"] is sketch.pixels
