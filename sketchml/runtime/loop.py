@@ -202,7 +202,7 @@ class Runner:
         if self.surface.should_close():
             return False
         if not self.failed:
-            if sketch._exit:
+            if sketch._exit or self.frames is not None and self.frames_drawn >= self.frames:
                 return False
             if sketch._looping or sketch._redraw or sketch.frame_count == 0:
                 sketch._redraw = False
@@ -487,6 +487,9 @@ def run_file(
         0
     """
     source = FileSketchSource(path)
+    if headless is None and not has_display() and frames is None:
+        print("sketchml: no display, so the sketch runs headless until it calls exit_sketch(); "
+              "pass --frames N to stop after N frames (Ctrl-C stops it now).", file=sys.stderr)
     headless = _choose_headless(headless)
     if watch is None:
         watch = not headless

@@ -295,6 +295,11 @@ class Sketch(MathsMixin, Canvas):
             ...         self.no_loop()
             >>> Still().run_sketch(headless=True)
         """
+        if "_handlers" not in vars(self):
+            raise SketchmlError(
+                f"{type(self).__name__}.__init__ did not call super().__init__(), so the sketch "
+                "is not set up; add super().__init__() as the first line of your __init__."
+            )
         if _Loading.claim(self):
             return
         from sketchml.runtime.loop import run_sketch

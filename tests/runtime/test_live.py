@@ -288,3 +288,25 @@ def test_pixels_is_live_in_imported_mode(write_sketch, close_to):
     px = sketch._read_pixels()
     assert close_to(px[3, 1], (0, 0, 255, 255)) and close_to(px[3, 6], (255, 0, 0, 255))
     assert sketch._namespace["pixels"] is sketch.pixels
+
+
+def test_zero_frames_runs_setup_only():
+    class Count(sk.Sketch):
+        def setup(self):
+            self.ran_setup = True
+
+        def draw(self):
+            raise AssertionError("no frame was asked for")
+
+    sketch = Count()
+    runner = Runner(sketch, headless=True, frames=0)
+    assert runner.run() == 0 and sketch.ran_setup and runner.frames_drawn == 0
+
+
+def test_forgetting_super_init_is_explained():
+    class NoSuper(sk.Sketch):
+        def __init__(self):
+            self.speed = 3
+
+    with pytest.raises(sk.SketchmlError, match="did not call super\\(\\).__init__\\(\\)"):
+        NoSuper().run_sketch(headless=True, frames=1)
