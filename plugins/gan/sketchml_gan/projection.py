@@ -26,6 +26,7 @@ import torch.nn.functional as F
 from torch import nn
 
 import sketchml as sk
+from sketchml.training import progress_bar
 
 __all__ = ["VGG16_FILE", "VGGFeatures", "default_vgg_path", "load_target", "project"]
 
@@ -210,16 +211,14 @@ def project(net: Any, image: Any, *, avg: torch.Tensor, steps: int, plus: bool, 
         start = start.unsqueeze(1).repeat(1, net.n_latent, 1)
     start_loss = _loss(net, features, start, plus, target, target_features, pixel_weight)
     w = start.requires_grad_(True)
-    optimizer = torch.optim.Adam([w], lr=lr, betas=(0.9, 0.999))
+    adam = _Adam(w)
     noise_gen = torch.Generator().manual_seed(seed)
     try:
-        for step in range(steps):
+        for step in progress_bar(range(steps), desc="projecting"):
             t = step / steps
             # Ramp up over the first 5 %, cosine down over the last 25 %.
             down = 0.5 - 0.5 * math.cos(min(1.0, (1.0 - t) / 0.25) * math.pi)
             up = min(1.0, (step + 1) / max(1.0, 0.05 * steps))
-            for group in optimizer.param_groups:
-                group["lr"] = lr * down * up
             strength = w_std * 0.05 * max(0.0, 1.0 - t / 0.75) ** 2
             jitter = torch.randn(w.shape, generator=noise_gen).to(device) * strength
             w_plus = w + jitter
@@ -228,9 +227,9 @@ def project(net: Any, image: Any, *, avg: torch.Tensor, steps: int, plus: bool, 
             made = (net.synthesis(w_plus, noise="const").clamp(-1, 1) + 1) / 2
             loss = (perceptual_distance(features(_vgg_input(made)), target_features).sum()
                     + pixel_weight * F.mse_loss(made, target))
-            optimizer.zero_grad(set_to_none=True)
+            w.grad = None
             loss.backward()
-            optimizer.step()
+            adam.step(lr * down * up)
             if writer is not None:
                 writer.write(_frame(target, made.detach()))
         final = w.detach()
@@ -243,6 +242,33 @@ def project(net: Any, image: Any, *, avg: torch.Tensor, steps: int, plus: bool, 
     if writer is not None:
         writer.close()
     return final, start_loss, loss_value
+
+
+class _Adam:
+    """Adam (Kingma & Ba 2015) for the one tensor being searched.
+
+    Not ``torch.optim.Adam``: building a torch optimiser imports torch's compiler stack,
+    whose LLVM crashes a process where Mesa's llvmpipe (the headless GL of sketches) is
+    already loaded, and projection is mostly run from inside a sketch.
+    """
+
+    def __init__(self, param: torch.Tensor, betas: tuple[float, float] = (0.9, 0.999),
+                 eps: float = 1e-8) -> None:
+        self.param, self.betas, self.eps = param, betas, eps
+        self.m = torch.zeros_like(param)
+        self.v = torch.zeros_like(param)
+        self.t = 0
+
+    @torch.no_grad()
+    def step(self, lr: float) -> None:
+        b1, b2 = self.betas
+        self.t += 1
+        grad = self.param.grad
+        self.m.mul_(b1).add_(grad, alpha=1 - b1)
+        self.v.mul_(b2).addcmul_(grad, grad, value=1 - b2)
+        m_hat = self.m / (1 - b1 ** self.t)
+        v_hat = self.v / (1 - b2 ** self.t)
+        self.param.sub_(lr * m_hat / (v_hat.sqrt() + self.eps))
 
 
 def _loss(net: Any, features: VGGFeatures, w: torch.Tensor, plus: bool, target: torch.Tensor,

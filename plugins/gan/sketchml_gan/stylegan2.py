@@ -748,13 +748,21 @@ class StyleGAN2(sk.Model):
     def load(self) -> None:
         self.net: Generator | None = None
         self._avg: torch.Tensor | None = None
-        if self.weights is None and not self.variant.weights and not self.variant.files:
-            return
-        if self.weights is not None and Path(self.weights).is_dir():
+        if self.weights is None:
+            from sketchml.models.weights import find_weights, module_package_dir
+
+            # A file in the variant's places (the sketchml cache...) loads; none leaves the
+            # model untrained, ready for train() (StyleGAN2 ships no default weights).
+            found = find_weights(self.spec or self.family, self.variant,
+                                 package_dir=module_package_dir(type(self).__module__))
+            if found is None:
+                return
+            self.weights = found
+        if Path(self.weights).is_dir():
             self._load_run(Path(self.weights))
             return
         data = self.load_weights()
-        source = repr(str(self.weights)) if self.weights is not None else f"the {self.name} weights"
+        source = repr(str(self.weights))
         state, avg, clamp = read_checkpoint(data, source=source)
         self._use(load_generator_state(state, source=source, conv_clamp=clamp), avg)
 

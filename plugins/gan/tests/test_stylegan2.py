@@ -19,8 +19,9 @@ from sketchml.models.registry import VERBS
 from sketchml.testing import ModelConformance
 from sketchml_gan.stylegan2 import Generator, make_kernel, nvidia_to_rosinality
 
-# The published layouts, as JSON {key: shape}; kept beside the tests, or in the shared reference.
-LAYOUT_DIRS = (Path(__file__).parent / "layouts", Path("/work/shared/reference/gan-layouts"))
+# The published layouts as JSON {key: shape}, in the reference modules' own order: taken from
+# rosinality/stylegan2-pytorch@bef283a and NVlabs/stylegan2-ada-pytorch@d72cc7d (random weights).
+LAYOUTS = Path(__file__).parent / "stylegan2_layouts"
 TINY = {"size": 32, "style_dim": 64, "n_mlp": 2, "channels": {4: 32, 8: 32, 16: 16, 32: 16}}
 
 
@@ -60,10 +61,7 @@ def gan(pt_file):
 # -- layouts --------------------------------------------------------------------------------
 
 def _layout(name: str) -> dict[str, list[int]]:
-    for folder in LAYOUT_DIRS:
-        if (folder / name).is_file():
-            return json.loads((folder / name).read_text())
-    pytest.skip(f"reference layout {name} is not on this machine")
+    return json.loads((LAYOUTS / name).read_text())
 
 
 @pytest.mark.parametrize(("size", "name"), [(256, "stylegan2-rosinality-256.json"),

@@ -1,0 +1,80 @@
+"""StyleGAN projection: find your own photo inside a StyleGAN2, then mix it with strangers.
+
+Left: your photo. Middle: the closest image the generator can draw, found by projecting the
+photo into its W+ latent space (Karras et al. 2020) with a VGG16 perceptual loss. Right: your
+projection's coarse styles (pose, face shape) with a stranger's fine styles (colours,
+texture). Move the mouse left/right to move the crossover layer; press space for another
+stranger, s to save the picture on the right.
+
+    sketchml run sketches/stylegan_projection.py
+    sketchml run sketches/stylegan_projection.py --headless --frames 3 --out out/projection.gif
+
+Files, in the folder you run it from:
+
+* WEIGHTS: a StyleGAN2 generator, e.g. rosinality's stylegan2-ffhq-config-f.pt or NVIDIA's
+  ffhq-res256-mirror-paper256-noaug.pkl (or a folder written by model.train);
+* PHOTO: your photo (a face, centred, for an FFHQ model);
+* torchvision's VGG16 weights, vgg16-397923af.pth, in ~/.cache/torch/hub/checkpoints/.
+
+The search writes projection.mp4 (the photo beside the projection as it improves) and saves
+the latent to photo-latent.safetensors, so later sketches can load it with sk.load_latent.
+"""
+import sketchml as sk
+
+WEIGHTS = "stylegan2-ffhq-config-f.pt"
+PHOTO = "photo.jpg"
+STEPS = 120  # more steps fit closer; 500 or so for a portrait on a GPU
+TILE = 256
+
+gan = None
+photo = None
+mine = None
+stranger_seed = 1
+stranger = None
+
+
+def setup():
+    global gan, photo, mine
+    size(3 * TILE, TILE + 40)
+    text_size(15)
+    gan = sk.model("stylegan2", weights=WEIGHTS)
+    photo = load_image(PHOTO)
+    # Projection is slow (a few seconds per step on a CPU for a 1024 px model): done once, here.
+    mine = gan.encode(PHOTO, steps=STEPS, video="projection.mp4")
+    mine.save("photo-latent.safetensors")
+    new_stranger()
+
+
+def new_stranger():
+    global stranger
+    stranger = gan.sample_latent(1, seed=stranger_seed, space="w+")
+
+
+def crossover():
+    # Layer 1 .. num_layers-1: further right keeps more of the photo.
+    return int(remap(constrain(mouse_x, 0, width - 1), 0, width, 1, gan.num_layers))
+
+
+def draw():
+    background(20)
+    # The photo covers its square, centred; what spills over is painted over below.
+    scale_to = TILE / min(photo.width, photo.height)
+    w, h = photo.width * scale_to, photo.height * scale_to
+    image(photo, (TILE - w) / 2, (TILE - h) / 2, w, h)
+    image(gan.generate(mine), TILE, 0, TILE, TILE)
+    image(gan.generate(mine, style_mix=(stranger, crossover())), 2 * TILE, 0, TILE, TILE)
+    no_stroke()
+    fill(20)
+    rect(0, TILE, width, height - TILE)
+    fill(230)
+    text(f"photo        projection (loss {mine.metadata['loss']:.3f})        "
+         f"mixed from layer {crossover()} with stranger {stranger_seed}", 10, TILE + 26)
+
+
+def key_pressed():
+    global stranger_seed
+    if key == " ":
+        stranger_seed += 1
+        new_stranger()
+    elif key == "s":
+        gan.generate(mine, style_mix=(stranger, crossover())).save(f"mixed-{stranger_seed}.png")
