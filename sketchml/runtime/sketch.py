@@ -43,8 +43,8 @@ CALLBACK_NAMES = (
     "mouse_released", "mouse_wheel",
 )
 _RUNTIME_METHODS = (
-    "exit_sketch", "frame_rate", "full_screen", "get_frame_rate", "loop", "millis", "no_loop",
-    "redraw", "size",
+    "exit_sketch", "frame_rate", "full_screen", "get_frame_rate", "is_looping", "loop", "millis",
+    "no_loop", "redraw", "size",
 )
 _MATHS_METHODS = (
     "constrain", "degrees", "dist", "lerp", "mag", "noise", "noise_detail", "noise_seed", "norm",
@@ -246,6 +246,16 @@ class Sketch(MathsMixin, Canvas):
             >>> sk.Sketch().loop()
         """
         self._looping = True
+
+    def is_looping(self) -> bool:
+        """Whether ``draw()`` is being called every frame (False after ``no_loop()``).
+
+        Example:
+            >>> import sketchml as sk
+            >>> s = sk.Sketch(); s.no_loop(); s.is_looping()
+            False
+        """
+        return self._looping
 
     def redraw(self) -> None:
         """Draw one more frame while ``no_loop()`` is in effect (e.g. from ``mouse_pressed``).
