@@ -34,6 +34,7 @@ from sketchml.models.registry import (
 )
 from sketchml.models.registry import models as _list_models
 from sketchml.models.results import Audio, Images, Notes, Text, load_result
+from sketchml.models.streaming import Stream
 from sketchml.models.walks import walk, walk_frames, walk_path
 from sketchml.models.weights import UnsafeWeightsError, load_weights
 
@@ -51,6 +52,7 @@ __all__ = [
     "PluginInfo",
     "PluginWarning",
     "Registry",
+    "Stream",
     "Text",
     "UnsafeWeightsError",
     "VariantSpec",

@@ -26,6 +26,8 @@ from sketchml.models.registry import VERBS, ModelSpec, VariantSpec
 if TYPE_CHECKING:
     import torch
 
+    from sketchml.models.streaming import Stream
+
 __all__ = ["MissingVerbError", "Model", "resolve_device"]
 
 
@@ -193,6 +195,33 @@ class Model:
             raise self._missing("interpolate")
         return interpolate_latents(self.as_latent(a), self.as_latent(b), steps=steps,
                                    method=method or self.interpolation)
+
+    def stream(self, *args: Any, **options: Any) -> Stream[Any]:
+        """``generate(*args, **options)`` on a background thread: a :class:`Stream` to poll.
+
+        A sketch's ``draw()`` keeps its frame rate while the model works. Here the whole
+        result arrives as one piece; families that make results piece by piece (text)
+        override this so the pieces arrive as they are made.
+
+        Example:
+            >>> import sketchml as sk, torch
+            >>> class Grey(sk.Model):
+            ...     def generate(self, latent=None, **options):
+            ...         return torch.full((1, 3, 4, 4), 0.5)
+            >>> Grey(device="cpu").stream().wait()[0].shape
+            torch.Size([1, 3, 4, 4])
+        """
+        from sketchml.models.streaming import Stream
+
+        if "generate" not in self.verbs():
+            raise self._missing("generate")
+
+        def produce(cancelled: Any) -> Any:
+            yield self.generate(*args, **options)
+
+        modality = self.spec.modality if self.spec is not None else None
+        return Stream(produce, text=None if modality is None else modality == "text",
+                      name=f"{self.name}-stream")
 
     # -- helpers for families ----------------------------------------------------------------
 
