@@ -58,6 +58,7 @@ from typing import Any
 import torch
 import torch.nn.functional as F
 from torch import nn
+from torch.utils.data import Dataset
 
 import sketchml as sk
 from sketchml.errors import did_you_mean
@@ -1007,12 +1008,35 @@ class StyleGAN2(sk.Model):
 
 # -- training -------------------------------------------------------------------------------
 
-def _dataset(data: Any, resolution: int, flip: bool) -> Any:
-    from torch.utils.data import Dataset
+class _Items(Dataset):
+    """A map-style dataset over anything indexable (e.g. sketchml's ShapesWorld)."""
 
+    def __init__(self, items: Any) -> None:
+        self.items = items
+
+    def __len__(self) -> int:
+        return len(self.items)
+
+    def __getitem__(self, index: int) -> Any:
+        return self.items[index]
+
+
+def _dataset(data: Any, resolution: int, flip: bool) -> Any:
     from sketchml.training import ImageFolder, VideoFrames
 
+    if not isinstance(data, (str, os.PathLike, Dataset)) and hasattr(data, "__getitem__") \
+            and hasattr(data, "__len__"):
+        data = _Items(data)
     if isinstance(data, Dataset):
+        first = data[0]
+        image = first[0] if isinstance(first, (tuple, list)) else first
+        if not isinstance(image, torch.Tensor) or tuple(image.shape) != (3, resolution, resolution):
+            shape = tuple(image.shape) if isinstance(image, torch.Tensor) else type(image).__name__
+            raise sk.SketchmlError(
+                f"The dataset's items are {shape}; this StyleGAN2 trains on (3, {resolution}, "
+                f"{resolution}) images in [-1, 1]. Make them that size (e.g. shapes_world(n, "
+                f"size={resolution}, value_range=(-1, 1))) or pass resolution= to match."
+            )
         return data
     if not isinstance(data, (str, os.PathLike)):
         raise sk.SketchmlError(f"train() takes a folder of images, a video file or a torch "

@@ -464,3 +464,12 @@ class TestStyleGAN2Conformance(ModelConformance):
         if verb in ("encode", "train"):
             pytest.skip("encode needs VGG16 weights and train data: see test_stylegan2_encode_train.py")
         super().test_verb_works_or_is_refused_clearly(model, verb, tmp_path)
+
+
+@pytest.mark.parametrize("name", ["sketchml_gan.stylegan2", "sketchml_gan.projection"])
+def test_docstring_examples_run(name):
+    import doctest
+    import importlib
+
+    result = doctest.testmod(importlib.import_module(name), optionflags=doctest.ELLIPSIS)
+    assert result.attempted > 0 and result.failed == 0

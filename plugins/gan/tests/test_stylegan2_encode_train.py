@@ -179,3 +179,14 @@ def test_bad_training_input_is_explained_and_writes_nothing(tmp_path):
         model.train(empty, out=tmp_path / "c", steps=1, **{**TRAIN, "resolution": 48})
     with pytest.raises(sk.SketchmlError, match="needs out="):
         model.train(empty)
+
+
+def test_training_on_the_shapes_world_dataset(tmp_path):
+    from sketchml.datasets import shapes_world
+
+    model = sk.model("stylegan2", device="cpu")
+    with pytest.raises(sk.SketchmlError, match=r"items are \(3, 64, 64\).*\(3, 32, 32\)"):
+        model.train(shapes_world(4, size=64, value_range=(-1, 1)), out=tmp_path / "a", steps=1, **TRAIN)
+    run = model.train(shapes_world(8, size=32, value_range=(-1, 1)), out=tmp_path / "b", steps=2,
+                      **TRAIN)
+    assert run.step == 2 and model.resolution == 32
