@@ -24,7 +24,8 @@ Row layout (float32)::
     17     stroke weight   local units; 0 for no stroke
     18..23 matrix          (a, c, e, b, d, f): local -> canvas pixels
     24..27 box             (x, y, w, h) of the whole shape, for a user shader's vertTexCoord;
-                           triangle/quad shapes keep their stroke join in 24 instead
+                           triangle/quad shapes keep their stroke join in 24 instead, and
+                           stroke bands (lines with cap CAP_BAND) their end-edge directions
 
 Triangle and quad *shapes* (``triangle()``, ``quad()``) are drawn like the
 others when they are convex and their MITER corners stay within the miter
