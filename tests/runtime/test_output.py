@@ -6,7 +6,7 @@ import imageio_ffmpeg
 import numpy as np
 
 import sketchml as sk
-from sketchml.runtime.loop import Runner
+from sketchml.runtime.loop import Runner, run_file
 
 COLOUR_RAMP = """
 def setup():
@@ -32,7 +32,7 @@ def test_mp4_output_decodes_to_the_frames_drawn(write_sketch, run_cli, tmp_path)
 def test_gif_output_decodes_to_the_frames_drawn(write_sketch, tmp_path):
     path = write_sketch(COLOUR_RAMP)
     out = tmp_path / "clip.gif"
-    assert sk.runtime.loop.run_file(path, headless=True, frames=6, out=out) == 0
+    assert run_file(path, headless=True, frames=6, out=out) == 0
     frames = iio.imread(out)
     assert frames.shape[:3] == (6, 48, 64)
     assert abs(int(frames[2, 10, 10, 0]) - 60) <= 8 and abs(int(frames[2, 10, 10, 2]) - 195) <= 8
@@ -41,16 +41,16 @@ def test_gif_output_decodes_to_the_frames_drawn(write_sketch, tmp_path):
 def test_frame_rate_sets_the_video_rate(write_sketch, tmp_path):
     path = write_sketch(COLOUR_RAMP.replace("size(64, 48)", "size(64, 48)\n    frame_rate(12)"))
     out = tmp_path / "slow.mp4"
-    assert sk.runtime.loop.run_file(path, headless=True, frames=6, out=out) == 0
+    assert run_file(path, headless=True, frames=6, out=out) == 0
     assert iio.immeta(out, plugin="FFMPEG")["fps"] == 12.0
     assert imageio_ffmpeg.count_frames_and_secs(str(out)) == (6, 0.5)
 
 
 def test_png_sequence_numbering_and_folder_default(write_sketch, tmp_path):
     path = write_sketch(COLOUR_RAMP)
-    assert sk.runtime.loop.run_file(path, headless=True, frames=3, out=tmp_path / "seq" / "f-##.png") == 0
+    assert run_file(path, headless=True, frames=3, out=tmp_path / "seq" / "f-##.png") == 0
     assert sorted(p.name for p in (tmp_path / "seq").iterdir()) == ["f-01.png", "f-02.png", "f-03.png"]
-    assert sk.runtime.loop.run_file(path, headless=True, frames=2, out=str(tmp_path / "dir") + "/") == 0
+    assert run_file(path, headless=True, frames=2, out=str(tmp_path / "dir") + "/") == 0
     assert sorted(p.name for p in (tmp_path / "dir").iterdir()) == ["frame-0001.png", "frame-0002.png"]
 
 

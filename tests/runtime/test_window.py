@@ -180,3 +180,39 @@ def test_full_screen_takes_the_screen_size():
     headless = Full()
     headless.run_sketch(headless=True, frames=1)
     assert (headless.width, headless.height) == (100, 100)   # a render keeps its size
+
+
+def test_module_mode_script_reloads_itself_when_saved(write_sketch):
+    import subprocess
+    import sys
+
+    script = write_sketch('''
+        import pathlib
+        import sketchml as sk
+
+        NEW = """
+        import sketchml as sk
+
+        def draw():
+            sk.background(0, 255, 0)
+            if sk.frame_count == 3:
+                print("reloaded, frame", sk.frame_count, flush=True)
+                sk.exit_sketch()
+
+        sk.run_sketch()
+        """
+
+        def draw():
+            sk.background(255, 0, 0)
+            if sk.frame_count == 2:
+                pathlib.Path(__file__).write_text(NEW)
+            if sk.frame_count == 600:      # give up after ten seconds
+                sk.exit_sketch()
+
+        sk.run_sketch()
+    ''', name="self_editing.py")
+    result = subprocess.run([sys.executable, str(script)], capture_output=True, text=True,
+                            timeout=60, cwd=script.parent)
+    assert result.returncode == 0, result.stderr
+    assert "reloading self_editing.py" in result.stderr
+    assert "reloaded, frame 3" in result.stdout
