@@ -30,7 +30,8 @@ import numpy as np
 from sketchml.errors import SketchmlError
 
 __all__ = [
-    "FrameWriter", "VIDEO_SUFFIXES", "expand_frame_pattern", "open_frame_writer", "temp_beside",
+    "FrameWriter", "VIDEO_SUFFIXES", "check_frame_path", "expand_frame_pattern", "open_frame_writer",
+    "temp_beside",
 ]
 
 VIDEO_SUFFIXES = (".mp4", ".mov", ".mkv", ".webm", ".gif")
@@ -234,6 +235,27 @@ def _match_channels(frame: np.ndarray, channels: int) -> np.ndarray:
     return np.concatenate([frame, alpha], axis=2)
 
 
+def check_frame_path(path: str | os.PathLike[str]) -> Path:
+    """The file (or ``####`` pattern) frames for ``path`` go to; refuses unknown types early,
+    before anything is rendered. A folder means ``folder/frame-####.png``.
+
+    Example:
+        >>> check_frame_path("renders/").as_posix()
+        'renders/frame-####.png'
+    """
+    text = os.fspath(path)
+    target = Path(text)
+    if text.endswith(("/", os.sep)) or target.is_dir() or target.suffix == "":
+        target = target / "frame-####.png"
+    if target.suffix.lower() not in VIDEO_SUFFIXES + IMAGE_SUFFIXES:
+        raise SketchmlError(
+            f"cannot write frames to {text!r}: unknown file type {target.suffix!r}; use one of "
+            + ", ".join(VIDEO_SUFFIXES + (".png",))
+            + ", a pattern like frames/frame-####.png, or a folder."
+        )
+    return target
+
+
 def open_frame_writer(
     path: str | os.PathLike[str], *, fps: float = 60.0, quality: float | None = 8
 ) -> FrameWriter:
@@ -259,17 +281,8 @@ def open_frame_writer(
         >>> os.listdir(folder)
         ['f-03.png']
     """
-    text = os.fspath(path)
-    target = Path(text)
-    if text.endswith(("/", os.sep)) or target.is_dir() or target.suffix == "":
-        target = target / "frame-####.png"
+    target = check_frame_path(path)
     suffix = target.suffix.lower()
-    if suffix not in VIDEO_SUFFIXES + IMAGE_SUFFIXES:
-        raise SketchmlError(
-            f"cannot write frames to {text!r}: unknown file type {target.suffix!r}; use one of "
-            + ", ".join(VIDEO_SUFFIXES + (".png",))
-            + ", a pattern like frames/frame-####.png, or a folder."
-        )
     if fps <= 0:
         raise SketchmlError(f"fps must be positive, got {fps}; 30 or 60 are usual for video.")
     target.parent.mkdir(parents=True, exist_ok=True)

@@ -30,7 +30,7 @@ from typing import Any
 
 from sketchml import constants as K
 from sketchml.errors import SketchmlError
-from sketchml.media.video import FrameWriter, open_frame_writer
+from sketchml.media.video import FrameWriter, check_frame_path, open_frame_writer
 from sketchml.runtime import module_api
 from sketchml.runtime.imported import FileSketchSource
 from sketchml.runtime.reload import FileWatcher
@@ -148,6 +148,8 @@ class Runner:
         self.frames_drawn = 0
         self.writer: FrameWriter | None = out if isinstance(out, FrameWriter) else None
         self._out_path = None if out is None or isinstance(out, FrameWriter) else os.fspath(out)
+        if self._out_path is not None:
+            check_frame_path(self._out_path)
         self._title = title
         self._headless = headless
         self.surface: Any = None
@@ -210,6 +212,8 @@ class Runner:
                     self._frame(sketch)
                 except Exception as exc:
                     self._fail(exc)
+                else:
+                    self._write_frame(sketch)
         self.surface.present(sketch)
         if self.failed and self.surface.headless:
             if self.watcher is None:
@@ -332,10 +336,6 @@ class Runner:
         sketch._call("draw")
         sketch._end_frame()
         self.frames_drawn += 1
-        if self._out_path is not None or self.writer is not None:
-            if self.writer is None:
-                self.writer = open_frame_writer(self._out_path, fps=sketch._target_fps)
-            self.writer.write(sketch._read_pixels(), index=self.frames_drawn)
         if sketch._virtual_ms is not None:
             sketch._virtual_ms += 1000.0 / sketch._target_fps
             sketch._measured_fps = sketch._target_fps
@@ -345,6 +345,14 @@ class Runner:
                 rate = 1.0 / (now - self._last_frame_time)
                 sketch._measured_fps = 0.9 * sketch._measured_fps + 0.1 * rate
             self._last_frame_time = now
+
+    def _write_frame(self, sketch: Sketch) -> None:
+        # Outside the sketch-error handling: a full disk is not a bug in the sketch.
+        if self._out_path is None and self.writer is None:
+            return
+        if self.writer is None:
+            self.writer = open_frame_writer(self._out_path, fps=sketch._target_fps)
+        self.writer.write(sketch._read_pixels(), index=self.frames_drawn)
 
     def _dispatch(self, sketch: Sketch, event: tuple[Any, ...]) -> None:
         kind = event[0]

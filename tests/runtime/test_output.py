@@ -4,6 +4,7 @@ from __future__ import annotations
 import imageio.v3 as iio
 import imageio_ffmpeg
 import numpy as np
+import pytest
 
 import sketchml as sk
 from sketchml.runtime.loop import Runner, run_file
@@ -89,3 +90,18 @@ def test_memory_stays_flat_while_streaming_many_frames(tmp_path):
     # 1,700 more frames of 64x64 RGBA would be 28 MB if they were kept
     assert after - before < 6 * 1024 * 1024, (before, after)
     assert imageio_ffmpeg.count_frames_and_secs(str(tmp_path / "long.mp4"))[0] == 2000
+
+
+def test_output_problems_are_reported_as_such_not_as_sketch_errors(write_sketch, tmp_path):
+    path = write_sketch(COLOUR_RAMP)
+    with pytest.raises(sk.SketchmlError, match="unknown file type '.webp2'"):
+        run_file(path, headless=True, frames=1, out=tmp_path / "x.webp2")
+
+    class Grows(sk.Sketch):
+        def draw(self):
+            self.size(40 + 2 * self.frame_count, 40)
+
+    with pytest.raises(sk.SketchmlError, match="frame size changed") as info:
+        Runner(Grows(), headless=True, frames=5, out=tmp_path / "grow.mp4").run()
+    assert not isinstance(info.value, sk.SketchRuntimeError)
+    assert imageio_ffmpeg.count_frames_and_secs(str(tmp_path / "grow.mp4"))[0] == 1
