@@ -294,6 +294,13 @@ def format_sketch_error(
             hint = suggestion(name, candidates)
             if hint:
                 message += "." + hint
+    elif isinstance(exc, AttributeError) and "Did you mean" not in message:
+        # Python adds its own suggestion only when it prints the traceback itself.
+        name, obj = getattr(exc, "name", None), getattr(exc, "obj", None)
+        if name and obj is not None:
+            hint = suggestion(name, [n for n in dir(obj) if not n.startswith("_")])
+            if hint:
+                message += "." + hint
 
     shown = [_summary(*frames[i]) for i in user] or ([_summary(*frames[-1])] if frames else [])
     report = SketchErrorReport(f"{type_name}: {message}" if message else type_name, frames=shown)

@@ -172,3 +172,12 @@ def test_headless_runner_that_shows_errors_stops_instead_of_spinning(capsys):
     runner = Runner(Broken(), headless=True, frames=5, raise_errors=False)
     assert runner.run() == 1
     assert "KeyError: 'gone'" in capsys.readouterr().err
+
+
+def test_misspelt_method_in_class_mode_suggests_the_api_name():
+    class Typo(sk.Sketch):
+        def draw(self):
+            self.stroke_wieght(3)
+
+    with pytest.raises(SketchRuntimeError, match="Did you mean 'stroke_weight'"):
+        Typo().run_sketch(headless=True, frames=1)
