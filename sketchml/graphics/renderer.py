@@ -574,6 +574,9 @@ def rows_to_vertices(rows: np.ndarray, out: np.ndarray | None = None) -> np.ndar
     return out
 
 
+# Canvas pixels a shape's quad reaches beyond its outline (coverage is 0 from 1/2 on).
+_GROW = 0.6
+
 # Corner signs of the six vertices (two triangles) of a shape's quad.
 _SX = (-1.0, 1.0, -1.0, -1.0, 1.0, 1.0)
 _SY = (-1.0, -1.0, 1.0, 1.0, -1.0, 1.0)
@@ -585,11 +588,12 @@ def _shape_vertices(rows: np.ndarray, block: np.ndarray) -> None:
     a, c, e, b, d, g = (rows[:, 18 + i] for i in range(6))
     det = np.maximum(np.abs(a * d - c * b), np.float32(1e-12))
     # Local units per canvas pixel (for anti-aliasing), and the largest singular value
-    # of the inverse matrix (to grow the quad by one canvas pixel in every direction).
+    # of the inverse matrix: coverage ends half a pixel outside the edge, so the quad
+    # grows by a little over half a canvas pixel in every direction.
     aa = 1.0 / np.sqrt(det)
     inv_det2 = 1.0 / (det * det)
     s2 = (a * a + b * b + c * c + d * d) * inv_det2
-    grow = np.sqrt(0.5 * (s2 + np.sqrt(np.maximum(s2 * s2 - 4.0 * inv_det2, 0.0))))
+    grow = _GROW * np.sqrt(0.5 * (s2 + np.sqrt(np.maximum(s2 * s2 - 4.0 * inv_det2, 0.0))))
     half = f["half"]
     hw = 0.5 * f["weight"]
     band = f["shape"] == 2
@@ -733,7 +737,7 @@ def _polygon_vertices(rows: np.ndarray, block: np.ndarray) -> None:
     det = np.maximum(np.abs(m[:, 0] * m[:, 4] - m[:, 1] * m[:, 3]), 1e-12)
     inv_det2 = 1.0 / (det * det)
     s2 = (m[:, 0] ** 2 + m[:, 1] ** 2 + m[:, 3] ** 2 + m[:, 4] ** 2) * inv_det2
-    grow = np.sqrt(0.5 * (s2 + np.sqrt(np.maximum(s2 * s2 - 4.0 * inv_det2, 0.0))))
+    grow = _GROW * np.sqrt(0.5 * (s2 + np.sqrt(np.maximum(s2 * s2 - 4.0 * inv_det2, 0.0))))
     hw = 0.5 * rows[:, 17] * (rows[:, 16] > 0)
     e = (hw + grow)[:, None, None]
     # A corner moves to where both its edges are e away: the miter point.
