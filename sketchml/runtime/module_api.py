@@ -149,7 +149,10 @@ def run_sketch(
             "level of the module that calls sk.run_sketch() (module mode), or subclass "
             "sk.Sketch and call MySketch().run_sketch() (class mode)."
         )
-    sketch = Sketch()
+    # Calls made before the run (sk.size, sk.frame_rate, sk.random_seed at the top of a
+    # script) went to the idle sketch: run that one, so they count.
+    sketch = _idle[0] if _current[0] is None and _idle[0] is not None else Sketch()
+    _idle[0] = None
     sketch._use_functions(caller, sync=False)
     from sketchml.runtime.loop import run_sketch as run_loop
 

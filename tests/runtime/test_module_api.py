@@ -87,3 +87,19 @@ def test_exported_names_cover_the_runtime_classes():
     assert {"Sketch", "run_sketch", "render", "MouseEvent", "KeyEvent", "SketchRuntimeError"} <= set(
         module_api.exported_names())
     assert sk.Sketch is Sketch
+
+
+def test_module_mode_calls_before_run_sketch_apply_to_the_run(tmp_path):
+    def draw():
+        sk.no_loop()
+
+    sk.size(48, 24)
+    sk.frame_rate(10)
+    sk.random_seed(7)
+    expected = sk.Sketch()
+    expected.random_seed(7)
+    namespace = {"draw": draw}
+    exec("import sketchml as sk\nsk.run_sketch(headless=True)", namespace)
+    ran = module_api.current_sketch()
+    assert (ran.width, ran.height, ran.get_frame_rate()) == (48, 24, 10.0)
+    assert ran.random(1) == expected.random(1)
