@@ -133,7 +133,7 @@ def compile_program(
         >>> from sketchml.graphics.context import create_headless_context
         >>> ctx = create_headless_context()
         >>> vs = read_shader_source("shape.vert")
-        >>> fs = read_shader_source("shape.frag")
+        >>> fs = "#version 330\\nout vec4 f;\\nvoid main() { f = vec4(1.0); }"
         >>> compile_program(ctx, vs, fs, name="shape.frag").glo > 0
         True
     """
@@ -382,9 +382,9 @@ class Renderer:
     def __init__(self, ctx: moderngl.Context) -> None:
         self.ctx = ctx
         self.vertex_source = read_shader_source("shape.vert")
-        self.program = compile_program(
-            ctx, self.vertex_source, read_shader_source("shape.frag"), name="shape.frag"
-        )
+        self._fragment_template = read_shader_source("shape.frag")
+        self._programs: dict[tuple[int, ...], moderngl.Program] = {}
+        self.program = self.program_for(tuple(sorted(_KIND_CODE)))
         self._capacity = 0
         self.buffer = ctx.buffer(reserve=6 * VERTEX_WORDS * 4, dynamic=True)
         self._vaos: dict[int, moderngl.VertexArray] = {}
@@ -398,6 +398,15 @@ class Renderer:
             self._capacity = capacity
             self.buffer.orphan(capacity * 6 * VERTEX_WORDS * 4)
             self._vertices = np.zeros((capacity * 6, VERTEX_WORDS), dtype=np.float32)
+
+    def program_for(self, kinds: tuple[int, ...]) -> moderngl.Program:
+        """The shape program specialised to the vertex kinds present in a batch."""
+        program = self._programs.get(kinds)
+        if program is None:
+            source = self._fragment_template.replace("// @main@", _fragment_main(kinds))
+            program = compile_program(self.ctx, self.vertex_source, source, name="shape.frag")
+            self._programs[kinds] = program
+        return program
 
     @classmethod
     def for_context(cls, ctx: moderngl.Context) -> Renderer:
@@ -440,8 +449,14 @@ class Renderer:
             rows = rows[rows[:, 0] != KIND_FRINGE]
         n = len(rows)
         self._grow(n)
-        self.buffer.write(rows_to_vertices(rows, self._vertices[: 6 * n]))
-        prog = program or self.program
+        vertices = rows_to_vertices(rows, self._vertices[: 6 * n])
+        self.buffer.write(vertices)
+        if program is None:
+            # Vertex 2 of every shape carries its kind (the provoking vertex).
+            kinds = vertices.view(np.uint32).reshape(n, 6, VERTEX_WORDS)[:, 2, 14]
+            present = np.flatnonzero(np.bincount(kinds, minlength=len(_KIND_CODE)))
+            program = self.program_for(tuple(int(k) for k in present))
+        prog = program
         if "u_size" in prog:
             prog["u_size"].value = (float(size[0]), float(size[1]))
         if "resolution" in prog:
@@ -454,6 +469,40 @@ class Renderer:
         # The flat inputs are only written to the last vertex of each triangle.
         self.ctx.provoking_vertex = _LAST_VERTEX_CONVENTION
         self._vao(prog).render(mode=self.ctx.TRIANGLES, vertices=6 * n)
+
+
+# Fragment code per vertex kind (see the vertex layout above and shape.frag).
+_KIND_CODE = {
+    0: "shade(distance_circle())",
+    1: "shade(distance_round_box())",
+    2: "solid()",
+    3: "shade(distance_ellipse())",
+    4: "fringe()",
+    5: "shade(distance_polygon())",
+    6: "shade(distance_band())",
+}
+
+
+def _fragment_main(kinds: tuple[int, ...]) -> str:
+    """main() for the shape program, testing only the kinds given (the last one untested).
+
+    Example:
+        >>> print(_fragment_main((0,)))
+        void main() {
+            finish(shade(distance_circle()));
+        }
+    """
+    if len(kinds) == 1:
+        return f"void main() {{\n    finish({_KIND_CODE[kinds[0]]});\n}}"
+    lines = ["void main() {", "    uint kind = v_r.z;", "    vec4 color;"]
+    for i, kind in enumerate(kinds):
+        if i == len(kinds) - 1:
+            lines.append(f"    else color = {_KIND_CODE[kind]};")
+        else:
+            keyword = "if" if i == 0 else "else if"
+            lines.append(f"    {keyword} (kind == {kind}u) color = {_KIND_CODE[kind]};")
+    lines += ["    finish(color);", "}"]
+    return "\n".join(lines)
 
 
 def _skip(fmt: str) -> str:

@@ -35,36 +35,52 @@ float sd_round_box(vec2 p, vec2 b) {
     return min(max(q.x, q.y), 0.0) + length(max(q, 0.0)) - r;
 }
 
-void main() {
-    vec4 color;
-    uint kind = v_r.z;
-    if (kind == 2u) {
-        color = v_fill;
-    } else if (kind == 4u) {
-        color = v_fill * v_local.x;
-    } else {
-        float d;
-        if (kind == 0u) {
-            d = length(v_local.xy) - v_a.x;
-        } else if (kind == 1u) {
-            d = sd_round_box(v_local.xy, v_a.xy);
-        } else if (kind == 6u) {
-            d = abs(v_local.y) - v_a.y;
-        } else if (kind == 5u) {
-            d = max(max(v_local.x, v_local.y), max(v_local.z, v_local.w));
-        } else {
-            d = sd_ellipse(v_local.xy, v_a.xy);
-        }
-        // Distances in canvas pixels from here on.
-        float s = u_edge - d * v_a.w * u_sharpness;
-        float hw = v_a.z * v_a.w * u_sharpness;
-        float fc = clamp(s, 0.0, 1.0);
-        float sc = clamp(s + hw, 0.0, 1.0) - clamp(s - hw, 0.0, 1.0);
-        color = v_stroke * sc + v_fill * (fc * (1.0 - v_stroke.a * sc));
-    }
+// One function per kind; renderer.py writes main() to call only the kinds a batch
+// holds, so a batch of circles runs straight-line code with no branches.
+
+float distance_circle() {
+    return length(v_local.xy) - v_a.x;
+}
+
+float distance_round_box() {
+    return sd_round_box(v_local.xy, v_a.xy);
+}
+
+float distance_ellipse() {
+    return sd_ellipse(v_local.xy, v_a.xy);
+}
+
+float distance_polygon() {
+    return max(max(v_local.x, v_local.y), max(v_local.z, v_local.w));
+}
+
+float distance_band() {
+    return abs(v_local.y) - v_a.y;
+}
+
+vec4 shade(float d) {
+    // Distances in canvas pixels from here on.
+    float s = u_edge - d * v_a.w * u_sharpness;
+    float hw = v_a.z * v_a.w * u_sharpness;
+    float fc = clamp(s, 0.0, 1.0);
+    float sc = clamp(s + hw, 0.0, 1.0) - clamp(s - hw, 0.0, 1.0);
+    return v_stroke * sc + v_fill * (fc * (1.0 - v_stroke.a * sc));
+}
+
+vec4 solid() {
+    return v_fill;
+}
+
+vec4 fringe() {
+    return v_fill * v_local.x;
+}
+
+void finish(vec4 color) {
     if (color.a <= 0.0) {
         discard;
     }
     color.rgb += (1.0 - color.a) * u_darkest;
     frag_color = color;
 }
+
+// @main@
