@@ -172,7 +172,13 @@ class BigGANConfig:
 # -- building blocks ----------------------------------------------------------------------
 
 class _SpectralNorm(nn.Module):
-    """Shared by the spectrally normalised layers: ``weight_orig`` plus the ``u``/``v`` vectors."""
+    """Shared by the spectrally normalised layers: ``weight_orig`` plus the ``u``/``v`` vectors.
+
+    The normalised weight is kept between calls while the three tensors stay the same (same
+    storage, no in-place change): dividing every weight afresh on each call would cost as
+    much as the convolutions of a batch of one. It is computed afresh whenever the weights
+    are being trained (they require grad), so gradients reach ``weight_orig``.
+    """
 
     weight_orig: nn.Parameter
     weight_u: torch.Tensor
@@ -183,6 +189,8 @@ class _SpectralNorm(nn.Module):
         self.weight_orig = nn.Parameter(weight)
         self.register_buffer("weight_u", torch.empty(out_features))
         self.register_buffer("weight_v", torch.empty(weight[0].numel()))
+        self._cached: torch.Tensor | None = None
+        self._cached_for: tuple[int, ...] = ()
         self.reset_vectors()
 
     @torch.no_grad()
@@ -199,11 +207,24 @@ class _SpectralNorm(nn.Module):
         self.weight_u.copy_(u)
         self.weight_v.copy_(v)
 
-    def normalised_weight(self) -> torch.Tensor:
-        """``weight_orig / sigma``, ``sigma = u . (W v)`` with the stored vectors (the port at eval)."""
+    def _compute_weight(self) -> torch.Tensor:
         matrix = self.weight_orig.reshape(self.weight_orig.shape[0], -1)
         sigma = torch.dot(self.weight_u, torch.mv(matrix, self.weight_v))
         return self.weight_orig / sigma
+
+    def normalised_weight(self) -> torch.Tensor:
+        """``weight_orig / sigma``, ``sigma = u . (W v)`` with the stored vectors (the port at eval)."""
+        if self.weight_orig.requires_grad and torch.is_grad_enabled():
+            return self._compute_weight()
+        tensors = (self.weight_orig, self.weight_u, self.weight_v)
+        key = tuple(n for t in tensors for n in (t.data_ptr(), t._version))
+        if self._cached is None or key != self._cached_for:
+            # A plain tensor even inside inference_mode, so autograd (e.g. gradients to z
+            # for CLIP guidance) may use it later.
+            with torch.inference_mode(False), torch.no_grad():
+                self._cached = self._compute_weight()
+            self._cached_for = key
+        return self._cached
 
 
 class SNLinear(_SpectralNorm):

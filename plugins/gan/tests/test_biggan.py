@@ -109,6 +109,23 @@ def test_attention_sits_at_list_index_8_and_is_used(gan: sk.Model) -> None:
     assert not torch.allclose(_plain(before), without, atol=1e-4)
 
 
+def test_weights_changed_in_place_take_effect(tiny_folder: Path) -> None:
+    gan = sk.model("biggan.deep-128", weights=tiny_folder, device="cpu")
+    z = gan.sample_latent(1, seed=2)
+    before = gan.generate(z)
+    with torch.no_grad():  # spectrally normalised weights are cached between calls
+        gan.net.generator.conv_to_rgb.weight_orig[:3].mul_(3.0)
+    assert (gan.generate(z) - before).abs().max() > 0.01
+
+
+def test_gradients_reach_the_latent_after_inference(gan: sk.Model) -> None:
+    z = gan.sample_latent(1, seed=3)
+    gan.generate(z)  # the normalised weights were cached under inference_mode
+    noise = z["z"].clone().requires_grad_(True)
+    gan.net(noise, z["y"], 0.4).mean().backward()
+    assert noise.grad is not None and noise.grad.abs().sum() > 0
+
+
 # -- loading checkpoints ---------------------------------------------------------------------
 
 def _port_style_folder(tiny_folder: Path, target: Path) -> Path:
