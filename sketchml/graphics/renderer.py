@@ -384,6 +384,7 @@ class Renderer:
         self.vertex_source = read_shader_source("shape.vert")
         self._fragment_template = read_shader_source("shape.frag")
         self._programs: dict[tuple[int, ...], moderngl.Program] = {}
+        self._darkest_programs: dict[tuple[int, ...], moderngl.Program] = {}
         self.program = self.program_for(tuple(sorted(_KIND_CODE)))
         self._capacity = 0
         self.buffer = ctx.buffer(reserve=6 * VERTEX_WORDS * 4, dynamic=True)
@@ -399,13 +400,15 @@ class Renderer:
             self.buffer.orphan(capacity * 6 * VERTEX_WORDS * 4)
             self._vertices = np.zeros((capacity * 6, VERTEX_WORDS), dtype=np.float32)
 
-    def program_for(self, kinds: tuple[int, ...]) -> moderngl.Program:
+    def program_for(self, kinds: tuple[int, ...], *, darkest: bool = False) -> moderngl.Program:
         """The shape program specialised to the vertex kinds present in a batch."""
-        program = self._programs.get(kinds)
+        cache = self._darkest_programs if darkest else self._programs
+        program = cache.get(kinds)
         if program is None:
-            source = self._fragment_template.replace("// @main@", _fragment_main(kinds))
+            main = _fragment_main(kinds, finish="finish_darkest" if darkest else "finish")
+            source = self._fragment_template.replace("// @main@", main)
             program = compile_program(self.ctx, self.vertex_source, source, name="shape.frag")
-            self._programs[kinds] = program
+            cache[kinds] = program
         return program
 
     @classmethod
@@ -455,14 +458,12 @@ class Renderer:
             # Vertex 2 of every shape carries its kind (the provoking vertex).
             kinds = vertices.view(np.uint32).reshape(n, 6, VERTEX_WORDS)[:, 2, 14]
             present = np.flatnonzero(np.bincount(kinds, minlength=len(_KIND_CODE)))
-            program = self.program_for(tuple(int(k) for k in present))
+            program = self.program_for(tuple(int(k) for k in present), darkest=darkest)
         prog = program
         if "u_size" in prog:
             prog["u_size"].value = (float(size[0]), float(size[1]))
         if "resolution" in prog:
             prog["resolution"].value = (float(size[0]), float(size[1]))
-        if "u_darkest" in prog:
-            prog["u_darkest"].value = 1.0 if darkest else 0.0
         if "u_sharpness" in prog:
             prog["u_sharpness"].value = 1.0 if smooth else 1000.0
             prog["u_edge"].value = 0.5 if smooth else 1.0
@@ -483,7 +484,7 @@ _KIND_CODE = {
 }
 
 
-def _fragment_main(kinds: tuple[int, ...]) -> str:
+def _fragment_main(kinds: tuple[int, ...], *, finish: str = "finish") -> str:
     """main() for the shape program, testing only the kinds given (the last one untested).
 
     Example:
@@ -493,7 +494,7 @@ def _fragment_main(kinds: tuple[int, ...]) -> str:
         }
     """
     if len(kinds) == 1:
-        return f"void main() {{\n    finish({_KIND_CODE[kinds[0]]});\n}}"
+        return f"void main() {{\n    {finish}({_KIND_CODE[kinds[0]]});\n}}"
     lines = ["void main() {", "    uint kind = v_r.z;", "    vec4 color;"]
     for i, kind in enumerate(kinds):
         if i == len(kinds) - 1:
@@ -501,7 +502,7 @@ def _fragment_main(kinds: tuple[int, ...]) -> str:
         else:
             keyword = "if" if i == 0 else "else if"
             lines.append(f"    {keyword} (kind == {kind}u) color = {_KIND_CODE[kind]};")
-    lines += ["    finish(color);", "}"]
+    lines += [f"    {finish}(color);", "}"]
     return "\n".join(lines)
 
 

@@ -12,7 +12,6 @@ flat in uvec3 v_r;      // radii tl|tr, br|bl (fractions of the shorter half sid
                         // v_local.x, 5 convex triangle/quad: edge distances in v_local,
                         // 6 stroke band: only the distance across counts)
 
-uniform float u_darkest;   // 1 under DARKEST: transparent parts must be white for MIN
 uniform float u_sharpness; // 1: edges soften over one pixel; large under no_smooth()
 uniform float u_edge;      // coverage on the edge itself: 1/2, or 1 under no_smooth()
 
@@ -79,8 +78,15 @@ void finish(vec4 color) {
     if (color.a <= 0.0) {
         discard;
     }
-    color.rgb += (1.0 - color.a) * u_darkest;
     frag_color = color;
+}
+
+// Under DARKEST the MIN equation ignores alpha: transparent parts must be white.
+void finish_darkest(vec4 color) {
+    if (color.a <= 0.0) {
+        discard;
+    }
+    frag_color = vec4(color.rgb + (1.0 - color.a), color.a);
 }
 
 // @main@
