@@ -12,8 +12,11 @@ same number of quads drawn with trivial shaders, so a reader can tell whether
 our shaders or the rasteriser (Mesa's llvmpipe on a CPU-only machine) limit
 the frame rate.
 
-Frame rates are the best of several frames (the machine may be shared);
-the load average is printed.
+Frame rates are the best of several frames. The machine may be shared, so the
+load average is printed, and beside each frame rate the CPU time the frame
+took in this process (all threads, llvmpipe's rasteriser threads included),
+which other processes do not inflate: on an idle machine with C cores a frame
+takes between CPU/C and CPU milliseconds of wall time.
 
 Run:  .venv/bin/python benchmarks/draw_shapes.py [--frames 5] [--sizes 1000 10000 100000]
 """
@@ -62,18 +65,24 @@ def frame_arrays(c: Canvas, x: np.ndarray, y: np.ndarray) -> None:
 
 
 def best_seconds(fn, frames: int) -> float:
-    """The fastest of ``frames`` runs of ``fn`` after one warm-up run."""
+    """The fastest of ``frames`` runs of ``fn`` after one warm-up run (wall clock)."""
+    return best_wall_and_cpu(fn, frames)[0]
+
+
+def best_wall_and_cpu(fn, frames: int) -> tuple[float, float]:
+    """The fastest wall-clock and process-CPU seconds of ``frames`` runs after a warm-up."""
     fn()
-    times = []
+    wall, cpu = [], []
     for _ in range(frames):
-        start = time.perf_counter()
+        w0, c0 = time.perf_counter(), time.process_time()
         fn()
-        times.append(time.perf_counter() - start)
-    return min(times)
+        wall.append(time.perf_counter() - w0)
+        cpu.append(time.process_time() - c0)
+    return min(wall), min(cpu)
 
 
 def breakdown(c: Canvas, xs: list[float], ys: list[float], frames: int) -> tuple[float, float, float]:
-    """Milliseconds of one per-call frame spent recording, building vertices, and in GL."""
+    """CPU milliseconds of one per-call frame spent recording, building vertices, and in GL."""
 
     def record() -> None:
         c._batch.clear()
@@ -82,10 +91,10 @@ def breakdown(c: Canvas, xs: list[float], ys: list[float], frames: int) -> tuple
         for x, y in zip(xs, ys):
             ellipse(x, y, 12, 12)
 
-    rec = best_seconds(record, frames)
+    rec = best_wall_and_cpu(record, frames)[1]
     rows = c._batch.rows().copy()
     c._batch.clear()
-    build = best_seconds(lambda: R.rows_to_vertices(rows), frames)
+    build = best_wall_and_cpu(lambda: R.rows_to_vertices(rows), frames)[1]
 
     def gl() -> None:
         c.fbo.use()
@@ -94,11 +103,11 @@ def breakdown(c: Canvas, xs: list[float], ys: list[float], frames: int) -> tuple
         c.ctx.finish()
 
     # gl() includes building the vertices again; subtract it.
-    return rec * 1e3, build * 1e3, max(best_seconds(gl, frames) - build, 0.0) * 1e3
+    return rec * 1e3, build * 1e3, max(best_wall_and_cpu(gl, frames)[1] - build, 0.0) * 1e3
 
 
 def driver_floor_ms(ctx, n: int, frames: int) -> float:
-    """Milliseconds to draw n 15x15 px quads (two triangles each) with trivial shaders."""
+    """CPU milliseconds to draw n 15x15 px quads (two triangles each) with trivial shaders."""
     prog = ctx.program(
         vertex_shader="#version 330\nin vec2 p;\nvoid main() { gl_Position = vec4(p, 0.0, 1.0); }",
         fragment_shader="#version 330\nout vec4 f;\nvoid main() { f = vec4(0.5); }",
@@ -113,7 +122,7 @@ def driver_floor_ms(ctx, n: int, frames: int) -> float:
         vao.render()
         ctx.finish()
 
-    ms = best_seconds(draw, frames) * 1e3
+    ms = best_wall_and_cpu(draw, frames)[1] * 1e3
     vao.release()
     vbo.release()
     prog.release()
@@ -159,21 +168,23 @@ def main() -> None:
     c._begin_frame()
     print(f"renderer: {ctx.info['GL_RENDERER']}; {os.cpu_count()} CPUs; load average "
           f"{os.getloadavg()[0]:.1f}; canvas {W}x{H}; 12 px circles, alpha fill, 1 px stroke")
-    print(f"\n{'N':>8} {'ellipse() fps':>14} {'circles() fps':>14} {'py5 JAVA2D fps':>15} "
-          f"{'ellipse()/py5':>14}")
+    print(f"\n{'N':>8} {'ellipse() fps':>14} {'(CPU ms)':>9} {'circles() fps':>14} "
+          f"{'(CPU ms)':>9} {'py5 JAVA2D fps':>15} {'ellipse()/py5':>14}")
     parts = []
     for n in opts.sizes:
         x, y = workload(n)
         xs, ys = x.tolist(), y.tolist()
-        per_call = 1.0 / best_seconds(lambda: frame_per_call(c, xs, ys), opts.frames)
-        arrays = 1.0 / best_seconds(lambda: frame_arrays(c, x, y), opts.frames)
+        wall, cpu = best_wall_and_cpu(lambda: frame_per_call(c, xs, ys), opts.frames)
+        awall, acpu = best_wall_and_cpu(lambda: frame_arrays(c, x, y), opts.frames)
+        per_call, arrays = 1.0 / wall, 1.0 / awall
         ref = PY5_JAVA2D_REFERENCE_FPS.get(n)
         ref_s = f"{ref:15.0f}" if ref else f"{'-':>15}"
         ratio = f"{per_call / ref:13.1f}x" if ref else f"{'-':>14}"
-        print(f"{n:>8} {per_call:14.1f} {arrays:14.1f} {ref_s} {ratio}")
+        print(f"{n:>8} {per_call:14.1f} {cpu * 1e3:9.1f} {arrays:14.1f} {acpu * 1e3:9.1f} "
+              f"{ref_s} {ratio}")
         parts.append((n, *breakdown(c, xs, ys, opts.frames), driver_floor_ms(ctx, n, opts.frames)))
 
-    print(f"\nper-call frame, milliseconds (best of {opts.frames}):")
+    print(f"\nper-call frame, CPU milliseconds of this process (best of {opts.frames}):")
     print(f"{'N':>8} {'record':>8} {'us/call':>8} {'vertices':>9} {'GL+finish':>10} "
           f"{'GL floor*':>10}")
     for n, rec, build, gl, floor in parts:
