@@ -11,6 +11,9 @@
 3. Memory: N frames (10,000 unless given) of a 64x64 sketch streamed to an MP4;
    resident memory sampled every 1,000 frames, so a leak or a frame buffer that
    grows with the video shows as a rising column.
+4. Encoding: 120 frames of the demo sketch (640x360) encoded with x264's default
+   preset (what imageio-ffmpeg does unless told) and with the ``veryfast`` preset
+   sketchml uses: seconds and file sizes side by side, at the same quality setting.
 
 Run: ``.venv/bin/python benchmarks/runtime.py [--frames 10000] [--calls 20000]``
 """
@@ -126,6 +129,39 @@ def bench_memory(frames: int) -> None:
     print(f"   {frames / elapsed:.0f} frames/s, video {size / 1024:.0f} KB")
 
 
+def bench_encoding(frames: int = 120) -> None:
+    import imageio_ffmpeg
+
+    from sketchml.runtime.imported import FileSketchSource
+
+    print(f"\n4. H.264 encoding of {frames} demo frames (640x360), same quality setting")
+    source = FileSketchSource(Path(__file__).resolve().parents[1] / "sketches" / "demo.py")
+    runner = Runner(source=source, headless=True, frames=frames, seed=1)
+    runner.start()
+    pictures = []
+    for _ in range(frames):
+        runner.step()
+        pictures.append(runner.sketch._read_pixels())
+    runner.close()
+    results = {}
+    with tempfile.TemporaryDirectory() as folder:
+        for preset in ("medium", "veryfast"):
+            path = str(Path(folder) / f"{preset}.mp4")
+            start = time.perf_counter()
+            writer = imageio_ffmpeg.write_frames(
+                path, (640, 360), pix_fmt_in="rgba", fps=60, quality=8, codec="libx264",
+                macro_block_size=1, output_params=["-preset", preset])
+            writer.send(None)
+            for picture in pictures:
+                writer.send(picture)
+            writer.close()
+            results[preset] = (time.perf_counter() - start, Path(path).stat().st_size)
+    for preset, (seconds, size) in results.items():
+        print(f"   preset {preset:9s} {seconds:6.2f} s  {size / 1024:7.0f} KB")
+    print(f"   veryfast is x{results['medium'][0] / results['veryfast'][0]:.1f} faster, "
+          f"size ratio {results['veryfast'][1] / results['medium'][1]:.2f}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--frames", type=int, default=10_000)
@@ -134,6 +170,7 @@ def main() -> None:
     bench_calls(args.calls)
     bench_frames(min(args.frames, 2000))
     bench_memory(args.frames)
+    bench_encoding()
 
 
 if __name__ == "__main__":
