@@ -6,7 +6,7 @@ rolls a new seed, and a click picks the truncation from the mouse's x position.
 Each change renders four new images, which takes a few seconds on a CPU.
 
     sketchml run sketches/biggan_explore.py
-    sketchml run sketches/biggan_explore.py --headless --frames 3 --out out/explore.png
+    sketchml run sketches/biggan_explore.py --headless --frames 3 --out out/explore.gif
 
 Weights: the published BigGAN-deep 128 files (config.json and pytorch_model.bin from the
 Hugging Face repository osanseviero/BigGAN-deep-128) in ~/.cache/sketchml/weights/biggan/deep-128/

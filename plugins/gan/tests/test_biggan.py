@@ -384,3 +384,12 @@ class TestBigGANConformance(ModelConformance):
 
         folder = save_random_checkpoint(tempfile.mkdtemp(prefix="biggan-conformance-"), resolution=128)
         return sk.model(cls.model_name, weights=folder, device=cls.device)
+
+
+def test_docstring_examples_run() -> None:
+    import doctest
+
+    import sketchml_gan.biggan
+
+    result = doctest.testmod(sketchml_gan.biggan)
+    assert result.attempted >= 10 and result.failed == 0
