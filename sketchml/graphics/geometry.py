@@ -380,6 +380,13 @@ def _join_shapes(parts, joint, n0, n1, d0, d1, cross, sel, real, hw, join, ratio
                      (outer1 + side * n1 * w)[bevel])
 
 
+def _pieces(estimate: float, *, low: int, high: int) -> int:
+    """How many straight pieces to cut a curve into; NaN or infinite numbers give ``low``."""
+    if not math.isfinite(estimate):
+        return low
+    return int(min(high, max(low, math.ceil(estimate))))
+
+
 def arc_points(
     cx: float, cy: float, rx: float, ry: float, start: float, stop: float, *, scale: float = 1.0
 ) -> np.ndarray:
@@ -393,7 +400,7 @@ def arc_points(
     """
     sweep = stop - start
     r = max(abs(rx), abs(ry)) * scale
-    n = int(min(512, max(4, math.ceil(abs(sweep) * math.sqrt(max(r, 1.0)) * 2.5))))
+    n = _pieces(abs(sweep) * math.sqrt(r if r > 1.0 else 1.0) * 2.5, low=4, high=512)
     t = start + sweep * np.linspace(0.0, 1.0, n + 1)
     return np.stack([cx + rx * np.cos(t), cy + ry * np.sin(t)], axis=1)
 
@@ -410,8 +417,8 @@ def bezier_points(p0, p1, p2, p3, *, scale: float = 1.0, tolerance: float = 0.2)
         [[0.0, 0.0], [10.0, 0.0]]
     """
     ctrl = np.array([p0, p1, p2, p3], dtype=np.float64)
-    second = np.hypot(*(ctrl[:2] - 2 * ctrl[1:3] + ctrl[2:]).T).max() * scale
-    n = int(min(256, max(4, math.ceil(math.sqrt(0.75 * second / tolerance)))))
+    second = float(np.hypot(*(ctrl[:2] - 2 * ctrl[1:3] + ctrl[2:]).T).max() * scale)
+    n = _pieces(math.sqrt(0.75 * second / tolerance) if second > 0 else 0.0, low=4, high=256)
     t = np.linspace(0.0, 1.0, n + 1)[:, None]
     u = 1.0 - t
     return u**3 * ctrl[0] + 3 * u * u * t * ctrl[1] + 3 * u * t * t * ctrl[2] + t**3 * ctrl[3]

@@ -447,12 +447,15 @@ class Renderer:
             return
         from sketchml.graphics.geometry import polygon_shape_rows
 
-        rows = polygon_shape_rows(rows)
-        if not smooth:
-            rows = rows[rows[:, 0] != KIND_FRINGE]
-        n = len(rows)
-        self._grow(n)
-        vertices = rows_to_vertices(rows, self._vertices[: 6 * n])
+        # Shapes given NaN or infinite numbers end up with NaN corners, which GL
+        # drops; numpy need not warn about them on the way.
+        with np.errstate(all="ignore"):
+            rows = polygon_shape_rows(rows)
+            if not smooth:
+                rows = rows[rows[:, 0] != KIND_FRINGE]
+            n = len(rows)
+            self._grow(n)
+            vertices = rows_to_vertices(rows, self._vertices[: 6 * n])
         self.buffer.write(vertices)
         if program is None:
             # Vertex 2 of every shape carries its kind (the provoking vertex).
@@ -686,7 +689,9 @@ def _shape_vertices(rows: np.ndarray, block: np.ndarray) -> None:
     flat[:, 2] = hw
     flat[:, 3] = aa
     shorter = np.maximum(np.minimum(half[:, 0], half[:, 1]), np.float32(1e-12))
-    frac = np.rint(np.clip(f["radii"] / shorter[:, None], 0.0, 1.0) * 65535.0).astype(np.uint32)
+    # nan_to_num: a shape with NaN numbers is simply not drawn, without a warning.
+    frac = np.clip(np.nan_to_num(f["radii"] / shorter[:, None]), 0.0, 1.0)
+    frac = np.rint(frac * 65535.0).astype(np.uint32)
     words = np.empty((n, 5), dtype=np.uint32)
     words[:, 0] = _pack_rgba8(f["fill"])
     words[:, 1] = _pack_rgba8(f["stroke"])

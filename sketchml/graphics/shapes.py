@@ -8,6 +8,7 @@ Part of :class:`sketchml.graphics.canvas.Canvas`.
 """
 from __future__ import annotations
 
+import functools
 import math
 import struct
 from typing import Any
@@ -26,6 +27,17 @@ _CENTER, _CORNER = K.CENTER, K.CORNER
 _SHAPE_KINDS = (
     K.POINTS, K.LINES, K.TRIANGLES, K.TRIANGLE_STRIP, K.TRIANGLE_FAN, K.QUADS, K.QUAD_STRIP,
 )
+
+
+def _quiet_numpy(method):
+    """Numbers that are NaN or infinite make NaN corners, which GL drops; numpy need not warn."""
+
+    @functools.wraps(method)
+    def quiet(*args: Any, **kwargs: Any) -> Any:
+        with np.errstate(all="ignore"):
+            return method(*args, **kwargs)
+
+    return quiet
 
 
 class ShapesMixin:
@@ -193,6 +205,7 @@ class ShapesMixin:
         a, c, _, b, d, _ = self._m
         return math.sqrt(abs(a * d - b * c)) or 1.0
 
+    @_quiet_numpy
     def _emit(self, pts: np.ndarray, *, closed: bool, fill_tris: np.ndarray | None = None,
               cap: int | None = None) -> None:
         """Record the fill (``fill_tris`` or the polygon ``pts``) and the stroke of an outline.
@@ -261,6 +274,7 @@ class ShapesMixin:
         except struct.error:
             raise _not_numbers(x1, y1, x2, y2, x3, y3, x4, y4) from None
 
+    @_quiet_numpy
     def arc(
         self, a: float, b: float, c: float, d: float, start: float, stop: float,
         mode: int | None = None,
@@ -301,6 +315,7 @@ class ShapesMixin:
         else:
             self._emit(arc, closed=mode == K.CHORD, fill_tris=fill_tris)
 
+    @_quiet_numpy
     def bezier(
         self, x1: float, y1: float, x2: float, y2: float,
         x3: float, y3: float, x4: float, y4: float,
@@ -414,6 +429,7 @@ class ShapesMixin:
         take_curve()
         return np.array(pts, dtype=np.float64).reshape(-1, 2)
 
+    @_quiet_numpy
     def end_shape(self, mode: int | None = None) -> None:
         """Draw the shape recorded since ``begin_shape()``; ``end_shape(CLOSE)`` closes its outline.
 
@@ -456,6 +472,7 @@ class ShapesMixin:
             polys = np.stack([pairs[:-1, 0], pairs[:-1, 1], pairs[1:, 1], pairs[1:, 0]], axis=1)
         self._emit_primitives(polys)
 
+    @_quiet_numpy
     def _emit_primitives(self, polys: np.ndarray) -> None:
         """Fill and outline many triangles (K, 3, 2) or quads (K, 4, 2) in one go."""
         if len(polys) == 0:

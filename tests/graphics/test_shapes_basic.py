@@ -253,3 +253,24 @@ def test_no_smooth_gives_hard_edges_and_smooth_restores(canvas):
     canvas.circle(30, 30, 41)
     canvas.triangle(60, 60, 95, 70, 65, 95)
     assert partial(canvas) > 50
+
+
+def test_nan_and_infinite_numbers_draw_nothing_quietly(canvas, recwarn):
+    import numpy as np
+
+    nan, inf = float("nan"), float("inf")
+    canvas.stroke_weight(3)
+    canvas.ellipse(nan, 10, 10, 10)
+    canvas.rect(nan, 0, 5, 5, 2)
+    canvas.line(0, inf, 5, 5)
+    canvas.triangle(0, 0, nan, 1, 2, 2)
+    canvas.arc(5, 5, nan, inf, 0, 1)
+    canvas.bezier(0, 0, inf, 1, 2, 2, 3, 3)
+    canvas.circles(np.array([nan]), 0, 5)
+    canvas.begin_shape()
+    for x, y in [(0, 0), (nan, 5), (5, 5)]:
+        canvas.vertex(x, y)
+    canvas.end_shape(K.CLOSE)
+    px = canvas._read_pixels()
+    assert (px[..., :3] == 0).all()
+    assert not [w for w in recwarn if issubclass(w.category, RuntimeWarning)]
