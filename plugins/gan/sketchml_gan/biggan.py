@@ -754,7 +754,9 @@ class BigGANDeep(sk.Model):
                 f"({len(latent)}, {self.config.num_classes}), got z {tuple(z.shape)} and y "
                 f"{tuple(y.shape)}; make them with gan.sample_latent()."
             )
-        with torch.inference_mode():
+        # no_grad rather than inference_mode: the images stay ordinary tensors that sketches
+        # may change in place or feed to autograd (e.g. as a CLIP target).
+        with torch.no_grad():
             out = self.net(z.float(), y.float(), float(latent.metadata["truncation"]))
         return sk.Images(((out + 1) / 2).clamp(0, 1), latent=latent)
 

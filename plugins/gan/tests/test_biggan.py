@@ -393,3 +393,9 @@ def test_docstring_examples_run() -> None:
 
     result = doctest.testmod(sketchml_gan.biggan)
     assert result.attempted >= 10 and result.failed == 0
+
+
+def test_images_are_ordinary_tensors(gan: sk.Model) -> None:
+    images = gan.generate(seed=1)
+    assert not images.is_inference()
+    images.mul_(0.5)  # sketches may dim or mask results in place
