@@ -973,8 +973,8 @@ class StyleGAN2(sk.Model):
 
     def train(self, data: Any, *, out: str | os.PathLike[str] | None = None, resolution: int = 32,
               steps: int = 2000, batch_size: int = 16, lr: float = 0.002, r1: float = 10.0,
-              r1_every: int = 16, mixing: float = 0.9, style_dim: int = 256, n_mlp: int = 4,
-              width: int = 256, ema: float = 0.999, flip: bool = True, seed: int = 0,
+              r1_every: int = 16, mixing: float = 0.9, style_dim: int = 128, n_mlp: int = 4,
+              width: int = 128, ema: float = 0.999, flip: bool = True, seed: int = 0,
               checkpoint_every: int | None = None, sample_every: int | None = None,
               progress: bool | None = None) -> Any:
         """Train a small StyleGAN2 on a folder of images (or a video's frames), resumably.
