@@ -1,0 +1,596 @@
+"""DCGAN: the deep convolutional GAN of Radford, Metz and Chintala (2015), arXiv:1511.06434.
+
+The generator turns a Gaussian latent ``z`` (``latent_dim`` numbers) into an image
+through transposed convolutions with batch norm and ReLU, ending in tanh; the
+discriminator mirrors it with strided convolutions and leaky ReLU. Both are built
+for 32, 64 or 128 px: one up/down-sampling stage per doubling from 4 x 4.
+
+Checkpoint layout: the networks are ``nn.Sequential`` modules named ``main``, laid
+out exactly as the PyTorch examples' ``dcgan/main.py`` (``main.0.weight``,
+``main.1.running_mean``, ... ``main.12.weight`` at 64 px), so a ``netG_epoch_N.pth``
+saved by that script loads unchanged (``sk.model("dcgan", weights="netG.pth")``). The
+architecture (resolution, width, latent size) is read from the tensors' shapes, so
+any such file describes itself.
+
+``train`` runs on a folder of images, a video file (frames sampled evenly), the
+procedural shapes world (``"shapes"``) or any dataset of images, through
+:class:`sketchml.training.TrainingRun`: resumable, a progress bar, atomic
+checkpoints, a loss plot and a grid of samples written as it trains. The trained
+generator is exported to ``OUT/dcgan.safetensors``; ``sk.model("dcgan", weights=OUT)``
+loads it (or the latest checkpoint of a run that has not finished).
+
+The default variant ``dcgan.shapes`` (64 px) was trained on the shapes world by
+``scripts/train_dcgan_shapes.py``; its training record is ``weights/dcgan-shapes.json``.
+"""
+from __future__ import annotations
+
+import copy
+import json
+import math
+import os
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+import sketchml as sk
+
+__all__ = ["DCGAN", "DCGANOptions", "Discriminator", "Generator", "train_dcgan"]
+
+RESOLUTIONS = (32, 64, 128)
+EXPORT_NAME = "dcgan.safetensors"
+_VIDEO_SUFFIXES = {".mp4", ".mov", ".m4v", ".avi", ".mkv", ".webm", ".mpg", ".mpeg", ".wmv",
+                   ".flv"}
+
+
+def _stages(resolution: int) -> int:
+    if resolution not in RESOLUTIONS:
+        raise sk.SketchmlError(
+            f"DCGAN makes {', '.join(map(str, RESOLUTIONS))} px images, not {resolution!r}. "
+            f"Pick one of those (resize the results with image(img, x, y, w, h) to show them "
+            f"bigger)."
+        )
+    return int(math.log2(resolution)) - 2
+
+
+class Generator(nn.Module):
+    """DCGAN generator: ``(N, latent_dim)`` latents -> ``(N, 3, R, R)`` images in [-1, 1].
+
+    Args:
+        resolution: 32, 64 or 128.
+        latent_dim: size of ``z`` (default 100, as in the paper).
+        width: channels of the last hidden layer (``ngf``); earlier layers double it.
+
+    Example:
+        >>> import torch
+        >>> from sketchml_gan.dcgan import Generator
+        >>> Generator(resolution=32, width=8)(torch.randn(2, 100)).shape
+        torch.Size([2, 3, 32, 32])
+    """
+
+    def __init__(self, *, resolution: int = 64, latent_dim: int = 100, width: int = 64) -> None:
+        super().__init__()
+        stages = _stages(resolution)
+        self.resolution, self.latent_dim, self.width = resolution, latent_dim, width
+        channels = [width * 2 ** (stages - 1 - i) for i in range(stages)]
+        layers: list[nn.Module] = [nn.ConvTranspose2d(latent_dim, channels[0], 4, 1, 0, bias=False),
+                                   nn.BatchNorm2d(channels[0]), nn.ReLU(True)]
+        for c_in, c_out in zip(channels, channels[1:]):
+            layers += [nn.ConvTranspose2d(c_in, c_out, 4, 2, 1, bias=False), nn.BatchNorm2d(c_out),
+                       nn.ReLU(True)]
+        layers += [nn.ConvTranspose2d(channels[-1], 3, 4, 2, 1, bias=False), nn.Tanh()]
+        self.main = nn.Sequential(*layers)
+
+    def forward(self, z: torch.Tensor) -> torch.Tensor:
+        return self.main(z.reshape(z.shape[0], -1, 1, 1))
+
+
+class Discriminator(nn.Module):
+    """DCGAN discriminator: ``(N, 3, R, R)`` images in [-1, 1] -> ``(N,)`` logits (real > 0).
+
+    Example:
+        >>> import torch
+        >>> from sketchml_gan.dcgan import Discriminator
+        >>> Discriminator(resolution=32, width=8)(torch.rand(2, 3, 32, 32)).shape
+        torch.Size([2])
+    """
+
+    def __init__(self, *, resolution: int = 64, width: int = 64) -> None:
+        super().__init__()
+        stages = _stages(resolution)
+        channels = [width * 2 ** i for i in range(stages)]
+        layers: list[nn.Module] = [nn.Conv2d(3, channels[0], 4, 2, 1, bias=False),
+                                   nn.LeakyReLU(0.2, inplace=True)]
+        for c_in, c_out in zip(channels, channels[1:]):
+            layers += [nn.Conv2d(c_in, c_out, 4, 2, 1, bias=False), nn.BatchNorm2d(c_out),
+                       nn.LeakyReLU(0.2, inplace=True)]
+        # The paper ends in a sigmoid; logits with BCEWithLogits are the stable equivalent.
+        layers += [nn.Conv2d(channels[-1], 1, 4, 1, 0, bias=False)]
+        self.main = nn.Sequential(*layers)
+
+    def forward(self, images: torch.Tensor) -> torch.Tensor:
+        return self.main(images).flatten()
+
+
+def _init_weights(module: nn.Module) -> None:
+    # The paper's initialisation: N(0, 0.02) convolutions, N(1, 0.02) batch-norm scales.
+    if isinstance(module, (nn.Conv2d, nn.ConvTranspose2d)):
+        nn.init.normal_(module.weight, 0.0, 0.02)
+    elif isinstance(module, nn.BatchNorm2d):
+        nn.init.normal_(module.weight, 1.0, 0.02)
+        nn.init.zeros_(module.bias)
+
+
+def _architecture(state: dict[str, torch.Tensor], source: str) -> dict[str, int]:
+    """Resolution, latent size and width of a generator state dict, read from its shapes."""
+    first = state.get("main.0.weight")
+    convs = sorted((int(key.split(".")[1]) for key, value in state.items()
+                    if key.startswith("main.") and key.endswith(".weight") and value.dim() == 4),
+                   key=int)
+    if first is None or first.dim() != 4 or first.shape[-2:] != (4, 4) or len(convs) < 4:
+        expected = Generator(resolution=64, latent_dim=100, width=8).state_dict()
+        raise _layout_error(state, expected, source)
+    stages = len(convs) - 1
+    resolution = 4 * 2 ** stages
+    width = int(first.shape[1]) // 2 ** (stages - 1)
+    if resolution not in RESOLUTIONS or width < 1:
+        raise sk.SketchmlError(
+            f"{source} holds a DCGAN-like generator making {resolution} px images; sketchml's "
+            f"DCGAN makes {', '.join(map(str, RESOLUTIONS))} px. Train one with "
+            f"`sketchml train dcgan DATA --out DIR --resolution 64`."
+        )
+    return {"resolution": resolution, "latent_dim": int(first.shape[0]), "width": width}
+
+
+def _layout_error(state: dict[str, Any], expected: dict[str, Any], source: str) -> sk.SketchmlError:
+    missing = [key for key in expected if key not in state]
+    unexpected = [key for key in state if key not in expected]
+    return sk.SketchmlError(
+        f"{source} is not a DCGAN generator checkpoint (the layout of sketchml's DCGAN and of "
+        f"the PyTorch examples' netG: main.0.weight, main.1.weight, ...). First missing keys: "
+        f"{missing[:5] or 'none'}; first unexpected keys: {unexpected[:5] or 'none'}. Pass the "
+        f"weights of a DCGAN generator, or a folder written by `sketchml train dcgan`."
+    )
+
+
+def _load_generator(state: dict[str, torch.Tensor], source: str) -> Generator:
+    arch = _architecture(state, source)
+    generator = Generator(**arch)
+    expected = generator.state_dict()
+    if set(state) != set(expected):
+        raise _layout_error(state, expected, source)
+    for key, value in expected.items():
+        if state[key].shape != value.shape:
+            raise sk.SketchmlError(
+                f"{source}: tensor {key!r} is shaped {tuple(state[key].shape)}, but a DCGAN "
+                f"generator of {arch['resolution']} px, latent {arch['latent_dim']}, width "
+                f"{arch['width']} needs {tuple(value.shape)}. The file is damaged or not a DCGAN."
+            )
+    generator.load_state_dict({k: v.to(expected[k].dtype) for k, v in state.items()})
+    return generator.eval()
+
+
+@dataclass
+class DCGANOptions:
+    """Options of ``sk.model("dcgan", ...)``."""
+
+    resolution: int = 0
+    """The image size you need (32, 64 or 128); 0 takes the weights' own. A size the weights
+    were not trained at is an error that says how to train one."""
+
+
+class DCGAN(sk.Model):
+    """DCGAN (Radford et al. 2015): generate, walk, encode, and train on your own images.
+
+    ``sk.model("dcgan")`` is ``dcgan.shapes``, 64 px, trained offline on sketchml's shapes
+    world; ``sk.model("dcgan", weights=DIR)`` loads a model you trained into ``DIR`` (or a
+    ``.safetensors`` / PyTorch-examples ``netG.pth`` file). Latents are ``z``:
+    ``(N, latent_dim)`` standard normal; walks between them are spherical (slerp).
+
+    Example:
+        >>> import sketchml as sk
+        >>> gan = sk.model("dcgan", device="cpu")
+        >>> gan.generate(gan.sample_latent(4, seed=1)).shape
+        torch.Size([4, 3, 64, 64])
+    """
+
+    Options = DCGANOptions
+    interpolation = "slerp"
+
+    def load(self) -> None:
+        state, source = self._find_weights()
+        self.generator = _load_generator(state, source).to(self.device)
+        self.source = source
+        wanted = self.options.resolution
+        if wanted and wanted != self.resolution:
+            _stages(wanted)
+            raise sk.SketchmlError(
+                f"{source} makes {self.resolution} px images, not resolution={wanted}. Train a "
+                f"DCGAN at that size (`sketchml train dcgan DATA --out DIR --resolution "
+                f"{wanted}`) and load it with sk.model('dcgan', weights=DIR), or leave "
+                f"resolution out."
+            )
+
+    def _find_weights(self) -> tuple[dict[str, torch.Tensor], str]:
+        given = Path(self.weights).expanduser() if self.weights is not None else None
+        if given is None or not given.is_dir():
+            return self.load_weights(), repr(str(given)) if given else f"model {self.name!r}"
+        exported = given / EXPORT_NAME
+        if exported.is_file():
+            return sk.load_weights(exported), repr(str(exported))
+        from sketchml.training import latest_checkpoint
+
+        checkpoint = latest_checkpoint(given / "checkpoints")
+        if checkpoint is not None and "g" in checkpoint.model_names:
+            return checkpoint.weights("g"), repr(str(checkpoint.path))
+        raise sk.SketchmlError(
+            f"{str(given)!r} holds no trained DCGAN: no {EXPORT_NAME} and no checkpoints/ with "
+            f"a generator. Train one there with `sketchml train dcgan DATA --out {given}`, or "
+            f"pass the path of a weights file."
+        )
+
+    # -- facts ---------------------------------------------------------------------------------
+
+    @property
+    def resolution(self) -> int:
+        """Side of the images this model makes, in pixels."""
+        return self.generator.resolution
+
+    @property
+    def latent_dim(self) -> int:
+        """Numbers per latent ``z``."""
+        return self.generator.latent_dim
+
+    # -- verbs ---------------------------------------------------------------------------------
+
+    def sample_latent(self, n: int = 1, *, seed: int | None = None) -> sk.Latent:
+        """``n`` latents ``z`` ``(n, latent_dim)``, standard normal; a seed gives the same on any device.
+
+        Example:
+            >>> import sketchml as sk
+            >>> sk.model("dcgan", device="cpu").sample_latent(3, seed=0)["z"].shape
+            torch.Size([3, 100])
+        """
+        if not isinstance(n, int) or isinstance(n, bool) or n < 1:
+            raise sk.SketchmlError(f"n must be a whole number >= 1, got {n!r}.")
+        return self.latent(self.randn(n, self.latent_dim, seed=seed), seed=seed)
+
+    @torch.no_grad()
+    def generate(self, latent: Any = None, *, seed: int | None = None) -> Any:
+        """Images ``(N, 3, R, R)`` float in [0, 1] from latents (a Latent, a tensor, a count or None).
+
+        Example:
+            >>> import sketchml as sk
+            >>> gan = sk.model("dcgan", device="cpu")
+            >>> gan.generate(2, seed=7).shape
+            torch.Size([2, 3, 64, 64])
+        """
+        z = self.as_latent(latent, seed=seed)
+        tensor = z.tensor
+        if tensor.dim() != 2 or tensor.shape[1] != self.latent_dim:
+            raise sk.SketchmlError(
+                f"This DCGAN takes latents shaped (N, {self.latent_dim}), got "
+                f"{tuple(tensor.shape)}. Make them with model.sample_latent(n, seed=...)."
+            )
+        images = (self.generator(tensor.to(self.device, torch.float32)) + 1) / 2
+        return sk.Images(images.clamp_(0, 1), latent=z)
+
+    def encode(self, image: Any, *, steps: int = 300, seed: int = 0, lr: float = 0.05,
+               candidates: int = 32) -> sk.Latent:
+        """The latent whose image looks most like ``image``, found by optimisation.
+
+        ``image`` is a tensor ``(3, H, W)`` / ``(N, 3, H, W)`` in [0, 1] (uint8 works too),
+        a Pillow image or a file path; it is scaled to the model's size. The search starts
+        from the best of ``candidates`` random latents and runs ``steps`` Adam steps on the
+        pixel error (with a pull towards typical latent lengths). The result's metadata
+        ``losses`` holds the error per step, ``loss`` the last.
+
+        Example:
+            >>> import sketchml as sk
+            >>> gan = sk.model("dcgan", device="cpu")
+            >>> target = gan.generate(1, seed=3)
+            >>> z = gan.encode(target, steps=20)
+            >>> z.metadata["losses"][-1] < z.metadata["losses"][0]
+            True
+        """
+        if not isinstance(steps, int) or steps < 1:
+            raise sk.SketchmlError(f"steps must be a whole number >= 1, got {steps!r}.")
+        target = _image_tensor(image, self.resolution).to(self.device) * 2 - 1
+        n = target.shape[0]
+        for parameter in self.generator.parameters():
+            parameter.requires_grad_(False)
+        with torch.no_grad():
+            pool = self.randn(n * candidates, self.latent_dim, seed=seed).reshape(
+                n, candidates, -1)
+            errors = torch.stack([
+                (self.generator(pool[:, k]) - target).pow(2).flatten(1).mean(1)
+                for k in range(candidates)], dim=1)
+            start = pool[torch.arange(n), errors.argmin(dim=1)]
+        z = start.clone().requires_grad_(True)
+        optimiser = torch.optim.Adam([z], lr=lr)
+        losses = []
+        for _ in range(steps):
+            pixel = (self.generator(z) - target).pow(2).mean()
+            # A Gaussian latent of this size lies near the sphere of radius sqrt(latent_dim).
+            prior = (z.pow(2).mean(dim=1) - 1).pow(2).mean()
+            loss = pixel + 0.01 * prior
+            optimiser.zero_grad()
+            loss.backward()
+            optimiser.step()
+            losses.append(round(float(pixel), 6))
+        return self.latent(z.detach(), losses=losses, loss=losses[-1], encoded=True)
+
+    def train(self, data: Any, *, out: str | os.PathLike[str] | None = None,
+              resolution: int = 64, steps: int = 2000, batch_size: int = 64, seed: int = 0,
+              sample_every: int | None = None, lr: float = 0.0002, width: int = 32,
+              latent_dim: int = 100, frames: int | None = None, flip: bool = False,
+              minutes: float | None = None, checkpoint_every: int | None = None,
+              progress: bool | None = None, shapes: int = 4000, ema: float = 0.999) -> Any:
+        """Train a DCGAN on ``data``; checkpoints, samples and the result go to ``out``.
+
+        Args:
+            data: a folder of images, a video file (``frames`` evenly spaced frames are
+                used), ``"shapes"`` (``shapes`` pictures of sketchml's shapes world), or a
+                dataset / tensor of images ``(N, 3, H, W)`` in [0, 1].
+            out: the run's folder (required). Training again into the same folder resumes;
+                a larger ``steps`` trains further.
+            resolution: 32, 64 (default) or 128 px.
+            steps: optimisation steps in all (default 2000).
+            batch_size: images per step (default 64).
+            seed: seeds the weights, the noise and the data order (default 0).
+            sample_every: write a grid of samples (fixed latents) every this many steps
+                (default: ten grids over the run) to ``out/samples/``.
+            lr: Adam learning rate (default 0.0002, betas (0.5, 0.999), as in the paper).
+            width: channels of the networks' outermost hidden layers (default 32, quick on a
+                CPU; the paper's models are wider, e.g. 64 or 128 on a GPU).
+            latent_dim: size of the latent ``z`` (default 100).
+            frames: for a video, how many frames to sample (default 2000, or all if fewer).
+            flip: mirror images at random (a cheap augmentation for small sets).
+            minutes: stop after this many minutes (saving a checkpoint); run again to go on.
+                The step reached is ``run.step``; the clock is wall time, so a limited run
+                is reproducible through its step count rather than its minutes.
+            checkpoint_every: steps between checkpoints (default a tenth of ``steps``).
+            progress: show a progress bar (default: when someone can see it).
+            shapes: pictures drawn for ``data="shapes"`` (default 4000).
+            ema: keep a moving average of the generator's weights with this decay (default
+                0.999, warmed up over the first steps; 0 turns it off). The average is what
+                samples, the export and this model use: it smooths out the back-and-forth
+                of the adversarial game (Yazici et al. 2019).
+
+        Returns:
+            The :class:`~sketchml.training.TrainingRun` (``.history`` holds the losses,
+            ``.step`` how far it got). This model now generates with the trained weights,
+            which are also written to ``out/dcgan.safetensors``.
+
+        Example:
+            >>> import sketchml as sk, tempfile
+            >>> gan = sk.model("dcgan", device="cpu")
+            >>> run = gan.train("shapes", out=tempfile.mkdtemp(), resolution=32, steps=2,
+            ...                 batch_size=8, width=8, shapes=16, progress=False)
+            >>> run.step, gan.resolution
+            (2, 32)
+        """
+        run, generator = train_dcgan(
+            data, out=out, resolution=resolution, steps=steps, batch_size=batch_size, seed=seed,
+            sample_every=sample_every, lr=lr, width=width, latent_dim=latent_dim, frames=frames,
+            flip=flip, minutes=minutes, checkpoint_every=checkpoint_every, progress=progress,
+            shapes=shapes, ema=ema, device=self.device)
+        self.generator = generator.eval()
+        self.source = repr(str(Path(out) / EXPORT_NAME))
+        return run
+
+
+def train_dcgan(data: Any, *, out: str | os.PathLike[str] | None, resolution: int = 64,
+                steps: int = 2000, batch_size: int = 64, seed: int = 0,
+                sample_every: int | None = None, lr: float = 0.0002, width: int = 32,
+                latent_dim: int = 100, frames: int | None = None, flip: bool = False,
+                minutes: float | None = None, checkpoint_every: int | None = None,
+                progress: bool | None = None, shapes: int = 4000, ema: float = 0.999,
+                device: Any = None) -> tuple[Any, Generator]:
+    """Train a DCGAN (see :meth:`DCGAN.train`); returns ``(run, generator)``.
+
+    The same as ``sk.model("dcgan").train(...)`` without a model to start from, plus
+    ``device`` (default: the best available).
+
+    Example:
+        >>> import tempfile
+        >>> from sketchml_gan.dcgan import train_dcgan
+        >>> run, g = train_dcgan("shapes", out=tempfile.mkdtemp(), resolution=32, steps=1,
+        ...                      batch_size=4, width=4, shapes=8, progress=False, device="cpu")
+        >>> g.resolution
+        32
+    """
+    from sketchml.training import TrainingRun, latest_checkpoint, seed_everything
+
+    if out is None:
+        raise sk.SketchmlError("train() needs out='folder' for checkpoints, samples and the "
+                               "trained weights, e.g. gan.train('my_images/', out='runs/mine').")
+    _stages(resolution)
+    for name, value in (("steps", steps), ("batch_size", batch_size), ("width", width),
+                        ("latent_dim", latent_dim), ("shapes", shapes)):
+        if not isinstance(value, int) or isinstance(value, bool) or value < 1:
+            raise sk.SketchmlError(f"{name} must be a whole number >= 1, got {value!r}.")
+    config = {"family": "dcgan", "resolution": resolution, "latent_dim": latent_dim,
+              "width": width, "ema": ema, "data": str(data) if isinstance(data, (str, os.PathLike))
+              else type(data).__name__}
+    previous = latest_checkpoint(Path(out) / "checkpoints")
+    if previous is not None:
+        before = previous.meta.get("config", {})
+        changed = [k for k in ("resolution", "latent_dim", "width", "ema")
+                   if before.get(k) != config[k]]
+        if changed:
+            settings = ", ".join(f"{k}={before.get(k)!r}" for k in changed)
+            raise sk.SketchmlError(
+                f"{out} holds a DCGAN run with {settings}; resuming it needs the same "
+                f"settings. Pass those, or train into another out= folder."
+            )
+    # The dataset is read before anything is written, so bad data leaves no folder behind.
+    dataset = _dataset(data, resolution=resolution, frames=frames, flip=flip, seed=seed,
+                       shapes=shapes)
+    if len(dataset) < batch_size:
+        batch_size = len(dataset)
+
+    seed_everything(seed)
+    generator = Generator(resolution=resolution, latent_dim=latent_dim, width=width)
+    discriminator = Discriminator(resolution=resolution, width=width)
+    generator.apply(_init_weights)
+    discriminator.apply(_init_weights)
+    opt_g = torch.optim.Adam(generator.parameters(), lr=lr, betas=(0.5, 0.999))
+    opt_d = torch.optim.Adam(discriminator.parameters(), lr=lr, betas=(0.5, 0.999))
+    fixed = torch.randn(64, latent_dim, generator=torch.Generator().manual_seed(seed))
+
+    modules = {"g": generator, "d": discriminator}
+    if ema:
+        modules["g_ema"] = average = copy.deepcopy(generator).requires_grad_(False)
+
+    def on_sample(run: TrainingRun) -> None:
+        images = run.modules["g_ema" if ema else "g"](fixed.to(run.device))
+        run.save_samples(images, nrow=8, value_range=(-1.0, 1.0))
+
+    run = TrainingRun(out=out, model=modules,
+                      optimizers={"g": opt_g, "d": opt_d}, steps=steps, seed=seed,
+                      device=device, sample_every=sample_every or max(1, steps // 10),
+                      on_sample=on_sample, progress=progress, config=config,
+                      checkpoint_every=checkpoint_every,
+                      ddp_options={"broadcast_buffers": False})
+    started = time.monotonic()
+    real_label = 0.9  # one-sided label smoothing (Salimans et al. 2016) steadies D
+    for step, batch in run.loop(dataset, batch_size=batch_size):
+        if minutes is not None and time.monotonic() - started > minutes * 60:
+            break
+        real = batch[0] if isinstance(batch, (list, tuple)) else batch
+        z = torch.randn(real.shape[0], latent_dim, device=run.device)
+        fake = run.models["g"](z)
+        d_real = run.models["d"](real)
+        d_fake = run.models["d"](fake.detach())
+        loss_d = (F.binary_cross_entropy_with_logits(d_real, torch.full_like(d_real, real_label))
+                  + F.binary_cross_entropy_with_logits(d_fake, torch.zeros_like(d_fake)))
+        opt_d.zero_grad(set_to_none=True)
+        loss_d.backward()
+        opt_d.step()
+        d_gen = run.models["d"](fake)
+        loss_g = F.binary_cross_entropy_with_logits(d_gen, torch.ones_like(d_gen))
+        opt_g.zero_grad(set_to_none=True)
+        loss_g.backward()
+        opt_g.step()
+        if ema:
+            _update_average(average, generator, min(ema, (1 + step) / (10 + step)))
+        run.log(loss_d=loss_d, loss_g=loss_g, d_real=d_real.sigmoid().mean(),
+                d_fake=d_fake.sigmoid().mean())
+    if run.checkpoint is None or run.checkpoint.step != run.step:
+        run.save()
+    result = average if ema else generator
+    if run.is_main:
+        _export(result, Path(out) / EXPORT_NAME, config=config, step=run.step)
+    return run, result
+
+
+@torch.no_grad()
+def _update_average(average: Generator, generator: Generator, decay: float) -> None:
+    for mean, current in zip(average.parameters(), generator.parameters()):
+        mean.lerp_(current, 1 - decay)
+    # Batch-norm statistics are copied: they describe the current weights' activations.
+    for mean, current in zip(average.buffers(), generator.buffers()):
+        mean.copy_(current)
+
+
+def _export(generator: Generator, path: Path, *, config: dict[str, Any], step: int) -> None:
+    """Write the generator's weights (with its settings in the header), atomically."""
+    from safetensors.torch import save
+
+    from sketchml.training.files import atomic_write_bytes
+
+    state = {k: v.detach().cpu().contiguous() for k, v in generator.state_dict().items()}
+    meta = {"format": "sketchml.dcgan/1", "config": json.dumps({**config, "step": step})}
+    atomic_write_bytes(path, save(state, metadata=meta))
+
+
+def _image_tensor(image: Any, resolution: int) -> torch.Tensor:
+    """Any image the user gives, as ``(N, 3, R, R)`` float in [0, 1]."""
+    from PIL import Image
+
+    if isinstance(image, (str, os.PathLike)):
+        path = Path(image)
+        if not path.is_file():
+            raise sk.SketchmlError(f"No image file at {str(path)!r}; check the path.")
+        try:
+            with Image.open(path) as opened:
+                image = opened.convert("RGB")
+        except OSError as err:
+            raise sk.SketchmlError(f"{str(path)!r} is not an image Pillow can read ({err}).") from err
+    if isinstance(image, Image.Image):
+        import numpy as np
+
+        image = torch.from_numpy(np.asarray(image.convert("RGB"))).permute(2, 0, 1)
+    if not isinstance(image, torch.Tensor):
+        raise sk.SketchmlError(
+            f"encode() takes an image: a tensor (3, H, W) or (N, 3, H, W) in [0, 1], a Pillow "
+            f"image or a file path; got {type(image).__name__}."
+        )
+    tensor = image.as_subclass(torch.Tensor).detach()
+    if tensor.dim() == 3:
+        tensor = tensor.unsqueeze(0)
+    if tensor.dim() != 4 or tensor.shape[1] != 3:
+        raise sk.SketchmlError(f"encode() takes RGB images (N, 3, H, W), got {tuple(tensor.shape)}.")
+    tensor = tensor.float() / 255 if tensor.dtype == torch.uint8 else tensor.float()
+    if tensor.shape[-2:] != (resolution, resolution):
+        side = min(tensor.shape[-2:])
+        top, left = (tensor.shape[-2] - side) // 2, (tensor.shape[-1] - side) // 2
+        tensor = F.interpolate(tensor[..., top:top + side, left:left + side],
+                               size=(resolution, resolution), mode="bilinear", antialias=True,
+                               align_corners=False)
+    return tensor.clamp(0, 1)
+
+
+def _dataset(data: Any, *, resolution: int, frames: int | None, flip: bool, seed: int,
+             shapes: int) -> torch.utils.data.Dataset:
+    """The training images as a Dataset of ``(3, R, R)`` tensors in [-1, 1]."""
+    from torch.utils.data import Dataset, TensorDataset
+
+    from sketchml.datasets import ShapesWorld
+    from sketchml.training import ImageFolder, VideoFrames
+
+    if isinstance(data, (str, os.PathLike)):
+        path = Path(data).expanduser()
+        if path.is_dir():
+            return ImageFolder(path, size=resolution, flip=flip)
+        if path.is_file():
+            if path.suffix.lower() in _VIDEO_SUFFIXES or path.suffix.lower() == ".gif":
+                from sketchml.media.frames import video_frame_count
+
+                count = min(frames or 2000, max(1, video_frame_count(path)))
+                return VideoFrames(path, size=resolution, count=count, flip=flip)
+            raise sk.SketchmlError(
+                f"{str(path)!r} is a file but not a video (by its extension). Pass a folder of "
+                f"images, a video ({', '.join(sorted(_VIDEO_SUFFIXES))}) or 'shapes'."
+            )
+        if str(data) == "shapes":
+            from sketchml.datasets import shapes_world
+
+            world = shapes_world(shapes, size=resolution, seed=seed, value_range=(-1.0, 1.0))
+            return TensorDataset(world.images)
+        raise sk.SketchmlError(
+            f"No folder or file at {str(path)!r} to train on. Pass a folder of images, a video "
+            f"file, or 'shapes' for sketchml's procedural shapes world."
+        )
+    if isinstance(data, torch.Tensor):
+        images = data.as_subclass(torch.Tensor).float()
+        if images.dim() != 4 or images.shape[1] != 3:
+            raise sk.SketchmlError(f"Training images must be (N, 3, H, W) in [0, 1], got "
+                                   f"{tuple(images.shape)}.")
+        images = _image_tensor(images, resolution) * 2 - 1
+        return TensorDataset(images)
+    if isinstance(data, ShapesWorld):
+        low, high = data.value_range
+        unit = (data.images - low) / (high - low)
+        return TensorDataset(_image_tensor(unit, resolution) * 2 - 1)
+    if isinstance(data, Dataset):
+        return data
+    raise sk.SketchmlError(
+        f"train() takes a folder of images, a video file, 'shapes', an image tensor or a "
+        f"Dataset; got {type(data).__name__}."
+    )

@@ -1,0 +1,70 @@
+"""DCGAN on your video: teach a GAN the look of a clip, then watch what it dreams up.
+
+Put a video of your own next to this sketch (a walk in the park, your cat, a lava lamp:
+anything with a recognisable look) and set VIDEO to its name. When the file is missing
+the sketch films a demo clip first, from sketchml's shapes world.
+
+setup() trains a DCGAN on frames taken evenly from the video (a progress bar shows in
+the console; samples appear in RUN/samples/ as it trains). Training is resumable: run the
+sketch again with a larger STEPS and it carries on where it stopped, instead of starting
+over. Then draw() shows the real frames on the left and, on the right, sixteen pictures
+the GAN makes, slowly walking through its latent space.
+
+    sketchml run sketches/dcgan_on_your_video.py
+
+A GPU trains much faster; on a laptop CPU keep RESOLUTION at 32 and WIDTH at 32 for a
+first try (a few minutes), then go to 64 px and more STEPS.
+"""
+from pathlib import Path
+
+import sketchml as sk
+from sketchml.training import VideoFrames
+
+VIDEO = "my_video.mp4"
+RUN = "runs/dcgan-video"  # checkpoints, sample grids, the loss plot and the trained weights
+RESOLUTION = 32  # 32, 64 or 128 px
+WIDTH = 32  # size of the networks: bigger learns more, slower
+STEPS = 600  # training steps in all; raise it and run again to train further
+FRAMES = 400  # frames taken from the video
+
+gan = None
+frames = None
+walk = None
+
+
+def setup():
+    global gan, frames, walk
+    size(640, 360)
+    if not Path(VIDEO).exists():
+        film_demo_clip(VIDEO)
+    gan = sk.model("dcgan")
+    run = gan.train(VIDEO, out=RUN, resolution=RESOLUTION, width=WIDTH, steps=STEPS,
+                    frames=FRAMES, batch_size=32)
+    print(f"trained to step {run.step}; load it again with sk.model('dcgan', weights={RUN!r})")
+    frames = VideoFrames(VIDEO, size=RESOLUTION, count=FRAMES, value_range=(0, 1))
+    keys = [gan.sample_latent(16, seed=k) for k in range(4)]
+    walk = sk.interpolate(keys, steps=60, easing="ease-in-out", loop=True)
+
+
+def film_demo_clip(path):
+    """Pictures of the shapes world, one per frame, as a stand-in for your own video."""
+    from sketchml.datasets import shapes_world
+
+    world = shapes_world(240, size=64, seed=7)
+    sk.Images(world.images).save(path, fps=24)
+    print(f"no {path} here, so a demo clip was written to it: replace it with your own video")
+
+
+def draw():
+    background(16)
+    # Left: the real frames, playing. Right: the GAN's pictures, 4 x 4.
+    image(frames[(frame_count - 1) % len(frames)], 16, 40, 288, 288)
+    pictures = gan.generate(walk[(frame_count - 1) % len(walk)])
+    cell = 72
+    for i in range(16):
+        row, col = divmod(i, 4)
+        image(pictures[i], 336 + col * cell, 40 + row * cell, cell, cell)
+    fill(230)
+    text_size(14)
+    text("your video", 16, 28)
+    text("what the DCGAN makes of it", 336, 28)
