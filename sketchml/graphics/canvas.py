@@ -526,8 +526,8 @@ class Canvas(ShapesMixin, ArraysMixin, ImageMixin, TextMixin, PixelsMixin, Offsc
         Example:
             >>> c = Canvas(10, 10)
             >>> c.fill(255, 0, 0, 128)
-            >>> [round(v, 2) for v in c._fill_rgba]
-            [1.0, 0.0, 0.0, 0.5]
+            >>> tuple(round(v, 2) for v in c._fill_rgba)
+            (1.0, 0.0, 0.0, 0.5)
         """
         self._fill_rgba = parse_color(args, self._color_mode)
         self._sid = -1
