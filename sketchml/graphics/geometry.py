@@ -114,10 +114,12 @@ def _dedupe(pts: np.ndarray, closed: bool) -> np.ndarray:
     """Drop consecutive repeated points (and a closing point equal to the first)."""
     if len(pts) < 2:
         return pts
-    keep = np.ones(len(pts), dtype=bool)
-    keep[1:] = np.any(np.abs(np.diff(pts, axis=0)) > 1e-9, axis=1)
-    pts = pts[keep]
-    if closed and len(pts) > 2 and np.allclose(pts[0], pts[-1]):
+    step = np.abs(pts[1:] - pts[:-1])
+    moved = (step[:, 0] > 1e-9) | (step[:, 1] > 1e-9)
+    if not moved.all():
+        pts = pts[np.concatenate([[True], moved])]
+    if closed and len(pts) > 2 and abs(pts[0, 0] - pts[-1, 0]) <= 1e-9 \
+            and abs(pts[0, 1] - pts[-1, 1]) <= 1e-9:
         pts = pts[:-1]
     return pts
 
@@ -333,9 +335,12 @@ def _stroke_core(
         cut = mid * ratio[:, None]
         # Mitered ends of a short band must not cross: then it ends square.
         e = hw + w
+        # Each segment is the incoming one of at most one joint and the outgoing one
+        # of at most one, so plain fancy-index additions do not collide.
+        along = e * np.abs(cut[:, 0] * d0[:, 0] + cut[:, 1] * d0[:, 1])
         shift = np.zeros(len(a))
-        np.add.at(shift, inc[mitered], e * np.abs(np.sum(cut[mitered] * d0[mitered], axis=1)))
-        np.add.at(shift, out[mitered], e * np.abs(np.sum(cut[mitered] * d1[mitered], axis=1)))
+        shift[inc[mitered]] += along[mitered]
+        shift[out[mitered]] += along[mitered]
         length = np.hypot(*(b - a).T)
         crossing = shift >= length
         mitered &= ~crossing[inc] & ~crossing[out]

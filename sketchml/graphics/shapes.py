@@ -402,6 +402,8 @@ class ShapesMixin:
         self._shape_list("curve_vertex").append(("c", float(x), float(y)))
 
     def _shape_points(self, entries: list) -> np.ndarray:
+        if all(e[0] == "v" for e in entries):
+            return np.array([e[1:] for e in entries], dtype=np.float64).reshape(-1, 2)
         pts: list = []
         curve: list = []
         scale = self._scale()
