@@ -127,7 +127,8 @@ def perceptual_distance(a: list[torch.Tensor], b: list[torch.Tensor]) -> torch.T
 
 
 def load_target(image: Any, size: int) -> torch.Tensor:
-    """Any image (path, PIL, array, tensor in [0, 1]) as ``(1, 3, size, size)`` in [0, 1].
+    """Any image (path, PIL, sketchml ``load_image``, array, tensor in [0, 1]) as
+    ``(1, 3, size, size)`` in [0, 1].
 
     The largest centred square is cut out and resized (with antialiasing) to ``size``.
 
@@ -141,12 +142,14 @@ def load_target(image: Any, size: int) -> torch.Tensor:
         image = read_image(image)[..., :3]
     if hasattr(image, "convert") and hasattr(image, "size"):
         image = np.asarray(image.convert("RGB"))
+    elif isinstance(getattr(image, "pixels", None), np.ndarray):
+        image = image.pixels  # a sketchml Image from load_image(): (H, W, 4) uint8
     if isinstance(image, np.ndarray):
         if image.ndim != 3 or image.shape[2] not in (3, 4):
             raise sk.SketchmlError(f"An image array is (H, W, 3) or (H, W, 4), got {image.shape}.")
         array = image[..., :3]
         scale = 255.0 if array.dtype == np.uint8 else 1.0
-        tensor = torch.from_numpy(np.ascontiguousarray(array)).float().div(scale).permute(2, 0, 1)
+        tensor = torch.from_numpy(np.array(array, copy=True)).float().div(scale).permute(2, 0, 1)
     elif isinstance(image, torch.Tensor):
         tensor = image.detach().as_subclass(torch.Tensor).float().cpu()
         if tensor.dim() == 4 and tensor.shape[0] == 1:

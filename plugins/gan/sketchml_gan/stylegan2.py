@@ -941,7 +941,7 @@ class StyleGAN2(sk.Model):
         """Project an image into W or W+ with a VGG16 perceptual loss (Karras et al. 2020, sec. 5).
 
         Args:
-            image: a file path, PIL image, ``(H, W, 3|4)`` uint8 array, or a tensor
+            image: a file path, PIL image, ``load_image`` result, ``(H, W, 3|4)`` uint8 array, or a tensor
                 ``(3, H, W)`` / ``(1, 3, H, W)`` in [0, 1]; centre-cropped and resized.
             steps: optimisation steps (a few hundred for a photo).
             space: ``"w+"`` (one style per layer: closer fits) or ``"w"`` (one style for all).

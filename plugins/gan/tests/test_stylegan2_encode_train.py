@@ -95,10 +95,15 @@ def test_a_wrong_vgg_file_and_bad_arguments_are_refused(gan, tmp_path, vgg_file)
 
 
 def test_load_target_crops_the_centre_square():
+    from sketchml.graphics.image import Image as SketchImage
+
     image = np.zeros((20, 40, 3), np.uint8)
     image[:, 10:30] = 255  # the centre square is white, the sides black
-    target = load_target(image, 8)
-    assert target.shape == (1, 3, 8, 8) and float(target.min()) > 0.99
+    rgba = np.concatenate([image, np.full((20, 40, 1), 255, np.uint8)], axis=2)
+    for given in (image, Image.fromarray(image), SketchImage.from_array(rgba),
+                  torch.from_numpy(image).permute(2, 0, 1).float() / 255):
+        target = load_target(given, 8)
+        assert target.shape == (1, 3, 8, 8) and float(target.min()) > 0.99, type(given)
 
 
 # -- train ------------------------------------------------------------------------------------
