@@ -1,0 +1,804 @@
+"""char-RNN: a character-level LSTM or GRU you train on your own text.
+
+After Karpathy, "The Unreasonable Effectiveness of Recurrent Neural Networks" (2015), and
+the workflow of textgenrnn (Woolf, 2017): train on a text file in minutes, then generate in
+its style with a temperature (or a list of temperatures cycled character by character).
+Here the recurrent state is the latent: ``encode(text)`` is the state after reading a text,
+``interpolate`` blends two such states, and ``generate`` writes on from any of them.
+
+Weights layout (sketchml's own; safetensors)::
+
+    vocab               (V,)        int32   Unicode code points of the characters, sorted
+    embedding.weight    (V, E)
+    rnn.weight_ih_l{k}  (G*H, E or H)       torch.nn.LSTM (G=4) / torch.nn.GRU (G=3) layout
+    rnn.weight_hh_l{k}  (G*H, H)
+    rnn.bias_ih_l{k}, rnn.bias_hh_l{k}  (G*H,)
+    head.weight (V, H), head.bias (V,)
+
+Cell, sizes and layers are read from the shapes, so any file in this layout loads.
+"""
+from __future__ import annotations
+
+import json
+import math
+import os
+import re
+import tempfile
+import time
+from collections.abc import Callable, Iterator, Sequence
+from pathlib import Path
+from typing import Any
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+import sketchml as sk
+from sketchml.errors import did_you_mean
+from sketchml.models import Stream
+
+__all__ = ["CharRNN", "CharRNNNet", "bits_per_char", "train_charrnn", "unigram_bits_per_char"]
+
+EXPORT_NAME = "charrnn.safetensors"
+_CELLS = {"lstm": (nn.LSTM, 4), "gru": (nn.GRU, 3)}
+_MIN_TEXT = 200
+
+
+class CharRNNNet(nn.Module):
+    """Embedding -> LSTM/GRU layers -> linear head over the characters ``vocab``.
+
+    Example:
+        >>> net = CharRNNNet("ab ", cell="gru", hidden=8, layers=1, embedding=4)
+        >>> logits, state = net(torch.zeros(2, 5, dtype=torch.long))
+        >>> tuple(logits.shape), net.chars
+        ((2, 5, 3), 'ab ')
+    """
+
+    def __init__(self, vocab: str, *, cell: str = "lstm", hidden: int = 256, layers: int = 2,
+                 embedding: int = 64, dropout: float = 0.0) -> None:
+        super().__init__()
+        if cell not in _CELLS:
+            raise sk.SketchmlError(f"cell={cell!r} is not known: use 'lstm' or 'gru'."
+                                   f"{did_you_mean(cell, _CELLS)}")
+        self.cell = cell
+        self.register_buffer("vocab", torch.tensor([ord(c) for c in vocab], dtype=torch.int32))
+        self.embedding = nn.Embedding(len(vocab), embedding)
+        rnn_class, _ = _CELLS[cell]
+        self.rnn = rnn_class(embedding, hidden, layers, batch_first=True,
+                             dropout=dropout if layers > 1 else 0.0)
+        self.head = nn.Linear(hidden, len(vocab))
+
+    @property
+    def chars(self) -> str:
+        """The characters this network reads and writes, in id order."""
+        return "".join(chr(int(c)) for c in self.vocab.tolist())
+
+    @property
+    def hidden(self) -> int:
+        """Units per recurrent layer."""
+        return self.rnn.hidden_size
+
+    @property
+    def layers(self) -> int:
+        """Number of recurrent layers."""
+        return self.rnn.num_layers
+
+    def forward(self, ids: torch.Tensor, state: Any = None) -> tuple[torch.Tensor, Any]:
+        """Logits ``(N, T, V)`` for the next character after each of ``ids`` ``(N, T)``, and the new state."""
+        out, state = self.rnn(self.embedding(ids), state)
+        return self.head(out), state
+
+    @classmethod
+    def from_state_dict(cls, state: dict[str, torch.Tensor], source: str) -> CharRNNNet:
+        """Rebuild the network a state dict in this module's layout came from, and load it."""
+        needed = ("vocab", "embedding.weight", "rnn.weight_hh_l0", "head.weight")
+        missing = [k for k in needed if k not in state]
+        if missing:
+            raise sk.SketchmlError(
+                f"{source} is not char-RNN weights: it lacks {', '.join(missing)} (it has "
+                f"{', '.join(sorted(state)[:6])}...). Load a file written by sketchml's char-RNN "
+                f"training (`sketchml train charrnn FILE.txt --out DIR`)."
+            )
+        gates, hidden = state["rnn.weight_hh_l0"].shape
+        cell = {4: "lstm", 3: "gru"}.get(gates // hidden)
+        if cell is None or gates % hidden:
+            raise sk.SketchmlError(f"{source}: rnn.weight_hh_l0 is {tuple(state['rnn.weight_hh_l0'].shape)}, "
+                                   f"which is neither an LSTM (4H, H) nor a GRU (3H, H).")
+        layers = sum(1 for k in state if re.fullmatch(r"rnn\.weight_hh_l\d+", k))
+        vocab = "".join(chr(int(c)) for c in state["vocab"].tolist())
+        net = cls(vocab, cell=cell, hidden=hidden, layers=layers,
+                  embedding=state["embedding.weight"].shape[1])
+        try:
+            net.load_state_dict(state)
+        except RuntimeError as err:
+            raise sk.SketchmlError(f"{source} does not match the char-RNN layout: {err}") from err
+        return net
+
+
+# -- text and vocabulary ----------------------------------------------------------------------
+
+def _start_ids(chars: str) -> list[int]:
+    """What a fresh text is read after: a line break (else a space), so it begins a line.
+
+    A network trained on windows from the middle of a text has never predicted from its
+    bare zero state; after one character it has.
+    """
+    for start in ("\n", " "):
+        if start in chars:
+            return [chars.index(start)]
+    return [0]
+
+
+def _ids(text: str, chars: str, *, unknown: str, what: str) -> list[int]:
+    if unknown not in ("error", "drop"):
+        raise sk.SketchmlError(f"unknown={unknown!r}: use 'error' (the default) or 'drop'."
+                               f"{did_you_mean(unknown, ['error', 'drop'])}")
+    index = {c: i for i, c in enumerate(chars)}
+    unseen = sorted({c for c in text if c not in index})
+    if unseen and unknown == "error":
+        shown = ", ".join(repr(c) for c in unseen[:20]) + (" ..." if len(unseen) > 20 else "")
+        raise sk.SketchmlError(
+            f"The {what} has {len(unseen)} character(s) this char-RNN never saw in training: "
+            f"{shown}. Leave them out, pass unknown='drop' to skip them, or train on a text "
+            f"that has them."
+        )
+    return [index[c] for c in text if c in index]
+
+
+def _read_text(data: Any) -> tuple[str, str]:
+    """``(text, where)`` from a file path, a Corpus, ``"stdlib"`` or the text itself."""
+    from sketchml_text.corpus import Corpus, build_corpus
+
+    if isinstance(data, Corpus):
+        return data.text, "the given corpus"
+    if isinstance(data, os.PathLike) or (isinstance(data, str) and "\n" not in data
+                                         and len(data) < 1024 and Path(data).expanduser().is_file()):
+        from sketchml.training import TextFile
+
+        # TextFile refuses missing, empty, binary and undecodable files with clear messages.
+        return TextFile(Path(data).expanduser(), length=1).text, str(data)
+    if data == "stdlib":
+        return build_corpus().text, "the standard-library corpus"
+    if isinstance(data, str) and ("\n" in data or len(data) >= _MIN_TEXT):
+        if "\x00" in data:
+            raise sk.SketchmlError("The training text contains NUL characters: it looks like "
+                                   "binary data, not text. Pass plain text or a .txt file.")
+        return data, "the given text"
+    if isinstance(data, str):
+        raise sk.SketchmlError(
+            f"No text file at {data!r}. Pass the path of a UTF-8 text file, the training "
+            f"text itself (at least {_MIN_TEXT} characters), or 'stdlib' for the offline "
+            f"corpus of Python's own documentation."
+        )
+    raise sk.SketchmlError(f"data must be a text file path or a str of text, got "
+                           f"{type(data).__name__}.")
+
+
+def _split(text: str, validation: float) -> tuple[str, str]:
+    """Hold out the last ``validation`` fraction, cut at a line break when one is near."""
+    if validation == 0:
+        return text, ""
+    cut = int(len(text) * (1 - validation))
+    newline = text.rfind("\n", 0, cut)
+    if newline > cut - 200 and newline > len(text) // 2:
+        cut = newline + 1
+    return text[:cut], text[cut:]
+
+
+def unigram_bits_per_char(text: str, *, reference: str | None = None) -> float:
+    """Bits per character of ``text`` under character frequencies (of ``reference``, default ``text``).
+
+    The baseline a model that has learnt anything must beat: it knows how often each
+    character occurs, nothing about order. Unseen characters get add-one smoothing.
+
+    Example:
+        >>> round(unigram_bits_per_char("abab"), 3)
+        1.0
+    """
+    from collections import Counter
+
+    counts = Counter(reference if reference is not None else text)
+    alphabet = set(counts) | set(text)
+    total = sum(counts.values()) + (len(alphabet) if reference is not None else 0)
+    smooth = 1 if reference is not None else 0
+    return -sum(math.log2((counts[c] + smooth) / total) for c in text) / max(1, len(text))
+
+
+@torch.no_grad()
+def bits_per_char(net: CharRNNNet, text: str, *, unknown: str = "error", streams: int = 16,
+                  chunk: int = 256) -> float:
+    """Average bits ``net`` needs per character of ``text`` (cross-entropy in base 2).
+
+    The text is read in ``streams`` contiguous parts side by side, the state carried from
+    chunk to chunk, so every character is predicted from everything before it in its part.
+
+    Example:
+        >>> net = CharRNNNet("ab", hidden=4, layers=1, embedding=2)
+        >>> 0 < bits_per_char(net, "abba" * 10) < 4
+        True
+    """
+    ids = torch.tensor(_ids(text, net.chars, unknown=unknown, what="text"), dtype=torch.long)
+    if len(ids) < 2:
+        raise sk.SketchmlError("bits_per_char needs a text of at least 2 known characters.")
+    device = net.head.weight.device
+    streams = max(1, min(streams, (len(ids) - 1) // 2))
+    per = (len(ids) - 1) // streams
+    inputs = ids[: per * streams].view(streams, per).to(device)
+    targets = ids[1: per * streams + 1].view(streams, per).to(device)
+    was_training = net.training
+    net.eval()
+    total, state = 0.0, None
+    for start in range(0, per, chunk):
+        logits, state = net(inputs[:, start:start + chunk], state)
+        total += float(F.cross_entropy(logits.flatten(0, 1), targets[:, start:start + chunk].flatten(),
+                                       reduction="sum"))
+    net.train(was_training)
+    return total / (per * streams) / math.log(2)
+
+
+class _Windows(torch.utils.data.Dataset):
+    """Non-overlapping ``(input, target)`` windows of ``length`` character ids."""
+
+    def __init__(self, ids: torch.Tensor, length: int) -> None:
+        self.ids = ids
+        self.length = length
+
+    def __len__(self) -> int:
+        return (len(self.ids) - 1) // self.length
+
+    def __getitem__(self, index: int) -> tuple[torch.Tensor, torch.Tensor]:
+        start = index * self.length
+        chunk = self.ids[start:start + self.length + 1]
+        return chunk[:-1], chunk[1:]
+
+
+# -- sampling ----------------------------------------------------------------------------------
+
+def _temperatures(temperature: float | Sequence[float]) -> list[float]:
+    values = list(temperature) if isinstance(temperature, (list, tuple)) else [temperature]
+    if not values:
+        raise sk.SketchmlError("temperature=[] is empty: give a number such as 0.8 or a list "
+                               "such as [0.5, 1.0, 0.2] (cycled character by character).")
+    for value in values:
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value) \
+                or value <= 0:
+            raise sk.SketchmlError(
+                f"temperature must be a number above 0 (or a list of them), got {value!r}. "
+                f"Low values (0.2) write the most likely characters, 1.0 samples as trained, "
+                f"higher values (1.5) write wilder text."
+            )
+    return [float(v) for v in values]
+
+
+def _check_length(max_length: Any) -> None:
+    if isinstance(max_length, bool) or not isinstance(max_length, int) or max_length < 0:
+        raise sk.SketchmlError(f"max_length is the number of characters to write, a whole "
+                               f"number >= 0; got {max_length!r}.")
+
+
+class CharRNN(sk.Model):
+    """A character-level RNN: generate in the style of a text, prime it, blend styles, train it.
+
+    ``sk.model("charrnn")`` is ``charrnn.default``: a small LSTM trained offline on the
+    prose of Python's standard library (see ``scripts/train_charrnn_default.py``).
+    ``sk.model("charrnn", weights=DIR)`` loads one you trained into ``DIR`` with
+    :meth:`train` or ``sketchml train charrnn FILE.txt --out DIR``.
+
+    Latents are recurrent states: ``h`` (and ``c`` for an LSTM), each ``(N, layers,
+    hidden)``. :meth:`encode` gives the state after reading a text, :meth:`sample_latent`
+    the state after the model writes a little on its own, and :meth:`interpolate` walks in
+    straight lines between states; :meth:`generate` writes on from any of them.
+
+    Example:
+        >>> import sketchml as sk
+        >>> rnn = sk.model("charrnn", device="cpu")
+        >>> text = rnn.generate(prefix="The ", max_length=40, seed=1)
+        >>> text.startswith("The ") and len(text) == 44
+        True
+    """
+
+    interpolation = "lerp"
+
+    def load(self) -> None:
+        state, source = self._find_weights()
+        self.net = CharRNNNet.from_state_dict(state, source).to(self.device).eval()
+        self.source = source
+
+    def _find_weights(self) -> tuple[dict[str, torch.Tensor], str]:
+        given = Path(self.weights).expanduser() if self.weights is not None else None
+        if given is None or not given.is_dir():
+            return self.load_weights(), repr(str(given)) if given else f"model {self.name!r}"
+        exported = given / EXPORT_NAME
+        if exported.is_file():
+            return sk.load_weights(exported), repr(str(exported))
+        from sketchml.training import latest_checkpoint
+
+        checkpoint = latest_checkpoint(given / "checkpoints")
+        if checkpoint is not None and "model" in checkpoint.model_names:
+            return checkpoint.weights("model"), repr(str(checkpoint.path))
+        raise sk.SketchmlError(
+            f"{str(given)!r} holds no trained char-RNN: no {EXPORT_NAME} and no checkpoints/. "
+            f"Train one there with `sketchml train charrnn FILE.txt --out {given}`, or pass the "
+            f"path of a .safetensors file."
+        )
+
+    # -- facts ---------------------------------------------------------------------------------
+
+    @property
+    def chars(self) -> str:
+        """The characters this model knows (it can neither read nor write others)."""
+        return self.net.chars
+
+    @property
+    def cell(self) -> str:
+        """``"lstm"`` or ``"gru"``."""
+        return self.net.cell
+
+    def bits_per_char(self, text: str, *, unknown: str = "error") -> float:
+        """How well the model predicts ``text``: average bits per character (lower is better).
+
+        Example:
+            >>> import sketchml as sk
+            >>> rnn = sk.model("charrnn", device="cpu")
+            >>> rnn.bits_per_char("Return the value of the attribute.") < 5
+            True
+        """
+        return bits_per_char(self.net, text, unknown=unknown)
+
+    # -- states ----------------------------------------------------------------------------------
+
+    def _state_latent(self, state: Any, **metadata: Any) -> sk.Latent:
+        h, c = state if isinstance(state, tuple) else (state, None)
+        tensors = {"h": h.transpose(0, 1).contiguous()}
+        if c is not None:
+            tensors["c"] = c.transpose(0, 1).contiguous()
+        return self.latent(tensors, **metadata)
+
+    def _latent_state(self, latent: sk.Latent) -> Any:
+        keys = ["h", "c"] if self.cell == "lstm" else ["h"]
+        shape = (self.net.layers, self.net.hidden)
+        tensors = latent.tensors
+        if sorted(tensors) != sorted(keys) or any(tuple(t.shape[1:]) != shape for t in tensors.values()):
+            got = ", ".join(f"{k} {tuple(v.shape)}" for k, v in tensors.items())
+            raise sk.SketchmlError(
+                f"This latent ({got}) is not a state of this char-RNN, which needs "
+                f"{' and '.join(keys)} shaped (N, {shape[0]}, {shape[1]}). Make states with "
+                f"this model's encode(text) or sample_latent(n)."
+            )
+        parts = [tensors[k].to(self.device, torch.float32).transpose(0, 1).contiguous() for k in keys]
+        return tuple(parts) if self.cell == "lstm" else parts[0]
+
+    def _zero_state(self, n: int) -> Any:
+        zeros = torch.zeros(self.net.layers, n, self.net.hidden, device=self.device)
+        return (zeros, zeros.clone()) if self.cell == "lstm" else zeros
+
+    @torch.no_grad()
+    def _read(self, state: Any, ids: list[int], n: int) -> tuple[torch.Tensor, Any]:
+        """Feed ``ids`` to ``n`` copies of ``state``; the next-character logits ``(n, V)`` and the state."""
+        if ids:
+            x = torch.tensor([ids] * n, dtype=torch.long, device=self.device)
+            logits, state = self.net(x, state)
+            return logits[:, -1], state
+        top = state[0][-1] if isinstance(state, tuple) else state[-1]
+        # With nothing read, the output is the head applied to the top layer's state.
+        return self.net.head(top), state
+
+    @torch.no_grad()
+    def encode(self, text: str | Sequence[str], *, unknown: str = "error") -> sk.Latent:
+        """The recurrent state after reading ``text`` (or one state per text in a list).
+
+        Generating from it continues the text; ``unknown="drop"`` skips characters the
+        model never saw instead of refusing them.
+
+        Example:
+            >>> import sketchml as sk
+            >>> rnn = sk.model("charrnn", device="cpu")
+            >>> z = rnn.encode(["Open the file", "Return a list"])
+            >>> len(z), sorted(z.tensors)
+            (2, ['c', 'h'])
+        """
+        texts = [text] if isinstance(text, str) else list(text)
+        if not texts or not all(isinstance(t, str) for t in texts):
+            raise sk.SketchmlError("encode() takes a str or a list of str, e.g. "
+                                   "rnn.encode('To be or not to be').")
+        latents = []
+        for item in texts:
+            ids = _start_ids(self.chars) + _ids(item, self.chars, unknown=unknown,
+                                                 what="text to encode")
+            _, state = self._read(self._zero_state(1), ids, 1)
+            latents.append(self._state_latent(state))
+        return latents[0] if len(latents) == 1 else sk.Latent.cat(latents)
+
+    @torch.no_grad()
+    def sample_latent(self, n: int = 1, *, seed: int | None = None, warmup: int = 64,
+                      temperature: float = 1.0) -> sk.Latent:
+        """``n`` states the model reaches after writing ``warmup`` characters of its own.
+
+        Random states in the usual sense would be states no text leads to; these are the
+        model's own, reproducible by ``seed``. ``warmup`` defaults to 64 characters at
+        ``temperature`` 1.0.
+
+        Example:
+            >>> import sketchml as sk
+            >>> rnn = sk.model("charrnn", device="cpu")
+            >>> z = rnn.sample_latent(3, seed=1)
+            >>> len(z), z.seed
+            (3, 1)
+        """
+        if isinstance(n, bool) or not isinstance(n, int) or n < 1:
+            raise sk.SketchmlError(f"n must be a whole number >= 1, got {n!r}.")
+        _check_length(warmup)
+        temperatures = _temperatures(temperature)
+        gen = self.generator(seed)
+        logits, state = self._read(self._zero_state(n), _start_ids(self.chars), n)
+        for _ in range(warmup):
+            u = torch.rand(n, generator=gen, dtype=torch.float64)
+            ids = _draw(logits, temperatures[0], u)
+            logits, state = self.net(ids.to(self.device)[:, None], state)
+            logits = logits[:, -1]
+        return self._state_latent(state, seed=seed)
+
+    def interpolate(self, a: Any, b: Any, *, steps: int = 10, method: str | None = None) -> sk.Latent:
+        """``steps`` states from ``a`` to ``b``: texts (encoded first) or states from this model.
+
+        The states are blended in straight lines (``method="lerp"``, the default; ``"slerp"``
+        also works). Generate from the blends to hear one text's voice turn into the
+        other's: ``rnn.generate(rnn.interpolate("Dear sir,", "ROMEO:", steps=5), seed=1)``
+        gives five texts written with the same random draws, so what changes between them
+        comes from the blended state alone.
+
+        Example:
+            >>> import sketchml as sk
+            >>> rnn = sk.model("charrnn", device="cpu")
+            >>> walk = rnn.interpolate("Return the", "Raise an", steps=4)
+            >>> len(rnn.generate(walk, max_length=20, seed=3))
+            4
+        """
+        first = self.encode(a) if isinstance(a, str) else a
+        last = self.encode(b) if isinstance(b, str) else b
+        return super().interpolate(first, last, steps=steps, method=method or self.interpolation)
+
+    # -- writing ---------------------------------------------------------------------------------
+
+    def _begin(self, latent: Any, prefix: str, seed: int | None,
+               unknown: str) -> tuple[torch.Tensor, Any, int, sk.Latent | None]:
+        if not isinstance(prefix, str):
+            raise sk.SketchmlError(f"prefix must be a str, got {type(prefix).__name__}.")
+        ids = _ids(prefix, self.chars, unknown=unknown, what="prefix")
+        if latent is None:
+            z = None
+            state, n = self._zero_state(1), 1
+            ids = _start_ids(self.chars) + ids
+        else:
+            z = self.as_latent(latent, seed=seed)
+            state, n = self._latent_state(z), len(z)
+        logits, state = self._read(state, ids, n)
+        return logits, state, n, z
+
+    @torch.no_grad()
+    def _write(self, logits: torch.Tensor, state: Any, n: int, temperatures: list[float],
+               max_length: int, seed: int | None) -> Iterator[list[str]]:
+        """Yield the next character of each of the ``n`` texts, ``max_length`` times."""
+        # Every item draws from its own generator with the same seed, so a text depends only
+        # on its state and seed, not on the batch it was written in.
+        if seed is None:
+            seed = int(torch.randint(0, 2**62, (1,)).item())
+        gens = [self.generator(seed) for _ in range(n)]
+        chars = self.chars
+        for i in range(max_length):
+            u = torch.cat([torch.rand(1, generator=g, dtype=torch.float64) for g in gens])
+            ids = _draw(logits, temperatures[i % len(temperatures)], u)
+            yield [chars[j] for j in ids.tolist()]
+            if i + 1 < max_length:
+                logits, state = self.net(ids.to(self.device)[:, None], state)
+                logits = logits[:, -1]
+
+    def generate(self, latent: Any = None, *, prefix: str = "",
+                 temperature: float | Sequence[float] = 0.8, max_length: int = 200,
+                 seed: int | None = None, unknown: str = "error") -> Any:
+        """Write ``max_length`` characters after ``prefix``; returns ``prefix`` + the new text.
+
+        Args:
+            latent: a state to write from (``encode``, ``sample_latent``, ``interpolate``);
+                ``None`` starts fresh. ``prefix`` is read after it.
+            prefix: text to start with (priming); the output begins with it.
+            temperature: above 0 (default 0.8): low is cautious, 1.0 samples as trained,
+                higher is wilder. A list (``[0.5, 1.0, 0.2]``) is cycled character by
+                character, as textgenrnn does.
+            max_length: characters to write (default 200).
+            seed: makes the text reproducible.
+            unknown: what to do with prefix characters the model never saw: ``"error"``
+                (default) or ``"drop"``.
+
+        Returns:
+            A :class:`sk.Text` (``.prompt`` is the prefix, ``.latent`` the state used), or a
+            list of them when ``latent`` holds several states.
+
+        Example:
+            >>> import sketchml as sk
+            >>> rnn = sk.model("charrnn", device="cpu")
+            >>> rnn.generate(prefix="def ", temperature=[0.5, 1.0], max_length=30,
+            ...              seed=2) == rnn.generate(prefix="def ", temperature=[0.5, 1.0],
+            ...                                      max_length=30, seed=2)
+            True
+        """
+        temperatures = _temperatures(temperature)
+        _check_length(max_length)
+        logits, state, n, z = self._begin(latent, prefix, seed, unknown)
+        columns = list(self._write(logits, state, n, temperatures, max_length, seed))
+        texts = [sk.Text(prefix + "".join(column[k] for column in columns), prompt=prefix,
+                         latent=z[k] if z is not None else None) for k in range(n)]
+        return texts[0] if n == 1 else texts
+
+    def stream(self, latent: Any = None, *, prefix: str = "",
+               temperature: float | Sequence[float] = 0.8, max_length: int = 200,
+               seed: int | None = None, unknown: str = "error",
+               include_prefix: bool = False) -> Stream:
+        """Write as :meth:`generate` does, on a background thread, one character at a time.
+
+        Returns a :class:`sk.Stream` at once: ``stream.poll()`` gives the characters written
+        since the last call (``""`` if none), ``stream.text`` everything so far,
+        ``stream.done`` whether it finished, ``stream.cancel()`` stops it. With the same
+        seed the text is the one ``generate`` writes (without the prefix, unless
+        ``include_prefix``). Bad arguments are refused here, before the thread starts.
+
+        Example:
+            >>> import sketchml as sk
+            >>> rnn = sk.model("charrnn", device="cpu")
+            >>> stream = rnn.stream(prefix="The ", max_length=25, seed=4)
+            >>> "The " + stream.wait() == rnn.generate(prefix="The ", max_length=25, seed=4)
+            True
+        """
+        temperatures = _temperatures(temperature)
+        _check_length(max_length)
+        logits, state, n, _ = self._begin(latent, prefix, seed, unknown)
+        if n != 1:
+            raise sk.SketchmlError(f"stream() writes one text, but the latent holds {n} states; "
+                                   f"stream one of them (latent[0]) or use generate() for all.")
+
+        def produce(cancelled: Any) -> Iterator[str]:
+            if include_prefix and prefix:
+                yield prefix
+            for column in self._write(logits, state, 1, temperatures, max_length, seed):
+                yield column[0]
+
+        return Stream(produce, text=True, name=f"{self.name}-stream")
+
+    # -- training --------------------------------------------------------------------------------
+
+    def train(self, data: Any, *, out: str | os.PathLike[str] | None = None, steps: int = 2000,
+              cell: str = "lstm", hidden: int = 256, layers: int = 2, embedding: int = 64,
+              dropout: float = 0.0, length: int = 128, batch_size: int = 32, lr: float = 0.002,
+              seed: int = 0, validation: float = 0.1, eval_every: int | None = None,
+              sample_every: int | None = None, sample_length: int = 200,
+              minutes: float | None = None, checkpoint_every: int | None = None,
+              progress: bool | None = None,
+              on_sample: Callable[[int, sk.Text], Any] | None = None,
+              should_stop: Callable[[], bool] | None = None) -> Any:
+        """Train a new char-RNN on ``data``; checkpoints, samples and the result go to ``out``.
+
+        Args:
+            data: a UTF-8 text file, the training text itself (a ``str`` of 200 characters
+                or more, or with line breaks), ``"stdlib"`` (the offline corpus of Python's
+                documentation) or a :class:`~sketchml_text.corpus.Corpus`.
+            out: the run's folder (required). Training again into it resumes; a larger
+                ``steps`` trains further. The result is ``out/charrnn.safetensors``.
+            steps: optimisation steps in all (default 2000).
+            cell: ``"lstm"`` (default) or ``"gru"``.
+            hidden: units per layer (default 256).
+            layers: recurrent layers (default 2).
+            embedding: size of the character embedding (default 64).
+            dropout: between recurrent layers while training (default 0).
+            length: characters per training window, the span gradients flow back (default 128).
+            batch_size: windows per step (default 32).
+            lr: Adam learning rate (default 0.002, decayed along a cosine to a tenth).
+            seed: seeds the weights and the data order (default 0).
+            validation: the fraction held out at the end of the text to measure validation
+                bits per character (default 0.1; 0 holds out nothing). A corpus keeps its own.
+            eval_every: steps between validation measurements (default: twenty over the run).
+                Logged as ``val_bpc`` beside the training ``bpc``.
+            sample_every: steps between text samples written to ``out/samples/`` (default:
+                ten over the run), each ``sample_length`` characters (default 200).
+            minutes: stop after this many minutes (saving a checkpoint); run again to go on.
+            checkpoint_every: steps between checkpoints (default a tenth of ``steps``).
+            progress: show a progress bar (default: when someone can see it).
+            on_sample: called as ``on_sample(step, text)`` with each sample (e.g. to show it
+                in a sketch while training runs on another thread).
+            should_stop: called after every step; training stops (and saves) once it
+                returns True.
+
+        Returns:
+            The :class:`~sketchml.training.TrainingRun`: ``.history`` holds ``bpc`` per step
+            and ``val_bpc`` where measured, ``.step`` how far it got. This model now writes
+            with the trained network.
+
+        Example:
+            >>> import sketchml as sk, tempfile
+            >>> rnn = sk.model("charrnn", device="cpu")
+            >>> run = rnn.train("to be or not to be, that is the question. " * 20,
+            ...                 out=tempfile.mkdtemp(), steps=3, hidden=16, layers=1,
+            ...                 length=16, batch_size=4, progress=False)
+            >>> run.step, rnn.chars
+            (3, ' ,.abehinoqrstu')
+        """
+        run, net = train_charrnn(
+            data, out=out, steps=steps, cell=cell, hidden=hidden, layers=layers,
+            embedding=embedding, dropout=dropout, length=length, batch_size=batch_size, lr=lr,
+            seed=seed, validation=validation, eval_every=eval_every, sample_every=sample_every,
+            sample_length=sample_length, minutes=minutes, checkpoint_every=checkpoint_every,
+            progress=progress, on_sample=on_sample, should_stop=should_stop, device=self.device)
+        self.net = net.eval()
+        self.source = repr(str(Path(out) / EXPORT_NAME))  # type: ignore[arg-type]
+        return run
+
+
+def _draw(logits: torch.Tensor, temperature: float, u: torch.Tensor) -> torch.Tensor:
+    """One character id per row of ``logits`` ``(N, V)``, by inverse CDF at uniforms ``u`` ``(N,)``."""
+    probs = torch.softmax(logits.double().cpu() / temperature, dim=-1)
+    cdf = probs.cumsum(dim=-1)
+    ids = (cdf < (u * cdf[:, -1])[:, None]).sum(dim=-1)
+    return ids.clamp_(max=probs.shape[1] - 1)
+
+
+def _whole(name: str, value: Any, low: int = 1) -> None:
+    if isinstance(value, bool) or not isinstance(value, int) or value < low:
+        raise sk.SketchmlError(f"{name} must be a whole number >= {low}, got {value!r}.")
+
+
+def train_charrnn(data: Any, *, out: str | os.PathLike[str] | None, steps: int = 2000,
+                  cell: str = "lstm", hidden: int = 256, layers: int = 2, embedding: int = 64,
+                  dropout: float = 0.0, length: int = 128, batch_size: int = 32,
+                  lr: float = 0.002, seed: int = 0, validation: float = 0.1,
+                  eval_every: int | None = None, sample_every: int | None = None,
+                  sample_length: int = 200, minutes: float | None = None,
+                  checkpoint_every: int | None = None, progress: bool | None = None,
+                  on_sample: Callable[[int, sk.Text], Any] | None = None,
+                  should_stop: Callable[[], bool] | None = None,
+                  device: Any = None) -> tuple[Any, CharRNNNet]:
+    """Train a char-RNN (see :meth:`CharRNN.train`); returns ``(run, net)``.
+
+    The same as ``sk.model("charrnn").train(...)`` without a model to start from, plus
+    ``device`` (default: the best available).
+
+    Example:
+        >>> import tempfile
+        >>> from sketchml_text.charrnn import train_charrnn
+        >>> run, net = train_charrnn("abcabcabc " * 40, out=tempfile.mkdtemp(), steps=2,
+        ...                          hidden=8, layers=1, length=8, batch_size=2,
+        ...                          progress=False, device="cpu")
+        >>> net.chars, net.cell
+        (' abc', 'lstm')
+    """
+    from sketchml.training import TrainingRun, latest_checkpoint, seed_everything
+    from sketchml_text.corpus import Corpus
+
+    if out is None:
+        raise sk.SketchmlError("train() needs out='folder' for checkpoints, samples and the "
+                               "trained weights, e.g. rnn.train('plays.txt', out='runs/plays').")
+    for name, value in (("steps", steps), ("hidden", hidden), ("layers", layers),
+                        ("embedding", embedding), ("length", length), ("batch_size", batch_size)):
+        _whole(name, value)
+    _whole("sample_length", sample_length, 0)
+    if cell not in _CELLS:
+        raise sk.SketchmlError(f"cell={cell!r} is not known: use 'lstm' or 'gru'."
+                               f"{did_you_mean(cell, _CELLS)}")
+    if not 0 <= validation < 0.5:
+        raise sk.SketchmlError(f"validation is the fraction of the text held out, from 0 to "
+                               f"0.5 (e.g. 0.1); got {validation!r}.")
+    if not 0 <= dropout < 1:
+        raise sk.SketchmlError(f"dropout must be from 0 to below 1, got {dropout!r}.")
+
+    # Everything is read and checked before anything is written: bad data leaves no folder.
+    text, where = _read_text(data)
+    if isinstance(data, Corpus):
+        train_text, val_text = data.train, data.validation
+    else:
+        train_text, val_text = _split(text, validation)
+    vocab = "".join(sorted(set(text)))
+    ids = torch.tensor(_ids(train_text, vocab, unknown="error", what="text"), dtype=torch.long)
+    if len(ids) < length + 1:
+        raise sk.SketchmlError(
+            f"{where} has {len(train_text)} characters to train on, too few for one window of "
+            f"length={length}. Use a longer text or a smaller length (e.g. length="
+            f"{max(8, len(train_text) // 4)})."
+        )
+    windows = _Windows(ids, length)
+    batch_size = min(batch_size, len(windows))
+
+    config = {"family": "charrnn", "cell": cell, "hidden": hidden, "layers": layers,
+              "embedding": embedding, "vocab": vocab, "length": length,
+              "data": str(data) if isinstance(data, (os.PathLike, str)) and len(str(data)) < 256
+              else type(data).__name__}
+    previous = latest_checkpoint(Path(out) / "checkpoints")
+    if previous is not None:
+        before = previous.meta.get("config", {})
+        changed = [k for k in ("cell", "hidden", "layers", "embedding", "vocab")
+                   if before.get(k) != config[k]]
+        if changed:
+            what = "characters" if changed == ["vocab"] else ", ".join(
+                f"{k}={before.get(k)!r}" for k in changed if k != "vocab")
+            raise sk.SketchmlError(
+                f"{out} holds a char-RNN run with different {what}; resuming it needs the same "
+                f"settings and the same text. Pass those, or train into another out= folder."
+            )
+
+    seed_everything(seed)
+    net = CharRNNNet(vocab, cell=cell, hidden=hidden, layers=layers, embedding=embedding,
+                     dropout=dropout)
+    optimizer = torch.optim.Adam(net.parameters(), lr=lr)
+    schedule = torch.optim.lr_scheduler.LambdaLR(
+        optimizer, lambda step: 0.1 + 0.9 * 0.5 * (1 + math.cos(math.pi * min(step, steps) / steps)))
+    sample_gen_seed = seed
+
+    def on_sample_run(run: Any) -> None:
+        sample = _sample_text(run.modules["model"], sample_length, sample_gen_seed)
+        run.save_samples(sample)
+        if on_sample is not None:
+            on_sample(run.step, sample)
+
+    run = TrainingRun(out=out, model=net, optimizers=optimizer, schedulers=schedule,
+                      steps=steps, seed=seed, device=device,
+                      sample_every=sample_every or max(1, steps // 10), on_sample=on_sample_run,
+                      progress=progress, config=config, checkpoint_every=checkpoint_every)
+    eval_every = eval_every or max(1, steps // 20)
+    started = time.monotonic()
+    for step, (x, y) in run.loop(windows, batch_size=batch_size):
+        # Checked before the step's work, so the checkpoint's step count matches its weights.
+        if (minutes is not None and time.monotonic() - started > minutes * 60) or \
+                (should_stop is not None and should_stop()):
+            break
+        logits, _ = run.model(x)
+        loss = F.cross_entropy(logits.flatten(0, 1), y.flatten())
+        optimizer.zero_grad(set_to_none=True)
+        loss.backward()
+        nn.utils.clip_grad_norm_(net.parameters(), 5.0)
+        optimizer.step()
+        schedule.step()
+        values = {"bpc": loss.detach() / math.log(2)}
+        if val_text and (step % eval_every == 0 or step == steps):
+            values["val_bpc"] = bits_per_char(net, val_text, unknown="drop")
+            net.train()
+        run.log(**values)
+    if run.checkpoint is None or run.checkpoint.step != run.step:
+        run.save()
+    if run.is_main:
+        _export(net, Path(out) / EXPORT_NAME, config=config, step=run.step)
+    return run, net
+
+
+@torch.no_grad()
+def _sample_text(net: CharRNNNet, length: int, seed: int) -> sk.Text:
+    gen = torch.Generator().manual_seed(seed)
+    device = net.head.weight.device
+    chars = net.chars
+    start = torch.tensor([_start_ids(chars)], device=device)
+    logits, state = net(start)
+    logits = logits[:, -1]
+    out = []
+    for _ in range(length):
+        index = _draw(logits, 0.8, torch.rand(1, generator=gen, dtype=torch.float64))
+        out.append(chars[int(index)])
+        logits, state = net(index.to(device)[:, None], state)
+        logits = logits[:, -1]
+    return sk.Text("".join(out))
+
+
+def _export(net: CharRNNNet, path: Path, *, config: dict[str, Any], step: int) -> None:
+    """Write the network's weights (settings in the header), atomically."""
+    from safetensors.torch import save
+
+    state = {k: v.detach().cpu().contiguous() for k, v in net.state_dict().items()}
+    meta = {"format": "sketchml.charrnn/1", "config": json.dumps({**config, "step": step})}
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(handle, "wb") as file:
+            file.write(save(state, metadata=meta))
+            file.flush()
+            os.fsync(file.fileno())
+        # mkstemp makes owner-only files; weights are meant to be shared like any output.
+        os.chmod(tmp, 0o644)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
