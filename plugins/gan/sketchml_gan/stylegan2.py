@@ -51,6 +51,7 @@ import copy
 import math
 import os
 import re
+import time
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -975,12 +976,14 @@ class StyleGAN2(sk.Model):
               steps: int = 2000, batch_size: int = 16, lr: float = 0.002, r1: float = 10.0,
               r1_every: int = 16, mixing: float = 0.9, style_dim: int = 128, n_mlp: int = 4,
               width: int = 128, ema: float = 0.999, flip: bool = True, seed: int = 0,
-              checkpoint_every: int | None = None, sample_every: int | None = None,
-              progress: bool | None = None) -> Any:
+              minutes: float | None = None, checkpoint_every: int | None = None,
+              sample_every: int | None = None, progress: bool | None = None) -> Any:
         """Train a small StyleGAN2 on a folder of images (or a video's frames), resumably.
 
         The loss is the non-saturating logistic loss; ``r1`` is the R1 penalty's gamma (0 turns
-        it off), applied every ``r1_every`` steps; ``mixing`` is the style-mixing probability.
+        it off), applied every ``r1_every`` steps; ``mixing`` is the style-mixing probability;
+        ``ema`` the decay of the averaged generator that is kept (and generates afterwards);
+        ``minutes`` stops (with a checkpoint) after that long, to go on by running it again.
         Without loaded weights a new generator of ``resolution`` px (32 or 64) is built with
         ``style_dim``, ``n_mlp`` mapping layers and at most ``width`` feature maps; with
         weights, training continues from them. Files under ``out``: checkpoints (resumed
@@ -1000,7 +1003,8 @@ class StyleGAN2(sk.Model):
         run, g_ema = _train(
             self.net, data, out=Path(out), resolution=resolution, steps=steps, batch_size=batch_size,
             lr=lr, r1=r1, r1_every=r1_every, mixing=mixing, style_dim=style_dim, n_mlp=n_mlp,
-            width=width, ema=ema, flip=flip, seed=seed, checkpoint_every=checkpoint_every,
+            width=width, ema=ema, flip=flip, seed=seed, minutes=minutes,
+            checkpoint_every=checkpoint_every,
             sample_every=sample_every, progress=progress)
         self._use(copy.deepcopy(g_ema), None)
         return run
@@ -1049,7 +1053,7 @@ def _dataset(data: Any, resolution: int, flip: bool) -> Any:
 
 def _train(start: Generator | None, data: Any, *, out: Path, resolution: int, steps: int,
            batch_size: int, lr: float, r1: float, r1_every: int, mixing: float, style_dim: int,
-           n_mlp: int, width: int, ema: float, flip: bool, seed: int,
+           n_mlp: int, width: int, ema: float, flip: bool, seed: int, minutes: float | None,
            checkpoint_every: int | None, sample_every: int | None,
            progress: bool | None) -> tuple[Any, Generator]:
     """The training loop behind :meth:`StyleGAN2.train`; returns ``(run, g_ema)``."""
@@ -1102,7 +1106,10 @@ def _train(start: Generator | None, data: Any, *, out: Path, resolution: int, st
             return gen(z, torch.randn_like(z), cut)
         return gen(z)
 
+    started = time.monotonic()
     for step, batch in run.loop(dataset, batch_size=batch_size):
+        if minutes is not None and time.monotonic() - started > minutes * 60:
+            break
         real = batch[0] if isinstance(batch, (list, tuple)) else batch
         count = real.shape[0]
 
@@ -1128,8 +1135,12 @@ def _train(start: Generator | None, data: Any, *, out: Path, resolution: int, st
         opt_g.zero_grad(set_to_none=True)
         loss_g.backward()
         opt_g.step()
+        # The average starts fast (a short run's g_ema is not stuck near its random start).
+        decay = min(ema, (1 + step) / (10 + step))
         with torch.no_grad():
             for target, source in zip(plain_ema.parameters(), plain_g.parameters(), strict=True):
-                target.lerp_(source, 1.0 - ema)
+                target.lerp_(source, 1.0 - decay)
         run.log(loss_g=loss_g, **logs)
+    if run.checkpoint is None or run.checkpoint.step != run.step:
+        run.save()
     return run, plain_ema

@@ -157,6 +157,26 @@ def test_training_records_losses_writes_checkpoints_and_resumes(sprites, tmp_pat
                           again.generate(again.sample_latent(2, seed=0)), atol=1e-6)
 
 
+def test_minutes_stops_with_a_checkpoint_and_the_cli_trains(sprites, tmp_path):
+    run = sk.model("stylegan2", device="cpu").train(sprites, out=tmp_path / "quick", steps=50,
+                                                     minutes=0.0, **TRAIN)
+    assert run.step == 0 and not run.completed
+    assert (tmp_path / "quick" / "checkpoints").is_dir()
+    import argparse
+
+    from sketchml.cli import train as train_command
+
+    parser = argparse.ArgumentParser()
+    train_command.register(parser.add_subparsers())
+    options = ["--option", "style_dim=32", "--option", "n_mlp=2", "--option", "width=32",
+               "--option", "progress=false"]
+    args = parser.parse_args(["train", "stylegan2", str(sprites), "--out", str(tmp_path / "cli"),
+                              "--steps", "1", "--resolution", "32", "--batch-size", "4",
+                              "--device", "cpu", *options])
+    assert args.func(args) == 0
+    assert sk.model("stylegan2", weights=tmp_path / "cli", device="cpu").resolution == 32
+
+
 def test_training_from_a_video(tmp_path):
     import imageio.v2 as imageio
 
