@@ -745,7 +745,6 @@ class StyleGAN2(sk.Model):
     """
 
     interpolation = {"z": "slerp", "w": "lerp"}
-    hints = {"train": "load no weights: sk.model('stylegan2').train('sprites/', out='runs/sprites')"}
 
     def load(self) -> None:
         self.net: Generator | None = None
