@@ -129,11 +129,24 @@ def overhead(family: Family, batch: int, rounds: int, sync: Callable[[], None]) 
           f" {extra:+9.1f} %")
 
 
+def channels_last(net: torch.nn.Module) -> torch.nn.Module:
+    """A copy of ``net`` with its 4-D weights in channels_last order.
+
+    ``Module.to(memory_format=...)`` refuses StyleGAN2's 5-D modulated weights, so the
+    4-D tensors are converted one by one; activations follow the weights' layout.
+    """
+    out = copy.deepcopy(net)
+    for tensor in [*out.parameters(), *out.buffers()]:
+        if tensor.dim() == 4:
+            tensor.data = tensor.data.contiguous(memory_format=torch.channels_last)
+    return out
+
+
 def variants(family: Family, batch: int, rounds: int, device: torch.device,
              sync: Callable[[], None]) -> None:
     latent = family.model.sample_latent(batch, seed=0).to(device)
     kind = device.type
-    last = copy.deepcopy(family.net).to(memory_format=torch.channels_last)
+    last = channels_last(family.net)
     compiled = torch.compile(copy.deepcopy(family.net))
 
     def run(net: torch.nn.Module, bf16: bool = False) -> Callable[[], object]:
