@@ -6,6 +6,9 @@ them and the (slow) context creation happens once.
 """
 from __future__ import annotations
 
+import importlib
+import importlib.util
+import sys
 import threading
 from typing import TYPE_CHECKING
 
@@ -14,7 +17,7 @@ from sketchml.errors import SketchmlError
 if TYPE_CHECKING:
     import moderngl
 
-__all__ = ["create_headless_context"]
+__all__ = ["create_headless_context", "prepare_process_for_gl"]
 
 _lock = threading.Lock()
 _context: moderngl.Context | None = None
@@ -25,6 +28,23 @@ _MISSING_EGL = (
     "On Debian/Ubuntu install the Mesa EGL driver: "
     "`sudo apt-get install libegl1 libegl-mesa0 libgl1-mesa-dri`."
 )
+
+
+def prepare_process_for_gl() -> None:
+    """Load libraries that must not be loaded after Mesa's GL driver; call before any context.
+
+    Triton (installed with CUDA builds of torch, and imported by torch the first time an
+    optimiser is built) carries its own LLVM. Loaded after Mesa's llvmpipe has loaded its
+    LLVM, it crashes the process (segfault) -- so a sketch that trains or runs CLIP guidance
+    in its window would die at its first ``torch.optim.Adam``. Loaded first, both coexist.
+    Costs about half a second, once, and only where triton is installed.
+
+    Example:
+        >>> from sketchml.graphics.context import prepare_process_for_gl
+        >>> prepare_process_for_gl()
+    """
+    if "triton" not in sys.modules and importlib.util.find_spec("triton") is not None:
+        importlib.import_module("triton")
 
 
 def create_headless_context() -> moderngl.Context:
@@ -44,6 +64,8 @@ def create_headless_context() -> moderngl.Context:
     with _lock:
         if _context is None:
             import moderngl
+
+            prepare_process_for_gl()
 
             try:
                 ctx = moderngl.create_standalone_context(require=330, backend="egl")

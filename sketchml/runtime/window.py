@@ -105,6 +105,9 @@ class WindowSurface:
         import glfw
         import moderngl
 
+        from sketchml.graphics.context import prepare_process_for_gl
+
+        prepare_process_for_gl()
         self._glfw = glfw
         if not _init_glfw(glfw):
             raise SketchmlError(
