@@ -20,6 +20,7 @@ from sketchml.constants import *  # noqa: F401,F403  (Processing's constants are
 from sketchml.errors import ApiUsageError, SketchmlError
 from sketchml.graphics.image import Image
 from sketchml.graphics.offscreen import Graphics
+from sketchml.graphics.shader import Shader
 from sketchml.graphics.text import Font
 from sketchml.models import *  # noqa: F401,F403
 from sketchml.runtime import module_api as _module_api
@@ -32,7 +33,7 @@ __all__ = sorted(
     set(_constants.__all__)
     | set(_models.__all__)
     | set(_module_api.exported_names())
-    | {"ApiUsageError", "Font", "Graphics", "Image", "SketchmlError", "datasets", "training"}
+    | {"ApiUsageError", "Font", "Graphics", "Image", "Shader", "SketchmlError", "datasets", "training"}
 )
 
 
