@@ -65,7 +65,8 @@ def _dcgan(device: str, folder: Path) -> Family:
         save_file(Generator(resolution=64).state_dict(), str(path))
         model = sk.model("dcgan", weights=path, device=device)
         note = "random weights: the embedded dcgan.shapes file is not there yet"
-    net = model.net if isinstance(getattr(model, "net", None), torch.nn.Module) else model.generator
+    # The family keeps its generator network as an attribute; take it whatever its name.
+    net = next(v for v in vars(model).values() if isinstance(v, torch.nn.Module))
     return Family(f"dcgan.shapes {model.resolution}px", model, net,
                   lambda net, lat: net(lat["z"]), note)
 
