@@ -73,6 +73,16 @@ def main(argv: list[str] | None = None) -> int:
     print(f"corpus: {len(corpus.train):,} training and {len(corpus.validation):,} validation "
           f"characters from {len(corpus.modules)} modules of Python {platform.python_version()}",
           file=sys.stderr)
+    # A resumed run adds its time to the time the record already holds for that run.
+    from sketchml.training import latest_checkpoint
+
+    resumed = latest_checkpoint(args.run / "checkpoints")
+    earlier = 0.0
+    previous = args.weights / "charrnn-default.json"
+    if resumed is not None and previous.is_file():
+        before = json.loads(previous.read_text())
+        if before.get("step") == resumed.step and before.get("recipe") == RECIPE:
+            earlier = float(before.get("train_seconds", 0.0))
     started = time.monotonic()
     run, net = train_charrnn(corpus, out=args.run, steps=args.steps, minutes=args.minutes,
                              device="cpu", **RECIPE)
@@ -88,7 +98,7 @@ def main(argv: list[str] | None = None) -> int:
         "corpus": {**CORPUS, "python": platform.python_version(),
                    "train_chars": len(corpus.train), "validation_chars": len(corpus.validation)},
         "parameters": sum(p.numel() for p in net.parameters()),
-        "train_seconds_this_session": round(seconds, 1),
+        "train_seconds": round(earlier + seconds, 1),
         "threads": args.threads,
         "torch": torch.__version__,
     }

@@ -151,8 +151,7 @@ def _read_text(data: Any) -> tuple[str, str]:
 
     if isinstance(data, Corpus):
         return data.text, "the given corpus"
-    if isinstance(data, os.PathLike) or (isinstance(data, str) and "\n" not in data
-                                         and len(data) < 1024 and Path(data).expanduser().is_file()):
+    if isinstance(data, os.PathLike) or (isinstance(data, str) and _is_file(data)):
         from sketchml.training import TextFile
 
         # TextFile refuses missing, empty, binary and undecodable files with clear messages.
@@ -172,6 +171,14 @@ def _read_text(data: Any) -> tuple[str, str]:
         )
     raise sk.SketchmlError(f"data must be a text file path or a str of text, got "
                            f"{type(data).__name__}.")
+
+
+def _is_file(name: str) -> bool:
+    try:
+        return Path(name).expanduser().is_file()
+    except (OSError, ValueError):
+        # Names too long for the filesystem, or with NUL bytes, are text rather than paths.
+        return False
 
 
 def _split(text: str, validation: float) -> tuple[str, str]:

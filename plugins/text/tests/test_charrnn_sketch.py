@@ -1,0 +1,67 @@
+"""sketches/charrnn_train_live.py: runs headless, and its training thread delivers samples."""
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import imageio.v3 as iio
+import numpy as np
+import pytest
+import torch
+
+ROOT = Path(__file__).resolve().parents[3]
+SKETCH = ROOT / "sketches" / "charrnn_train_live.py"
+
+
+@pytest.fixture(autouse=True, scope="module")
+def one_thread():
+    # A tiny network trained in this process: a second intra-op thread only adds hand-over
+    # costs, and on a busy machine it makes every step many times slower.
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(before)
+
+
+def test_sketch_renders_headless_and_writes_its_demo_text(tmp_path: Path) -> None:
+    out = tmp_path / "frames.gif"
+    env = {key: value for key, value in os.environ.items() if key not in ("DISPLAY", "WAYLAND_DISPLAY")}
+    env.update(SKETCHML_OFFLINE="1", OMP_NUM_THREADS="1")
+    result = subprocess.run(
+        [sys.executable, "-m", "sketchml.cli.main", "run", str(SKETCH), "--headless",
+         "--frames", "4", "--out", str(out)],
+        cwd=tmp_path, env=env, capture_output=True, text=True, timeout=180,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    demo = (tmp_path / "my_text.txt").read_text()
+    assert len(demo) > 100_000, "the sketch should write a demo text when TEXT is missing"
+    frames = iio.imread(out)
+    assert frames.shape[0] == 4
+    # The title line is drawn in dark ink on the light paper.
+    title = frames[-1][10:35, 20:300, :3].astype(int)
+    assert (title.sum(axis=-1) < 300).sum() > 100
+
+
+def test_the_training_thread_hands_samples_to_draw(tmp_path: Path) -> None:
+    # The sketch's own functions, with its settings shrunk so training takes a moment.
+    namespace: dict = {"__name__": "charrnn_train_live", "__file__": str(SKETCH)}
+    exec(compile(SKETCH.read_text(), str(SKETCH), "exec"), namespace)
+    text = tmp_path / "tiny.txt"
+    text.write_text("the owl paints the sea.\nthe cat eats a fish.\n" * 30)
+    namespace.update(TEXT=str(text), RUN=str(tmp_path / "run"), STEPS=6, HIDDEN=16, LAYERS=1,
+                     SAMPLE_EVERY=3)
+    seen = []
+    remember = namespace["remember"]
+    namespace["remember"] = lambda step, sample: (seen.append(step), remember(step, sample))
+    namespace["train"]()
+    latest = namespace["latest"]
+    assert seen == [3, 6] and latest["step"] == 6
+    assert len(latest["sample"]) == 200 and set(latest["sample"]) <= set(text.read_text())
+    assert latest["status"].startswith("done at step 6")
+    namespace["read_curve"]()
+    assert [step for step, _, _ in namespace["curve"]] == list(range(1, 7))
+    records = [json.loads(line) for line in (tmp_path / "run" / "losses.jsonl").read_text().splitlines()]
+    assert np.isfinite([r["bpc"] for r in records]).all()

@@ -1,0 +1,123 @@
+"""Train a char-RNN on your own text and watch it learn to write.
+
+Put a text file next to where you run the sketch (a play, a poetry collection, your own
+diary: a few hundred kilobytes is plenty) and set TEXT to its name. When the file is
+missing the sketch writes a demo text first, from the prose of Python's own standard
+library, so it runs anywhere with no download.
+
+setup() starts training on a background thread, so the window stays smooth while the
+network learns. Every SAMPLE_EVERY steps the model writes a sample, which draw() shows
+together with the learning curve: bits per character on the training text (grey) and on
+text held out from training (orange). Early samples are letter soup; then words appear,
+then line breaks, punctuation and the rhythm of your text. Press S to stop and save;
+run the sketch again (or raise STEPS) and it carries on where it stopped.
+
+    sketchml run sketches/charrnn_train_live.py
+
+Load the result in any sketch with sk.model("charrnn", weights=RUN).
+"""
+import json
+import threading
+from pathlib import Path
+
+import sketchml as sk
+
+TEXT = "my_text.txt"
+RUN = "runs/charrnn-live"  # checkpoints, samples, the loss log and the trained weights
+STEPS = 1500  # training steps in all; raise it and run again to train further
+HIDDEN = 128  # units per layer: bigger learns more, slower
+LAYERS = 2
+SAMPLE_EVERY = 25  # steps between samples
+TEMPERATURE = 0.7
+
+latest = {"step": 0, "sample": "", "status": "starting..."}  # written by the training thread
+stop = threading.Event()
+curve = []  # (step, bpc, val_bpc or None), read from RUN/losses.jsonl
+
+
+def setup():
+    size(720, 480)
+    if not Path(TEXT).exists():
+        write_demo_text(TEXT)
+    threading.Thread(target=train, daemon=True).start()
+
+
+def write_demo_text(path):
+    """Standard-library prose as a stand-in for your own text."""
+    from sketchml_text.corpus import build_corpus
+
+    Path(path).write_text(build_corpus(max_chars=150_000).text, encoding="utf-8")
+    print(f"no {path} here, so a demo text was written to it: replace it with your own")
+
+
+def train():
+    rnn = sk.model("charrnn")
+    latest["status"] = "training"
+    try:
+        run = rnn.train(TEXT, out=RUN, steps=STEPS, hidden=HIDDEN, layers=LAYERS,
+                        sample_every=SAMPLE_EVERY, on_sample=remember, should_stop=stop.is_set,
+                        progress=False)
+    except sk.SketchmlError as err:
+        latest["status"] = f"cannot train: {err}"
+        return
+    latest["status"] = f"done at step {run.step}: sk.model('charrnn', weights={RUN!r})"
+
+
+def remember(step, sample):
+    latest["step"], latest["sample"] = step, sample
+
+
+def read_curve():
+    log = Path(RUN) / "losses.jsonl"
+    if not log.exists():
+        return
+    curve.clear()
+    for line in log.read_text().splitlines():
+        record = json.loads(line)
+        curve.append((record["step"], record.get("bpc"), record.get("val_bpc")))
+
+
+def draw():
+    background(250, 247, 240)
+    if frame_count % 30 == 1:
+        read_curve()
+    fill(40)
+    text_size(14)
+    text(f"char-RNN learning {TEXT}: {latest['status']}", 20, 28)
+    text(f"sample at step {latest['step']}:", 20, 56)
+    text_size(13)
+    fill(20, 30, 60)
+    text(latest["sample"] or "(the first sample comes after a few steps)", 20, 66, 680, 250)
+    draw_curve(20, 330, 680, 130)
+
+
+def draw_curve(x, y, w, h):
+    no_fill()
+    stroke(200)
+    rect(x, y, w, h)
+    fill(90)
+    no_stroke()
+    text_size(11)
+    text("bits per character (lower is better)", x + 4, y + 14)
+    if len(curve) < 2:
+        return
+    top = max(b for _, b, _ in curve if b is not None)
+
+    def to_xy(step, bpc):
+        return x + w * step / STEPS, y + h - h * bpc / top
+
+    stroke(150)
+    stroke_weight(1)
+    for (s0, b0, _), (s1, b1, _) in zip(curve, curve[1:]):
+        line(*to_xy(s0, b0), *to_xy(s1, b1))
+    no_stroke()
+    fill(230, 120, 30)
+    for step, _, val in curve:
+        if val is not None:
+            circle(*to_xy(step, val), 7)
+
+
+def key_pressed():
+    if key in ("s", "S"):
+        stop.set()
+        latest["status"] = "stopping: saving a checkpoint..."
