@@ -8,13 +8,15 @@ Writes, inside the gan plugin (``plugins/gan/sketchml_gan/weights/``):
   the quality figures measured here (the same measure as the plugin's quality test).
 
 Everything is seeded and runs on the CPU with one thread, so a run with the same
-``--steps`` reproduces the weights on the same machine. ``--minutes`` caps the wall
-time: the record then says how many steps were reached, and ``--steps N --minutes 0``
-repeats exactly that run. The run folder (``--out``) keeps checkpoints, sample grids
-and the loss plot; running again into it resumes.
+``--steps`` reproduces the weights on the same machine. ``--cpu-minutes`` caps the CPU
+time (over all sessions) and ``--minutes`` the wall time of a session: the record then
+says how many steps were reached, and ``--steps N --cpu-minutes 0 --minutes 0`` repeats
+exactly that run. The run folder (``--out``) keeps checkpoints, sample grids
+and the loss plot; running again into it resumes (resuming is exact), and the record
+adds up the wall and CPU time of every session (``OUT/sessions.json``).
 
 Usage:
-    .venv/bin/python scripts/train_dcgan_shapes.py [--steps 3000] [--minutes 15]
+    .venv/bin/python scripts/train_dcgan_shapes.py [--steps 3000] [--cpu-minutes 15]
 """
 from __future__ import annotations
 
@@ -22,8 +24,9 @@ import argparse
 import json
 import os
 import platform
+import signal
 import sys
-import tempfile
+import threading
 import time
 from pathlib import Path
 
@@ -42,18 +45,80 @@ RECIPE = {"resolution": 64, "width": 32, "latent_dim": 100, "batch_size": 32, "l
 def _atomic_save(tensors: dict[str, torch.Tensor], path: Path, metadata: dict[str, str]) -> None:
     from safetensors.torch import save
 
-    data = save(tensors, metadata=metadata)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    with os.fdopen(fd, "wb") as handle:
-        handle.write(data)
-    os.replace(tmp, path)
+    from sketchml.training.files import atomic_write_bytes
+
+    atomic_write_bytes(path, save(tensors, metadata=metadata))
 
 
 def _atomic_text(path: Path, text: str) -> None:
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    with os.fdopen(fd, "w", encoding="utf-8") as handle:
-        handle.write(text)
-    os.replace(tmp, path)
+    from sketchml.training.files import atomic_write_text
+
+    atomic_write_text(path, text)
+
+
+def _stop_after_cpu(seconds: float) -> threading.Event:
+    """Press Ctrl-C for us once this process has used ``seconds`` of CPU time.
+
+    The training loop treats it like a person's Ctrl-C: it finishes the step, saves a
+    checkpoint and ends, and the script goes on to export. A shared machine gives one
+    process only part of a core, so the budget counts CPU time, not the clock. Setting the
+    returned event (when training is over) calls the watch off.
+    """
+    over = threading.Event()
+
+    def watch() -> None:
+        while not over.wait(2):
+            if time.process_time() >= seconds:
+                os.kill(os.getpid(), signal.SIGINT)
+                return
+
+    if seconds <= 0:
+        raise SystemExit("The CPU budget of this run folder is spent (see its sessions.json); "
+                         "raise --cpu-minutes to train further.")
+    threading.Thread(target=watch, daemon=True).start()
+    return over
+
+
+def _sessions(out: Path) -> list[dict[str, float]]:
+    path = out / "sessions.json"
+    return json.loads(path.read_text()) if path.is_file() else []
+
+
+def _add_session(out: Path, *, wall: float, cpu: float, step: int) -> list[dict[str, float]]:
+    """Append this run's time to ``out/sessions.json`` (a resumed run adds up) and return all."""
+    path = out / "sessions.json"
+    sessions = _sessions(out)
+    sessions.append({"wall_seconds": round(wall, 1), "cpu_seconds": round(cpu, 1),
+                     "until_step": step})
+    _atomic_text(path, json.dumps(sessions, indent=2) + "\n")
+    return sessions
+
+
+def _classifier(steps: int) -> tuple[torch.nn.Module, float]:
+    """The shape classifier: trained here, or the shipped one when it has the same recipe."""
+    from safetensors import safe_open
+
+    from sketchml.datasets import ShapeClassifier, train_shape_classifier
+
+    path = WEIGHTS / "shapes-classifier.safetensors"
+    if path.is_file():
+        with safe_open(str(path), framework="pt") as handle:
+            meta = handle.metadata() or {}
+        if meta.get("steps") == str(steps) and meta.get("seed") == "0":
+            import sketchml as sk
+
+            classifier = ShapeClassifier()
+            classifier.load_state_dict(sk.load_weights(path))
+            classifier.train_accuracy = float(meta["held_out_accuracy"])
+            return classifier.eval(), float(meta["train_seconds"])
+    started = time.time()
+    classifier = train_shape_classifier(steps=steps, seed=0)
+    seconds = time.time() - started
+    _atomic_save({k: v.contiguous() for k, v in classifier.state_dict().items()}, path,
+                 {"format": "sketchml.shape-classifier/1", "steps": str(steps), "seed": "0",
+                  "held_out_accuracy": f"{classifier.train_accuracy:.4f}",
+                  "train_seconds": f"{seconds:.1f}"})
+    return classifier, seconds
 
 
 def quality(generator_file: Path, classifier: torch.nn.Module, *, samples: int = 256,
@@ -78,25 +143,35 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", default=str(ROOT / "runs" / "dcgan-shapes"),
                         help="run folder (checkpoints, samples, loss plot); resumes if present")
     parser.add_argument("--steps", type=int, default=3000, help="optimisation steps (default 3000)")
-    parser.add_argument("--minutes", type=float, default=15.0,
-                        help="wall-time cap in minutes; 0 for none (default 15)")
+    parser.add_argument("--minutes", type=float, default=60.0,
+                        help="wall-time cap of this session in minutes; 0 for none (default 60)")
+    parser.add_argument("--cpu-minutes", type=float, default=15.0,
+                        help="CPU-time budget over all sessions of this run folder; 0 for none "
+                             "(default 15)")
     parser.add_argument("--threads", type=int, default=1, help="torch CPU threads (default 1)")
     parser.add_argument("--classifier-steps", type=int, default=1500,
                         help="steps for the shape classifier (default 1500)")
     args = parser.parse_args(argv)
 
     torch.set_num_threads(args.threads)
-    from sketchml.datasets import train_shape_classifier
     from sketchml_gan.dcgan import EXPORT_NAME, train_dcgan
 
-    started = time.time()
+    started, cpu_started = time.time(), time.process_time()
+    over = threading.Event()
+    if args.cpu_minutes:
+        spent = sum(s["cpu_seconds"] for s in _sessions(Path(args.out)))
+        over = _stop_after_cpu(args.cpu_minutes * 60 - spent)
     run, generator = train_dcgan(
         "shapes", out=args.out, steps=args.steps, minutes=args.minutes or None,
         progress=None, device="cpu", sample_every=250, checkpoint_every=250,
         resolution=RECIPE["resolution"], width=RECIPE["width"],
         latent_dim=RECIPE["latent_dim"], batch_size=RECIPE["batch_size"], lr=RECIPE["lr"],
         ema=RECIPE["ema"], shapes=RECIPE["shapes"], seed=RECIPE["seed"])
-    gan_seconds = time.time() - started
+    over.set()
+    sessions = _add_session(Path(args.out), wall=time.time() - started,
+                            cpu=time.process_time() - cpu_started, step=run.step)
+    gan_seconds = sum(s["wall_seconds"] for s in sessions)
+    gan_cpu = sum(s["cpu_seconds"] for s in sessions)
     if run.step == 0:
         print("No training step was taken; nothing exported.", file=sys.stderr)
         return 1
@@ -108,13 +183,7 @@ def main(argv: list[str] | None = None) -> int:
     _atomic_save(state, target, {"format": "sketchml.dcgan/1",
                                  "config": json.dumps({**RECIPE, "step": run.step})})
 
-    started = time.time()
-    classifier = train_shape_classifier(steps=args.classifier_steps, seed=0)
-    classifier_seconds = time.time() - started
-    _atomic_save({k: v.contiguous() for k, v in classifier.state_dict().items()},
-                 WEIGHTS / "shapes-classifier.safetensors",
-                 {"format": "sketchml.shape-classifier/1",
-                  "held_out_accuracy": f"{classifier.train_accuracy:.4f}"})
+    classifier, classifier_seconds = _classifier(args.classifier_steps)
 
     measured = quality(target, classifier)
     last = run.history[-50:]
@@ -124,7 +193,10 @@ def main(argv: list[str] | None = None) -> int:
         "steps": run.step,
         "images_seen": run.step * RECIPE["batch_size"],
         "train_seconds": round(gan_seconds, 1),
+        "train_cpu_seconds": round(gan_cpu, 1),
         "images_per_second": round(run.step * RECIPE["batch_size"] / gan_seconds, 1),
+        "images_per_cpu_second": round(run.step * RECIPE["batch_size"] / gan_cpu, 1),
+        "sessions": sessions,
         "threads": args.threads,
         "final_losses_mean_of_last_50": {
             key: round(sum(r[key] for r in last) / len(last), 4)
@@ -137,7 +209,7 @@ def main(argv: list[str] | None = None) -> int:
         "python": platform.python_version(),
         "machine": platform.machine(),
         "reproduce": f"python scripts/train_dcgan_shapes.py --steps {run.step} --minutes 0 "
-                     f"--out NEW_FOLDER",
+                     f"--cpu-minutes 0 --out NEW_FOLDER",
         "run_folder_files": [EXPORT_NAME, "checkpoints/", "samples/", "losses.png"],
     }
     _atomic_text(WEIGHTS / "dcgan-shapes.json", json.dumps(record, indent=2) + "\n")

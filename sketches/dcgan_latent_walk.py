@@ -25,6 +25,7 @@ GAP = 8
 
 gan = None
 walk = None
+frames = 0
 seed = 0
 
 
@@ -36,16 +37,18 @@ def setup():
 
 
 def new_walks():
-    global walk
-    # One latent per tile and keyframe; sk.interpolate walks every tile's keyframes at once.
+    global walk, frames
+    # One latent per tile and keyframe; sk.interpolate walks every tile's keyframes at once,
+    # frame after frame: items 0-9 are frame 0's ten latents, items 10-19 frame 1's ...
     keys = [gan.sample_latent(TILES, seed=seed * 100 + k) for k in range(KEYFRAMES)]
     walk = sk.interpolate(keys, steps=STEPS, hold=HOLD, easing="ease-in-out", loop=True)
+    frames = len(walk) // TILES
 
 
 def draw():
     background(12, 14, 24)
-    frame = (frame_count - 1) % len(walk)
-    pictures = gan.generate(walk[frame])
+    frame = (frame_count - 1) % frames
+    pictures = gan.generate(walk[frame * TILES:(frame + 1) * TILES])
     image(pictures[0], GAP * 1.5, GAP * 1.5, BIG, BIG)
     left = GAP * 3 + BIG
     for i in range(1, TILES):
@@ -54,14 +57,14 @@ def draw():
 
     # Where the walk is: four dots for the keyframes, a bar that fills as it glides.
     top = GAP * 1.5 + 3 * (SMALL + GAP) + 6
-    per_key = len(walk) / KEYFRAMES
+    per_key = frames / KEYFRAMES
     no_stroke()
     fill(60, 66, 90)
     rect(left, top, 3 * SMALL + 2 * GAP, 4, 2)
     fill(255, 200, 60)
-    rect(left, top, (3 * SMALL + 2 * GAP) * (frame + 1) / len(walk), 4, 2)
+    rect(left, top, (3 * SMALL + 2 * GAP) * (frame + 1) / frames, 4, 2)
     for k in range(KEYFRAMES):
-        circle(left + (3 * SMALL + 2 * GAP) * k * per_key / len(walk), top + 2, 9)
+        circle(left + (3 * SMALL + 2 * GAP) * k * per_key / frames, top + 2, 9)
     fill(235)
     text_size(17)
     text("dcgan.shapes: a latent walk", left, top + 34)

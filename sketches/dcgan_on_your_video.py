@@ -43,6 +43,7 @@ def setup():
     print(f"trained to step {run.step}; load it again with sk.model('dcgan', weights={RUN!r})")
     frames = VideoFrames(VIDEO, size=RESOLUTION, count=FRAMES, value_range=(0, 1))
     keys = [gan.sample_latent(16, seed=k) for k in range(4)]
+    # 16 walks at once: items 0-15 are the first frame's latents, 16-31 the next frame's ...
     walk = sk.interpolate(keys, steps=60, easing="ease-in-out", loop=True)
 
 
@@ -59,7 +60,8 @@ def draw():
     background(16)
     # Left: the real frames, playing. Right: the GAN's pictures, 4 x 4.
     image(frames[(frame_count - 1) % len(frames)], 16, 40, 288, 288)
-    pictures = gan.generate(walk[(frame_count - 1) % len(walk)])
+    step = (frame_count - 1) % (len(walk) // 16)
+    pictures = gan.generate(walk[step * 16:(step + 1) * 16])
     cell = 72
     for i in range(16):
         row, col = divmod(i, 4)

@@ -255,24 +255,30 @@ def draw_shapes(labels: list[dict[str, Any]], *, size: int = 64) -> np.ndarray:
     canvas = _batch_canvas(per_row * size)
     out = np.empty((len(labels), size, size, 3), np.uint8)
     for first in range(0, len(labels), per_canvas):
-        chunk = labels[first:first + per_canvas]
-        rows = math.ceil(len(chunk) / per_row)
-        backgrounds = np.zeros((rows * size, per_row * size, 3), np.uint8)
-        for k, label in enumerate(chunk):
-            r, col = divmod(k, per_row)
-            backgrounds[r * size:(r + 1) * size, col * size:(col + 1) * size] = \
-                _background(label, size)
-        canvas._begin_frame()
-        canvas.no_stroke()
-        canvas.image(backgrounds, 0, 0)
-        for k, label in enumerate(chunk):
-            r, col = divmod(k, per_row)
-            _draw_shape(canvas, label, col * size, r * size, size)
-        canvas._end_frame()
-        pixels = canvas._read_pixels()[:rows * size, :, :3]
-        tiles = pixels.reshape(rows, size, per_row, size, 3).transpose(0, 2, 1, 3, 4)
-        out[first:first + len(chunk)] = tiles.reshape(-1, size, size, 3)[:len(chunk)]
+        _draw_batch(canvas, labels[first:first + per_canvas], out[first:first + per_canvas],
+                    size, per_row)
     return out
+
+
+def _draw_batch(canvas: Canvas, chunk: list[dict[str, Any]], out: np.ndarray, size: int,
+                per_row: int) -> None:
+    """Draw one canvas-full of pictures into ``out``."""
+    rows = math.ceil(len(chunk) / per_row)
+    backgrounds = np.zeros((rows * size, per_row * size, 3), np.uint8)
+    for k, label in enumerate(chunk):
+        r, col = divmod(k, per_row)
+        backgrounds[r * size:(r + 1) * size, col * size:(col + 1) * size] = \
+            _background(label, size)
+    canvas._begin_frame()
+    canvas.no_stroke()
+    canvas.image(backgrounds, 0, 0)
+    for k, label in enumerate(chunk):
+        r, col = divmod(k, per_row)
+        _draw_shape(canvas, label, col * size, r * size, size)
+    canvas._end_frame()
+    pixels = canvas._read_pixels()[:rows * size, :, :3]
+    tiles = pixels.reshape(rows, size, per_row, size, 3).transpose(0, 2, 1, 3, 4)
+    out[:] = tiles.reshape(-1, size, size, 3)[:len(chunk)]
 
 
 class ShapesWorld:

@@ -127,6 +127,13 @@ def _init_weights(module: nn.Module) -> None:
 
 def _architecture(state: dict[str, torch.Tensor], source: str) -> dict[str, int]:
     """Resolution, latent size and width of a generator state dict, read from its shapes."""
+    if not isinstance(state, dict) or not all(isinstance(v, torch.Tensor) for v in state.values()):
+        raise sk.SketchmlError(
+            f"{source} does not hold a plain state dict of tensors (it holds a "
+            f"{type(state).__name__}). Pass the weights of a DCGAN generator (a .safetensors "
+            f"file, a torch.save(netG.state_dict()) file) or a folder written by "
+            f"`sketchml train dcgan`."
+        )
     first = state.get("main.0.weight")
     convs = sorted((int(key.split(".")[1]) for key, value in state.items()
                     if key.startswith("main.") and key.endswith(".weight") and value.dim() == 4),
@@ -189,7 +196,8 @@ class DCGAN(sk.Model):
     ``sk.model("dcgan")`` is ``dcgan.shapes``, 64 px, trained offline on sketchml's shapes
     world; ``sk.model("dcgan", weights=DIR)`` loads a model you trained into ``DIR`` (or a
     ``.safetensors`` / PyTorch-examples ``netG.pth`` file). Latents are ``z``:
-    ``(N, latent_dim)`` standard normal; walks between them are spherical (slerp).
+    ``(N, latent_dim)`` standard normal; walks between them are spherical (slerp). The
+    generator itself, a plain ``torch.nn.Module``, is ``gan.network``.
 
     Example:
         >>> import sketchml as sk
@@ -203,7 +211,7 @@ class DCGAN(sk.Model):
 
     def load(self) -> None:
         state, source = self._find_weights()
-        self.generator = _load_generator(state, source).to(self.device)
+        self.network = _load_generator(state, source).to(self.device)
         self.source = source
         wanted = self.options.resolution
         if wanted and wanted != self.resolution:
@@ -226,7 +234,9 @@ class DCGAN(sk.Model):
 
         checkpoint = latest_checkpoint(given / "checkpoints")
         if checkpoint is not None and "g" in checkpoint.model_names:
-            return checkpoint.weights("g"), repr(str(checkpoint.path))
+            # The weight average is what a finished run exports, so it wins here too.
+            name = "g_ema" if "g_ema" in checkpoint.model_names else "g"
+            return checkpoint.weights(name), repr(str(checkpoint.path))
         raise sk.SketchmlError(
             f"{str(given)!r} holds no trained DCGAN: no {EXPORT_NAME} and no checkpoints/ with "
             f"a generator. Train one there with `sketchml train dcgan DATA --out {given}`, or "
@@ -238,12 +248,12 @@ class DCGAN(sk.Model):
     @property
     def resolution(self) -> int:
         """Side of the images this model makes, in pixels."""
-        return self.generator.resolution
+        return self.network.resolution
 
     @property
     def latent_dim(self) -> int:
         """Numbers per latent ``z``."""
-        return self.generator.latent_dim
+        return self.network.latent_dim
 
     # -- verbs ---------------------------------------------------------------------------------
 
@@ -276,7 +286,7 @@ class DCGAN(sk.Model):
                 f"This DCGAN takes latents shaped (N, {self.latent_dim}), got "
                 f"{tuple(tensor.shape)}. Make them with model.sample_latent(n, seed=...)."
             )
-        images = (self.generator(tensor.to(self.device, torch.float32)) + 1) / 2
+        images = (self.network(tensor.to(self.device, torch.float32)) + 1) / 2
         return sk.Images(images.clamp_(0, 1), latent=z)
 
     def encode(self, image: Any, *, steps: int = 300, seed: int = 0, lr: float = 0.05,
@@ -301,27 +311,27 @@ class DCGAN(sk.Model):
             raise sk.SketchmlError(f"steps must be a whole number >= 1, got {steps!r}.")
         target = _image_tensor(image, self.resolution).to(self.device) * 2 - 1
         n = target.shape[0]
-        for parameter in self.generator.parameters():
+        for parameter in self.network.parameters():
             parameter.requires_grad_(False)
         with torch.no_grad():
             pool = self.randn(n * candidates, self.latent_dim, seed=seed).reshape(
                 n, candidates, -1)
             errors = torch.stack([
-                (self.generator(pool[:, k]) - target).pow(2).flatten(1).mean(1)
+                (self.network(pool[:, k]) - target).pow(2).flatten(1).mean(1)
                 for k in range(candidates)], dim=1)
             start = pool[torch.arange(n), errors.argmin(dim=1)]
         z = start.clone().requires_grad_(True)
         optimiser = torch.optim.Adam([z], lr=lr)
         losses = []
         for _ in range(steps):
-            pixel = (self.generator(z) - target).pow(2).mean()
+            pixel = (self.network(z) - target).pow(2).mean()
             # A Gaussian latent of this size lies near the sphere of radius sqrt(latent_dim).
             prior = (z.pow(2).mean(dim=1) - 1).pow(2).mean()
             loss = pixel + 0.01 * prior
             optimiser.zero_grad()
             loss.backward()
             optimiser.step()
-            losses.append(round(float(pixel), 6))
+            losses.append(round(float(pixel.detach()), 6))
         return self.latent(z.detach(), losses=losses, loss=losses[-1], encoded=True)
 
     def train(self, data: Any, *, out: str | os.PathLike[str] | None = None,
@@ -379,7 +389,7 @@ class DCGAN(sk.Model):
             sample_every=sample_every, lr=lr, width=width, latent_dim=latent_dim, frames=frames,
             flip=flip, minutes=minutes, checkpoint_every=checkpoint_every, progress=progress,
             shapes=shapes, ema=ema, device=self.device)
-        self.generator = generator.eval()
+        self.network = generator.eval()
         self.source = repr(str(Path(out) / EXPORT_NAME))
         return run
 
@@ -525,7 +535,7 @@ def _image_tensor(image: Any, resolution: int) -> torch.Tensor:
     if isinstance(image, Image.Image):
         import numpy as np
 
-        image = torch.from_numpy(np.asarray(image.convert("RGB"))).permute(2, 0, 1)
+        image = torch.from_numpy(np.array(image.convert("RGB"))).permute(2, 0, 1)
     if not isinstance(image, torch.Tensor):
         raise sk.SketchmlError(
             f"encode() takes an image: a tensor (3, H, W) or (N, 3, H, W) in [0, 1], a Pillow "
