@@ -368,3 +368,21 @@ def test_bits_per_char_of_a_network_matches_a_direct_count():
     direct = torch.nn.functional.cross_entropy(logits[0], ids[0, 1:]).item() / torch.log(torch.tensor(2.0)).item()
     assert abs(bits_per_char(net, text, streams=1, chunk=7) - direct) < 1e-5
     assert abs(unigram_bits_per_char("aabb") - 1.0) < 1e-9
+
+
+def test_sketchml_train_charrnn_on_a_file(tmp_path, sketchml_registry):
+    import argparse
+
+    cli_train = pytest.importorskip("sketchml.cli.train")
+    sketchml_registry.register(sketchml_text)
+    plays = tmp_path / "plays.txt"
+    plays.write_text(tiny_text(80))
+    parser = argparse.ArgumentParser()
+    cli_train.register(parser.add_subparsers())
+    args = parser.parse_args(["train", "charrnn", str(plays), "--out", str(tmp_path / "run"),
+                              "--steps", "4", "--batch-size", "4", "--option", "hidden=16",
+                              "--option", "layers=1", "--option", "length=16"])
+    assert args.func(args) == 0
+    trained = sk.model("charrnn", weights=tmp_path / "run", device="cpu")
+    assert trained.chars == "".join(sorted(set(plays.read_text())))
+    assert trained.net.hidden == 16
