@@ -764,7 +764,6 @@ def train_charrnn(data: Any, *, out: str | os.PathLike[str] | None, steps: int =
         values = {"bpc": loss.detach() / math.log(2)}
         if val_text and (step % eval_every == 0 or step == steps):
             values["val_bpc"] = bits_per_char(net, val_text, unknown="drop")
-            net.train()
         run.log(**values)
     if run.checkpoint is None or run.checkpoint.step != run.step:
         run.save()
