@@ -29,6 +29,10 @@ def _wait_until(condition, timeout: float = 10.0) -> None:
         time.sleep(0.005)
 
 
+def _wait_for_pieces(stream: Stream, n: int) -> None:
+    _wait_until(lambda: len(stream.pieces) >= n)
+
+
 def test_pieces_arrive_one_by_one_and_poll_returns_only_the_new_ones():
     gate = threading.Semaphore(0)
     made: list[int] = []
@@ -136,7 +140,7 @@ def test_a_forgotten_stream_stops_its_worker():
             closed.set()
 
     stream = Stream(produce)
-    _wait_until(lambda: len(stream.pieces) > 2)
+    _wait_for_pieces(stream, 3)
     del stream
     gc.collect()
     assert closed.wait(5.0), "the worker of a garbage-collected stream kept running"
