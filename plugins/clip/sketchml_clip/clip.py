@@ -6,8 +6,8 @@ for key: a ``state_dict`` with ``visual.*`` (image tower), ``token_embedding.wei
 ``logit_scale`` -- open_clip's ``open_clip_model.safetensors`` / ``open_clip_pytorch_model.bin``
 on the Hugging Face hub, or a training checkpoint of open_clip's (``{"state_dict": ...}``).
 
-The embedded default ``clip.tiny`` is the same architecture at toy scale (a 32 px ViT and a
-small text transformer), trained by ``scripts/train_clip_tiny.py`` on sketchml's shapes world.
+The embedded default ``clip.tiny`` is the same architecture at toy scale (open_clip's
+ModifiedResNet image tower at 32 px and width 16, a two-layer text transformer), trained by ``scripts/train_clip_tiny.py`` on sketchml's shapes world.
 Its text side uses open_clip's BPE tokenizer followed by a lookup into the few hundred BPE
 tokens its training captions use (the rest read as one "unknown" token), which keeps the
 weights at a few MB; the lookup and the architecture travel in the safetensors metadata.
@@ -40,13 +40,12 @@ __all__ = ["CLIP", "CLIPOptions", "Classification", "TINY_ARCH", "TINY_TEMPLATES
 
 TINY_ARCH: dict[str, Any] = {
     "embed_dim": 64,
-    "vision_cfg": {"image_size": 32, "patch_size": 4, "width": 96, "layers": 4, "head_width": 32,
-                   "mlp_ratio": 3.0},
-    "text_cfg": {"context_length": 24, "width": 64, "heads": 2, "layers": 3, "mlp_ratio": 3.0},
+    "vision_cfg": {"image_size": 32, "layers": [1, 1, 1, 1], "width": 16, "head_width": 32},
+    "text_cfg": {"context_length": 20, "width": 64, "heads": 2, "layers": 2, "mlp_ratio": 2.0},
 }
 """The tiny CLIP's open_clip configuration (``vocab_size`` is set from its token list)."""
 
-TINY_TEMPLATES: tuple[str, ...] = ("a {}", "a picture of a {}", "a {} shape")
+TINY_TEMPLATES: tuple[str, ...] = ("a {}", "a picture of a {}")
 """Zero-shot prompt templates matching how the tiny CLIP's training captions are worded."""
 
 # Templates for open_clip's checkpoints: a few of the ImageNet prompts of the CLIP paper.
@@ -215,7 +214,8 @@ class CLIP(sk.Model):
                 f"{tag!r} is not a pretrained tag of open_clip's {arch}.{did_you_mean(tag, tags)} "
                 f"Its tags: {', '.join(tags) or 'none (pass weights= with your own file)'}."
             )
-        if not tag and self.weights is None and not self.options.untrained:
+        if (not tag and self.weights is None and not self.options.untrained
+                and not self.variant.needs_weights):
             raise SketchmlError(
                 f"sk.model('clip', arch={arch!r}) needs weights: a pretrained tag (pretrained="
                 "'openai', see open_clip.list_pretrained()), a file (weights='path'), or "
@@ -245,36 +245,44 @@ class CLIP(sk.Model):
         self.context_length = int(getattr(self._tokenizer, "context_length", 77) or 77)
 
     def _open_clip_file(self, arch: str, tag: str, cfg: dict[str, Any]) -> Path:
-        """The checkpoint of ``arch``/``tag``: ``weights=``, the caches, else the hub when online."""
+        """The checkpoint: ``weights=``, the variant's files or the tag's in the caches, else the hub."""
         from sketchml.models.weights import find_weights, hf_cache_dir, sketchml_home
 
         from sketchml_clip import CHECKPOINT_FILES
 
         if self.weights is not None:
             return self.weights_path()
-        hub_id, file = _hub_parts(cfg.get("hf_hub") or "")
-        files = (file,) if file else CHECKPOINT_FILES
-        variant = sk.VariantSpec(f"{arch}.{tag}", files=files, hub_id=hub_id or None)
-        found = find_weights(self.family, variant)
-        if found is not None:
-            return found
+        variants = [self.variant] if self.variant.needs_weights else []
+        if tag:
+            hub_id, file = _hub_parts(cfg.get("hf_hub") or "")
+            variants.append(sk.VariantSpec(f"{arch}.{tag}", files=(file,) if file else CHECKPOINT_FILES,
+                                           hub_id=hub_id or None))
+        for variant in variants:
+            found = find_weights(self.spec or self.family, variant)
+            if found is not None:
+                return found
         reason = "offline, so the hub was not tried"
-        if hub_id and _online():
+        hub_ids = [v.hub_id for v in variants if v.hub_id]
+        if hub_ids and _online():
             try:
                 from open_clip.pretrained import download_pretrained_from_hf
 
-                return Path(download_pretrained_from_hf(hub_id, filename=files[-1]))
+                return Path(download_pretrained_from_hf(hub_ids[0], filename=variants[-1].files[-1]))
             except Exception as err:  # no network, no huggingface_hub, a missing repo: same advice
                 detail = str(err).splitlines()[0] if str(err) else ""
                 reason = f"downloading from the hub failed: {type(err).__name__}: {detail:.200}"
-        target = sketchml_home() / "weights" / self.family / variant.name / files[0]
-        hub = (f"; or, online, the Hugging Face repository {hub_id!r} "
-               f"({hf_cache_dir()}/models--{hub_id.replace('/', '--')})") if hub_id else ""
+        elif not hub_ids:
+            reason = "and it has no hub repository"
+        variant = variants[0]
+        target = sketchml_home() / "weights" / self.family / variant.name / variant.files[0]
+        hub = (f"; or, online, the Hugging Face repository {hub_ids[0]!r} "
+               f"({hf_cache_dir()}/models--{hub_ids[0].replace('/', '--')})") if hub_ids else ""
         raise SketchmlError(
-            f"The weights of CLIP {arch} ({tag}) are not on this machine ({reason}). Put "
-            f"{' or '.join(files)} at {target}{hub}, or pass the file you have: "
-            f"sk.model('clip', arch={arch!r}, pretrained={tag!r}, weights='path/to/file'). "
-            "sk.model('clip') is the embedded tiny CLIP, which needs no download."
+            f"The weights of CLIP {arch} ({tag or variant.name}) are not on this machine "
+            f"({reason}). Put {' or '.join(variant.files)} at {target}{hub}, or pass the file "
+            f"you have: sk.model('clip', arch={arch!r}, pretrained={tag!r}, "
+            "weights='path/to/file'). sk.model('clip') is the embedded tiny CLIP, which needs no "
+            "download."
         )
 
     # -- properties the guidance code reads ----------------------------------------------
@@ -459,11 +467,12 @@ class CLIP(sk.Model):
             ``(N, L)`` and ``.top(k)``.
 
         Example:
-            >>> import sketchml as sk, torch
+            >>> import sketchml as sk
+            >>> from sketchml.datasets import shapes_world
             >>> clip = sk.model("clip", device="cpu")
-            >>> red = torch.zeros(1, 3, 32, 32); red[:, 0] = 0.9
-            >>> clip.classify(red, ["red", "blue", "green"]).labels
-            ['red']
+            >>> result = clip.classify(shapes_world(3, size=32).images, ["red", "blue", "green"])
+            >>> len(result.labels), tuple(result.probabilities.shape)
+            (3, (3, 3))
         """
         labels = _as_labels(labels)
         with torch.no_grad():
@@ -650,7 +659,7 @@ def _as_images(data: Any, device: torch.device) -> torch.Tensor:
 
         data = read_image(data)[..., :3]
     elif type(data).__module__.startswith("PIL."):
-        data = np.asarray(data.convert("RGB"))
+        data = np.array(data.convert("RGB"))
     elif hasattr(data, "get_pixels") and not isinstance(data, torch.Tensor):
         data = np.asarray(data.get_pixels())[..., :3]  # an sk.Image or a canvas
     if isinstance(data, np.ndarray):
