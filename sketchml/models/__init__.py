@@ -19,6 +19,7 @@ import types as _types
 from typing import Any as _Any
 
 from sketchml.models.base import MissingVerbError, Model, resolve_device
+from sketchml.models.guidance import guide
 from sketchml.models.hookspecs import hookimpl, hookspec
 from sketchml.models.interpolation import EASINGS, interpolate, slerp, truncated_normal
 from sketchml.models.latent import Latent, load_latent
@@ -56,6 +57,7 @@ __all__ = [
     "Text",
     "UnsafeWeightsError",
     "VariantSpec",
+    "guide",
     "hookimpl",
     "hookspec",
     "interpolate",
