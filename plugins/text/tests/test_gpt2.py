@@ -174,6 +174,11 @@ def test_stream_yields_the_generated_text_piece_by_piece(gpt):
     assert stream.done and len(stream.pieces) > 5
     with_prompt = gpt.stream(prompt=PROMPT, max_new_tokens=25, seed=6, include_prompt=True)
     assert with_prompt.wait(timeout=60) == expected
+    walk = gpt.interpolate("The moon", PROMPT, steps=3)
+    assert gpt.stream(walk[1], max_new_tokens=10, seed=2).wait(timeout=60) == \
+        gpt.generate(walk[1], max_new_tokens=10, seed=2)
+    with pytest.raises(sk.SketchmlError, match="one text"):
+        gpt.stream(walk, max_new_tokens=10)
 
 
 def test_stream_poll_never_waits_and_stops_at_a_stop_string(gpt):
