@@ -94,7 +94,7 @@ def run(args: argparse.Namespace) -> int:
     """Render the prompt or the prompts file; exit code 0 when every prompt rendered."""
     from pathlib import Path
 
-    from sketchml.models.guidance import guide, guide_prompts
+    from sketchml.models.guidance import guide, guide_prompts, result_name
 
     if (args.prompt is None) == (args.prompts is None):
         raise SketchmlError(
@@ -102,10 +102,8 @@ def run(args: argparse.Namespace) -> int:
             "--out renders` or `sketchml guide --prompts prompts.txt --out renders`.")
     options = _options(args)
     if args.prompt is not None:
-        from sketchml.models.guidance import _name, _signature
-
         result = guide(args.prompt, **options).run()
-        written = result.save(Path(args.out) / _name(args.prompt, _signature(options)))
+        written = result.save(Path(args.out) / result_name(args.prompt, options))
         print(f"{written} (loss {result.loss:.4f} at step {result.step})")
         return 0
 

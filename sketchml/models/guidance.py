@@ -22,7 +22,7 @@ from typing import Any
 
 from sketchml.errors import SketchmlError
 
-__all__ = ["GuideBatch", "guide", "guide_prompts"]
+__all__ = ["GuideBatch", "contact_sheet", "guide", "guide_prompts", "result_name"]
 
 SHEET_NAME = "contact-sheet.png"
 
@@ -151,7 +151,6 @@ def guide_prompts(prompts: str | os.PathLike[str], *, out: str | os.PathLike[str
     folder.mkdir(parents=True, exist_ok=True)
     batch = GuideBatch()
     done: list[tuple[int, str, Path]] = []
-    signature = _signature(options)
 
     def report(number: int, status: str, detail: Any) -> None:
         if on_line is not None:
@@ -170,7 +169,7 @@ def guide_prompts(prompts: str | os.PathLike[str], *, out: str | os.PathLike[str
                 batch.problems.append((number, _BLANK))
                 report(number, "problem", _BLANK)
                 continue
-            stem = folder / _name(prompt, signature)
+            stem = folder / result_name(prompt, options)
             png = stem.with_name(stem.name + ".png")
             if png.is_file() and stem.with_name(stem.name + ".safetensors").is_file():
                 batch.resumed.append((number, png))
@@ -208,9 +207,15 @@ def _signature(options: dict[str, Any]) -> str:
     return json.dumps(plain(options), sort_keys=True)
 
 
-def _name(prompt: str, signature: str) -> str:
+def result_name(prompt: str, options: dict[str, Any]) -> str:
+    """A file name for a prompt's result: its words, then a hash of the prompt and options.
+
+    Example:
+        >>> result_name("A red circle!", {"steps": 50})
+        'a-red-circle-a4faf42e'
+    """
     words = re.sub(r"[^a-z0-9]+", "-", prompt.lower()).strip("-")[:48].strip("-") or "prompt"
-    digest = hashlib.sha1(f"{prompt}\n{signature}".encode()).hexdigest()[:8]
+    digest = hashlib.sha1(f"{prompt}\n{_signature(options)}".encode()).hexdigest()[:8]
     return f"{words}-{digest}"
 
 

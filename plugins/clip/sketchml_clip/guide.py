@@ -258,14 +258,26 @@ def _gaussian_prior(tensors: dict[str, torch.Tensor], key: str, variance: float)
 
 def _make_target(model: sk.Model, *, seed: int, init: sk.Latent | None,
                  latent_options: Mapping[str, Any]) -> _Target:
+    # The GAN families run generate() without gradients (their pictures are plain tensors a
+    # sketch may edit in place), so guidance calls their documented bare networks instead.
     family = model.family
-    if family == "dcgan" and hasattr(model, "generator"):
-        return _dcgan_target(model, seed=seed, init=init)
-    if family == "biggan" and hasattr(model, "net") and hasattr(model, "config"):
-        return _biggan_target(model, seed=seed, init=init, latent_options=latent_options)
-    if family == "stylegan2" and hasattr(model, "net") and hasattr(model, "latent_avg"):
-        return _stylegan_target(model, seed=seed, init=init, latent_options=latent_options)
+    network = _network(model, "network", "net")
+    if family == "dcgan" and network is not None:
+        return _dcgan_target(model, network, seed=seed, init=init)
+    if family == "biggan" and network is not None:
+        return _biggan_target(model, network, seed=seed, init=init, latent_options=latent_options)
+    if family == "stylegan2" and network is not None and hasattr(network, "synthesis"):
+        return _stylegan_target(model, network, seed=seed, init=init,
+                                latent_options=latent_options)
     return _generic_target(model, seed=seed, init=init, latent_options=latent_options)
+
+
+def _network(model: sk.Model, *names: str) -> torch.nn.Module | None:
+    for name in names:
+        value = getattr(model, name, None)
+        if isinstance(value, torch.nn.Module):
+            return value
+    return None
 
 
 def _start(model: sk.Model, seed: int, init: sk.Latent | None,
@@ -278,20 +290,21 @@ def _start(model: sk.Model, seed: int, init: sk.Latent | None,
     return model.sample_latent(1, seed=seed, **latent_options)
 
 
-def _dcgan_target(model: Any, *, seed: int, init: sk.Latent | None) -> _Target:
+def _dcgan_target(model: Any, network: torch.nn.Module, *, seed: int,
+                  init: sk.Latent | None) -> _Target:
     start = _start(model, seed, init, {})
     meta = dict(start.metadata)
 
     def render(t: dict[str, torch.Tensor]) -> torch.Tensor:
-        return _clamp((model.generator(t["z"]) + 1) / 2)
+        return _clamp((network(t["z"]) + 1) / 2)
 
     return _Target(model, "dcgan", {"z": start["z"].float()}, render,
                    lambda t: sk.Latent({"z": t["z"]}, **meta),
                    lambda t: _gaussian_prior(t, "z", 1.0), {"z": 1.0})
 
 
-def _biggan_target(model: Any, *, seed: int, init: sk.Latent | None,
-                   latent_options: Mapping[str, Any]) -> _Target:
+def _biggan_target(model: Any, network: torch.nn.Module, *, seed: int,
+                   init: sk.Latent | None, latent_options: Mapping[str, Any]) -> _Target:
     start = _start(model, seed, init, latent_options)
     meta = {key: value for key, value in start.metadata.items() if key != "label"}
     truncation = float(meta.get("truncation", 0.4))
@@ -303,7 +316,7 @@ def _biggan_target(model: Any, *, seed: int, init: sk.Latent | None,
     variance = 0.774 * truncation ** 2
 
     def render(t: dict[str, torch.Tensor]) -> torch.Tensor:
-        out = model.net(t["z"], t["logits"].softmax(dim=1), truncation)
+        out = network(t["z"], t["logits"].softmax(dim=1), truncation)
         return _clamp((out + 1) / 2)
 
     def to_latent(t: dict[str, torch.Tensor]) -> sk.Latent:
@@ -314,7 +327,7 @@ def _biggan_target(model: Any, *, seed: int, init: sk.Latent | None,
                    {"z": truncation, "logits": 1.0})
 
 
-def _stylegan_target(model: Any, *, seed: int, init: sk.Latent | None,
+def _stylegan_target(model: Any, net: Any, *, seed: int, init: sk.Latent | None,
                      latent_options: Mapping[str, Any]) -> _Target:
     options = dict(latent_options)
     space = options.pop("space", "w")
@@ -326,7 +339,6 @@ def _stylegan_target(model: Any, *, seed: int, init: sk.Latent | None,
     if "w" not in start.tensors:
         raise SketchmlError("init= for StyleGAN2 guidance must be a W or W+ latent ({'w': ...}); "
                             "make one with gan.sample_latent(1, space='w').")
-    net = model.net
     avg = model.latent_avg.detach()
     meta = dict(start.metadata)
     w0 = start["w"].float()
