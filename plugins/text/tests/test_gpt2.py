@@ -248,3 +248,12 @@ def test_training_on_an_empty_or_binary_file_is_refused(gpt, tmp_path, content, 
     data.write_bytes(content)
     with pytest.raises(sk.SketchmlError, match=words):
         gpt.train(data, out=tmp_path / "run", steps=1)
+
+
+def test_docstring_examples_run():
+    import doctest
+
+    import sketchml_text.gpt2
+
+    result = doctest.testmod(sketchml_text.gpt2)
+    assert result.attempted > 10 and result.failed == 0
