@@ -20,7 +20,9 @@ Example:
 """
 from __future__ import annotations
 
+import atexit
 import threading
+import time
 import weakref
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any, Generic, TypeVar
@@ -30,6 +32,24 @@ from sketchml.errors import SketchmlError
 __all__ = ["Stream"]
 
 T = TypeVar("T")
+
+
+# Workers still running, so that interpreter exit can stop them first: a worker left inside
+# torch while Python finalises can abort the process ("terminate called without an active
+# exception") instead of exiting cleanly.
+_running: dict[threading.Thread, _Worker] = {}
+_running_lock = threading.Lock()
+
+
+@atexit.register
+def _stop_running_streams(timeout: float = 5.0) -> None:
+    with _running_lock:
+        running = list(_running.items())
+    for _, worker in running:
+        worker.cancelled.set()
+    deadline = time.monotonic() + timeout
+    for thread, _ in running:
+        thread.join(max(0.0, deadline - time.monotonic()))
 
 
 class _Worker:
@@ -72,6 +92,8 @@ class _Worker:
             with self.changed:
                 self.finished = True
                 self.changed.notify_all()
+            with _running_lock:
+                _running.pop(threading.current_thread(), None)
 
 
 class Stream(Generic[T]):
@@ -126,6 +148,8 @@ class Stream(Generic[T]):
                                         daemon=True)
         # A stream nobody holds any more stops its worker instead of computing unseen text.
         weakref.finalize(self, self._worker.cancelled.set)
+        with _running_lock:
+            _running[self._thread] = self._worker
         self._thread.start()
 
     # -- state -------------------------------------------------------------------------

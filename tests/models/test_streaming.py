@@ -205,3 +205,29 @@ def test_model_stream_needs_generate():
 
     with pytest.raises(sk.MissingVerbError, match="generate"):
         EncodeOnly(device="cpu").stream()
+
+
+def test_a_stream_still_running_at_exit_is_stopped_before_python_finalises(tmp_path):
+    import subprocess
+    import sys
+
+    script = tmp_path / "leave_running.py"
+    script.write_text(
+        "import itertools, time\n"
+        "from sketchml.models.streaming import Stream\n"
+        "def endless(cancelled):\n"
+        "    try:\n"
+        "        for i in itertools.count():\n"
+        "            time.sleep(0.001)\n"
+        "            yield str(i)\n"
+        "    finally:\n"
+        "        print('worker stopped', flush=True)\n"
+        "stream = Stream(endless)\n"
+        "while len(stream.pieces) < 3:\n"
+        "    time.sleep(0.001)\n"
+        "print('exiting', flush=True)\n"
+    )
+    result = subprocess.run([sys.executable, str(script)], capture_output=True, text=True,
+                            timeout=60)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["exiting", "worker", "stopped"]
