@@ -16,6 +16,7 @@ run the sketch again (or raise STEPS) and it carries on where it stopped.
 
 Load the result in any sketch with sk.model("charrnn", weights=RUN).
 """
+import atexit
 import json
 import threading
 from pathlib import Path
@@ -39,7 +40,31 @@ def setup():
     size(720, 480)
     if not Path(TEXT).exists():
         write_demo_text(TEXT)
-    threading.Thread(target=train, daemon=True).start()
+    stop_earlier_training()
+    # Loaded here rather than on the thread, so torch is fully imported before training starts.
+    rnn = sk.model("charrnn")
+    trainer = threading.Thread(target=train, args=(rnn,), name="charrnn-live-training",
+                               daemon=True)
+    trainer.stop = stop
+    trainer.start()
+    # Closing the window stops training after the current step and saves a checkpoint.
+    atexit.register(finish, trainer)
+
+
+def stop_earlier_training():
+    """After a hot reload (saving this file) the previous training is still running: stop it.
+
+    It saves a checkpoint as it stops, and the new training resumes from there.
+    """
+    for thread in threading.enumerate():
+        if thread.name == "charrnn-live-training":
+            thread.stop.set()
+            thread.join()
+
+
+def finish(trainer):
+    trainer.stop.set()
+    trainer.join(timeout=60)
 
 
 def write_demo_text(path):
@@ -50,8 +75,7 @@ def write_demo_text(path):
     print(f"no {path} here, so a demo text was written to it: replace it with your own")
 
 
-def train():
-    rnn = sk.model("charrnn")
+def train(rnn):
     latest["status"] = "training"
     try:
         run = rnn.train(TEXT, out=RUN, steps=STEPS, hidden=HIDDEN, layers=LAYERS,

@@ -1,4 +1,4 @@
-"""sketches/charrnn_train_live.py: runs headless, and its training thread delivers samples."""
+"""sketches/charrnn_train_live.py: runs headless, saves when it ends, and its training thread delivers samples."""
 from __future__ import annotations
 
 import json
@@ -38,6 +38,8 @@ def test_sketch_renders_headless_and_writes_its_demo_text(tmp_path: Path) -> Non
     assert result.returncode == 0, result.stdout + result.stderr
     demo = (tmp_path / "my_text.txt").read_text()
     assert len(demo) > 100_000, "the sketch should write a demo text when TEXT is missing"
+    # Training started on its thread, and ending the sketch stopped it with a checkpoint saved.
+    assert (tmp_path / "runs" / "charrnn-live" / "charrnn.safetensors").is_file()
     frames = iio.imread(out)
     assert frames.shape[0] == 4
     # The title line is drawn in dark ink on the light paper.
@@ -56,7 +58,7 @@ def test_the_training_thread_hands_samples_to_draw(tmp_path: Path) -> None:
     seen = []
     remember = namespace["remember"]
     namespace["remember"] = lambda step, sample: (seen.append(step), remember(step, sample))
-    namespace["train"]()
+    namespace["train"](namespace["sk"].model("charrnn", device="cpu"))
     latest = namespace["latest"]
     assert seen == [3, 6] and latest["step"] == 6
     assert len(latest["sample"]) == 200 and set(latest["sample"]) <= set(text.read_text())
