@@ -936,8 +936,8 @@ class StyleGAN2(sk.Model):
     # -- encode ----------------------------------------------------------------------------------
 
     def encode(self, image: Any, *, steps: int = 300, space: str = "w+", lr: float = 0.1,
-               video: str | os.PathLike[str] | None = None, vgg: str | os.PathLike[str] | None = None,
-               seed: int = 0) -> sk.Latent:
+               video: str | os.PathLike[str] | None = None, out: str | os.PathLike[str] | None = None,
+               vgg: str | os.PathLike[str] | None = None, seed: int = 0) -> sk.Latent:
         """Project an image into W or W+ with a VGG16 perceptual loss (Karras et al. 2020, sec. 5).
 
         Args:
@@ -947,6 +947,7 @@ class StyleGAN2(sk.Model):
             space: ``"w+"`` (one style per layer: closer fits) or ``"w"`` (one style for all).
             lr: Adam's peak learning rate (ramped up, then down).
             video: write the progression (target | current) to this ``.mp4`` / ``.gif``.
+            out: also save the latent to this ``.safetensors`` file (``sk.load_latent`` reads it).
             vgg: torchvision's ``vgg16-397923af.pth`` (default: torch's hub cache).
             seed: seeds the noise added to w while searching.
 
@@ -954,7 +955,7 @@ class StyleGAN2(sk.Model):
         (at the average w, where the search begins) in its metadata.
 
         Example:
-            >>> w = gan.encode("me.jpg", steps=200, video="projection.mp4")  # doctest: +SKIP
+            >>> w = gan.encode("me.jpg", steps=200, video="projection.mp4", out="me.safetensors")  # doctest: +SKIP
             >>> gan.generate(w).save("me-as-a-stylegan.png")  # doctest: +SKIP
         """
         from sketchml_gan.projection import project
@@ -967,7 +968,10 @@ class StyleGAN2(sk.Model):
         w, start_loss, loss = project(net, image, avg=self.latent_avg, steps=steps,
                                       plus=space == "w+", lr=lr, video=video, vgg=vgg, seed=seed,
                                       device=self.device)
-        return self.latent({"w": w}, space=space, loss=loss, start_loss=start_loss, steps=steps)
+        latent = self.latent({"w": w}, space=space, loss=loss, start_loss=start_loss, steps=steps)
+        if out is not None:
+            latent.save(out)
+        return latent
 
     # -- train --------------------------------------------------------------------------------------
 

@@ -47,7 +47,7 @@ def vgg_file(tmp_path_factory) -> Path:
 def test_projection_lowers_its_loss_on_a_generated_target(gan, vgg_file, tmp_path):
     target = gan.generate(gan.sample_latent(1, seed=21))[0]
     video = tmp_path / "projection.mp4"
-    w = gan.encode(target, steps=12, lr=0.1, vgg=vgg_file, video=video)
+    w = gan.encode(target, steps=12, lr=0.1, vgg=vgg_file, video=video, out=tmp_path / "found.safetensors")
     assert isinstance(w, sk.Latent) and w["w"].shape == (1, 8, 64)
     assert w.metadata["space"] == "w+" and w.metadata["steps"] == 12
     assert w.metadata["loss"] < 0.8 * w.metadata["start_loss"]
@@ -58,7 +58,8 @@ def test_projection_lowers_its_loss_on_a_generated_target(gan, vgg_file, tmp_pat
     # One frame per step and one for the result, target and current image side by side.
     frames = list(read_video_frames(video))
     assert len(frames) == 13 and frames[0].shape[:2] == (32, 64)
-    saved = sk.load_latent(w.save(tmp_path / "me.safetensors"))
+    saved = sk.load_latent(tmp_path / "found.safetensors")
+    assert saved.metadata == w.metadata
     assert torch.equal(gan.generate(saved), gan.generate(w))
 
 
