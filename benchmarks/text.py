@@ -7,10 +7,10 @@
    against transformers' bare ``lm.generate(do_sample=True, ...)`` on the same model with
    the same knobs (temperature 0.8, top-k 50), each writing exactly ``--tokens`` tokens
    (the end-of-text token is switched off for all three). Rounds are interleaved; the
-   overhead is ours / bare - 1 on the best and on the median round (target: under 5%). Two models: the
-   embedded ``tiny`` one (1M parameters: the per-token cost is mostly overhead, the worst
-   case) and a GPT-2-small-shaped one (12 layers, width 768, random weights, the tiny
-   vocabulary) for a realistic per-token cost.
+   overhead is ours / bare - 1 on the best and on the median round (target: under 5%).
+   Two models: the embedded ``tiny`` one (1M parameters: the per-token cost is mostly
+   overhead, the worst case) and a GPT-2-small-shaped one (12 layers, width 768, random
+   weights, the tiny vocabulary) for a realistic per-token cost.
 
 Run: ``.venv/bin/python benchmarks/text.py [--tokens 200] [--rounds 5] [--threads 1]``
 """
@@ -20,7 +20,9 @@ import argparse
 import statistics
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import torch
 
@@ -29,7 +31,7 @@ import sketchml as sk
 PROMPT = "The moon"
 
 
-def best(fn, rounds: int) -> float:
+def best(fn: Callable[[], float], rounds: int) -> float:
     return min(fn() for _ in range(rounds))
 
 
@@ -62,7 +64,7 @@ def charrnn(rounds: int, steps: int) -> None:
     print(f"char-RNN stream     : {length / best(streamed, rounds):10.0f} chars/s")
 
 
-def gpt2(gpt, label: str, tokens: int, rounds: int) -> None:
+def gpt2(gpt: Any, label: str, tokens: int, rounds: int) -> None:
     gpt.lm.generation_config.eos_token_id = None     # every run writes exactly `tokens`
     ids = gpt.tokenizer(PROMPT, return_tensors="pt")
     knobs = {"temperature": 0.8, "top_k": 50, "max_new_tokens": tokens}
@@ -107,7 +109,7 @@ def gpt2(gpt, label: str, tokens: int, rounds: int) -> None:
               f"{1000 * median / tokens:15.2f} {over_median:>9s}")
 
 
-def small_shaped(tiny) -> Path:
+def small_shaped(tiny: Any) -> Path:
     """A GPT-2-small-shaped model (random weights) with the tiny tokenizer, in a temp folder."""
     from transformers import GPT2Config, GPT2LMHeadModel
 

@@ -126,7 +126,8 @@ def main() -> None:
     out = save_model_folder(lm, tokenizer, args.out)
     record = {
         "validation_loss": round(val, 4),
-        "validation_bits_per_char": round(bits_per_char(val, len(val_ids), len(corpus.validation)), 4),
+        "validation_bits_per_char": round(
+            bits_per_char(val, len(val_ids), len(corpus.validation)), 4),
         "unigram_loss": round(unigram, 4),
         "eval_length": args.length,
         "train_tokens": len(train_ids),

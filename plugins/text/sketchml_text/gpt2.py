@@ -35,7 +35,6 @@ from transformers import (AutoModelForCausalLM, AutoTokenizer, LogitsProcessor,
 from transformers.generation.streamers import BaseStreamer
 
 import sketchml as sk
-from sketchml.errors import did_you_mean
 from sketchml.models import Stream
 
 __all__ = ["GPT2", "bits_per_char", "save_model_folder", "token_loss", "unigram_loss"]
@@ -79,8 +78,9 @@ def _load_pretrained(source: str | Path, device: torch.device) -> tuple[Any, Any
                 f"({type(err).__name__}: {str(err).strip().splitlines()[0][:300]}). A model folder "
                 f"holds {_FOLDER_FILES}."
             ) from err
+        reason = str(err).strip().splitlines()[0][:200]
         where = "the hub is offline (SKETCHML_OFFLINE or HF_HUB_OFFLINE is set)" if _offline() \
-            else f"downloading failed ({type(err).__name__}: {str(err).strip().splitlines()[0][:200]})"
+            else f"downloading failed ({type(err).__name__}: {reason})"
         raise sk.SketchmlError(
             f"{str(source)!r} is not a folder on this machine, and as a Hugging Face hub id it is "
             f"not in the cache ({_hf_cache()}) and {where}. If it is a folder, check the path. If "
@@ -93,7 +93,7 @@ def _load_pretrained(source: str | Path, device: torch.device) -> tuple[Any, Any
 
 
 class _Encoder:
-    """A transformers tokenizer seen as sketchml's ``TextFile`` expects: encode/decode/vocab_size."""
+    """A transformers tokenizer as sketchml's ``TextFile`` wants it: encode, decode, vocab_size."""
 
     def __init__(self, tokenizer: Any) -> None:
         self.tokenizer = tokenizer
@@ -209,7 +209,8 @@ class _Until(StoppingCriteria):
         self.pieces = pieces
         self.cancelled = cancelled
 
-    def __call__(self, input_ids: torch.Tensor, scores: torch.Tensor, **kwargs: Any) -> torch.Tensor:
+    def __call__(self, input_ids: torch.Tensor, scores: torch.Tensor,
+                 **kwargs: Any) -> torch.Tensor:
         done = bool((self.pieces is not None and self.pieces.stopped)
                     or (self.cancelled is not None and self.cancelled.is_set()))
         return torch.full((input_ids.shape[0],), done, dtype=torch.bool, device=input_ids.device)
@@ -234,8 +235,10 @@ def _check_knobs(temperature: Any, top_k: Any, top_p: Any, repetition_penalty: A
             or not repetition_penalty > 0:
         raise sk.SketchmlError(f"repetition_penalty must be above 0 (1.0 is none, 1.2 discourages "
                                f"repeats); got {repetition_penalty!r}.")
-    if isinstance(max_new_tokens, bool) or not isinstance(max_new_tokens, int) or max_new_tokens < 1:
-        raise sk.SketchmlError(f"max_new_tokens must be a whole number >= 1, got {max_new_tokens!r}.")
+    if isinstance(max_new_tokens, bool) or not isinstance(max_new_tokens, int) \
+            or max_new_tokens < 1:
+        raise sk.SketchmlError(f"max_new_tokens must be a whole number >= 1, got "
+                               f"{max_new_tokens!r}.")
     stops = [stop] if isinstance(stop, str) else list(stop or [])
     if not all(isinstance(s, str) and s for s in stops):
         raise sk.SketchmlError(f"stop must be a non-empty string or a list of them (e.g. "
@@ -377,7 +380,8 @@ class GPT2(sk.Model):
                    "embedding": torch.cat(vectors)}
         return self.latent({k: v.float() for k, v in tensors.items()}, texts=texts)
 
-    def interpolate(self, a: Any, b: Any, *, steps: int = 10, method: str | None = None) -> sk.Latent:
+    def interpolate(self, a: Any, b: Any, *, steps: int = 10,
+                    method: str | None = None) -> sk.Latent:
         """``steps`` latents from text ``a`` to text ``b`` (or two latents from :meth:`encode`).
 
         The prompts' input embeddings are blended position by position (``"lerp"``, the
@@ -411,7 +415,8 @@ class GPT2(sk.Model):
 
     # -- writing -----------------------------------------------------------------------------
 
-    def _inputs(self, latent: Any, prompt: str) -> tuple[list[dict[str, torch.Tensor]], sk.Latent | None]:
+    def _inputs(self, latent: Any,
+                prompt: str) -> tuple[list[dict[str, torch.Tensor]], sk.Latent | None]:
         """One set of ``generate`` inputs per text to write."""
         if not isinstance(prompt, str):
             raise sk.SketchmlError(f"prompt must be a str, got {type(prompt).__name__}.")
@@ -477,7 +482,7 @@ class GPT2(sk.Model):
                  top_k: int | None = 50, top_p: float = 1.0, repetition_penalty: float = 1.0,
                  max_new_tokens: int = 50, seed: int | None = None,
                  stop: str | Sequence[str] | None = None) -> Any:
-        """Write up to ``max_new_tokens`` tokens after ``prompt``; returns ``prompt`` + the new text.
+        """Write up to ``max_new_tokens`` tokens after ``prompt``; returns prompt + new text.
 
         Args:
             latent: a latent from :meth:`encode` or :meth:`interpolate` to write from
@@ -598,7 +603,7 @@ class GPT2(sk.Model):
               eval_every: int | None = None, sample_every: int | None = None,
               sample_prompt: str = "", minutes: float | None = None,
               checkpoint_every: int | None = None, progress: bool | None = None) -> Any:
-        """Fine-tune on a text file; ``out`` becomes a model folder ``sk.model("gpt2", weights=out)`` loads.
+        """Fine-tune on a text file; ``out`` becomes a model folder (``weights=out`` loads it).
 
         Args:
             data: a UTF-8 text file (an empty or binary file is refused with the reason).
@@ -669,7 +674,8 @@ class GPT2(sk.Model):
             sample = self._sample(run.modules["model"], tokenizer, sample_prompt)
             run.save_samples(sample)
 
-        config = {"base": str(source), "base_given": base, "length": length, "batch_size": batch_size, "lr": lr,
+        config = {"base": str(source), "base_given": base, "length": length,
+                  "batch_size": batch_size, "lr": lr,
                   "validation": validation, "data": str(data)}
         run = TrainingRun(out=out, model=lm, optimizers=opt, schedulers=sched, steps=steps,
                           seed=seed, device=self.device, checkpoint_every=checkpoint_every,
@@ -699,15 +705,17 @@ class GPT2(sk.Model):
         self.lm, self.tokenizer, self.source = lm, tokenizer, out
         return run
 
-    def _base(self, base: str | None, recorded: dict[str, Any] | None) -> tuple[Any, Any, Path | str]:
+    def _base(self, base: str | None,
+              recorded: dict[str, Any] | None) -> tuple[Any, Any, Path | str]:
         """The model to fine-tune, its tokenizer and where it came from."""
         import copy
 
         if recorded is not None:
             if base is not None and base not in (recorded.get("base"), recorded.get("base_given")):
                 raise sk.SketchmlError(
-                    f"This folder holds a run fine-tuned from {recorded.get('base_given') or recorded.get('base')!r}, "
-                    f"not {base!r}. Leave base= out to resume it, or choose another out= folder."
+                    f"This folder holds a run fine-tuned from "
+                    f"{recorded.get('base_given') or recorded.get('base')!r}, not {base!r}. Leave "
+                    f"base= out to resume it, or choose another out= folder."
                 )
             source: Path | str = recorded["base"]
             source = Path(source) if Path(source).is_dir() else source

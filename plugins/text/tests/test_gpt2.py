@@ -1,4 +1,4 @@
-"""The gpt2 family on the embedded tiny model: conformance, sampling knobs, latents, streaming, errors."""
+"""The gpt2 family on the embedded tiny model: conformance, sampling, latents, streaming, errors."""
 from __future__ import annotations
 
 import threading
@@ -158,9 +158,11 @@ def test_interpolate_walks_between_two_prompts(gpt):
     assert isinstance(walk, sk.Latent) and len(walk) == 5
     end = gpt.encode(long)
     assert torch.allclose(walk[-1]["inputs_embeds"], end["inputs_embeds"], atol=1e-6)
-    assert gpt.generate(walk[-1], max_new_tokens=10, seed=2) == gpt.generate(end, max_new_tokens=10, seed=2)
+    assert gpt.generate(walk[-1], max_new_tokens=10, seed=2) == \
+        gpt.generate(end, max_new_tokens=10, seed=2)
     middle = walk["inputs_embeds"][2]
-    assert not torch.allclose(middle, walk["inputs_embeds"][0]) and not torch.allclose(middle, end["inputs_embeds"][0])
+    assert not torch.allclose(middle, walk["inputs_embeds"][0])
+    assert not torch.allclose(middle, end["inputs_embeds"][0])
     texts = gpt.generate(walk, max_new_tokens=6, seed=1)
     assert isinstance(texts, list) and len(texts) == 5 and all(isinstance(t, str) for t in texts)
     with pytest.raises(sk.SketchmlError, match="two texts"):

@@ -14,11 +14,13 @@ ROOT = Path(__file__).resolve().parents[3]
 
 def test_poem_sketch_types_onto_the_canvas(tmp_path: Path) -> None:
     out = tmp_path / "poem.gif"
-    env = {key: value for key, value in os.environ.items() if key not in ("DISPLAY", "WAYLAND_DISPLAY")}
+    env = {key: value for key, value in os.environ.items()
+           if key not in ("DISPLAY", "WAYLAND_DISPLAY")}
     env.update(SKETCHML_HOME=str(tmp_path / "home"), SKETCHML_OFFLINE="1",
                HF_HUB_CACHE=str(tmp_path / "hub"), OMP_NUM_THREADS="1")
     result = subprocess.run(
-        [sys.executable, "-X", "faulthandler", "-m", "sketchml.cli.main", "run", str(ROOT / "sketches" / "gpt2_poem.py"),
+        [sys.executable, "-X", "faulthandler", "-m", "sketchml.cli.main", "run",
+         str(ROOT / "sketches" / "gpt2_poem.py"),
          "--headless", "--frames", "8", "--out", str(out)],
         cwd=ROOT, env=env, capture_output=True, text=True, timeout=240,
     )

@@ -25,7 +25,8 @@ def measured():
         registry = sk.Registry(discover=False)
         registry.register(sketchml_text)
         gpt = registry.load("gpt2.tiny", device="cpu")
-        corpus = build_corpus(max_chars=RECORD["corpus"]["max_chars"], seed=RECORD["corpus"]["seed"])
+        corpus = build_corpus(max_chars=RECORD["corpus"]["max_chars"],
+                              seed=RECORD["corpus"]["seed"])
         encode = lambda text: torch.tensor(gpt.tokenizer(text)["input_ids"])  # noqa: E731
         train_ids, val_ids = encode(corpus.train), encode(corpus.validation)
         loss = token_loss(gpt.lm, val_ids, length=RECORD["eval_length"])
