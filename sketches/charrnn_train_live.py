@@ -122,13 +122,15 @@ def draw_curve(x, y, w, h):
     fill(90)
     no_stroke()
     text_size(11)
-    text("bits per character (lower is better)", x + 4, y + 14)
+    text("bits per character (lower is better)", x, y - 6)
     if len(curve) < 2:
         return
-    top = max(b for _, b, _ in curve if b is not None)
+    top = 1.1 * max(b for _, b, _ in curve if b is not None)
+    # The curve fills the box as it grows, rather than crawling along the left of it.
+    last = max(100, curve[-1][0])
 
     def to_xy(step, bpc):
-        return x + w * step / STEPS, y + h - h * bpc / top
+        return x + w * step / last, y + h - h * bpc / top
 
     stroke(150)
     stroke_weight(1)
