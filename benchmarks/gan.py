@@ -16,13 +16,14 @@ it times, at batch 1 and 8 on the same latents:
                    (what a hand-written script would call);
 
 and prints images per second side by side with the overhead of ``generate`` over
-``bare`` (target: under 5 %). The two are interleaved round by round and the best
-time of each is kept, so load from other processes hits them alike and spikes drop out.
+``bare`` (target: under 5 %). The two are interleaved round by round (a round repeats
+a fast call for about 0.2 s) and the best round of each is kept, so load from other
+processes hits them alike and spikes drop out.
 
 With CUDA (or ``--variants`` on any device) it also compares, on the bare module,
 channels_last, bf16 autocast and ``torch.compile`` against the plain fp32 forward.
 
-Run: ``.venv/bin/python benchmarks/gan.py [--rounds 5] [--device cpu] [--variants]``
+Run: ``.venv/bin/python benchmarks/gan.py [--rounds 5] [--device cpu] [--variants] [--only dcgan]``
 """
 from __future__ import annotations
 
@@ -98,19 +99,29 @@ def _stylegan2(device: str, folder: Path, size: int) -> Family:
     return Family(f"stylegan2 {size}px", model, model.net, bare, "random weights, config-f widths")
 
 
-def interleaved(fns: dict[str, Callable[[], object]], rounds: int, sync: Callable[[], None]
-                ) -> dict[str, float]:
-    """Best seconds per call of each function, calling them in turn every round."""
-    for fn in fns.values():
+def interleaved(fns: dict[str, Callable[[], object]], rounds: int, sync: Callable[[], None],
+                *, target: float = 0.2) -> dict[str, float]:
+    """Best seconds per call of each function, calling them in turn every round.
+
+    A round calls each function enough times to take about ``target`` seconds (once for
+    slow ones), so fast models are not measured by a single call's scheduling noise.
+    """
+    reps = {}
+    for name, fn in fns.items():
         fn()
         sync()
+        start = time.perf_counter()
+        fn()
+        sync()
+        reps[name] = max(1, int(target / max(time.perf_counter() - start, 1e-6)))
     times: dict[str, list[float]] = {name: [] for name in fns}
     for _ in range(rounds):
         for name, fn in fns.items():
             start = time.perf_counter()
-            fn()
+            for _ in range(reps[name]):
+                fn()
             sync()
-            times[name].append(time.perf_counter() - start)
+            times[name].append((time.perf_counter() - start) / reps[name])
     return {name: min(ts) for name, ts in times.items()}
 
 
@@ -126,8 +137,9 @@ def overhead(family: Family, batch: int, rounds: int, sync: Callable[[], None]) 
 
     t = interleaved({"generate": whole, "bare": bare}, rounds, sync)
     extra = (t["generate"] / t["bare"] - 1) * 100
+    added = (t["generate"] - t["bare"]) * 1e6
     print(f"  {family.label:<22} {batch:>5} {batch / t['generate']:12.2f} {batch / t['bare']:12.2f}"
-          f" {extra:+9.1f} %")
+          f" {extra:+9.1f} % {added:+10.0f} us")
 
 
 def channels_last(net: torch.nn.Module) -> torch.nn.Module:
@@ -172,7 +184,10 @@ def main() -> None:
     parser.add_argument("--variants", action="store_true",
                         help="compare channels_last / bf16 / torch.compile even without CUDA")
     parser.add_argument("--only", nargs="*", default=None, help="families to run, e.g. dcgan")
+    parser.add_argument("--threads", type=int, default=None, help="torch CPU threads (default: torch's)")
     args = parser.parse_args()
+    if args.threads:
+        torch.set_num_threads(args.threads)
 
     device = sk.resolve_device(args.device)
     sync = torch.cuda.synchronize if device.type == "cuda" else (lambda: None)
@@ -197,7 +212,8 @@ def main() -> None:
             print(f"  {family.label}: {family.note}")
 
     print("\nimages per second, model.generate against the bare module on the same latents")
-    print(f"  {'family':<22} {'batch':>5} {'generate':>12} {'bare':>12} {'overhead':>11}")
+    print(f"  {'family':<22} {'batch':>5} {'generate':>12} {'bare':>12} {'overhead':>11} "
+          f"{'per call':>13}")
     for family in families:
         for batch in (1, 8):
             overhead(family, batch, args.rounds, sync)
