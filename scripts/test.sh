@@ -5,4 +5,6 @@ set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 bash "$root/scripts/setup.sh"
 cd "$root"
+# Tiny test models run fastest single-threaded, and pytest -n 2 already uses both cores.
+export OMP_NUM_THREADS="${OMP_NUM_THREADS:-1}"
 exec xvfb-run -a -s "-screen 0 1280x1024x24" .venv/bin/python -m pytest -n 2 "$@"
