@@ -37,9 +37,9 @@ def register(subparsers: Any) -> None:
     parser.add_argument("prompt", nargs="?", help="the prompt (or use --prompts FILE)")
     parser.add_argument("--prompts", metavar="FILE", help="a file of prompts, one per line")
     parser.add_argument("--out", required=True, metavar="DIR", help="folder for the results")
-    parser.add_argument("--model", default="pixels", metavar="NAME",
-                        help="pixels, fourier, pixelart, or a generator such as dcgan, "
-                             "biggan.deep-256, stylegan2 (default pixels)")
+    parser.add_argument("--model", default="fourier", metavar="NAME",
+                        help="fourier, pixels, pixelart, or a generator such as dcgan, "
+                             "biggan.deep-256, stylegan2 (default fourier)")
     parser.add_argument("--weights", metavar="PATH", help="weights file or folder for --model")
     parser.add_argument("--clip", default="clip", metavar="NAME",
                         help="the CLIP model (default clip: the tiny one that runs offline; "

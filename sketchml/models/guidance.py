@@ -27,7 +27,7 @@ __all__ = ["GuideBatch", "contact_sheet", "guide", "guide_prompts", "result_name
 SHEET_NAME = "contact-sheet.png"
 
 
-def guide(prompt: Any = None, *, model: Any = "pixels", clip: Any = "clip",
+def guide(prompt: Any = None, *, model: Any = "fourier", clip: Any = "clip",
           clip_weights: str | os.PathLike[str] | None = None, device: Any = None,
           **options: Any) -> Any:
     """Steer ``model`` towards ``prompt`` with CLIP: an iterator of ``(step, image, loss, latent)``.
@@ -35,7 +35,7 @@ def guide(prompt: Any = None, *, model: Any = "pixels", clip: Any = "clip",
     Args:
         prompt: ``"a lighthouse:1 | fog:0.5 | text:-1"``: parts separated by ``|``, each with
             an optional ``:weight``; negative weights steer away.
-        model: what makes the picture: ``"pixels"`` (the default), ``"fourier"``,
+        model: what makes the picture: ``"fourier"`` (the default: smooth, painterly), ``"pixels"``,
             ``"pixelart"``, a generator name (``"dcgan"``, ``"biggan.deep-256"``,
             ``"stylegan2"``) or a model you built with ``sk.model``.
         clip: the CLIP model's name (default ``"clip"``, the tiny CLIP that runs offline;

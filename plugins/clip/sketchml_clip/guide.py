@@ -57,7 +57,7 @@ gradients) and ``"cma+adam"`` (CMA-ES for ``cma_steps``, then Adam from its best
 
 # Adam's step size per kind of target when lr= is not given: each moves its numbers about
 # as far per step as the picture can follow.
-_LEARNING_RATES = {"pixels": 0.05, "fourier": 0.03, "pixelart": 0.1, "dcgan": 0.05,
+_LEARNING_RATES = {"pixels": 0.05, "fourier": 0.06, "pixelart": 0.1, "dcgan": 0.05,
                    "biggan": 0.03, "stylegan2": 0.02}
 
 
@@ -594,7 +594,7 @@ def guide(
     clip: Any,
     prompt: str | Sequence[Any] | None = None,
     *,
-    model: str | sk.Model = "pixels",
+    model: str | sk.Model = "fourier",
     steps: int = 100,
     optimiser: str = "adam",
     lr: float | None = None,
@@ -620,7 +620,7 @@ def guide(
         clip: a CLIP model (``sk.model("clip")``), which scores pictures against prompts.
         prompt: ``"a lighthouse:1 | fog:0.5 | text:-1"``: parts separated by ``|``, each with
             an optional ``:weight`` (negative to steer away); or a list of parts.
-        model: what makes the picture: ``"pixels"`` (the default), ``"fourier"``,
+        model: what makes the picture: ``"fourier"`` (the default: smooth, painterly), ``"pixels"``,
             ``"pixelart"`` (see :mod:`sketchml_clip.params`), a model name such as
             ``"dcgan"``, ``"biggan.deep-256"``, ``"stylegan2"``, or an ``sk.Model``.
         steps: optimiser steps (Adam) or generations (CMA-ES).

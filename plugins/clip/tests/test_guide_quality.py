@@ -1,0 +1,71 @@
+"""What guidance makes with the offline defaults: the embedded tiny CLIP (``clip.tiny``,
+trained on sketchml's shapes world) steering the direct image parameterisations.
+
+* The tiny CLIP's score for the prompt ends well above the starting picture's.
+* A prompt naming a colour ("a red circle") makes that colour the picture's dominant one,
+  judged by the shapes world's own colour table, pixel by pixel.
+
+Runs are short (60 steps on 64 px pictures) and seeded, so they are quick and repeatable.
+"""
+from __future__ import annotations
+
+import pytest
+import torch
+
+import sketchml as sk
+from sketchml.datasets import COLORS
+from sketchml_clip.guide import guide
+
+
+@pytest.fixture(scope="module", autouse=True)
+def one_thread():
+    # Tiny models on a shared machine: a second thread only adds waiting.
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(threads)
+
+
+@pytest.fixture(scope="module")
+def tiny():
+    try:
+        return sk.model("clip.tiny", device="cpu")
+    except sk.SketchmlError as err:
+        pytest.skip(f"the embedded tiny CLIP is not built yet ({err})")
+
+
+def score(clip, images, prompt):
+    with torch.no_grad():
+        return float(clip.similarity(images, prompt)[0, 0])
+
+
+def dominant(images):
+    """The shapes-world colour name most pixels are nearest to, and its share of the pixels."""
+    names = list(COLORS)
+    table = torch.tensor([COLORS[name] for name in names], dtype=torch.float32) / 255
+    pixels = images[0].permute(1, 2, 0).reshape(-1, 3)
+    counts = torch.bincount(torch.cdist(pixels, table).argmin(dim=1), minlength=len(names))
+    best = int(counts.argmax())
+    return names[best], float(counts[best]) / len(pixels)
+
+
+@pytest.mark.parametrize("model", ["fourier", "pixels", "pixelart"])
+def test_guidance_raises_the_tiny_clips_score_well_above_the_start(tiny, model):
+    guidance = guide(tiny, "a red circle", model=model, steps=60, cutouts=8, seed=0)
+    start = next(guidance)
+    result = guidance.run(progress=False)
+    before, after = score(tiny, start.image, "a red circle"), score(tiny, result.image, "a red circle")
+    assert after > before + 0.2, (before, after)
+    # The prompt now fits this picture better than other shapes-world prompts do.
+    others = ["a blue square", "a green star", "a yellow triangle"]
+    assert after > max(score(tiny, result.image, other) for other in others)
+
+
+@pytest.mark.parametrize("prompt, colour", [("a red circle", "red"), ("a blue square", "blue"),
+                                            ("a yellow star", "yellow")])
+def test_a_colour_in_the_prompt_is_the_dominant_colour_of_the_result(tiny, prompt, colour):
+    start = guide(tiny, prompt, model="pixelart", steps=1, cutouts=8, seed=0)
+    result = guide(tiny, prompt, model="pixelart", steps=60, cutouts=8, seed=0).run(progress=False)
+    name, share = dominant(result.image)
+    assert name == colour and share > 0.3, (name, share)
+    assert dominant(next(start).image)[0] != colour
