@@ -16,9 +16,9 @@ it times, at batch 1 and 8 on the same latents:
                    (what a hand-written script would call);
 
 and prints images per second side by side with the overhead of ``generate`` over
-``bare`` (target: under 5 %). The two are interleaved round by round (a round repeats
-a fast call for about 0.2 s) and the best round of each is kept, so load from other
-processes hits them alike and spikes drop out.
+``bare`` (target: under 5 %). The two are called in turn, call by call (fast models
+many times per round), and each one's fastest call is kept, so load from other
+processes hits them alike and interrupted calls drop out.
 
 With CUDA (or ``--variants`` on any device) it also compares, on the bare module,
 channels_last, bf16 autocast and ``torch.compile`` against the plain fp32 forward.
@@ -101,28 +101,29 @@ def _stylegan2(device: str, folder: Path, size: int) -> Family:
 
 def interleaved(fns: dict[str, Callable[[], object]], rounds: int, sync: Callable[[], None],
                 *, target: float = 0.2) -> dict[str, float]:
-    """Best seconds per call of each function, calling them in turn every round.
+    """Best seconds per call of each function, calling them in turn, call by call.
 
-    A round calls each function enough times to take about ``target`` seconds (once for
-    slow ones), so fast models are not measured by a single call's scheduling noise.
+    A round makes enough calls of each to take about ``target`` seconds (one for slow
+    models). Every call is timed alone and the fastest is kept: on a shared machine a
+    call that was not interrupted is the closest to the true cost.
     """
-    reps = {}
-    for name, fn in fns.items():
+    reps = []
+    for fn in fns.values():
         fn()
         sync()
         start = time.perf_counter()
         fn()
         sync()
-        reps[name] = max(1, int(target / max(time.perf_counter() - start, 1e-6)))
-    times: dict[str, list[float]] = {name: [] for name in fns}
-    for _ in range(rounds):
+        reps.append(max(1, int(target / max(time.perf_counter() - start, 1e-6))))
+    calls = min(reps)
+    best = {name: float("inf") for name in fns}
+    for _ in range(rounds * calls):
         for name, fn in fns.items():
             start = time.perf_counter()
-            for _ in range(reps[name]):
-                fn()
+            fn()
             sync()
-            times[name].append((time.perf_counter() - start) / reps[name])
-    return {name: min(ts) for name, ts in times.items()}
+            best[name] = min(best[name], time.perf_counter() - start)
+    return best
 
 
 def overhead(family: Family, batch: int, rounds: int, sync: Callable[[], None]) -> None:
