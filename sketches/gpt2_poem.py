@@ -62,14 +62,15 @@ def next_word(text, finished):
 def draw():
     global arrived, typed
     background(246, 241, 228)
+    written = poem.done          # read before poll(), so the poll holds the last piece
     arrived += poem.poll()
     if frame_count % FRAMES_PER_WORD == 0:
-        word = next_word(arrived, poem.done)
+        word = next_word(arrived, written)
         typed += word
         arrived = arrived[len(word):]
     fill(40, 36, 30)
     text_size(22)
-    finished = poem.done and not arrived
+    finished = written and not arrived
     cursor = "_" if (frame_count // 15) % 2 == 0 and not finished else ""
     text(typed + cursor, MARGIN, MARGIN, width - 2 * MARGIN, height - 2 * MARGIN - 30)
     fill(140, 130, 115)

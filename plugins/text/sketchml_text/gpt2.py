@@ -186,13 +186,16 @@ class _Pieces(BaseStreamer):
         self._send(len(self.text))
 
     def _settled(self, text: str) -> int:
-        end = len(text.rstrip("\ufffd"))
+        """How much of ``text`` can no longer change: all but a trailing partial character
+        or the longest ending that could grow into a stop string."""
+        settled = len(text.rstrip("\ufffd"))
+        hold = 0
         for stop in self.stops:
-            for size in range(min(len(stop) - 1, end), 0, -1):
-                if text[:end].endswith(stop[:size]):
-                    end = min(end, len(text[:end]) - size)
+            for size in range(min(len(stop) - 1, settled), 0, -1):
+                if text[:settled].endswith(stop[:size]):
+                    hold = max(hold, size)
                     break
-        return end
+        return settled - hold
 
     def _send(self, upto: int) -> None:
         if upto > self.sent:
