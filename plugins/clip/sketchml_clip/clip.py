@@ -18,13 +18,14 @@ which is what CLIP guidance needs.
 """
 from __future__ import annotations
 
+import contextlib
 import functools
 import json
 import logging
 import os
 import tempfile
 import warnings
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -188,7 +189,8 @@ class CLIP(sk.Model):
         else:
             path = self.weights_path()
             config = _tiny_config(path, self.name)
-            self.network = build_tiny(config["tokens"], arch=config["arch"])
+            with _skip_init():
+                self.network = build_tiny(config["tokens"], arch=config["arch"])
             _load_state(self.network, sk.load_weights(path), path, self.name, tiny=True)
         self.arch = "tiny"
         self.mean, self.std = tuple(config["mean"]), tuple(config["std"])
@@ -225,7 +227,7 @@ class CLIP(sk.Model):
         # open_clip logs a warning whenever it builds a network without loading weights itself.
         logging.disable(logging.WARNING)
         try:
-            with torch.random.fork_rng(devices=[]):
+            with torch.random.fork_rng(devices=[]), _skip_init(not self.options.untrained):
                 torch.manual_seed(0)
                 network = open_clip.create_model(arch, pretrained=None,
                                                  force_quick_gelu=bool(cfg.get("quick_gelu")))
@@ -369,7 +371,7 @@ class CLIP(sk.Model):
         Example:
             >>> import sketchml as sk
             >>> sk.model("clip", device="cpu").tokenize(["a red star"]).shape
-            torch.Size([1, 24])
+            torch.Size([1, 20])
         """
         texts = _as_texts(texts)
         if self._token_map is None:
@@ -483,6 +485,26 @@ class CLIP(sk.Model):
                               probabilities, labels)
 
 
+    # -- guidance ----------------------------------------------------------------------------
+
+    def guide(self, prompt: Any, **options: Any) -> Any:
+        """Steer a generator or a picture towards ``prompt`` with this CLIP: ``guide(self, ...)``.
+
+        The options are those of :func:`sketchml_clip.guide.guide` (``model=``, ``steps=``,
+        ``optimiser=``, ``cutouts=`` ...); the result streams ``(step, image, loss, latent)``.
+
+        Example:
+            >>> import sketchml as sk
+            >>> clip = sk.model("clip", device="cpu")
+            >>> steps = clip.guide("a red circle", model="pixels", size=32, steps=2, cutouts=2)
+            >>> [step.step for step in steps]
+            [0, 1]
+        """
+        from sketchml_clip.guide import guide
+
+        return guide(self, prompt, **options)
+
+
 # -- the tiny CLIP -------------------------------------------------------------------------
 
 @functools.lru_cache(maxsize=1)
@@ -528,7 +550,7 @@ def build_tiny(tokens: Sequence[int], *, arch: dict[str, Any] | None = None) -> 
     Example:
         >>> net = build_tiny(tiny_tokens())
         >>> net.visual.image_size
-        (32, 32)
+        32
     """
     import open_clip
 
@@ -597,6 +619,31 @@ def _tiny_config(path: Path, name: str) -> dict[str, Any]:
 
 
 # -- checkpoints -----------------------------------------------------------------------------
+
+_INIT_FUNCTIONS = ("uniform_", "normal_", "trunc_normal_", "kaiming_uniform_", "kaiming_normal_",
+                   "xavier_uniform_", "xavier_normal_", "orthogonal_")
+
+
+@contextlib.contextmanager
+def _skip_init(skip: bool = True) -> Iterator[None]:
+    """Build networks without drawing their random initial weights.
+
+    Every parameter is overwritten by the checkpoint right after (loading is strict), and
+    drawing them is most of the time it takes to build a large CLIP on a CPU. Buffers that
+    are computed rather than drawn (open_clip's causal mask) are unaffected.
+    """
+    if not skip:
+        yield
+        return
+    saved = {name: getattr(torch.nn.init, name) for name in _INIT_FUNCTIONS}
+    try:
+        for name in _INIT_FUNCTIONS:
+            setattr(torch.nn.init, name, lambda tensor, *args, **kwargs: tensor)
+        yield
+    finally:
+        for name, function in saved.items():
+            setattr(torch.nn.init, name, function)
+
 
 def _hub_parts(hf_hub: str) -> tuple[str, str]:
     """open_clip's ``"org/repo/"`` or ``"org/repo/file.bin"`` -> (repository, file or "")."""
