@@ -16,6 +16,9 @@ from sketchml.errors import SketchmlError
 # Sub-command modules, in the order ``--help`` lists them.
 COMMAND_MODULES = [
     "sketchml.cli.run",
+    "sketchml.cli.train",
+    "sketchml.cli.walk",
+    "sketchml.cli.guide",
     "sketchml.cli.models",
     "sketchml.cli.plugins",
     "sketchml.cli.new_plugin",
