@@ -91,6 +91,8 @@ class GuideResult:
         loss: the loss of the step it comes from.
         step: that step's number.
         settings: prompt, optimiser, steps, seed ... (JSON-friendly).
+        model: the generator that made it (to render or walk its latents:
+            ``sk.walk_frames(result.model, [a.latent, b.latent])``).
     """
 
     image: Any
@@ -98,6 +100,7 @@ class GuideResult:
     loss: float
     step: int
     settings: dict[str, Any]
+    model: Any = None
 
     def save(self, path: str | os.PathLike[str]) -> Path:
         """Write ``NAME.png``, ``NAME.safetensors`` (the latent) and ``NAME.json`` (settings).
@@ -140,16 +143,17 @@ class Guidance:
     Attributes:
         steps: how many steps it runs in all.
         settings: the settings, as saved with the result.
+        model: the generator being steered.
         best: the best :class:`GuideStep` so far (lowest loss), or ``None`` before the first.
     """
 
     def __init__(self, steps: int, settings: dict[str, Any], producer: Iterator[GuideStep],
-                 finish: Callable[[sk.Latent], Any]) -> None:
+                 model: sk.Model) -> None:
         self.steps = steps
         self.settings = settings
+        self.model = model
         self.best: GuideStep | None = None
         self._producer = producer
-        self._finish = finish
         self._done = False
         self._last = -1
 
@@ -194,8 +198,8 @@ class Guidance:
         settings = {**self.settings, "step": best.step, "loss": best.loss}
         meta = {**best.latent.metadata, "guide": settings}
         latent = sk.Latent(dict(best.latent.tensors), **meta)
-        image = self._finish(latent)
-        return GuideResult(image, latent, best.loss, best.step, settings)
+        return GuideResult(rerender(latent, model=self.model), latent, best.loss, best.step,
+                           settings, self.model)
 
     def run(self, *, progress: bool | None = None) -> GuideResult:
         """Run the remaining steps and return :meth:`result`; ``progress`` shows a bar
@@ -710,12 +714,7 @@ def guide(
         if switch < steps:
             yield from _adam(target, objective, start, first=switch, last=steps, lr=float(lr))
 
-    def finish(latent: sk.Latent) -> Any:
-        with torch.no_grad():
-            images = generator.generate(latent)
-        return sk.Images(images.detach().as_subclass(torch.Tensor).clamp(0, 1), latent=latent)
-
-    return Guidance(steps, settings, produce(), finish)
+    return Guidance(steps, settings, produce(), generator)
 
 
 def _check_clip(clip: Any) -> None:
