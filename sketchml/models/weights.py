@@ -23,6 +23,8 @@ when online and ``huggingface_hub`` is installed.
 """
 from __future__ import annotations
 
+import argparse
+
 import _compat_pickle
 import importlib.util
 import io
@@ -270,7 +272,10 @@ def load_weights(path: str | os.PathLike[str], *, map_location: Any = "cpu") -> 
             raise SketchmlError(f"{str(file)!r} is not a valid safetensors file: {err}.") from err
     if kind == "torch":
         try:
-            return torch.load(str(file), map_location=map_location, weights_only=True)
+            # Training checkpoints (rosinality's among them) carry their argparse options:
+            # a Namespace is a plain attribute bag, safe to rebuild.
+            with torch.serialization.safe_globals([argparse.Namespace]):
+                return torch.load(str(file), map_location=map_location, weights_only=True)
         except pickle.UnpicklingError as err:
             found = re.search(r"GLOBAL ([\w.]+)", str(err))
             what = found.group(1) if found else "a global outside torch's weights-only allow-list"

@@ -66,6 +66,17 @@ def test_torch_save_state_dict_loads(tmp_path):
     assert torch.equal(other[0].weight, net[0].weight)
 
 
+def test_training_checkpoint_with_argparse_options_loads(tmp_path):
+    # rosinality's train.py saves its argparse Namespace beside the weights.
+    import argparse
+
+    path = tmp_path / "ckpt.pt"
+    torch.save({"g_ema": {"w": torch.ones(2)}, "args": argparse.Namespace(size=256)}, path)
+    loaded = load_weights(path)
+    assert loaded["args"].size == 256
+    assert torch.equal(loaded["g_ema"]["w"], torch.ones(2))
+
+
 def test_safetensors_loads(tmp_path):
     tensors = {"a": torch.randn(2, 3), "b": torch.arange(4)}
     safetensors.torch.save_file(tensors, str(tmp_path / "w.safetensors"))

@@ -48,6 +48,8 @@ def sketchml_register_models(registry) -> None:
         variants={
             "default": {
                 "default": True,
+                # Looked for in the sketchml cache ($SKETCHML_HOME/weights/stylegan2/default/).
+                "files": ("stylegan2.safetensors", "stylegan2.pt", "stylegan2.pkl"),
                 "description": "load a rosinality .pt or NVIDIA stylegan2-ada .pkl with weights=PATH",
             },
         },
