@@ -242,7 +242,6 @@ class _Target:
     to_latent: Callable[[dict[str, torch.Tensor]], sk.Latent]
     prior: Callable[[dict[str, torch.Tensor]], torch.Tensor]
     scales: dict[str, float]
-    differentiable: bool = True
 
 
 def _clamp(images: torch.Tensor) -> torch.Tensor:
@@ -454,16 +453,9 @@ class _Objective:
         self.gen = torch.Generator().manual_seed(seed)
         with torch.no_grad():
             texts = [part.text for part in parts if part.image is None]
-            embeddings = []
-            if texts:
-                text_embeddings = clip.encode_text(texts)
-            t = 0
-            for part in parts:
-                if part.image is None:
-                    embeddings.append(text_embeddings[t])
-                    t += 1
-                else:
-                    embeddings.append(clip.encode(part.image)[0])
+            encoded = iter(clip.encode_text(texts) if texts else ())
+            embeddings = [next(encoded) if part.image is None else clip.encode(part.image)[0]
+                          for part in parts]
         self.targets = torch.stack(embeddings).float()
         weights = torch.tensor([part.weight for part in parts], device=self.targets.device)
         self.weights = weights / weights.abs().sum()
@@ -682,6 +674,8 @@ def guide(
         cma_steps = steps // 2 if optimiser == "cma+adam" else steps
     cma_steps = _whole(cma_steps, "cma_steps", low=0)
     generator = _generator(model, clip, size=size, weights=weights)
+    # A family whose sample_latent draws from torch's global generator still starts from
+    # the same latent for the same seed, and the caller's random state is left alone.
     with torch.random.fork_rng(devices=[]):
         torch.manual_seed(seed)
         target = _make_target(generator, seed=seed, init=init,
