@@ -7,10 +7,11 @@ for key: a ``state_dict`` with ``visual.*`` (image tower), ``token_embedding.wei
 on the Hugging Face hub, or a training checkpoint of open_clip's (``{"state_dict": ...}``).
 
 The embedded default ``clip.tiny`` is the same architecture at toy scale (open_clip's
-ModifiedResNet image tower at 32 px and width 16, a two-layer text transformer), trained by ``scripts/train_clip_tiny.py`` on sketchml's shapes world.
-Its text side uses open_clip's BPE tokenizer followed by a lookup into the few hundred BPE
-tokens its training captions use (the rest read as one "unknown" token), which keeps the
-weights at a few MB; the lookup and the architecture travel in the safetensors metadata.
+ModifiedResNet image tower at 32 px and width 16, a two-layer text transformer), trained by
+``scripts/train_clip_tiny.py`` on sketchml's shapes world. Its text side uses open_clip's BPE
+tokenizer followed by a lookup into the few dozen BPE tokens of its world's words (the rest
+read as one "unknown" token), which keeps the weights small; the lookup and the architecture
+travel in the safetensors metadata.
 
 Images go through the model's own preprocessing written in torch (resize the short side,
 centre crop, normalise), so ``encode`` is differentiable: gradients reach the input pixels,
@@ -274,7 +275,7 @@ class CLIP(sk.Model):
                 detail = str(err).splitlines()[0] if str(err) else ""
                 reason = f"downloading from the hub failed: {type(err).__name__}: {detail:.200}"
         elif not hub_ids:
-            reason = "and it has no hub repository"
+            reason = "open_clip names no Hugging Face repository to download it from"
         variant = variants[0]
         target = sketchml_home() / "weights" / self.family / variant.name / variant.files[0]
         hub = (f"; or, online, the Hugging Face repository {hub_ids[0]!r} "
@@ -298,9 +299,10 @@ class CLIP(sk.Model):
     @property
     def embed_dim(self) -> int:
         """Length of the embeddings."""
-        projection = self.network.text_projection
-        return int(projection.shape[1] if isinstance(projection, torch.Tensor)
-                   else projection.out_features)
+        width = getattr(self.network.visual, "output_dim", None)
+        if width is None:  # a timm image tower: ask its projection instead
+            return int(self.encode(torch.zeros(1, 3, self.image_size, self.image_size)).shape[1])
+        return int(width)
 
     @property
     def logit_scale(self) -> float:
@@ -423,7 +425,8 @@ class CLIP(sk.Model):
         """
         image_embeddings = self.encode(images)
         if isinstance(texts, torch.Tensor):
-            text_embeddings = F.normalize(texts.to(image_embeddings), dim=-1)
+            text_embeddings = F.normalize(texts.to(image_embeddings), dim=-1).reshape(
+                -1, image_embeddings.shape[1])
         else:
             text_embeddings = self.encode_text(texts)
         return image_embeddings @ text_embeddings.T
@@ -586,6 +589,7 @@ def save_tiny(network: torch.nn.Module, path: str | os.PathLike[str], *, tokens:
     try:
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
+        os.chmod(tmp, 0o644)  # mkstemp makes it private; weights are for everyone who runs sketches
         os.replace(tmp, target)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
