@@ -94,6 +94,10 @@ def _add_session(out: Path, *, wall: float, cpu: float, step: int) -> list[dict[
     return sessions
 
 
+# Changes when sketchml.datasets.train_shape_classifier learns differently.
+_CLASSIFIER_RECIPE = "shapes + no-shape pictures taught to be unsure"
+
+
 def _classifier(steps: int) -> tuple[torch.nn.Module, float]:
     """The shape classifier: trained here, or the shipped one when it has the same recipe."""
     from safetensors import safe_open
@@ -104,7 +108,8 @@ def _classifier(steps: int) -> tuple[torch.nn.Module, float]:
     if path.is_file():
         with safe_open(str(path), framework="pt") as handle:
             meta = handle.metadata() or {}
-        if meta.get("steps") == str(steps) and meta.get("seed") == "0":
+        if meta.get("steps") == str(steps) and meta.get("seed") == "0" \
+                and meta.get("recipe") == _CLASSIFIER_RECIPE:
             import sketchml as sk
 
             classifier = ShapeClassifier()
@@ -116,6 +121,7 @@ def _classifier(steps: int) -> tuple[torch.nn.Module, float]:
     seconds = time.time() - started
     _atomic_save({k: v.contiguous() for k, v in classifier.state_dict().items()}, path,
                  {"format": "sketchml.shape-classifier/1", "steps": str(steps), "seed": "0",
+                  "recipe": _CLASSIFIER_RECIPE,
                   "held_out_accuracy": f"{classifier.train_accuracy:.4f}",
                   "train_seconds": f"{seconds:.1f}"})
     return classifier, seconds

@@ -11,6 +11,7 @@ This module imports torch; it is only loaded when one of its names is used.
 """
 from __future__ import annotations
 
+import numpy as np
 import torch
 import torch.nn.functional as F
 from torch import nn
@@ -86,6 +87,22 @@ class ShapeClassifier(nn.Module):
         return float((classes.cpu() == targets.cpu()).float().mean())
 
 
+def _small(images: torch.Tensor) -> torch.Tensor:
+    return F.interpolate(images, size=(_INPUT, _INPUT), mode="bilinear", antialias=True,
+                         align_corners=False)
+
+
+def _no_shapes(n: int, *, size: int, seed: int) -> torch.Tensor:
+    """Pictures with no shape in them: the world's backgrounds alone, and uniform noise."""
+    from sketchml.datasets.shapes import _background, sample_labels
+
+    backgrounds = np.stack([_background(label, size)
+                            for label in sample_labels(n - n // 4, seed=seed + 2000)])
+    plain = torch.from_numpy(backgrounds).permute(0, 3, 1, 2).float() / 255
+    noise = torch.rand(n // 4, 3, size, size, generator=torch.Generator().manual_seed(seed))
+    return torch.cat([plain, noise])
+
+
 def train_shape_classifier(*, n: int = 3000, size: int = 64, steps: int = 1200,
                            batch_size: int = 64, seed: int = 0) -> ShapeClassifier:
     """Train a :class:`ShapeClassifier` on ``n`` pictures of the shapes world (on the CPU).
@@ -97,6 +114,9 @@ def train_shape_classifier(*, n: int = 3000, size: int = 64, steps: int = 1200,
         batch_size: pictures per step (default 64).
         seed: seeds the world (``seed + 1000`` so it differs from worlds trained on with
             small seeds) and the weights.
+
+    It also sees pictures with no shape (the world's backgrounds alone, and noise) and is
+    taught to be unsure about them, so a confident answer means "a shape is there".
 
     Returns:
         The trained classifier in eval mode; ``classifier.train_accuracy`` holds its
@@ -112,9 +132,9 @@ def train_shape_classifier(*, n: int = 3000, size: int = 64, steps: int = 1200,
         raise SketchmlError(f"Train the shape classifier on at least 20 pictures, got n={n}.")
     world = shapes_world(n, size=size, seed=seed + 1000)
     # Scaled once here rather than on every step.
-    images = F.interpolate(world.images, size=(_INPUT, _INPUT), mode="bilinear", antialias=True,
-                           align_corners=False)
+    images = _small(world.images)
     targets = world.targets
+    outliers = _small(_no_shapes(n // 2, size=size, seed=seed))
     held = max(1, n // 10)
     train_x, train_y = images[:-held], targets[:-held]
     generator = torch.Generator().manual_seed(seed)
@@ -129,7 +149,11 @@ def train_shape_classifier(*, n: int = 3000, size: int = 64, steps: int = 1200,
         # Mirror half the batch: the shapes world has no handedness.
         flip = torch.rand(batch_size, generator=generator) < 0.5
         batch = torch.where(flip[:, None, None, None], batch.flip(-1), batch)
-        loss = F.cross_entropy(model(batch), train_y[pick])
+        # Pictures without a shape should leave the classifier unsure (a uniform guess), so
+        # that its confidence means "this is a shape", not just "this is a picture".
+        odd = outliers[torch.randint(len(outliers), (batch_size // 2,), generator=generator)]
+        unsure = -F.log_softmax(model(odd), dim=1).mean(dim=1).mean()
+        loss = F.cross_entropy(model(batch), train_y[pick]) + 0.5 * unsure
         optimiser.zero_grad()
         loss.backward()
         optimiser.step()

@@ -41,7 +41,8 @@ def test_the_classifier_knows_the_shapes_world(classifier):
     world = shapes_world(400, size=64, seed=4242)
     assert classifier.accuracy(world.images, world.targets) > 0.85
     # And it is not sure of just anything: noise is not a shape.
-    _, sure = classifier.confidence(torch.rand(64, 3, 64, 64, generator=torch.Generator().manual_seed(0)))
+    noise = torch.rand(64, 3, 64, 64, generator=torch.Generator().manual_seed(0))
+    _, sure = classifier.confidence(noise)
     assert float((sure > 0.8).float().mean()) < 0.5
 
 
@@ -49,9 +50,9 @@ def test_generated_samples_are_recognised_shapes(classifier):
     gan = sk.model("dcgan.shapes", device="cpu")
     samples = gan.generate(gan.sample_latent(256, seed=0))
     classes, sure = classifier.confidence(samples)
-    confident = sure > 0.8
-    assert float(confident.float().mean()) > 0.6
-    assert set(classes[confident].tolist()) == set(range(len(SHAPES)))
+    assert float((sure > 0.8).float().mean()) > 0.6
+    # Every shape class is recognised (more likely than all the others together) somewhere.
+    assert set(classes[sure > 0.5].tolist()) == set(range(len(SHAPES)))
 
 
 def test_the_default_is_small_and_its_record_matches_it():
