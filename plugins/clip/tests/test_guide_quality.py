@@ -1,7 +1,8 @@
 """What guidance makes with the offline defaults: the embedded tiny CLIP (``clip.tiny``,
 trained on sketchml's shapes world) steering the direct image parameterisations.
 
-* The tiny CLIP's score for the prompt ends well above the starting picture's.
+* The tiny CLIP's score for the prompt ends well above the starting picture's, for each
+  direct parameterisation and for the embedded DCGAN (``dcgan.shapes``).
 * A prompt naming a colour ("a red circle") makes that colour the picture's dominant one,
   judged by the shapes world's own colour table, colourful pixel by colourful pixel.
 
@@ -57,8 +58,13 @@ def colour_shares(images):
     return {name: float(v) / max(1, len(colourful)) for name, v in zip(CHROMATIC, votes.tolist())}
 
 
-@pytest.mark.parametrize("model", ["fourier", "pixels", "pixelart"])
+@pytest.mark.parametrize("model", ["fourier", "pixels", "pixelart", "dcgan.shapes"])
 def test_guidance_raises_the_tiny_clips_score_well_above_the_start(tiny, model):
+    if model == "dcgan.shapes":
+        try:
+            model = sk.model("dcgan.shapes", device="cpu")
+        except sk.SketchmlError as err:
+            pytest.skip(f"the embedded dcgan.shapes is not built yet ({err})")
     guidance = guide(tiny, "a red circle", model=model, steps=60, cutouts=8, seed=0)
     start = next(guidance)
     result = guidance.run(progress=False)
