@@ -156,6 +156,25 @@ def guide_prompts(prompts: str | os.PathLike[str], *, out: str | os.PathLike[str
         if on_line is not None:
             on_line(number, status, detail)
 
+    # Built once, on the first prompt that needs rendering, then shared by all the others:
+    # loading a CLIP or a GAN per line would take longer than many guidance runs.
+    shared = dict(options)
+
+    def start(prompt: str) -> Any:
+        from sketchml.models.base import Model
+        from sketchml.models.registry import model as load_model
+
+        clip = shared.get("clip", "clip")
+        if isinstance(clip, str):
+            shared["clip"] = load_model(clip, weights=shared.pop("clip_weights", None),
+                                        device=shared.pop("device", None))
+        guidance = guide(prompt, **shared)
+        if not isinstance(shared.get("model"), Model):
+            shared["model"] = guidance.model
+            shared.pop("size", None)
+            shared.pop("weights", None)
+        return guidance
+
     from sketchml.training import progress_bar
 
     wanted = [(n, line) for n, line in enumerate(lines, start=1) if not line.lstrip().startswith("#")]
@@ -177,7 +196,7 @@ def guide_prompts(prompts: str | os.PathLike[str], *, out: str | os.PathLike[str
                 report(number, "resumed", png)
                 continue
             try:
-                result = guide(prompt, **options).run(progress=False)
+                result = start(prompt).run(progress=False)
             except SketchmlError as err:
                 batch.problems.append((number, str(err)))
                 report(number, "problem", str(err))
