@@ -26,7 +26,7 @@ class ApiUsageError(SketchmlError, TypeError):
 def suggest(name: str, candidates: Iterable[str], *, n: int = 3, cutoff: float = 0.6) -> list[str]:
     """Return up to ``n`` names from ``candidates`` that look like ``name``.
 
-    Example:
+    Examples:
         >>> suggest("elipse", ["ellipse", "rect", "line"])
         ['ellipse']
     """
@@ -36,7 +36,7 @@ def suggest(name: str, candidates: Iterable[str], *, n: int = 3, cutoff: float =
 def did_you_mean(name: str, candidates: Iterable[str]) -> str:
     """A ``" Did you mean 'x'?"`` sentence, or ``""`` when nothing is close.
 
-    Example:
+    Examples:
         >>> did_you_mean("elipse", ["ellipse", "rect"])
         " Did you mean 'ellipse'?"
     """

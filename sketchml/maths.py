@@ -6,7 +6,7 @@ live in :class:`RandomSource` and :class:`PerlinNoise`; :class:`MathsMixin`
 gives a :class:`~sketchml.Sketch` the methods ``random``, ``noise``, ... (and so
 the generated module API ``sk.random``, ``sk.noise``, ...).
 
-Example:
+Examples:
     >>> from sketchml.maths import remap, PerlinNoise
     >>> remap(5, 0, 10, 0, 100)
     50.0
@@ -53,7 +53,7 @@ def remap(value: Any, start1: float, stop1: float, start2: float, stop2: float) 
     works). Values outside the first range are extrapolated, not clamped.
     Works on numbers and on numpy arrays.
 
-    Example:
+    Examples:
         >>> remap(0.25, 0, 1, 100, 200)
         125.0
     """
@@ -69,7 +69,7 @@ def remap(value: Any, start1: float, stop1: float, start2: float, stop2: float) 
 def constrain(value: Any, low: float, high: float) -> Any:
     """Clamp ``value`` to ``[low, high]`` (numbers or numpy arrays).
 
-    Example:
+    Examples:
         >>> constrain(12, 0, 10)
         10
     """
@@ -81,7 +81,7 @@ def constrain(value: Any, low: float, high: float) -> Any:
 def lerp(start: Any, stop: Any, amt: Any) -> Any:
     """The value ``amt`` of the way from ``start`` to ``stop`` (``amt`` 0 gives ``start``).
 
-    Example:
+    Examples:
         >>> lerp(10, 20, 0.5)
         15.0
     """
@@ -91,7 +91,7 @@ def lerp(start: Any, stop: Any, amt: Any) -> Any:
 def norm(value: Any, start: float, stop: float) -> Any:
     """Normalise ``value`` from ``[start, stop]`` to ``[0, 1]`` (``remap(value, start, stop, 0, 1)``).
 
-    Example:
+    Examples:
         >>> norm(15, 10, 20)
         0.5
     """
@@ -101,7 +101,7 @@ def norm(value: Any, start: float, stop: float) -> Any:
 def sq(value: Any) -> Any:
     """``value`` squared.
 
-    Example:
+    Examples:
         >>> sq(3)
         9
     """
@@ -111,7 +111,7 @@ def sq(value: Any) -> Any:
 def radians(degrees: Any) -> Any:
     """Convert an angle from degrees to radians (numbers or numpy arrays).
 
-    Example:
+    Examples:
         >>> round(radians(180), 5)
         3.14159
     """
@@ -121,7 +121,7 @@ def radians(degrees: Any) -> Any:
 def degrees(radians: Any) -> Any:
     """Convert an angle from radians to degrees (numbers or numpy arrays).
 
-    Example:
+    Examples:
         >>> degrees(math.pi)
         180.0
     """
@@ -131,7 +131,7 @@ def degrees(radians: Any) -> Any:
 def mag(a: Any, b: Any, c: Any = None) -> Any:
     """Length of the vector ``(a, b)`` or ``(a, b, c)``.
 
-    Example:
+    Examples:
         >>> mag(3, 4)
         5.0
     """
@@ -146,7 +146,7 @@ def dist(*coords: Any) -> Any:
 
     Works on numbers and on numpy arrays (one distance per element).
 
-    Example:
+    Examples:
         >>> dist(0, 0, 3, 4)
         5.0
     """
@@ -165,7 +165,7 @@ def dist(*coords: Any) -> Any:
 class RandomSource:
     """Processing-style random numbers with their own seedable generator.
 
-    Example:
+    Examples:
         >>> r = RandomSource(seed=3)
         >>> a = r.random(10)
         >>> r.random_seed(3)
@@ -238,7 +238,7 @@ class PerlinNoise:
     (a float comes back) or numpy arrays of any broadcastable shapes (an array comes
     back).
 
-    Example:
+    Examples:
         >>> n = PerlinNoise(seed=7)
         >>> xs = np.linspace(0, 3, 5)
         >>> bool(np.allclose(n.noise(xs), [n.noise(float(x)) for x in xs]))
@@ -399,7 +399,7 @@ class MathsMixin:
         """A random number: ``random(high)`` in ``[0, high)``, ``random(low, high)`` in
         ``[low, high)``; or ``random(sequence)``, one element picked at random.
 
-        Example:
+        Examples:
             >>> import sketchml as sk
             >>> 0 <= sk.random(10) < 10
             True
@@ -410,7 +410,7 @@ class MathsMixin:
         """A random integer: ``random_int(high)`` in ``[0, high]``, ``random_int(low, high)``
         in ``[low, high]`` (both ends included).
 
-        Example:
+        Examples:
             >>> import sketchml as sk
             >>> sk.random_int(1, 6) in range(1, 7)
             True
@@ -421,7 +421,7 @@ class MathsMixin:
         """A random number from a normal distribution (mean ``loc``, standard deviation
         ``scale``; 0 and 1 unless given).
 
-        Example:
+        Examples:
             >>> import sketchml as sk
             >>> isinstance(sk.random_gaussian(), float)
             True
@@ -431,7 +431,7 @@ class MathsMixin:
     def random_seed(self, seed: int) -> None:
         """Seed ``random``, ``random_int`` and ``random_gaussian`` so a sketch repeats exactly.
 
-        Example:
+        Examples:
             >>> import sketchml as sk
             >>> sk.random_seed(1); a = sk.random(100)
             >>> sk.random_seed(1); a == sk.random(100)
@@ -444,7 +444,7 @@ class MathsMixin:
         values that change slowly as the coordinates do. Steps of about 0.005 to 0.03 give
         gentle motion. Coordinates may be numpy arrays: one value per element comes back.
 
-        Example:
+        Examples:
             >>> import sketchml as sk
             >>> 0.0 <= sk.noise(0.1, 0.2) <= 1.0
             True
@@ -454,7 +454,7 @@ class MathsMixin:
     def noise_seed(self, seed: int) -> None:
         """Seed ``noise`` so the same noise field comes back every run.
 
-        Example:
+        Examples:
             >>> import sketchml as sk
             >>> sk.noise_seed(4); a = sk.noise(0.5)
             >>> sk.noise_seed(4); a == sk.noise(0.5)
@@ -466,7 +466,7 @@ class MathsMixin:
         """Set how many octaves (layers of finer noise) ``noise`` sums, each ``falloff``
         times as strong as the previous (Processing's defaults are 4 and 0.5).
 
-        Example:
+        Examples:
             >>> import sketchml as sk
             >>> sk.noise_detail(8, 0.6)
         """

@@ -6,7 +6,7 @@ when GL runs on the same GPU), or copies once to the host (other devices). The
 layout (CHW/HWC), dtype (uint8, float16, bfloat16, float32) and value range are
 decoded by the fragment shader. Importing this package does not import torch.
 
-Example:
+Examples:
     >>> import moderngl, numpy as np
     >>> from sketchml.bridge import to_texture
     >>> ctx = moderngl.create_standalone_context(backend="egl")

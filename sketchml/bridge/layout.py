@@ -121,7 +121,7 @@ def _arrange(shape: tuple, strides: tuple, axes: tuple[int, int, int] | None) ->
 def plan(obj: Any, *, value_range: tuple[float, float] | None = None) -> Plan:
     """Plan the upload of a numpy array or torch tensor (see the module docstring).
 
-    Example:
+    Examples:
         >>> import numpy as np
         >>> from sketchml.bridge.layout import plan
         >>> p = plan(np.zeros((3, 64, 32), np.float32))

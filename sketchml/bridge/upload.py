@@ -41,7 +41,7 @@ def set_cuda_interop(mode: str) -> None:
     an error) or ``"off"`` (always through the host). The environment variable
     ``SKETCHML_CUDA_INTEROP`` sets the starting mode.
 
-    Example:
+    Examples:
         >>> from sketchml.bridge import set_cuda_interop, cuda_interop_mode
         >>> set_cuda_interop("off"); cuda_interop_mode()
         'off'
@@ -58,7 +58,7 @@ def set_cuda_interop(mode: str) -> None:
 def cuda_interop_mode() -> str:
     """The current CUDA interop mode (see :func:`set_cuda_interop`).
 
-    Example:
+    Examples:
         >>> from sketchml.bridge import cuda_interop_mode
         >>> cuda_interop_mode() in ("auto", "on", "off")
         True
@@ -100,7 +100,7 @@ def to_texture(ctx: moderngl.Context, obj: Any, *, value_range: tuple[float, flo
     one device-to-host copy (see :func:`set_cuda_interop`). Accepted shapes are
     listed in :mod:`sketchml.bridge.layout`.
 
-    Example:
+    Examples:
         >>> import moderngl, numpy as np
         >>> from sketchml.bridge import to_texture
         >>> ctx = moderngl.create_standalone_context(backend="egl")

@@ -5,7 +5,7 @@ One prompt renders into ``DIR`` as a PNG, its latent (``.safetensors``) and its 
 already rendered there (so an interrupted run resumes), reports blank and malformed
 lines with their numbers while the rest render, and writes ``DIR/contact-sheet.png``.
 
-Example:
+Examples:
     sketchml guide "a red circle" --out renders --steps 60
     sketchml guide "a lighthouse:1 | fog:0.5 | text:-1" --model biggan.deep-256 --clip clip.ViT-B-32.openai --out renders
     sketchml guide --prompts prompts.txt --out renders --model fourier --steps 100

@@ -71,7 +71,7 @@ def create_plugin(name: str, *, directory: str | os.PathLike[str] = ".") -> Path
     The folder appears whole or not at all: it is written under a temporary name in
     ``directory`` and renamed into place.
 
-    Example:
+    Examples:
         >>> import tempfile
         >>> from sketchml.cli.new_plugin import create_plugin
         >>> create_plugin("blobs", directory=tempfile.mkdtemp()).name
@@ -119,7 +119,7 @@ def create_plugin(name: str, *, directory: str | os.PathLike[str] = ".") -> Path
 def check_name(name: str) -> None:
     """Refuse a NAME that cannot be a family name and package suffix, saying what would work.
 
-    Example:
+    Examples:
         >>> check_name("noise")
     """
     base = f"Plugin name {name!r} is not valid: expected a lower-case Python identifier " \

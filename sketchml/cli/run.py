@@ -1,6 +1,6 @@
 """``sketchml run FILE``: run a sketch file in a window (reloading on save) or headless.
 
-Example:
+Examples:
     sketchml run sketches/demo.py                      # window, hot reload
     sketchml run sketches/demo.py --headless --frames 180 --out out/demo.mp4
     sketchml run sketch.py --frames 60 --out frames/frame-####.png --size 320x240 --seed 1

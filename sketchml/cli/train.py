@@ -5,7 +5,7 @@ given on the command line, so each family keeps its own defaults; options withou
 a flag of their own go through ``--option NAME=VALUE`` (repeatable). Training into
 a folder that holds a run resumes it; Ctrl-C saves a checkpoint first.
 
-Example:
+Examples:
     sketchml train dcgan my_photos/ --out runs/photos --resolution 64 --steps 5000
     sketchml train dcgan my_video.mp4 --out runs/video --option frames=500
 """
@@ -50,7 +50,7 @@ def register(subparsers: Any) -> None:
 def parse_option(text: str) -> tuple[str, Any]:
     """``"name=value"`` -> ``(name, value)``; the value is read as JSON when it can be.
 
-    Example:
+    Examples:
         >>> parse_option("lr=0.001"), parse_option("flip=true"), parse_option("data=faces")
         (('lr', 0.001), ('flip', True), ('data', 'faces'))
     """

@@ -6,7 +6,7 @@ them, so the model is built from them; ``--model`` and ``--weights`` override th
 (a latent does not remember a weights file you passed to ``sk.model``, so give it
 again with ``--weights``).
 
-Example:
+Examples:
     sketchml walk sunrise.safetensors storm.safetensors calm.safetensors --out walk.mp4
     sketchml walk keys.safetensors --out walk.gif --steps 30 --hold 10 --easing ease-in-out --loop
     sketchml walk mine/*.safetensors --out frames/ --model dcgan --weights runs/mine

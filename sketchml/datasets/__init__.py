@@ -7,7 +7,7 @@ for generators trained on the world.
 
 Importing this package is light: numpy, GL and torch load on first use.
 
-Example:
+Examples:
     >>> import sketchml.datasets as datasets
     >>> datasets.SHAPES
     ('circle', 'square', 'triangle', 'star', 'cross')

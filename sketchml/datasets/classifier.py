@@ -30,7 +30,7 @@ class ShapeClassifier(nn.Module):
     Pictures of any size are scaled to 32 x 32 first. Train one with
     :func:`train_shape_classifier`.
 
-    Example:
+    Examples:
         >>> import torch
         >>> from sketchml.datasets import ShapeClassifier
         >>> ShapeClassifier().probabilities(torch.rand(2, 3, 64, 64)).shape
@@ -71,7 +71,7 @@ class ShapeClassifier(nn.Module):
     def confidence(self, images: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         """``(classes, confidences)``: the likeliest shape index and its probability per image.
 
-        Example:
+        Examples:
             >>> import torch
             >>> from sketchml.datasets import ShapeClassifier
             >>> classes, sure = ShapeClassifier().confidence(torch.rand(3, 3, 32, 32))
@@ -122,7 +122,7 @@ def train_shape_classifier(*, n: int = 3000, size: int = 64, steps: int = 1200,
         The trained classifier in eval mode; ``classifier.train_accuracy`` holds its
         accuracy on the last 10% of the pictures, which it was not trained on.
 
-    Example:
+    Examples:
         >>> from sketchml.datasets import train_shape_classifier
         >>> clf = train_shape_classifier(n=200, steps=5)
         >>> 0 <= clf.train_accuracy <= 1

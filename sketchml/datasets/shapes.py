@@ -11,7 +11,7 @@ autoencoders), captioning and text-image models (CLIP) and classifiers alike.
 Everything is decided by ``(seed, index)``: item ``i`` of a world is the same
 picture whatever the world's length, and the same seed gives the same world.
 
-Example:
+Examples:
     >>> from sketchml.datasets import shapes_world
     >>> world = shapes_world(4, size=32, seed=1)
     >>> tuple(world.images.shape), world.labels[0]["caption"] == world.captions[0]
@@ -103,7 +103,7 @@ def sample_labels(n: int, *, seed: int = 0, start: int = 0,
     ``size_word``, ``position`` (e.g. ``"top left"``), ``rotation`` (radians), ``seed``,
     ``index`` and ``caption``.
 
-    Example:
+    Examples:
         >>> from sketchml.datasets.shapes import sample_labels
         >>> sample_labels(1, seed=3)[0]["caption"]  # doctest: +SKIP
         'a large green star on a purple background, top left'
@@ -244,7 +244,7 @@ def draw_shapes(labels: list[dict[str, Any]], *, size: int = 64) -> np.ndarray:
     Many pictures are drawn on one canvas at a time (one upload of their backgrounds,
     one batch of shapes, one read-back), on this process's headless GL context.
 
-    Example:
+    Examples:
         >>> from sketchml.datasets.shapes import draw_shapes, sample_labels
         >>> draw_shapes(sample_labels(2, seed=0), size=32).shape
         (2, 32, 32, 3)
@@ -292,7 +292,7 @@ class ShapesWorld:
         labels: one label dict per picture (see :func:`sample_labels`).
         value_range: the range of the float images, ``(0, 1)`` or ``(-1, 1)`` for GANs.
 
-    Example:
+    Examples:
         >>> from sketchml.datasets import shapes_world
         >>> image, label = shapes_world(2, size=32)[1]
         >>> tuple(image.shape), label["index"]
@@ -367,7 +367,7 @@ def shapes_world(n: int, *, size: int = 64, seed: int = 0, start: int = 0,
         A :class:`ShapesWorld`: ``.images`` ``(N, 3, H, W)`` float, ``.labels`` (dicts),
         ``.captions``, ``.targets``; usable as a torch ``Dataset``.
 
-    Example:
+    Examples:
         >>> from sketchml.datasets import shapes_world
         >>> world = shapes_world(8, size=32, seed=2, shapes=("circle", "star"))
         >>> sorted({label["shape"] for label in world.labels}) <= ["circle", "star"]

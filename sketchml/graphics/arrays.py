@@ -29,7 +29,7 @@ class ArraysMixin:
         [0, 1] or uint8 in [0, 255]; the default is the current stroke colour.
         ``sizes``: ``(N,)`` diameters in pixels; the default is ``stroke_weight()``.
 
-        Example:
+        Examples:
             >>> import numpy as np
             >>> from sketchml.graphics.canvas import Canvas
             >>> c = Canvas(40, 40)
@@ -56,7 +56,7 @@ class ArraysMixin:
         stroke colour; ``weights``: ``(N,)``, default ``stroke_weight()``. Ends
         follow ``stroke_cap()``. Numpy arrays or torch tensors (any device).
 
-        Example:
+        Examples:
             >>> import numpy as np
             >>> from sketchml.graphics.canvas import Canvas
             >>> c = Canvas(40, 40)
@@ -110,7 +110,7 @@ class ArraysMixin:
         or uint8; the defaults are the current fill and stroke. Accepts numpy
         arrays and torch tensors on any device.
 
-        Example:
+        Examples:
             >>> import numpy as np
             >>> from sketchml.graphics.canvas import Canvas
             >>> c = Canvas(40, 40)
@@ -124,7 +124,7 @@ class ArraysMixin:
         Numbers are read like ``rect()``'s (``rect_mode()``). ``fills`` and
         ``strokes`` are per-rectangle colours as for :meth:`circles`.
 
-        Example:
+        Examples:
             >>> import numpy as np
             >>> from sketchml.graphics.canvas import Canvas
             >>> c = Canvas(40, 40)

@@ -69,7 +69,7 @@ class Canvas(ShapesMixin, ArraysMixin, ImageMixin, TextMixin, PixelsMixin, Offsc
     tessellated outlines by a one-pixel fringe (no multisampling, so the
     framebuffer is plain RGBA8 and ``fbo.read()`` works directly).
 
-    Example:
+    Examples:
         >>> from sketchml.graphics.context import create_headless_context
         >>> c = Canvas(64, 48)
         >>> c._gl_init(create_headless_context())
@@ -267,7 +267,7 @@ class Canvas(ShapesMixin, ArraysMixin, ImageMixin, TextMixin, PixelsMixin, Offsc
     def translate(self, x: float, y: float) -> None:
         """Move the origin by ``(x, y)`` for everything drawn afterwards.
 
-        Example:
+        Examples:
             >>> c = Canvas(100, 100)
             >>> c.translate(50, 50)
             >>> c._matrix()[:2, 2].tolist()
@@ -280,7 +280,7 @@ class Canvas(ShapesMixin, ArraysMixin, ImageMixin, TextMixin, PixelsMixin, Offsc
     def rotate(self, angle: float) -> None:
         """Rotate the coordinate system by ``angle`` radians (clockwise on screen).
 
-        Example:
+        Examples:
             >>> c = Canvas(100, 100)
             >>> c.rotate(1.5707963267948966)
             >>> round(float(c._matrix()[1, 0]), 6)
@@ -293,7 +293,7 @@ class Canvas(ShapesMixin, ArraysMixin, ImageMixin, TextMixin, PixelsMixin, Offsc
     def scale(self, sx: float, sy: float | None = None) -> None:
         """Scale the coordinate system by ``sx`` (and ``sy``; the same as ``sx`` when omitted).
 
-        Example:
+        Examples:
             >>> c = Canvas(100, 100)
             >>> c.scale(2)
             >>> float(c._matrix()[0, 0])
@@ -307,7 +307,7 @@ class Canvas(ShapesMixin, ArraysMixin, ImageMixin, TextMixin, PixelsMixin, Offsc
     def shear_x(self, angle: float) -> None:
         """Shear along x by ``angle`` radians: x' = x + tan(angle) * y.
 
-        Example:
+        Examples:
             >>> c = Canvas(100, 100)
             >>> c.shear_x(0.5)
             >>> round(float(c._matrix()[0, 1]), 4)
@@ -318,7 +318,7 @@ class Canvas(ShapesMixin, ArraysMixin, ImageMixin, TextMixin, PixelsMixin, Offsc
     def shear_y(self, angle: float) -> None:
         """Shear along y by ``angle`` radians: y' = y + tan(angle) * x.
 
-        Example:
+        Examples:
             >>> c = Canvas(100, 100)
             >>> c.shear_y(0.5)
             >>> round(float(c._matrix()[1, 0]), 4)
@@ -329,7 +329,7 @@ class Canvas(ShapesMixin, ArraysMixin, ImageMixin, TextMixin, PixelsMixin, Offsc
     def reset_matrix(self) -> None:
         """Replace the current transform with the identity.
 
-        Example:
+        Examples:
             >>> c = Canvas(100, 100)
             >>> c.translate(5, 5)
             >>> c.reset_matrix()
@@ -341,7 +341,7 @@ class Canvas(ShapesMixin, ArraysMixin, ImageMixin, TextMixin, PixelsMixin, Offsc
     def push_matrix(self) -> None:
         """Save the current transform; ``pop_matrix()`` restores it.
 
-        Example:
+        Examples:
             >>> c = Canvas(100, 100)
             >>> c.push_matrix(); c.translate(10, 0); c.pop_matrix()
             >>> float(c._matrix()[0, 2])
@@ -352,7 +352,7 @@ class Canvas(ShapesMixin, ArraysMixin, ImageMixin, TextMixin, PixelsMixin, Offsc
     def pop_matrix(self) -> None:
         """Restore the transform saved by the matching ``push_matrix()``.
 
-        Example:
+        Examples:
             >>> c = Canvas(100, 100)
             >>> c.push_matrix(); c.scale(3); c.pop_matrix()
             >>> float(c._matrix()[0, 0])
@@ -376,7 +376,7 @@ class Canvas(ShapesMixin, ArraysMixin, ImageMixin, TextMixin, PixelsMixin, Offsc
     def push_style(self) -> None:
         """Save the current style (fill, stroke, weights, modes, ...); ``pop_style()`` restores it.
 
-        Example:
+        Examples:
             >>> c = Canvas(100, 100)
             >>> c.push_style(); c.fill(255, 0, 0); c.pop_style()
             >>> c._fill_rgba
@@ -387,7 +387,7 @@ class Canvas(ShapesMixin, ArraysMixin, ImageMixin, TextMixin, PixelsMixin, Offsc
     def pop_style(self) -> None:
         """Restore the style saved by the matching ``push_style()``.
 
-        Example:
+        Examples:
             >>> c = Canvas(100, 100)
             >>> c.push_style(); c.no_fill(); c.pop_style()
             >>> c._fill_rgba is not None
@@ -408,7 +408,7 @@ class Canvas(ShapesMixin, ArraysMixin, ImageMixin, TextMixin, PixelsMixin, Offsc
     def push(self) -> None:
         """Save the current transform and style; ``pop()`` restores both.
 
-        Example:
+        Examples:
             >>> c = Canvas(100, 100)
             >>> c.push(); c.translate(10, 10); c.stroke_weight(5); c.pop()
             >>> c._stroke_weight, float(c._matrix()[0, 2])
@@ -420,7 +420,7 @@ class Canvas(ShapesMixin, ArraysMixin, ImageMixin, TextMixin, PixelsMixin, Offsc
     def pop(self) -> None:
         """Restore the transform and style saved by the matching ``push()``.
 
-        Example:
+        Examples:
             >>> c = Canvas(100, 100)
             >>> c.push(); c.rotate(1.0); c.pop()
             >>> float(c._matrix()[0, 0])
@@ -450,7 +450,7 @@ class Canvas(ShapesMixin, ArraysMixin, ImageMixin, TextMixin, PixelsMixin, Offsc
         ``color_mode(mode, max1, max2, max3[, max_a])`` sets each one.
         The default is ``color_mode(RGB, 255)``.
 
-        Example:
+        Examples:
             >>> c = Canvas(100, 100)
             >>> c.color_mode(3, 360, 100, 100)   # HSB
             >>> c.color(0, 100, 100) == 0xFFFF0000
@@ -482,7 +482,7 @@ class Canvas(ShapesMixin, ArraysMixin, ImageMixin, TextMixin, PixelsMixin, Offsc
     def color(self, *args: Any) -> int:
         """Make a colour value (Processing's 32-bit ARGB int, unsigned) from any colour form.
 
-        Example:
+        Examples:
             >>> hex(Canvas(10, 10).color(255, 128, 0))
             '0xffff8000'
         """
@@ -491,7 +491,7 @@ class Canvas(ShapesMixin, ArraysMixin, ImageMixin, TextMixin, PixelsMixin, Offsc
     def lerp_color(self, c1: Any, c2: Any, amt: float) -> int:
         """Blend two colours; ``amt`` 0 gives ``c1``, 1 gives ``c2`` (HSB mode blends hue).
 
-        Example:
+        Examples:
             >>> c = Canvas(10, 10)
             >>> hex(c.lerp_color(c.color(0), c.color(255), 0.5))
             '0xff808080'
@@ -506,7 +506,7 @@ class Canvas(ShapesMixin, ArraysMixin, ImageMixin, TextMixin, PixelsMixin, Offsc
         Takes any colour form: ``background(gray)``, ``background(r, g, b)``,
         ``background('#336699')``, ``background(0, 0)`` (transparent) ...
 
-        Example:
+        Examples:
             >>> from sketchml.graphics.context import create_headless_context
             >>> c = Canvas(8, 8); c._gl_init(create_headless_context())
             >>> c.background(10, 20, 30)
@@ -523,7 +523,7 @@ class Canvas(ShapesMixin, ArraysMixin, ImageMixin, TextMixin, PixelsMixin, Offsc
     def fill(self, *args: Any) -> None:
         """Set the colour inside shapes. Takes any colour form.
 
-        Example:
+        Examples:
             >>> c = Canvas(10, 10)
             >>> c.fill(255, 0, 0, 128)
             >>> tuple(round(v, 2) for v in c._fill_rgba)
@@ -535,7 +535,7 @@ class Canvas(ShapesMixin, ArraysMixin, ImageMixin, TextMixin, PixelsMixin, Offsc
     def no_fill(self) -> None:
         """Draw shapes without filling them.
 
-        Example:
+        Examples:
             >>> c = Canvas(10, 10); c.no_fill(); c._fill_rgba is None
             True
         """
@@ -545,7 +545,7 @@ class Canvas(ShapesMixin, ArraysMixin, ImageMixin, TextMixin, PixelsMixin, Offsc
     def stroke(self, *args: Any) -> None:
         """Set the colour of outlines, lines and points. Takes any colour form.
 
-        Example:
+        Examples:
             >>> c = Canvas(10, 10); c.stroke('red'); c._stroke_rgba
             (1.0, 0.0, 0.0, 1.0)
         """
@@ -555,7 +555,7 @@ class Canvas(ShapesMixin, ArraysMixin, ImageMixin, TextMixin, PixelsMixin, Offsc
     def no_stroke(self) -> None:
         """Draw shapes without outlines (lines and points then draw nothing).
 
-        Example:
+        Examples:
             >>> c = Canvas(10, 10); c.no_stroke(); c._stroke_rgba is None
             True
         """
@@ -565,7 +565,7 @@ class Canvas(ShapesMixin, ArraysMixin, ImageMixin, TextMixin, PixelsMixin, Offsc
     def stroke_weight(self, weight: float) -> None:
         """Set the width of outlines, lines and points, in pixels (before scaling). Default 1.
 
-        Example:
+        Examples:
             >>> c = Canvas(10, 10); c.stroke_weight(4); c._stroke_weight
             4.0
         """
@@ -578,7 +578,7 @@ class Canvas(ShapesMixin, ArraysMixin, ImageMixin, TextMixin, PixelsMixin, Offsc
     def stroke_cap(self, cap: int) -> None:
         """Set how line ends look: ``ROUND`` (default), ``SQUARE`` or ``PROJECT``.
 
-        Example:
+        Examples:
             >>> c = Canvas(10, 10); c.stroke_cap(1)   # SQUARE
         """
         cap = int(cap)
@@ -590,7 +590,7 @@ class Canvas(ShapesMixin, ArraysMixin, ImageMixin, TextMixin, PixelsMixin, Offsc
     def stroke_join(self, join: int) -> None:
         """Set how outline corners look: ``MITER`` (default), ``BEVEL`` or ``ROUND``.
 
-        Example:
+        Examples:
             >>> c = Canvas(10, 10); c.stroke_join(32)   # BEVEL
         """
         join = int(join)
@@ -602,7 +602,7 @@ class Canvas(ShapesMixin, ArraysMixin, ImageMixin, TextMixin, PixelsMixin, Offsc
     def rect_mode(self, mode: int) -> None:
         """Choose how ``rect()`` reads its arguments: ``CORNER`` (default), ``CORNERS``, ``CENTER``, ``RADIUS``.
 
-        Example:
+        Examples:
             >>> c = Canvas(10, 10); c.rect_mode(3)   # CENTER
         """
         mode = int(mode)
@@ -613,7 +613,7 @@ class Canvas(ShapesMixin, ArraysMixin, ImageMixin, TextMixin, PixelsMixin, Offsc
     def ellipse_mode(self, mode: int) -> None:
         """Choose how ``ellipse()`` reads its arguments: ``CENTER`` (default), ``RADIUS``, ``CORNER``, ``CORNERS``.
 
-        Example:
+        Examples:
             >>> c = Canvas(10, 10); c.ellipse_mode(0)   # CORNER
         """
         mode = int(mode)
@@ -629,7 +629,7 @@ class Canvas(ShapesMixin, ArraysMixin, ImageMixin, TextMixin, PixelsMixin, Offsc
         Processing; ``DIFFERENCE`` is drawn as ``EXCLUSION`` (equal wherever either
         colour is black or white) because GL blending cannot take an absolute value.
 
-        Example:
+        Examples:
             >>> c = Canvas(10, 10); c.blend_mode(2)   # ADD
         """
         mode = int(mode)
@@ -648,7 +648,7 @@ class Canvas(ShapesMixin, ArraysMixin, ImageMixin, TextMixin, PixelsMixin, Offsc
         Edges are anti-aliased analytically over one pixel, whatever ``level``
         (Processing's multisampling level, accepted for compatibility).
 
-        Example:
+        Examples:
             >>> c = Canvas(10, 10); c.no_smooth(); c.smooth()
         """
         if int(level) < 0:
@@ -660,7 +660,7 @@ class Canvas(ShapesMixin, ArraysMixin, ImageMixin, TextMixin, PixelsMixin, Offsc
     def no_smooth(self) -> None:
         """Draw with hard, pixel-exact edges (no anti-aliasing), e.g. for pixel art.
 
-        Example:
+        Examples:
             >>> c = Canvas(10, 10); c.no_smooth()
         """
         if self._smooth:
@@ -676,7 +676,7 @@ class Canvas(ShapesMixin, ArraysMixin, ImageMixin, TextMixin, PixelsMixin, Offsc
         (the fill colour) and ``resolution`` (canvas size); give it more with
         ``Shader.set(name, value)``. GLSL errors are reported with the log.
 
-        Example:
+        Examples:
             >>> from sketchml.graphics.context import create_headless_context
             >>> c = Canvas(40, 40); c._gl_init(create_headless_context())
             >>> s = c.load_shader("void main() { gl_FragColor = vec4(1.0, 0.0, 0.0, 1.0); }")
@@ -686,7 +686,7 @@ class Canvas(ShapesMixin, ArraysMixin, ImageMixin, TextMixin, PixelsMixin, Offsc
     def shader(self, s: Shader) -> None:
         """Draw the following shapes with the fragment shader ``s`` (until ``reset_shader()``).
 
-        Example:
+        Examples:
             >>> from sketchml.graphics.context import create_headless_context
             >>> c = Canvas(40, 40); c._gl_init(create_headless_context())
             >>> c.shader(c.load_shader("void main() { gl_FragColor = vec4(0.0, 0.0, 1.0, 1.0); }"))
@@ -705,7 +705,7 @@ class Canvas(ShapesMixin, ArraysMixin, ImageMixin, TextMixin, PixelsMixin, Offsc
     def reset_shader(self) -> None:
         """Go back to the built-in shape shader.
 
-        Example:
+        Examples:
             >>> c = Canvas(40, 40); c.reset_shader()
         """
         if self._shader is not None:

@@ -69,7 +69,7 @@ CSS_COLORS: dict[str, int] = {
 class ColorMode:
     """A colour mode: ``RGB`` or ``HSB`` and the maximum of each channel.
 
-    Example:
+    Examples:
         >>> ColorMode(mode=3, max1=360, max2=100, max3=100, max_a=1).mode
         3
     """
@@ -91,7 +91,7 @@ def _clamp(v: float) -> float:
 def argb_to_rgba(value: int) -> RGBA:
     """Unpack a 32-bit ARGB int (signed or unsigned) into four floats in [0, 1].
 
-    Example:
+    Examples:
         >>> argb_to_rgba(0xFFFF0000)
         (1.0, 0.0, 0.0, 1.0)
     """
@@ -102,7 +102,7 @@ def argb_to_rgba(value: int) -> RGBA:
 def rgba_to_argb(rgba: RGBA) -> int:
     """Pack four floats in [0, 1] into an unsigned 32-bit ARGB int.
 
-    Example:
+    Examples:
         >>> hex(rgba_to_argb((1.0, 0.0, 0.0, 1.0)))
         '0xffff0000'
     """
@@ -171,7 +171,7 @@ def parse_color(args: tuple, mode: ColorMode = DEFAULT_MODE) -> RGBA:
     such as ``'red'`` (optionally followed by an alpha), or any of these
     wrapped in one tuple/list.
 
-    Example:
+    Examples:
         >>> parse_color((255, 0, 0))
         (1.0, 0.0, 0.0, 1.0)
         >>> parse_color(("#00ff00", 127.5))
@@ -222,7 +222,7 @@ def _gray(g: float, mode: ColorMode) -> RGBA:
 def lerp_rgba(c1: RGBA, c2: RGBA, t: float, *, mode: int = K.RGB) -> RGBA:
     """Interpolate two colours; in ``HSB`` mode hue takes the shorter way round.
 
-    Example:
+    Examples:
         >>> lerp_rgba((0.0, 0.0, 0.0, 1.0), (1.0, 1.0, 1.0, 1.0), 0.5)
         (0.5, 0.5, 0.5, 1.0)
     """

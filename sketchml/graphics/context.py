@@ -39,7 +39,7 @@ def prepare_process_for_gl() -> None:
     in its window would die at its first ``torch.optim.Adam``. Loaded first, both coexist.
     Costs about half a second, once, and only where triton is installed.
 
-    Example:
+    Examples:
         >>> from sketchml.graphics.context import prepare_process_for_gl
         >>> prepare_process_for_gl()
     """
@@ -54,7 +54,7 @@ def create_headless_context() -> moderngl.Context:
     works without a display, including on CPU-only machines through Mesa's
     llvmpipe. Later calls return the same context.
 
-    Example:
+    Examples:
         >>> from sketchml.graphics.context import create_headless_context
         >>> ctx = create_headless_context()
         >>> ctx.version_code >= 330

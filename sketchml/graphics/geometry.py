@@ -54,7 +54,7 @@ class Mesh:
     bool, True where a fringe vertex lies on the outline (coverage 1/2) and
     False on its outer side (coverage 0).
 
-    Example:
+    Examples:
         >>> Mesh.empty().triangles.shape
         (0, 3, 2)
     """
@@ -85,7 +85,7 @@ def polygon_fringe(polys: np.ndarray, width: float) -> tuple[np.ndarray, np.ndar
     Each vertex moves out along its miter direction (limited to 4 widths),
     so neighbouring edges' fringes meet without gaps.
 
-    Example:
+    Examples:
         >>> sq = np.array([[[0, 0], [4, 0], [4, 4], [0, 4]]], float)
         >>> tris, edge = polygon_fringe(sq, 1.0)
         >>> round(_area(tris), 6)   # four 4x1 bands plus four corner triangles
@@ -127,7 +127,7 @@ def _dedupe(pts: np.ndarray, closed: bool) -> np.ndarray:
 def fan_triangles(pts: np.ndarray) -> np.ndarray:
     """Triangles of a convex polygon as a fan from its first vertex.
 
-    Example:
+    Examples:
         >>> fan_triangles(np.array([[0, 0], [1, 0], [1, 1], [0, 1]], float)).shape
         (2, 3, 2)
     """
@@ -144,7 +144,7 @@ def fill_polygon(pts: np.ndarray) -> np.ndarray:
 
     Uses ear clipping (mapbox_earcut), so concave outlines fill correctly.
 
-    Example:
+    Examples:
         >>> L = np.array([[0, 0], [2, 0], [2, 1], [1, 1], [1, 2], [0, 2]], float)
         >>> tris = fill_polygon(L)
         >>> tris.shape, round(float(_area(tris)), 6)
@@ -227,7 +227,7 @@ def stroke_polyline(
     or ROUND; ``cap`` (ROUND, SQUARE or PROJECT) shapes the ends of an open
     polyline. ``fringe`` > 0 adds an anti-aliasing fringe that wide.
 
-    Example:
+    Examples:
         >>> mesh = stroke_polyline(np.array([[0, 0], [10, 0]], float), 2, cap=1)
         >>> mesh.segments[:, :4].tolist(), len(mesh.triangles)
         ([[0.0, 0.0, 10.0, 0.0]], 0)
@@ -278,7 +278,7 @@ def stroke_polygons(
     ``begin_shape(TRIANGLES)``, ``QUADS`` and the strips, which Processing
     outlines one by one.
 
-    Example:
+    Examples:
         >>> sq = np.array([[[0, 0], [4, 0], [4, 4], [0, 4]]], float)
         >>> mesh = stroke_polygons(sq, 2, join=32, fringe=0.1)   # BEVEL
         >>> len(mesh.segments), round(_area(mesh.triangles), 6)    # four bevel corners
@@ -399,7 +399,7 @@ def arc_points(
 
     ``scale`` (canvas pixels per local unit) sets how finely it is divided.
 
-    Example:
+    Examples:
         >>> arc_points(0, 0, 10, 10, 0, math.pi / 2)[[0, -1]].round(6).tolist()
         [[10.0, 0.0], [0.0, 10.0]]
     """
@@ -417,7 +417,7 @@ def bezier_points(p0, p1, p2, p3, *, scale: float = 1.0, tolerance: float = 0.2)
     ``tolerance`` canvas pixels (``scale``: canvas pixels per unit) of the
     true curve, from the bound on its second derivative.
 
-    Example:
+    Examples:
         >>> bezier_points((0, 0), (0, 10), (10, 10), (10, 0))[[0, -1]].tolist()
         [[0.0, 0.0], [10.0, 0.0]]
     """
@@ -434,7 +434,7 @@ def catmull_rom_points(ctrl: np.ndarray, *, scale: float = 1.0) -> np.ndarray:
 
     This is Processing's ``curve_vertex`` with the default curve tightness 0.
 
-    Example:
+    Examples:
         >>> pts = catmull_rom_points(np.array([[0, 0], [0, 0], [10, 0], [10, 0]], float))
         >>> pts[[0, -1]].tolist()
         [[0.0, 0.0], [10.0, 0.0]]
@@ -487,7 +487,7 @@ def polygon_shape_rows(rows: np.ndarray, *, everything: bool = False) -> np.ndar
     corners beyond the miter limit, become solid triangles plus fringes (all
     of them with ``everything``, for user shaders). Order is kept.
 
-    Example:
+    Examples:
         >>> from sketchml.graphics import renderer as R
         >>> row = np.zeros((1, R.ROW_FLOATS), np.float32)
         >>> row[0, :9] = (R.KIND_QUAD_SHAPE, 0, 0, 10, 0, 2, 2, 0, 10)   # concave
@@ -554,7 +554,7 @@ def rows_to_triangles(rows: np.ndarray) -> np.ndarray:
     triangle carrying the shape's bounding box for ``vertTexCoord``.
     Triangle rows pass through unchanged and the order of shapes is kept.
 
-    Example:
+    Examples:
         >>> from sketchml.graphics.renderer import ROW_FLOATS
         >>> row = np.zeros((1, ROW_FLOATS), np.float32)
         >>> row[0, 1:5] = (50, 50, 10, 10); row[0, 9:13] = 1; row[0, 18] = row[0, 22] = 1

@@ -92,7 +92,7 @@ class Image:
     Make one with ``load_image(path)``, ``create_image(w, h)`` (transparent)
     or ``Image.from_array(array)``.
 
-    Example:
+    Examples:
         >>> from sketchml.graphics.image import Image
         >>> img = Image(4, 3)
         >>> img.load_pixels()
@@ -116,7 +116,7 @@ class Image:
         """Make an Image from ``(H, W)``, ``(H, W, 3)`` or ``(H, W, 4)`` pixels:
         uint8, or float in [0, 1]; a torch tensor in CHW order is accepted too.
 
-        Example:
+        Examples:
             >>> import numpy as np
             >>> Image.from_array(np.ones((2, 5, 3))).width
             5
@@ -181,7 +181,7 @@ class Image:
         at a point as an ARGB int (``0xAARRGGBB``, 0 outside); ``get_pixels(x, y, w, h)``:
         a region as a new Image (transparent outside).
 
-        Example:
+        Examples:
             >>> Image(8, 8).get_pixels(2, 2, 4, 4).width
             4
         """
@@ -191,7 +191,7 @@ class Image:
         """Set the pixel at (x, y) to a colour (ARGB int or (r, g, b[, a]) in 0..255),
         or copy an Image with its top-left corner at (x, y). No update_pixels needed.
 
-        Example:
+        Examples:
             >>> img = Image(2, 2)
             >>> img.set_pixels(1, 1, 0xFF00FF00)
             >>> hex(img.get_pixels(1, 1))
@@ -212,7 +212,7 @@ class Image:
     def resize(self, width: int, height: int) -> None:
         """Resize in place (bicubic); a 0 width or height keeps the aspect ratio.
 
-        Example:
+        Examples:
             >>> img = Image(8, 4)
             >>> img.resize(4, 0)
             >>> (img.width, img.height)
@@ -234,7 +234,7 @@ class Image:
     def copy(self) -> Image:
         """A new Image with a copy of these pixels.
 
-        Example:
+        Examples:
             >>> Image(3, 2).copy().height
             2
         """
@@ -243,7 +243,7 @@ class Image:
     def save(self, path: str | os.PathLike[str]) -> None:
         """Save to ``path`` (PNG, JPEG, GIF, WebP, BMP, TIFF by extension), atomically.
 
-        Example:
+        Examples:
             >>> import tempfile, os
             >>> Image(4, 4).save(os.path.join(tempfile.mkdtemp(), "blank.png"))
         """
@@ -298,7 +298,7 @@ class ImageMixin:
 
         A missing file raises an error naming the path and the working directory.
 
-        Example:
+        Examples:
             >>> import numpy as np, tempfile, os
             >>> from sketchml.media.image_io import write_image
             >>> from sketchml.graphics.image import ImageMixin
@@ -314,7 +314,7 @@ class ImageMixin:
     def create_image(self, width: int, height: int) -> Image:
         """A new transparent :class:`Image` of ``width`` x ``height`` pixels.
 
-        Example:
+        Examples:
             >>> from sketchml.graphics.image import ImageMixin
             >>> ImageMixin().create_image(10, 20).pixels.shape
             (20, 10, 4)
@@ -325,7 +325,7 @@ class ImageMixin:
         """How ``image(img, a, b, c, d)`` reads its numbers: ``CORNER`` (default: x, y,
         width, height), ``CORNERS`` (two opposite corners) or ``CENTER`` (centre, size).
 
-        Example:
+        Examples:
             >>> import sketchml as sk
             >>> canvas.image_mode(sk.CENTER)  # doctest: +SKIP
         """
@@ -339,7 +339,7 @@ class ImageMixin:
         """Multiply every image drawn from now on by a colour (any ``fill`` form);
         its alpha fades the image: ``tint(255, 128)`` draws at half opacity.
 
-        Example:
+        Examples:
             >>> canvas.tint(255, 0, 0)  # doctest: +SKIP
         """
         self._tint_rgba = tuple(self._color_to_rgba(*args))
@@ -347,7 +347,7 @@ class ImageMixin:
     def no_tint(self) -> None:
         """Draw images with their own colours again.
 
-        Example:
+        Examples:
             >>> canvas.no_tint()  # doctest: +SKIP
         """
         self._tint_rgba = None
@@ -372,7 +372,7 @@ class ImageMixin:
         uploaded once as they lie; CUDA tensors use CUDA-GL interop when possible.
         The current transform, ``tint`` and ``blend_mode`` apply.
 
-        Example:
+        Examples:
             >>> import torch
             >>> canvas.image(torch.rand(3, 64, 64), 10, 10, 128, 128)  # doctest: +SKIP
         """

@@ -31,7 +31,7 @@ class OffscreenMixin:
         """A new transparent offscreen canvas of ``width`` x ``height`` pixels on this
         canvas's GL context; draw on it like on the canvas, show it with ``image(pg, x, y)``.
 
-        Example:
+        Examples:
             >>> from sketchml.graphics.canvas import Canvas
             >>> from sketchml.graphics.context import create_headless_context
             >>> canvas = Canvas(100, 100); canvas._gl_init(create_headless_context())
@@ -57,7 +57,7 @@ def _build_graphics_class() -> type:
     class Graphics(Canvas):
         """An offscreen canvas made by ``create_graphics(w, h)``; transparent at first.
 
-        Example:
+        Examples:
             >>> from sketchml.graphics.canvas import Canvas
             >>> from sketchml.graphics.context import create_headless_context
             >>> canvas = Canvas(64, 64); canvas._gl_init(create_headless_context())
@@ -73,7 +73,7 @@ def _build_graphics_class() -> type:
         def begin_draw(self) -> None:
             """Start drawing on this graphics: resets its transform (optional in sketchml).
 
-            Example:
+            Examples:
                 >>> pg.begin_draw()  # doctest: +SKIP
             """
             self._begin_frame()
@@ -81,7 +81,7 @@ def _build_graphics_class() -> type:
         def end_draw(self) -> None:
             """Finish drawing: draws pending shapes and checks push/pop balance.
 
-            Example:
+            Examples:
                 >>> pg.end_draw()  # doctest: +SKIP
             """
             self._end_frame()

@@ -38,7 +38,7 @@ class PixelsMixin:
         writing to show the changes. The array stays the same object from frame to
         frame (``load_pixels()`` refills it), so a name bound to it stays current.
 
-        Example:
+        Examples:
             >>> canvas.load_pixels()  # doctest: +SKIP
             >>> canvas.pixels[10:20, :, :3] = 0  # a black band
             >>> canvas.update_pixels()
@@ -52,7 +52,7 @@ class PixelsMixin:
     def load_pixels(self) -> None:
         """Copy the canvas into ``pixels`` (a snapshot; load again after drawing more).
 
-        Example:
+        Examples:
             >>> canvas.load_pixels()  # doctest: +SKIP
         """
         current = self._read_pixels()
@@ -66,7 +66,7 @@ class PixelsMixin:
         """Write ``pixels`` back to the canvas, replacing what is there (no blending,
         no transform).
 
-        Example:
+        Examples:
             >>> canvas.load_pixels(); canvas.pixels[:] = 255; canvas.update_pixels()  # doctest: +SKIP
         """
         if self._pixels_array is None:
@@ -104,7 +104,7 @@ class PixelsMixin:
         Each call reads the canvas; to look at many points, ``load_pixels()`` once
         and index ``pixels[y, x]``.
 
-        Example:
+        Examples:
             >>> hex(canvas.get_pixels(0, 0))  # doctest: +SKIP
             '0xffcccccc'
         """
@@ -140,7 +140,7 @@ class PixelsMixin:
         with its top-left corner at (x, y); no blending, no transform, and no
         ``update_pixels`` needed.
 
-        Example:
+        Examples:
             >>> canvas.set_pixels(5, 5, canvas.color(255, 0, 0))  # doctest: +SKIP
         """
         x, y = int(x), int(y)
@@ -162,7 +162,7 @@ class PixelsMixin:
         ``.jpg``, ``.gif``, ``.webp``, ``.bmp``, ``.tif``). Folders are created and the
         file is written atomically.
 
-        Example:
+        Examples:
             >>> canvas.save("out/picture.png")  # doctest: +SKIP
         """
         from sketchml.media.image_io import write_image
@@ -173,7 +173,7 @@ class PixelsMixin:
         """Save the canvas to ``pattern`` with its run of ``#`` replaced by the frame
         number, zero-padded (``frame-0042.png``); returns the path written.
 
-        Example:
+        Examples:
             >>> canvas.save_frame("frames/walk-####.png")  # doctest: +SKIP
             'frames/walk-0000.png'
         """

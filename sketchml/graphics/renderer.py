@@ -114,7 +114,7 @@ _LAST_VERTEX_CONVENTION = 0x8E4E  # GL_LAST_VERTEX_CONVENTION, GL's default
 def read_shader_source(name: str) -> str:
     """Return the text of one of the GLSL files shipped in ``sketchml/graphics/shaders``.
 
-    Example:
+    Examples:
         >>> "void main" in read_shader_source("shape.vert")
         True
     """
@@ -129,7 +129,7 @@ def compile_program(
     ``name`` says where the source came from (a file name), so the message
     points at the right file.
 
-    Example:
+    Examples:
         >>> from sketchml.graphics.context import create_headless_context
         >>> ctx = create_headless_context()
         >>> vs = read_shader_source("shape.vert")
@@ -183,7 +183,7 @@ def apply_blend(ctx: moderngl.Context, mode: int, *, premultiplied: bool = True)
     equation ignores alpha, so a premultiplied shader should output
     ``rgb * a + (1 - a)`` for a transparent pixel to leave the canvas alone.
 
-    Example:
+    Examples:
         >>> from sketchml.graphics.context import create_headless_context
         >>> apply_blend(create_headless_context(), 1)
     """
@@ -217,7 +217,7 @@ def triangle_rows(
     ``box`` is the shape's bounding box ``(x, y, w, h)``; it defaults to the
     triangles' own bounds.
 
-    Example:
+    Examples:
         >>> rows = triangle_rows(np.zeros((2, 3, 2)), (1, 0, 0, 1), (1, 0, 0, 0, 1, 0))
         >>> rows.shape
         (2, 28)
@@ -252,7 +252,7 @@ def segment_rows(
     ``segments`` is ``(S, 8)``: the two end points, then the two end-edge
     directions (kept in the row's box slots).
 
-    Example:
+    Examples:
         >>> seg = np.array([[0, 0, 10, 0, 0, 1, 0, 1]])
         >>> segment_rows(seg, (0, 0, 0, 1), 2.0, (1, 0, 0, 0, 1, 0)).shape
         (1, 28)
@@ -277,7 +277,7 @@ def fringe_rows(
     ``edge`` ``(F, 3)`` marks the vertices on the outline (coverage 1/2);
     the others have coverage 0.
 
-    Example:
+    Examples:
         >>> rows = fringe_rows(np.zeros((1, 3, 2)), np.array([[1, 1, 0]], bool), (1, 0, 0, 1),
         ...                    (1, 0, 0, 0, 1, 0))
         >>> rows[0, 0], rows[0, 7]
@@ -304,7 +304,7 @@ class ShapeRecorder:
     The bytearray is cleared in place, never replaced, so a caller may keep
     its bound ``extend``.
 
-    Example:
+    Examples:
         >>> rec = ShapeRecorder()
         >>> sid = rec.add_style((1, 1, 1, 1, 0, 0, 0, 1, 1, 1, 0, 0, 0, 1, 0, 2, 8))
         >>> rec.records.extend(RECORD.pack(KIND_ELLIPSE, 5, 5, 4, 4, 0, 0, 0, 0, sid))
@@ -371,7 +371,7 @@ class Renderer:
 
     One renderer is shared by every canvas of a context (see :meth:`for_context`).
 
-    Example:
+    Examples:
         >>> from sketchml.graphics.context import create_headless_context
         >>> r = Renderer.for_context(create_headless_context())
         >>> r.program["u_size"].value = (100.0, 100.0)
@@ -490,7 +490,7 @@ _KIND_CODE = {
 def _fragment_main(kinds: tuple[int, ...], *, finish: str = "finish") -> str:
     """main() for the shape program, testing only the kinds given (the last one untested).
 
-    Example:
+    Examples:
         >>> print(_fragment_main((0,)))
         void main() {
             finish(shade(distance_circle()));
@@ -530,7 +530,7 @@ def shape_frames(rows: np.ndarray) -> dict[str, np.ndarray | None]:
     box, 2 stroke band) and ``axis`` (the frame's unit x axis; ``None`` when no shape is
     rotated, i.e. there are no lines). Arrays may be views of ``rows``.
 
-    Example:
+    Examples:
         >>> row = np.zeros((1, ROW_FLOATS), np.float32)
         >>> row[0, :5] = (KIND_LINE, 0, 0, 10, 0); row[0, 5] = 2; row[0, 17] = 4
         >>> shape_frames(row)["half"].tolist()
@@ -598,7 +598,7 @@ def rows_to_vertices(rows: np.ndarray, out: np.ndarray | None = None) -> np.ndar
     (last) vertex; ``out`` (``(6 N, VERTEX_WORDS)`` float32) is filled in place
     when given.
 
-    Example:
+    Examples:
         >>> row = np.zeros((1, ROW_FLOATS), np.float32)
         >>> row[0, :5] = (KIND_ELLIPSE, 5, 5, 2, 2); row[0, 18] = row[0, 22] = 1
         >>> rows_to_vertices(row).shape
@@ -748,7 +748,7 @@ def polygon_frames(rows: np.ndarray) -> dict[str, np.ndarray]:
     degenerate, and when stroked MITER-joined within the miter limit, so that
     the signed distance is the largest edge distance.
 
-    Example:
+    Examples:
         >>> row = np.zeros((1, ROW_FLOATS), np.float32)
         >>> row[0, :9] = (KIND_TRIANGLE_SHAPE, 0, 0, 10, 0, 0, 10, 0, 0)
         >>> row[0, 24] = K.MITER

@@ -72,7 +72,7 @@ def _vertex_source(fragment: str) -> str:
 class Shader:
     """A fragment shader for shapes, made by ``load_shader()``; give it values with ``set()``.
 
-    Example:
+    Examples:
         >>> from sketchml.graphics.canvas import Canvas
         >>> from sketchml.graphics.context import create_headless_context
         >>> c = Canvas(64, 64); c._gl_init(create_headless_context())
@@ -118,7 +118,7 @@ class Shader:
         ``moderngl.Texture``; read it with ``uniform sampler2D name;``.
         A canvas texture holds premultiplied colour.
 
-        Example:
+        Examples:
             >>> from sketchml.graphics.context import create_headless_context
             >>> s = Shader(create_headless_context(), '''
             ... #version 330

@@ -72,7 +72,7 @@ class ShapesMixin:
 
         ``ellipse_mode()`` changes how the four numbers are read.
 
-        Example:
+        Examples:
             >>> from sketchml.graphics.context import create_headless_context
             >>> from sketchml.graphics.canvas import Canvas
             >>> c = Canvas(40, 40); c._gl_init(create_headless_context())
@@ -92,7 +92,7 @@ class ShapesMixin:
     def circle(self, x: float, y: float, extent: float) -> None:
         """Draw a circle of diameter ``extent`` at ``(x, y)`` (read through ``ellipse_mode()``).
 
-        Example:
+        Examples:
             >>> from sketchml.graphics.canvas import Canvas
             >>> c = Canvas(40, 40)
             >>> c.circle(20, 20, 10)
@@ -109,7 +109,7 @@ class ShapesMixin:
         the top-left, top-right, bottom-right and bottom-left corners.
         ``rect_mode()`` changes how the first four numbers are read.
 
-        Example:
+        Examples:
             >>> from sketchml.graphics.canvas import Canvas
             >>> c = Canvas(40, 40)
             >>> c.rect(5, 5, 30, 20, 4)
@@ -151,7 +151,7 @@ class ShapesMixin:
     def square(self, x: float, y: float, extent: float) -> None:
         """Draw a square of side ``extent`` (read through ``rect_mode()``).
 
-        Example:
+        Examples:
             >>> from sketchml.graphics.canvas import Canvas
             >>> c = Canvas(40, 40)
             >>> c.square(10, 10, 20)
@@ -163,7 +163,7 @@ class ShapesMixin:
 
         Its ends follow ``stroke_cap()``.
 
-        Example:
+        Examples:
             >>> from sketchml.graphics.canvas import Canvas
             >>> c = Canvas(40, 40)
             >>> c.line(0, 0, 40, 40)
@@ -183,7 +183,7 @@ class ShapesMixin:
 
         It is round, or square under ``stroke_cap(SQUARE)``.
 
-        Example:
+        Examples:
             >>> from sketchml.graphics.canvas import Canvas
             >>> c = Canvas(40, 40)
             >>> c.stroke_weight(6); c.point(20, 20)
@@ -242,7 +242,7 @@ class ShapesMixin:
     def triangle(self, x1: float, y1: float, x2: float, y2: float, x3: float, y3: float) -> None:
         """Draw a triangle with corners ``(x1, y1)``, ``(x2, y2)``, ``(x3, y3)``.
 
-        Example:
+        Examples:
             >>> from sketchml.graphics.canvas import Canvas
             >>> c = Canvas(40, 40)
             >>> c.triangle(20, 5, 35, 35, 5, 35)
@@ -261,7 +261,7 @@ class ShapesMixin:
     ) -> None:
         """Draw a four-sided shape through four corners given in order (it may be concave).
 
-        Example:
+        Examples:
             >>> from sketchml.graphics.canvas import Canvas
             >>> c = Canvas(40, 40)
             >>> c.quad(5, 5, 35, 10, 30, 35, 10, 30)
@@ -285,7 +285,7 @@ class ShapesMixin:
         it is closed: ``OPEN`` (fill closed by a chord, outline open), ``CHORD``,
         ``PIE``; without a mode the fill is a pie slice and the outline is open.
 
-        Example:
+        Examples:
             >>> from sketchml.graphics.canvas import Canvas
             >>> c = Canvas(40, 40)
             >>> c.arc(20, 20, 30, 30, 0, 3.14159, 3)   # a PIE half disc
@@ -324,7 +324,7 @@ class ShapesMixin:
 
         With a fill, the region between the curve and its chord is filled.
 
-        Example:
+        Examples:
             >>> from sketchml.graphics.canvas import Canvas
             >>> c = Canvas(40, 40)
             >>> c.no_fill(); c.bezier(5, 35, 5, 5, 35, 5, 35, 35)
@@ -342,7 +342,7 @@ class ShapesMixin:
         ``POINTS``, ``LINES``, ``TRIANGLES``, ``TRIANGLE_STRIP``, ``TRIANGLE_FAN``,
         ``QUADS``, ``QUAD_STRIP``.
 
-        Example:
+        Examples:
             >>> from sketchml.graphics.canvas import Canvas
             >>> c = Canvas(40, 40)
             >>> c.begin_shape()
@@ -367,7 +367,7 @@ class ShapesMixin:
     def vertex(self, x: float, y: float) -> None:
         """Add a corner to the shape being recorded (between ``begin_shape()`` and ``end_shape()``).
 
-        Example:
+        Examples:
             >>> from sketchml.graphics.canvas import Canvas
             >>> c = Canvas(40, 40)
             >>> c.begin_shape(); c.vertex(0, 0); c.vertex(40, 0); c.vertex(20, 40); c.end_shape()
@@ -379,7 +379,7 @@ class ShapesMixin:
     ) -> None:
         """Add a cubic Bezier segment from the previous vertex to ``(x4, y4)`` with two controls.
 
-        Example:
+        Examples:
             >>> from sketchml.graphics.canvas import Canvas
             >>> c = Canvas(40, 40)
             >>> c.begin_shape(); c.vertex(5, 35); c.bezier_vertex(5, 5, 35, 5, 35, 35); c.end_shape()
@@ -391,7 +391,7 @@ class ShapesMixin:
     def curve_vertex(self, x: float, y: float) -> None:
         """Add a point of a smooth (Catmull-Rom) curve; the first and last points only steer it.
 
-        Example:
+        Examples:
             >>> from sketchml.graphics.canvas import Canvas
             >>> c = Canvas(40, 40)
             >>> c.no_fill(); c.begin_shape()
@@ -435,7 +435,7 @@ class ShapesMixin:
     def end_shape(self, mode: int | None = None) -> None:
         """Draw the shape recorded since ``begin_shape()``; ``end_shape(CLOSE)`` closes its outline.
 
-        Example:
+        Examples:
             >>> from sketchml.graphics.canvas import Canvas
             >>> c = Canvas(40, 40)
             >>> c.begin_shape(); c.vertex(5, 5); c.vertex(35, 5); c.vertex(35, 35); c.end_shape(2)

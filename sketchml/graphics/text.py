@@ -41,7 +41,7 @@ class Font:
     """A TrueType/OpenType font, usable at any size; make one with ``load_font``
     or ``create_font``.
 
-    Example:
+    Examples:
         >>> from sketchml.graphics.text import Font, DEFAULT_FONT_PATH
         >>> Font(DEFAULT_FONT_PATH).name
         'DejaVu Sans'
@@ -252,7 +252,7 @@ class TextMixin:
         """Load a TrueType/OpenType font from a ``.ttf``/``.otf`` path, or by name: the
         bundled ``"DejaVu Sans"`` or an installed font file's name (e.g. ``"Arial"``).
 
-        Example:
+        Examples:
             >>> from sketchml.graphics.text import TextMixin
             >>> TextMixin().load_font("DejaVu Sans").name
             'DejaVu Sans'
@@ -262,7 +262,7 @@ class TextMixin:
     def create_font(self, name: str | os.PathLike[str], size: float) -> Font:
         """Processing's ``createFont``: a font by name or path, with a default size.
 
-        Example:
+        Examples:
             >>> from sketchml.graphics.text import TextMixin
             >>> TextMixin().create_font("DejaVu Sans", 32).size
             32.0
@@ -272,7 +272,7 @@ class TextMixin:
     def text_font(self, font: Font, size: float | None = None) -> None:
         """Draw text with ``font`` from now on, at ``size`` (default: the font's size).
 
-        Example:
+        Examples:
             >>> canvas.text_font(canvas.create_font("DejaVu Sans", 24))  # doctest: +SKIP
         """
         if not isinstance(font, Font):
@@ -286,7 +286,7 @@ class TextMixin:
     def text_size(self, size: float) -> None:
         """Set the text size in pixels (default 12); resets the leading to the font's default.
 
-        Example:
+        Examples:
             >>> canvas.text_size(32)  # doctest: +SKIP
         """
         size = float(size)
@@ -298,7 +298,7 @@ class TextMixin:
     def text_leading(self, leading: float | None = None) -> float | None:
         """Set the distance between lines in pixels; with no argument, return it.
 
-        Example:
+        Examples:
             >>> canvas.text_leading(20)  # doctest: +SKIP
         """
         if leading is None:
@@ -312,7 +312,7 @@ class TextMixin:
         """Align text to its (x, y): horizontally ``LEFT`` (default), ``CENTER`` or
         ``RIGHT``; vertically ``BASELINE`` (default), ``TOP``, ``CENTER`` or ``BOTTOM``.
 
-        Example:
+        Examples:
             >>> import sketchml as sk
             >>> canvas.text_align(sk.CENTER, sk.CENTER)  # doctest: +SKIP
         """
@@ -332,7 +332,7 @@ class TextMixin:
     def text_ascent(self) -> float:
         """Height above the baseline of the current font at the current size, in pixels.
 
-        Example:
+        Examples:
             >>> from sketchml.graphics.text import TextMixin
             >>> TextMixin().text_ascent() > 0
             True
@@ -342,7 +342,7 @@ class TextMixin:
     def text_descent(self) -> float:
         """Depth below the baseline of the current font at the current size, in pixels.
 
-        Example:
+        Examples:
             >>> from sketchml.graphics.text import TextMixin
             >>> TextMixin().text_descent() > 0
             True
@@ -352,7 +352,7 @@ class TextMixin:
     def text_width(self, s: Any) -> float:
         """Width in pixels of ``s`` (its widest line) in the current font and size.
 
-        Example:
+        Examples:
             >>> from sketchml.graphics.text import TextMixin
             >>> t = TextMixin()
             >>> t.text_width("ab") > t.text_width("a")
@@ -369,7 +369,7 @@ class TextMixin:
         top-left corner is (x, y); lines that do not fit are left out.
         ``text_align`` places it; the current transform applies.
 
-        Example:
+        Examples:
             >>> canvas.text("hello", 10, 30)  # doctest: +SKIP
         """
         if self._fill_rgba is None:

@@ -247,7 +247,7 @@ def draw_textured(
     same result when texels land exactly on pixels, and cheaper for a software
     rasteriser.
 
-    Example:
+    Examples:
         >>> import moderngl, numpy as np
         >>> from sketchml.graphics.textured import draw_textured, quad_corners, quads_to_triangles
         >>> ctx = moderngl.create_standalone_context(backend="egl")

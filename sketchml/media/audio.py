@@ -58,7 +58,7 @@ def wav_bytes(waveform: Any, sample_rate: int) -> bytes:
 
     Values outside [-1, 1] are clipped.
 
-    Example:
+    Examples:
         >>> import numpy as np
         >>> from sketchml.media.audio import wav_bytes
         >>> wav_bytes(np.zeros(100), 8000)[:4]
@@ -82,7 +82,7 @@ def write_wav(path: str | os.PathLike[str], waveform: Any, sample_rate: int) -> 
 
     The file is 16-bit PCM and written atomically. Returns the path.
 
-    Example:
+    Examples:
         >>> import numpy as np, tempfile, os
         >>> from sketchml.media.audio import write_wav
         >>> tone = np.sin(2 * np.pi * 440 * np.arange(16000) / 16000) * 0.5
@@ -99,7 +99,7 @@ def read_wav(path: str | os.PathLike[str]) -> tuple[np.ndarray, int]:
 
     8-, 16-, 24- and 32-bit integer PCM files are read.
 
-    Example:
+    Examples:
         >>> import numpy as np, tempfile, os
         >>> from sketchml.media.audio import read_wav, write_wav
         >>> path = write_wav(os.path.join(tempfile.mkdtemp(), "s.wav"), np.zeros((2, 10)), 8000)
@@ -143,7 +143,7 @@ def read_wav(path: str | os.PathLike[str]) -> tuple[np.ndarray, int]:
 def audio_html(waveform: Any, sample_rate: int, *, autoplay: bool = False) -> str:
     """An HTML5 ``<audio>`` player with the sound embedded as a base64 WAV (for Jupyter).
 
-    Example:
+    Examples:
         >>> import numpy as np
         >>> from sketchml.media.audio import audio_html
         >>> audio_html(np.zeros(800), 8000).startswith("<audio controls")

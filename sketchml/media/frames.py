@@ -22,7 +22,7 @@ def fit_image(image: Image.Image, size: int | tuple[int, int]) -> Image.Image:
     """Scale ``image`` to cover ``size`` and crop the centre: ``size`` is an int (a square)
     or ``(width, height)``.
 
-    Example:
+    Examples:
         >>> from PIL import Image
         >>> from sketchml.media.frames import fit_image
         >>> fit_image(Image.new("RGB", (200, 100)), 64).size
@@ -57,7 +57,7 @@ def _check_file(path: str | os.PathLike[str]) -> Path:
 def video_frame_count(path: str | os.PathLike[str]) -> int:
     """The exact number of frames in a video (decodes the whole file once).
 
-    Example:
+    Examples:
         >>> import tempfile, os, numpy as np, imageio.v2 as imageio
         >>> from sketchml.media.frames import video_frame_count
         >>> path = os.path.join(tempfile.mkdtemp(), "clip.mp4")
@@ -92,7 +92,7 @@ def read_video_frames(path: str | os.PathLike[str], *, every: int | None = None,
     scales each kept frame to cover it and crops the centre. The file is opened
     and checked when this is called, so a missing or undecodable file fails here.
 
-    Example:
+    Examples:
         >>> import tempfile, os, numpy as np, imageio.v2 as imageio
         >>> from sketchml.media.frames import read_video_frames
         >>> path = os.path.join(tempfile.mkdtemp(), "clip.mp4")

@@ -34,7 +34,7 @@ _NO_ALPHA = {"JPEG", "BMP"}
 def read_image(path: str | os.PathLike[str]) -> np.ndarray:
     """Read an image file (its first frame for GIF/WebP animations) as ``(H, W, 4)`` uint8 RGBA.
 
-    Example:
+    Examples:
         >>> import numpy as np, tempfile, os
         >>> path = os.path.join(tempfile.mkdtemp(), "dot.png")
         >>> write_image(path, np.full((2, 3, 4), 200, np.uint8))
@@ -68,7 +68,7 @@ def write_image(path: str | os.PathLike[str], pixels: np.ndarray) -> None:
     """Write ``(H, W, 4)``/``(H, W, 3)`` uint8 pixels to ``path``, the format chosen by
     its extension; folders are created and the file appears atomically.
 
-    Example:
+    Examples:
         >>> import numpy as np, tempfile, os
         >>> write_image(os.path.join(tempfile.mkdtemp(), "out", "a.jpg"), np.zeros((4, 4, 4), np.uint8))
     """

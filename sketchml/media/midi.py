@@ -31,7 +31,7 @@ class Note:
     ``instrument`` groups notes into a track; ``program`` is the General MIDI
     instrument (0 = acoustic grand piano); ``is_drum`` puts the track on the drum channel.
 
-    Example:
+    Examples:
         >>> from sketchml.media.midi import Note
         >>> Note(60, 100, 0.0, 0.5).duration
         0.5
@@ -85,7 +85,7 @@ def _note_from(item: Any) -> Note:
 def notes_from(notes: Any) -> list[Note]:
     """Turn :class:`Note` lists, dicts or a NoteSequence-like object into a sorted ``list[Note]``.
 
-    Example:
+    Examples:
         >>> from types import SimpleNamespace as NS
         >>> from sketchml.media.midi import notes_from
         >>> seq = NS(notes=[NS(pitch=64, velocity=90, start_time=0.5, end_time=1.0),
@@ -119,7 +119,7 @@ def write_midi(path: str | os.PathLike[str], notes: Any, *, tempo: float | None 
     Each (instrument, program, is_drum) group becomes a track on its own channel
     (drums on channel 10). Returns the path.
 
-    Example:
+    Examples:
         >>> import tempfile, os
         >>> from sketchml.media.midi import Note, read_midi, write_midi
         >>> path = write_midi(os.path.join(tempfile.mkdtemp(), "c.mid"), [Note(60, 100, 0, 0.5)])
@@ -183,7 +183,7 @@ def read_midi(path: str | os.PathLike[str]) -> list[Note]:
     Each (track, channel) with notes becomes one ``instrument`` number; channel 10
     notes are drums.
 
-    Example:
+    Examples:
         >>> import tempfile, os
         >>> from sketchml.media.midi import Note, read_midi, write_midi
         >>> path = write_midi(os.path.join(tempfile.mkdtemp(), "c.mid"), [Note(64, 90, 1, 2)])
@@ -258,7 +258,7 @@ def piano_roll_png(notes: Any, *, width: int = 800, height: int = 300) -> bytes:
 
     Colours tell instruments apart; brighter means louder. Lines mark each C.
 
-    Example:
+    Examples:
         >>> from sketchml.media.midi import Note, piano_roll_png
         >>> piano_roll_png([Note(60, 100, 0, 1), Note(67, 60, 1, 2)])[:4]
         b'\\x89PNG'

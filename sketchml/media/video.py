@@ -7,7 +7,7 @@ a render has. Every file appears atomically: videos are encoded into a hidden
 temporary file beside the target and renamed when closed; each PNG is written
 to a temporary file and renamed.
 
-Example:
+Examples:
     >>> import numpy as np, tempfile, os
     >>> folder = tempfile.mkdtemp()
     >>> with open_frame_writer(os.path.join(folder, "walk.gif"), fps=10) as out:
@@ -65,7 +65,7 @@ def expand_frame_pattern(pattern: str, index: int) -> str:
     Processing's ``save_frame`` convention: ``"frame-####.png"`` and 7 give
     ``"frame-0007.png"``.
 
-    Example:
+    Examples:
         >>> expand_frame_pattern("out/frame-####.png", 7)
         'out/frame-0007.png'
     """
@@ -259,7 +259,7 @@ def check_frame_path(path: str | os.PathLike[str]) -> Path:
     """The file (or ``####`` pattern) frames for ``path`` go to; refuses unknown types early,
     before anything is rendered. A folder means ``folder/frame-####.png``.
 
-    Example:
+    Examples:
         >>> check_frame_path("renders/").as_posix()
         'renders/frame-####.png'
     """
@@ -293,7 +293,7 @@ def open_frame_writer(
 
     Missing parent folders are created.
 
-    Example:
+    Examples:
         >>> import numpy as np, tempfile, os
         >>> folder = tempfile.mkdtemp()
         >>> out = open_frame_writer(os.path.join(folder, "f-##.png"))

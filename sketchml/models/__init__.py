@@ -9,7 +9,7 @@ module is callable, so ``import sketchml.models.weights`` and
 ``import sketchml.models`` stays light (no torch): torch is imported inside the
 functions and methods that need it.
 
-Example:
+Examples:
     >>> import sketchml as sk
     >>> sk.models("no-such-model*")
     []
@@ -82,7 +82,7 @@ class _ModelsModule(_types.ModuleType):
         Each entry has ``name``, ``family``, ``modality``, ``verbs`` and
         ``weights_available`` (whether the weights are on this machine now).
 
-        Example:
+        Examples:
             >>> import sketchml as sk
             >>> [entry.name for entry in sk.models("dcgan*")]  # doctest: +SKIP
             ['dcgan.shapes']

@@ -38,7 +38,7 @@ class MissingVerbError(SketchmlError, NotImplementedError):
 def resolve_device(device: Any = None) -> torch.device:
     """The device to run on: ``device`` if given, else CUDA, then MPS, then CPU.
 
-    Example:
+    Examples:
         >>> resolve_device("cpu").type
         'cpu'
     """
@@ -86,7 +86,7 @@ class Model:
     Build the network and load weights in :meth:`load`, called once at the end
     of ``__init__``. Weights come from :meth:`load_weights` (never runs code).
 
-    Example:
+    Examples:
         >>> import sketchml as sk, torch
         >>> class Noise(sk.Model):
         ...     def sample_latent(self, n=1, *, seed=None):
@@ -203,7 +203,7 @@ class Model:
         result arrives as one piece; families that make results piece by piece (text)
         override this so the pieces arrive as they are made.
 
-        Example:
+        Examples:
             >>> import sketchml as sk, torch
             >>> class Grey(sk.Model):
             ...     def generate(self, latent=None, **options):

@@ -52,7 +52,7 @@ def guide(prompt: Any = None, *, model: Any = "fourier", clip: Any = "clip",
         A guidance iterator: ``for step, image, loss, latent in sk.guide(...)`` draws the
         picture forming; ``.result()`` is the best so far, ``.run()`` runs to the end.
 
-    Example:
+    Examples:
         >>> import sketchml as sk
         >>> result = sk.guide("a red circle", steps=30).run()  # doctest: +SKIP
         >>> result.save("red-circle.png")  # doctest: +SKIP
@@ -130,7 +130,7 @@ def guide_prompts(prompts: str | os.PathLike[str], *, out: str | os.PathLike[str
             (``status`` is ``"rendered"``, ``"resumed"`` or ``"problem"``), e.g. to print.
         **options: passed to :func:`guide` (``model``, ``clip``, ``steps``, ``seed`` ...).
 
-    Example:
+    Examples:
         >>> import sketchml as sk
         >>> batch = guide_prompts("prompts.txt", out="renders", steps=50)  # doctest: +SKIP
         >>> batch.sheet  # doctest: +SKIP
@@ -229,7 +229,7 @@ def _signature(options: dict[str, Any]) -> str:
 def result_name(prompt: str, options: dict[str, Any]) -> str:
     """A file name for a prompt's result: its words, then a hash of the prompt and options.
 
-    Example:
+    Examples:
         >>> result_name("A red circle!", {"steps": 50})
         'a-red-circle-a4faf42e'
     """
@@ -242,7 +242,7 @@ def contact_sheet(items: list[tuple[str, Path]], path: str | os.PathLike[str], *
                   size: int = 160) -> Path:
     """A captioned grid of pictures, written atomically to ``path``; returns the path.
 
-    Example:
+    Examples:
         >>> import tempfile, pathlib, numpy as np, imageio.v3 as iio
         >>> folder = pathlib.Path(tempfile.mkdtemp())
         >>> iio.imwrite(folder / "a.png", np.zeros((8, 8, 3), np.uint8))

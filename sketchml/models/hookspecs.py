@@ -31,7 +31,7 @@ hookspec = pluggy.HookspecMarker(PROJECT)
 hookimpl = pluggy.HookimplMarker(PROJECT)
 """Marks a plugin's implementation of a sketchml hook.
 
-Example:
+Examples:
     >>> import sketchml as sk
     >>> @sk.hookimpl
     ... def sketchml_register_models(registry):
@@ -48,7 +48,7 @@ def sketchml_register_models(registry: Registry) -> None:
     a sketch asks for it with ``sk.model(name)``, so this hook must not import
     torch or load weights.
 
-    Example:
+    Examples:
         >>> import sketchml as sk
         >>> @sk.hookimpl
         ... def sketchml_register_models(registry):

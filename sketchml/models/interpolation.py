@@ -54,7 +54,7 @@ def lerp(a: Any, b: Any, t: Any) -> Any:
     With numbers it is Processing's ``lerp``. With tensors, ``t`` may be a number
     (result shaped like ``a``) or a sequence of ``T`` numbers (result ``(T, *a.shape)``).
 
-    Example:
+    Examples:
         >>> lerp(0, 10, 0.25)
         2.5
         >>> import torch
@@ -80,7 +80,7 @@ def slerp(a: Any, b: Any, t: Any, *, dim: int | tuple[int, ...] | None = None,
     are (nearly) parallel the arc is undefined and lerp is used instead. Unit
     vectors stay unit vectors; in general the norm is interpolated smoothly.
 
-    Example:
+    Examples:
         >>> import torch
         >>> a, b = torch.tensor([1.0, 0.0]), torch.tensor([0.0, 1.0])
         >>> torch.allclose(slerp(a, b, 0.5), torch.tensor([0.7071, 0.7071]), atol=1e-4)
@@ -135,7 +135,7 @@ def interpolate(
         a tensor ``(F, *keyframe_shape)`` for tensor keyframes, or a Latent with
         ``F`` items for Latent keyframes.
 
-    Example:
+    Examples:
         >>> import torch, sketchml as sk
         >>> keys = [torch.randn(128) for _ in range(3)]
         >>> sk.interpolate(keys, steps=5, hold=2, easing="ease-in-out").shape
@@ -231,7 +231,7 @@ def truncated_normal(shape: Sequence[int], truncation: float,
     Values outside are redrawn (not clipped), as BigGAN's truncation trick does.
     Draws on the CPU with ``generator`` so a seed reproduces the same tensor.
 
-    Example:
+    Examples:
         >>> import torch
         >>> z = truncated_normal((4, 128), 0.5, torch.Generator().manual_seed(0))
         >>> bool(z.abs().max() <= 0.5)

@@ -36,7 +36,7 @@ class Latent:
         options: the model options in force.
         **extra: more JSON-friendly metadata.
 
-    Example:
+    Examples:
         >>> import torch, sketchml as sk
         >>> z = sk.Latent(torch.zeros(4, 128), family="dcgan", seed=1)
         >>> len(z), z[0].tensor.shape, z.seed
@@ -148,7 +148,7 @@ class Latent:
     def cat(cls, latents: list[Latent]) -> Latent:
         """One latent holding the items of several (metadata of the first).
 
-        Example:
+        Examples:
             >>> import torch, sketchml as sk
             >>> len(sk.Latent.cat([sk.Latent(torch.zeros(2, 3)), sk.Latent(torch.ones(1, 3))]))
             3
@@ -169,7 +169,7 @@ class Latent:
     def save(self, path: str | os.PathLike[str]) -> Path:
         """Write a ``.safetensors`` file (atomically); read it back with ``sk.load_latent``.
 
-        Example:
+        Examples:
             >>> import tempfile, torch, sketchml as sk
             >>> path = sk.Latent(torch.ones(2, 8), seed=3).save(tempfile.mkdtemp() + "/z.safetensors")
             >>> sk.load_latent(path).seed
@@ -192,7 +192,7 @@ class Latent:
 def load_latent(path: str | os.PathLike[str], *, device: Any = None) -> Latent:
     """Read a latent written by :meth:`Latent.save` (tensors and metadata).
 
-    Example:
+    Examples:
         >>> import tempfile, torch, sketchml as sk
         >>> path = sk.Latent({"z": torch.zeros(1, 4)}, family="dcgan").save(
         ...     tempfile.mkdtemp() + "/z.safetensors")

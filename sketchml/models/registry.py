@@ -88,7 +88,7 @@ class VariantSpec:
         options: option values this variant sets (the user can still override them).
         description: one line for ``sketchml models``.
 
-    Example:
+    Examples:
         >>> VariantSpec("shapes", weights="weights/shapes.safetensors", default=True).name
         'shapes'
     """
@@ -111,7 +111,7 @@ class VariantSpec:
 class ModelSpec:
     """A registered family: its name, dotted class path, modality and variants.
 
-    Example:
+    Examples:
         >>> spec = ModelSpec("noise", "pkg.family:Noise", "image",
         ...                  {"default": VariantSpec("default")})
         >>> spec.default_variant.name
@@ -156,7 +156,7 @@ class ModelSpec:
 class ModelEntry:
     """One row of ``sk.models()``: a ``family.variant`` name and what it offers.
 
-    Example:
+    Examples:
         >>> import sketchml as sk
         >>> len(sk.models("no-such-*"))
         0
@@ -182,7 +182,7 @@ class ModelEntry:
 class PluginInfo:
     """What happened to one plugin: ``status`` is ok, error, disabled or skipped.
 
-    Example:
+    Examples:
         >>> PluginInfo("noise", "sketchml-noise", "1.0", "ok").status
         'ok'
     """
@@ -210,7 +210,7 @@ class Registry:
     ``Registry(paths=[folder])`` discovers only the distributions installed in
     those folders instead of everything on ``sys.path``.
 
-    Example:
+    Examples:
         >>> registry = Registry(discover=False)
         >>> _ = registry.add("noise", family="pkg.family:Noise", modality="image")
         >>> registry.names()
@@ -257,7 +257,7 @@ class Registry:
         plugins are discovered first, so a family added by hand (in a sketch)
         replaces a plugin's family of the same name, not the other way round.
 
-        Example:
+        Examples:
             >>> registry = Registry(discover=False)
             >>> spec = registry.add("dcgan", family="pkg.dcgan:DCGAN", modality="image",
             ...                     variants={"shapes": {"weights": "w.safetensors"}})
@@ -315,7 +315,7 @@ class Registry:
         what it added is rolled back, the failure is warned about and recorded in
         :attr:`plugins` (raised in strict mode).
 
-        Example:
+        Examples:
             >>> import types, sketchml as sk
             >>> plugin = types.SimpleNamespace()
             >>> plugin.sketchml_register_models = sk.hookimpl(
@@ -428,7 +428,7 @@ class Registry:
     def spec(self, name: str) -> tuple[ModelSpec, VariantSpec]:
         """The family and variant for ``"family"`` or ``"family.variant"``.
 
-        Example:
+        Examples:
             >>> registry = Registry(discover=False)
             >>> _ = registry.add("noise", family="p.f:Noise", modality="image")
             >>> registry.spec("noise")[1].name
@@ -490,7 +490,7 @@ class Registry:
     ) -> Model:
         """Build a ready model: import its family, pick the device, load weights.
 
-        Example:
+        Examples:
             >>> import sketchml as sk
             >>> sk.models("no-such-model*")
             []
@@ -528,7 +528,7 @@ _default: Registry | None = None
 def default_registry() -> Registry:
     """The process-wide registry (installed plugins are discovered on first use).
 
-    Example:
+    Examples:
         >>> default_registry() is default_registry()
         True
     """
@@ -548,7 +548,7 @@ def model(name: str, *, device: Any = None, weights: str | os.PathLike[str] | No
         weights: a weights file to use instead of the variant's own.
         **options: the family's options (see its ``Options``); unknown names are refused.
 
-    Example:
+    Examples:
         >>> import sketchml as sk
         >>> gan = sk.model("dcgan.shapes")  # doctest: +SKIP
         >>> images = gan.generate(gan.sample_latent(4, seed=1))  # doctest: +SKIP
@@ -562,7 +562,7 @@ def models(pattern: str | None = None) -> list[ModelEntry]:
     Each entry has ``name``, ``family``, ``modality``, ``verbs`` and
     ``weights_available`` (whether the weights are on this machine now).
 
-    Example:
+    Examples:
         >>> import sketchml as sk
         >>> [entry.name for entry in sk.models("dcgan*")]  # doctest: +SKIP
         ['dcgan.shapes']

@@ -77,7 +77,7 @@ class _ImagesMethods:
     def save(self, path: str | os.PathLike[str], *, fps: float = 24, nrow: int | None = None) -> Path:
         """Save atomically, by extension: PNG/JPEG/WebP (a grid when N > 1) or GIF/MP4 (N frames).
 
-        Example:
+        Examples:
             >>> import tempfile, torch, sketchml as sk
             >>> sk.Images(torch.rand(4, 3, 8, 8)).save(tempfile.mkdtemp() + "/grid.png").suffix
             '.png'
@@ -235,7 +235,7 @@ class Images(_ImagesMethods, metaclass=_LazyTensorClass):
     is the latent that made the images (kept through ``.to()`` and slicing) and
     ``value_range`` the range ``data`` is in, e.g. ``(-1, 1)`` for tanh outputs.
 
-    Example:
+    Examples:
         >>> import torch, sketchml as sk
         >>> imgs = sk.Images(torch.rand(2, 3, 16, 16))
         >>> isinstance(imgs, torch.Tensor), imgs.shape
@@ -248,7 +248,7 @@ class Images(_ImagesMethods, metaclass=_LazyTensorClass):
 class Text(str):
     """Generated text: a ``str`` that can be saved; ``prompt`` and ``latent`` say where it came from.
 
-    Example:
+    Examples:
         >>> import tempfile, sketchml as sk
         >>> poem = sk.Text("roses are\\nmauve", prompt="roses")
         >>> poem.upper(), poem.prompt
@@ -267,7 +267,7 @@ class Text(str):
     def save(self, path: str | os.PathLike[str]) -> Path:
         """Write the text as UTF-8 (atomically).
 
-        Example:
+        Examples:
             >>> import tempfile, sketchml as sk
             >>> sk.Text("hi").save(tempfile.mkdtemp() + "/hi.txt").read_text()
             'hi'
@@ -291,7 +291,7 @@ class Notes:
             (a ``note_seq.NoteSequence`` works).
         tempo: beats per minute (default: the sequence's own, else 120).
 
-    Example:
+    Examples:
         >>> import sketchml as sk
         >>> tune = sk.Notes([{"pitch": 60, "velocity": 90, "start_time": 0.0, "end_time": 0.5}])
         >>> len(tune), tune.total_time
@@ -329,7 +329,7 @@ class Notes:
     def save(self, path: str | os.PathLike[str]) -> Path:
         """Write a MIDI file (atomically).
 
-        Example:
+        Examples:
             >>> import tempfile, sketchml as sk
             >>> tune = sk.Notes([{"pitch": 64, "start_time": 0, "end_time": 1}])
             >>> tune.save(tempfile.mkdtemp() + "/tune.mid").suffix
@@ -350,7 +350,7 @@ class Notes:
 class Audio:
     """A generated sound: ``waveform`` ``(channels, samples)`` float in [-1, 1] and ``sample_rate``.
 
-    Example:
+    Examples:
         >>> import torch, sketchml as sk
         >>> beep = sk.Audio(torch.sin(torch.arange(16000) * 0.1) * 0.5, sample_rate=16000)
         >>> beep.duration, beep.channels
@@ -390,7 +390,7 @@ class Audio:
     def save(self, path: str | os.PathLike[str]) -> Path:
         """Write a 16-bit WAV file (atomically).
 
-        Example:
+        Examples:
             >>> import tempfile, torch, sketchml as sk
             >>> sk.Audio(torch.zeros(800), sample_rate=8000).save(tempfile.mkdtemp() + "/a.wav").suffix
             '.wav'
@@ -410,7 +410,7 @@ class Audio:
 def load_result(path: str | os.PathLike[str]) -> Any:
     """Read a saved result back: images (PNG/JPEG... as one image, GIF/MP4 as frames), TXT, MID, WAV.
 
-    Example:
+    Examples:
         >>> import tempfile, sketchml as sk
         >>> path = sk.Text("hello").save(tempfile.mkdtemp() + "/t.txt")
         >>> sk.load_result(path)

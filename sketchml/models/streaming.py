@@ -12,7 +12,7 @@ The stream is family-agnostic: a family's ``stream`` passes a generator of piece
 (characters, tokens, images ...). A family that only has ``generate`` still streams,
 as one piece, through the default :meth:`sketchml.Model.stream`.
 
-Example:
+Examples:
     >>> from sketchml.models.streaming import Stream
     >>> words = Stream(iter(["to ", "be ", "or ", "not"]))
     >>> "".join(words)
@@ -118,7 +118,7 @@ class Stream(Generic[T]):
     or iterate it where blocking is fine (a script, a notebook cell). Leaving a ``with``
     block cancels the stream.
 
-    Example:
+    Examples:
         >>> import time
         >>> from sketchml.models.streaming import Stream
         >>> def count(cancelled):
@@ -196,7 +196,7 @@ class Stream(Generic[T]):
         Raises the worker's exception, once, when the worker failed (after handing over
         the pieces made before the failure on the previous calls).
 
-        Example:
+        Examples:
             >>> from sketchml.models.streaming import Stream
             >>> stream = Stream(["a", "b"])
             >>> _ = stream.wait()
@@ -236,7 +236,7 @@ class Stream(Generic[T]):
 
         The whole text for text streams, else the list of pieces. Raises the worker's error.
 
-        Example:
+        Examples:
             >>> from sketchml.models.streaming import Stream
             >>> Stream([1, 2, 3]).wait()
             [1, 2, 3]
@@ -251,7 +251,7 @@ class Stream(Generic[T]):
 
         Pieces already made stay readable. Cancelling a finished stream does nothing.
 
-        Example:
+        Examples:
             >>> import itertools
             >>> from sketchml.models.streaming import Stream
             >>> forever = Stream(str(i) for i in itertools.count())

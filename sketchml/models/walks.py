@@ -59,7 +59,7 @@ def walk_path(
         a Latent on the CPU with ``(steps - 1) * segments + 1`` items plus the holds
         (without the closing frame when ``loop``, so the walk repeats seamlessly).
 
-    Example:
+    Examples:
         >>> import sketchml as sk, torch
         >>> class Dots(sk.Model):
         ...     def sample_latent(self, n=1, *, seed=None):
@@ -100,7 +100,7 @@ def walk_frames(
     ``options`` go to ``model.generate`` (e.g. ``truncation=0.7`` for StyleGAN2).
     Nothing is generated until the first frame is asked for.
 
-    Example:
+    Examples:
         >>> import sketchml as sk, torch
         >>> class Grey(sk.Model):
         ...     def sample_latent(self, n=1, *, seed=None):
@@ -142,7 +142,7 @@ def walk(
     shows a progress bar (default: when a person is watching the terminal).
     ``options`` go to ``model.generate``.
 
-    Example:
+    Examples:
         >>> import tempfile, sketchml as sk, torch
         >>> class Grey(sk.Model):
         ...     def sample_latent(self, n=1, *, seed=None):

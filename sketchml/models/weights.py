@@ -192,7 +192,7 @@ def _numpy_scalar(dtype: Any, data: bytes | None = None) -> Any:
 class SafeUnpickler(pickle.Unpickler):
     """An unpickler that knows only tensors, arrays, containers and NVIDIA's persistent objects.
 
-    Example:
+    Examples:
         >>> import io, pickle
         >>> SafeUnpickler(io.BytesIO(pickle.dumps({"a": [1, 2]}))).load()
         {'a': [1, 2]}
@@ -249,7 +249,7 @@ def load_weights(path: str | os.PathLike[str], *, map_location: Any = "cpu") -> 
     most checkpoints; for an NVIDIA StyleGAN ``.pkl``, a dict such as
     ``{"G_ema": PersistentState, ...}`` (see :func:`module_state_dict`).
 
-    Example:
+    Examples:
         >>> import tempfile, torch, safetensors.torch
         >>> path = tempfile.mkdtemp() + "/w.safetensors"
         >>> safetensors.torch.save_file({"w": torch.ones(2)}, path)
@@ -310,7 +310,7 @@ def module_state_dict(state: dict[str, Any], *, prefix: str = "") -> dict[str, t
     gives the same keys as NVIDIA's ``G_ema.state_dict()``
     (``"mapping.fc0.weight"``, ``"synthesis.b4.const"``...).
 
-    Example:
+    Examples:
         >>> import torch
         >>> state = {"_parameters": {"w": torch.ones(1)}, "_buffers": {},
         ...          "_modules": {"fc": {"_parameters": {"b": torch.zeros(1)}, "_buffers": {}}}}
@@ -341,7 +341,7 @@ def module_state_dict(state: dict[str, Any], *, prefix: str = "") -> dict[str, t
 def sketchml_home() -> Path:
     """sketchml's cache folder: ``$SKETCHML_HOME``, else ``~/.cache/sketchml``.
 
-    Example:
+    Examples:
         >>> sketchml_home()  # doctest: +SKIP
         PosixPath('/home/me/.cache/sketchml')
     """
@@ -355,7 +355,7 @@ def sketchml_home() -> Path:
 def hf_cache_dir() -> Path:
     """The Hugging Face hub cache: ``$HF_HUB_CACHE``, ``$HF_HOME/hub`` or ``~/.cache/huggingface/hub``.
 
-    Example:
+    Examples:
         >>> hf_cache_dir().name
         'hub'
     """
@@ -425,7 +425,7 @@ def find_weights(spec_or_family: Any, variant: VariantSpec, *, file: str | None 
                  package_dir: Path | None = None) -> Path | None:
     """The weights file of ``variant`` if it is on this machine, else ``None`` (never downloads).
 
-    Example:
+    Examples:
         >>> find_weights("noise", VariantSpec("default", files=("none.safetensors",))) is None
         True
     """
@@ -465,7 +465,7 @@ def resolve_weights(
     ``huggingface_hub``) a missing file raises an error naming the model, what
     was looked for and where to put the file.
 
-    Example:
+    Examples:
         >>> import tempfile, pathlib
         >>> path = pathlib.Path(tempfile.mkdtemp()) / "w.safetensors"
         >>> _ = path.write_bytes(b"")

@@ -24,7 +24,7 @@ class MouseEvent:
     ``CENTER`` or 0), ``count`` (wheel steps, positive towards the user) and
     ``action`` (``"press"``, ``"release"``, ``"move"``, ``"drag"`` or ``"wheel"``).
 
-    Example:
+    Examples:
         >>> MouseEvent(10, 20, button=37, action="press").button
         37
     """
@@ -41,7 +41,7 @@ class KeyEvent:
     """A key event: ``key`` (the character, or ``CODED``), ``key_code`` and ``action``
     (``"press"`` or ``"release"``); ``is_repeat`` for presses the keyboard repeats.
 
-    Example:
+    Examples:
         >>> KeyEvent("a", 65, action="press").key
         'a'
     """
@@ -85,7 +85,7 @@ def glfw_key_to_processing(glfw_key: int) -> tuple[str | int, int] | None:
     """``(key, key_code)`` for a GLFW key number, or ``None`` for a printable key,
     whose ``key`` must come from the character the keyboard layout typed.
 
-    Example:
+    Examples:
         >>> from sketchml.constants import CODED, UP
         >>> glfw_key_to_processing(265) == (CODED, UP)
         True
@@ -100,7 +100,7 @@ def glfw_key_to_processing(glfw_key: int) -> tuple[str | int, int] | None:
 def printable_key_code(glfw_key: int) -> int:
     """Java's virtual key code for a printable GLFW key (letters and digits coincide).
 
-    Example:
+    Examples:
         >>> printable_key_code(65)
         65
     """

@@ -8,7 +8,7 @@ callback. A file written in module mode (``import sketchml as sk`` ...
 ``sk.run_sketch()``) or class mode (``MySketch().run_sketch()``) runs too: its
 ``run_sketch()`` call hands the sketch over instead of starting a second loop.
 
-Example:
+Examples:
     >>> import tempfile, os
     >>> path = os.path.join(tempfile.mkdtemp(), "dot.py")
     >>> _ = open(path, "w").write("def draw():\\n    circle(50, 50, frame_count)\\n")
@@ -35,7 +35,7 @@ __all__ = ["FileSketchSource", "inject_api"]
 def inject_api(namespace: dict[str, Any], sketch: Sketch) -> None:
     """Put the sketch API (bound methods), constants and live variables into ``namespace``.
 
-    Example:
+    Examples:
         >>> import sketchml as sk
         >>> s = sk.Sketch(); ns = {}
         >>> inject_api(ns, s)

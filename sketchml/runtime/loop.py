@@ -11,7 +11,7 @@ Errors in the sketch's code never escape as raw tracebacks: headless runs raise
 the user's line); windows print the report, show it on the canvas and wait for
 the next save.
 
-Example:
+Examples:
     >>> import sketchml as sk
     >>> class Frames(sk.Sketch):
     ...     def draw(self):
@@ -55,7 +55,7 @@ def has_display() -> bool:
     """Whether a window can be opened (an X11/Wayland display on Linux; always on
     macOS and Windows).
 
-    Example:
+    Examples:
         >>> isinstance(has_display(), bool)
         True
     """
@@ -252,7 +252,7 @@ class Runner:
         the callbacks are handled like errors in ``draw()``. Useful to drive a sketch in
         tests and scripted renders.
 
-        Example:
+        Examples:
             >>> import sketchml as sk
             >>> class Clicks(sk.Sketch):
             ...     def mouse_pressed(self):
@@ -487,7 +487,7 @@ def run_file(
 
     Returns the exit status: 0, or 1 after an error (printed as a short traceback).
 
-    Example:
+    Examples:
         >>> import tempfile, os
         >>> path = os.path.join(tempfile.mkdtemp(), "s.py")
         >>> _ = open(path, "w").write("def draw():\\n    background(0)\\n")

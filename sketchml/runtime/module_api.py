@@ -13,7 +13,7 @@ the run, so a notebook can still read ``sk.frame_count``). With none, drawing
 functions say that a sketch must run, while ``sk.random(10)``, ``sk.noise(0.1)`` and
 the other non-drawing functions use an idle sketch made on first use.
 
-Example:
+Examples:
     >>> import sketchml as sk
     >>> import inspect
     >>> list(inspect.signature(sk.circle).parameters)
@@ -53,7 +53,7 @@ class SketchmlAttributeError(SketchmlError, AttributeError):
 def current_sketch() -> Sketch:
     """The sketch the module-level functions act on (an idle one outside a run).
 
-    Example:
+    Examples:
         >>> current_sketch().frame_count >= 0
         True
     """
@@ -130,7 +130,7 @@ def run_sketch(
     """Module mode: run the ``settings``/``setup``/``draw``/callback functions defined in
     the calling module (your script). Options as :meth:`Sketch.run_sketch`.
 
-    Example:
+    Examples:
         >>> import sketchml as sk
         >>> def draw():
         ...     sk.background(0, 0, 255)
@@ -176,7 +176,7 @@ def render(
     One frame gives an image (``_repr_png_``); more give a looping video
     (``_repr_html_``: an MP4, or a GIF with ``format="gif"``). ``.save(path)`` writes it.
 
-    Example:
+    Examples:
         >>> import sketchml as sk
         >>> class Red(sk.Sketch):
         ...     def draw(self):

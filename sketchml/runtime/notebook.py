@@ -5,7 +5,7 @@ to open) and displays the result; :func:`render` does the same anywhere and
 returns the displayable :class:`SketchRender`. Frames stream into a temporary
 video file while rendering, so only the finished (compressed) video is held.
 
-Example:
+Examples:
     >>> import sketchml as sk
     >>> class Pulse(sk.Sketch):
     ...     def draw(self):
@@ -39,7 +39,7 @@ _FORMATS = {"mp4": "video/mp4", "gif": "image/gif"}
 def in_notebook() -> bool:
     """True inside a Jupyter (IPython kernel) session, where windows cannot open.
 
-    Example:
+    Examples:
         >>> in_notebook()
         False
     """
@@ -63,7 +63,7 @@ class SketchRender:
     Displays itself in Jupyter (``_repr_png_`` / ``_repr_html_``); ``save(path)``
     writes it; ``frames``, ``width``, ``height``, ``mime`` and ``data`` describe it.
 
-    Example:
+    Examples:
         >>> clip = SketchRender(b"...", mime="image/gif", frames=2, size=(8, 8))
         >>> clip
         <SketchRender 8x8, 2 frames, image/gif>
@@ -182,7 +182,7 @@ def render(
 ) -> SketchRender:
     """Render ``sketch`` headless into a :class:`SketchRender` (see ``sketchml.render``).
 
-    Example:
+    Examples:
         >>> import sketchml as sk
         >>> class Blue(sk.Sketch):
         ...     def draw(self):

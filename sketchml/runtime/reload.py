@@ -6,7 +6,7 @@ platform and filesystem (network mounts, containers) and needs no dependency.
 Contents are compared, not modification times, so two quick saves inside one
 timestamp tick are still seen and a save that changes nothing reloads nothing.
 
-Example:
+Examples:
     >>> import tempfile, os
     >>> path = os.path.join(tempfile.mkdtemp(), "s.py")
     >>> open(path, "w").write("a = 1\\n")

@@ -6,7 +6,7 @@ Class mode subclasses it; imported and module mode run a plain ``Sketch`` whose
 ``draw()`` every frame, and feeds input events through the ``_dispatch_*``
 methods, which update the live variables and call the callbacks.
 
-Example:
+Examples:
     >>> import sketchml as sk
     >>> class Dot(sk.Sketch):
     ...     def settings(self):
@@ -87,7 +87,7 @@ class Sketch(MathsMixin, Canvas):
     key_released``) may take the event (:class:`~sketchml.runtime.events.MouseEvent`,
     :class:`~sketchml.runtime.events.KeyEvent`) as their one argument.
 
-    Example:
+    Examples:
         >>> import sketchml as sk
         >>> class Grow(sk.Sketch):
         ...     def setup(self):
@@ -155,7 +155,7 @@ class Sketch(MathsMixin, Canvas):
         """Set the canvas (and window) size in pixels; call it in ``settings()`` or first
         thing in ``setup()``. ``sketchml run --size WxH`` overrides it.
 
-        Example:
+        Examples:
             >>> import sketchml as sk
             >>> s = sk.Sketch(); s.size(320, 240); (s.width, s.height)
             (320, 240)
@@ -181,7 +181,7 @@ class Sketch(MathsMixin, Canvas):
         """Use the whole screen: the canvas takes the primary display's size (headless
         renders keep the current size, so a render has a size you chose).
 
-        Example:
+        Examples:
             >>> import sketchml as sk
             >>> sk.Sketch().full_screen()
         """
@@ -194,7 +194,7 @@ class Sketch(MathsMixin, Canvas):
         """Aim for ``fps`` frames a second (60 unless set). Headless renders run as fast
         as they can, but their clock (``millis()``) and videos still run at ``fps``.
 
-        Example:
+        Examples:
             >>> import sketchml as sk
             >>> s = sk.Sketch(); s.frame_rate(30); s.get_frame_rate()
             30.0
@@ -208,7 +208,7 @@ class Sketch(MathsMixin, Canvas):
         """The frame rate the sketch is actually reaching (a smoothed average); in a
         headless render, the rate its clock runs at.
 
-        Example:
+        Examples:
             >>> import sketchml as sk
             >>> sk.Sketch().get_frame_rate()
             60.0
@@ -219,7 +219,7 @@ class Sketch(MathsMixin, Canvas):
         """Milliseconds since the sketch started. Headless renders count frames instead
         of wall time (``frame / frame_rate``), so a video plays as the window would.
 
-        Example:
+        Examples:
             >>> import sketchml as sk
             >>> sk.Sketch().millis() >= 0
             True
@@ -232,7 +232,7 @@ class Sketch(MathsMixin, Canvas):
         """Stop calling ``draw()`` after the current frame (``redraw()`` draws one more,
         ``loop()`` resumes). In ``setup()`` it makes a still: ``draw()`` runs once.
 
-        Example:
+        Examples:
             >>> import sketchml as sk
             >>> sk.Sketch().no_loop()
         """
@@ -241,7 +241,7 @@ class Sketch(MathsMixin, Canvas):
     def loop(self) -> None:
         """Resume calling ``draw()`` every frame after ``no_loop()``.
 
-        Example:
+        Examples:
             >>> import sketchml as sk
             >>> sk.Sketch().loop()
         """
@@ -250,7 +250,7 @@ class Sketch(MathsMixin, Canvas):
     def is_looping(self) -> bool:
         """Whether ``draw()`` is being called every frame (False after ``no_loop()``).
 
-        Example:
+        Examples:
             >>> import sketchml as sk
             >>> s = sk.Sketch(); s.no_loop(); s.is_looping()
             False
@@ -260,7 +260,7 @@ class Sketch(MathsMixin, Canvas):
     def redraw(self) -> None:
         """Draw one more frame while ``no_loop()`` is in effect (e.g. from ``mouse_pressed``).
 
-        Example:
+        Examples:
             >>> import sketchml as sk
             >>> sk.Sketch().redraw()
         """
@@ -269,7 +269,7 @@ class Sketch(MathsMixin, Canvas):
     def exit_sketch(self) -> None:
         """Stop the sketch after the current frame and close its window.
 
-        Example:
+        Examples:
             >>> import sketchml as sk
             >>> sk.Sketch().exit_sketch()
         """
@@ -297,7 +297,7 @@ class Sketch(MathsMixin, Canvas):
         :class:`~sketchml.runtime.tracebacks.SketchRuntimeError`; in a window it is shown on
         the canvas and in the console.
 
-        Example:
+        Examples:
             >>> import sketchml as sk
             >>> class Still(sk.Sketch):
             ...     def setup(self):

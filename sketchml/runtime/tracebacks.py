@@ -12,7 +12,7 @@ common mistakes get a better message than Python's:
   drawing calls pay nothing for it);
 * a misspelt name: ``name 'elipse' is not defined. Did you mean 'ellipse'?``.
 
-Example:
+Examples:
     >>> try:
     ...     int("x")
     ... except ValueError as err:
@@ -120,7 +120,7 @@ def suggestion(name: str, candidates: Iterable[str]) -> str:
     """`` Did you mean 'x'?`` for a misspelt name: only the close matches when there are
     any, so ``elipse`` suggests ``ellipse`` alone, not every name sharing a few letters.
 
-    Example:
+    Examples:
         >>> suggestion("elipse", ["ellipse", "ellipse_mode", "line"])
         " Did you mean 'ellipse'?"
     """
@@ -158,7 +158,7 @@ def _signature(obj: object) -> inspect.Signature:
 def signature_text(name: str) -> str:
     """``"(x, y, w, h)"``: the parameters of the API function ``name`` as a user writes them.
 
-    Example:
+    Examples:
         >>> signature_text("lerp")
         '(start, stop, amt)'
     """
@@ -246,7 +246,7 @@ def format_sketch_error(
     ``extra_names`` are further names a misspelling may have meant (the sketch's
     own globals, in imported mode).
 
-    Example:
+    Examples:
         >>> try:
         ...     elipse(1, 2, 3, 4)  # noqa: F821
         ... except NameError as err:

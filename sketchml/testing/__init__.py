@@ -14,7 +14,7 @@ building blocks. See docs/plugin-testing.md.
 Importing this package is cheap (pytest imports it in every run): the mix-in and
 its helpers load on first access.
 
-Example:
+Examples:
     >>> from sketchml.testing import ModelConformance
     >>> ModelConformance.batch
     2

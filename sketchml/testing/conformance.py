@@ -44,7 +44,7 @@ def check_output(output: Any, modality: str, *, n: int | None = None) -> None:
       and ``.sample_rate`` (a positive int);
     * notes: NoteSequence-like (``.notes``) with at least one note, pitches 0-127.
 
-    Example:
+    Examples:
         >>> import torch
         >>> from sketchml.testing import check_output
         >>> check_output(torch.rand(2, 3, 8, 8), "image", n=2)
@@ -100,7 +100,7 @@ def check_output(output: Any, modality: str, *, n: int | None = None) -> None:
 def assert_same_output(a: Any, b: Any, modality: str, *, atol: float = 1e-4) -> None:
     """Fail unless two outputs of ``modality`` are the same (tensors within ``atol``).
 
-    Example:
+    Examples:
         >>> import torch
         >>> from sketchml.testing import assert_same_output
         >>> assert_same_output(torch.zeros(1, 3, 2, 2), torch.zeros(1, 3, 2, 2), "image")
@@ -161,7 +161,7 @@ class ModelConformance:
     ``(data, options)``) to check ``train``. The model is built once per class and
     is available to your own tests as the ``model`` fixture.
 
-    Example:
+    Examples:
         >>> import sketchml_noise  # doctest: +SKIP
         >>> class TestNoise(ModelConformance):  # doctest: +SKIP
         ...     plugin = sketchml_noise

@@ -40,7 +40,7 @@ def sketchml_registry(monkeypatch: pytest.MonkeyPatch) -> Registry:
     them. Strict mode (``SKETCHML_STRICT_PLUGINS=1``) is on, so a plugin whose
     hook fails raises :class:`sketchml.PluginError` instead of only warning.
 
-    Example:
+    Examples:
         >>> def test_noise_is_listed(sketchml_registry):  # doctest: +SKIP
         ...     import sketchml as sk, sketchml_noise
         ...     sketchml_registry.register(sketchml_noise)
@@ -59,7 +59,7 @@ def sketchml_registry(monkeypatch: pytest.MonkeyPatch) -> Registry:
 def sketchml_gl() -> moderngl.Context:
     """The process's headless OpenGL context (EGL); the test is skipped when there is none.
 
-    Example:
+    Examples:
         >>> def test_gl_version(sketchml_gl):  # doctest: +SKIP
         ...     assert sketchml_gl.version_code >= 330
     """
@@ -79,7 +79,7 @@ def sketchml_canvas(sketchml_gl: moderngl.Context) -> Iterator[Canvas]:
     ``canvas._resize(w, h)`` changes its size; ``canvas._read_pixels()`` gives
     ``(H, W, 4)`` uint8 RGBA, row 0 at the top.
 
-    Example:
+    Examples:
         >>> def test_red_circle(sketchml_canvas):  # doctest: +SKIP
         ...     sketchml_canvas.fill(255, 0, 0)
         ...     sketchml_canvas.circle(32, 32, 20)

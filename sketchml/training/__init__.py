@@ -8,7 +8,7 @@ set-up, atomic checkpoints and the ``torchrun`` helpers.
 Importing this package is light: torch is only imported when one of the names
 below is first used.
 
-Example:
+Examples:
     >>> import sketchml.training as training
     >>> training.pick_device("cpu").type
     'cpu'

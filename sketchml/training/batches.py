@@ -30,7 +30,7 @@ class _ResumableSampler(DistributedSampler):
 def to_device(batch: Any, device: torch.device) -> Any:
     """Move every tensor in a batch (nested tuples, lists, dicts, named tuples) to ``device``.
 
-    Example:
+    Examples:
         >>> import torch
         >>> from sketchml.training.batches import to_device
         >>> to_device({"x": [torch.zeros(1)]}, torch.device("cpu"))["x"][0].device.type
@@ -57,7 +57,7 @@ def iterate_batches(data: Any, *, start_step: int, info: DistributedInfo, seed: 
     ``seed``; the epoch and position within it follow from ``start_step``, so a
     resumed run sees exactly the batches an uninterrupted one would have.
 
-    Example:
+    Examples:
         >>> import torch
         >>> from torch.utils.data import TensorDataset
         >>> from sketchml.training import DistributedInfo

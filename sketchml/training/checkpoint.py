@@ -51,7 +51,7 @@ def _fsync_file(path: Path) -> None:
 class Checkpoint:
     """One complete checkpoint folder.
 
-    Example:
+    Examples:
         >>> import tempfile, torch
         >>> from sketchml.training import save_checkpoint, latest_checkpoint
         >>> folder = tempfile.mkdtemp()
@@ -94,7 +94,7 @@ class Checkpoint:
     def load_model(self, name: str, module: torch.nn.Module) -> None:
         """Load model ``name``'s weights into ``module`` (same architecture required).
 
-        Example:
+        Examples:
             >>> import tempfile, torch
             >>> from sketchml.training import save_checkpoint
             >>> folder = tempfile.mkdtemp()
@@ -113,7 +113,7 @@ class Checkpoint:
     def training_state(self) -> dict[str, Any]:
         """Optimiser, scheduler and RNG states, loaded without executing any code.
 
-        Example:
+        Examples:
             >>> import tempfile, torch
             >>> from sketchml.training import save_checkpoint
             >>> net = torch.nn.Linear(2, 2)
@@ -154,7 +154,7 @@ def _read_checkpoint(path: Path) -> Checkpoint | None:
 def list_checkpoints(folder: str | os.PathLike[str]) -> list[Checkpoint]:
     """Every complete checkpoint in ``folder``, oldest step first.
 
-    Example:
+    Examples:
         >>> import tempfile
         >>> from sketchml.training import list_checkpoints
         >>> list_checkpoints(tempfile.mkdtemp())
@@ -173,7 +173,7 @@ def latest_checkpoint(folder: str | os.PathLike[str]) -> Checkpoint | None:
     The ``latest`` pointer is trusted when it names a complete checkpoint;
     otherwise the newest complete ``step-*`` folder is used.
 
-    Example:
+    Examples:
         >>> import tempfile
         >>> from sketchml.training import latest_checkpoint
         >>> latest_checkpoint(tempfile.mkdtemp()) is None
@@ -218,7 +218,7 @@ def save_checkpoint(
     :func:`~sketchml.training.capture_rng_state` results, one per process.
     ``keep=None`` keeps every checkpoint. Returns the new checkpoint.
 
-    Example:
+    Examples:
         >>> import tempfile, torch
         >>> from sketchml.training import save_checkpoint
         >>> net = torch.nn.Linear(2, 1)

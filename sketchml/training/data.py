@@ -139,7 +139,7 @@ class ImageFolder(_Pictures):
         flip: randomly mirror images left-right (a cheap augmentation for small sets).
         background: colour that transparent pixels are composited onto (default white).
 
-    Example:
+    Examples:
         >>> import tempfile, os
         >>> from PIL import Image, UnidentifiedImageError
         >>> from sketchml.training import ImageFolder
@@ -204,7 +204,7 @@ class VideoFrames(_Pictures):
     ``every=k`` keeps every k-th frame, ``count=n`` keeps n evenly spaced frames;
     ``size`` as for :class:`ImageFolder`.
 
-    Example:
+    Examples:
         >>> import tempfile, os, numpy as np, imageio.v2 as imageio
         >>> from sketchml.training import VideoFrames
         >>> path = os.path.join(tempfile.mkdtemp(), "clip.mp4")
@@ -226,7 +226,7 @@ class VideoFrames(_Pictures):
 class Tokenizer(Protocol):
     """Anything with ``encode(str) -> list[int]`` and ``decode(list[int]) -> str`` (e.g. GPT-2's).
 
-    Example:
+    Examples:
         >>> class Bytes:
         ...     def encode(self, text): return list(text.encode())
         ...     def decode(self, ids): return bytes(ids).decode()
@@ -251,7 +251,7 @@ class TextFile(Dataset):
     with ``encode``/``decode``, e.g. GPT-2's BPE). An empty or binary file is an error
     naming the file.
 
-    Example:
+    Examples:
         >>> import tempfile, os
         >>> from sketchml.training import TextFile
         >>> path = os.path.join(tempfile.mkdtemp(), "play.txt")
@@ -325,7 +325,7 @@ class TextFile(Dataset):
     def encode(self, text: str) -> list[int]:
         """Token ids of ``text`` (characters or words not in the file are an error).
 
-        Example:
+        Examples:
             >>> import tempfile, os
             >>> from sketchml.training import TextFile
             >>> path = os.path.join(tempfile.mkdtemp(), "t.txt")
@@ -345,7 +345,7 @@ class TextFile(Dataset):
     def decode(self, ids: Iterable[int] | torch.Tensor) -> str:
         """The text of token ids (a list or a tensor), e.g. a model's sampled output.
 
-        Example:
+        Examples:
             >>> import tempfile, os
             >>> from sketchml.training import TextFile
             >>> path = os.path.join(tempfile.mkdtemp(), "t.txt")
@@ -366,7 +366,7 @@ class MidiFolder(Dataset):
     :attr:`skipped`). Families turn the note lists into their own event tokens,
     optionally through ``transform``.
 
-    Example:
+    Examples:
         >>> import tempfile, os
         >>> from sketchml.media.midi import Note, write_midi
         >>> from sketchml.training import MidiFolder

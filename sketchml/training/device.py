@@ -24,7 +24,7 @@ def pick_device(device: str | torch.device | None = None) -> torch.device:
     ``torch.device``); asking for a device this machine lacks is an error that
     says what is available.
 
-    Example:
+    Examples:
         >>> from sketchml.training import pick_device
         >>> pick_device("cpu")
         device(type='cpu')
@@ -67,7 +67,7 @@ def seed_everything(seed: int) -> None:
 
     Call it before building a model so its initial weights are reproducible.
 
-    Example:
+    Examples:
         >>> import torch
         >>> from sketchml.training import seed_everything
         >>> seed_everything(1); a = torch.rand(2)
@@ -85,7 +85,7 @@ def seed_everything(seed: int) -> None:
 def capture_rng_state() -> dict[str, Any]:
     """Every global random generator's state, in a form ``torch.load(weights_only=True)`` reads.
 
-    Example:
+    Examples:
         >>> from sketchml.training import capture_rng_state, restore_rng_state
         >>> import torch
         >>> state = capture_rng_state(); a = torch.rand(1)
@@ -108,7 +108,7 @@ def capture_rng_state() -> dict[str, Any]:
 def restore_rng_state(state: dict[str, Any]) -> None:
     """Put back the generator states returned by :func:`capture_rng_state`.
 
-    Example:
+    Examples:
         >>> from sketchml.training import capture_rng_state, restore_rng_state
         >>> restore_rng_state(capture_rng_state())
     """

@@ -25,7 +25,7 @@ __all__ = ["DistributedInfo", "all_agree", "barrier", "distributed_info", "init_
 class DistributedInfo:
     """Where this process sits in a (possibly one-process) training job.
 
-    Example:
+    Examples:
         >>> from sketchml.training import DistributedInfo
         >>> DistributedInfo().is_main
         True
@@ -62,7 +62,7 @@ def _env_int(name: str, default: int) -> int:
 def distributed_info() -> DistributedInfo:
     """Read ``RANK``/``LOCAL_RANK``/``WORLD_SIZE`` as ``torchrun`` sets them.
 
-    Example:
+    Examples:
         >>> from sketchml.training import distributed_info
         >>> distributed_info().world_size >= 1
         True
@@ -84,7 +84,7 @@ def init_distributed(*, backend: str | None = None) -> tuple[DistributedInfo, bo
     ``backend`` defaults to ``nccl`` when CUDA is available and ``gloo`` otherwise.
     A group that is already initialised is reused.
 
-    Example:
+    Examples:
         >>> from sketchml.training import init_distributed
         >>> info, joined = init_distributed()   # one process: nothing to join
         >>> info.world_size, joined
@@ -116,7 +116,7 @@ def wrap_ddp(module: torch.nn.Module, device: torch.device, **ddp_options: Any) 
     Modules with no trainable parameters (an EMA copy, a frozen feature network)
     are returned unwrapped: DDP has nothing to synchronise for them.
 
-    Example:
+    Examples:
         >>> import torch
         >>> from sketchml.training import wrap_ddp
         >>> net = torch.nn.Linear(2, 2)
@@ -135,7 +135,7 @@ def wrap_ddp(module: torch.nn.Module, device: torch.device, **ddp_options: Any) 
 def barrier() -> None:
     """Wait for every process (a no-op on one process).
 
-    Example:
+    Examples:
         >>> from sketchml.training import barrier
         >>> barrier()
     """
@@ -146,7 +146,7 @@ def barrier() -> None:
 def all_agree(flag: bool, device: torch.device) -> bool:
     """True on every process if ``flag`` is true on any of them (e.g. "Ctrl-C was pressed").
 
-    Example:
+    Examples:
         >>> import torch
         >>> from sketchml.training import all_agree
         >>> all_agree(True, torch.device("cpu"))

@@ -25,7 +25,7 @@ os.umask(_UMASK)
 def fsync_dir(folder: str | os.PathLike[str]) -> None:
     """Make a rename or file creation inside ``folder`` durable (a no-op where unsupported).
 
-    Example:
+    Examples:
         >>> from sketchml.training.files import fsync_dir
         >>> fsync_dir(".")
     """
@@ -49,7 +49,7 @@ def atomic_write(path: str | os.PathLike[str], mode: str = "wb", *,
     If the ``with`` block raises, the temporary file is removed and ``path`` is
     left as it was.
 
-    Example:
+    Examples:
         >>> import tempfile, os
         >>> from sketchml.training.files import atomic_write
         >>> target = os.path.join(tempfile.mkdtemp(), "hello.txt")
@@ -81,7 +81,7 @@ def atomic_write(path: str | os.PathLike[str], mode: str = "wb", *,
 def atomic_write_bytes(path: str | os.PathLike[str], data: bytes) -> None:
     """Write ``data`` to ``path`` atomically.
 
-    Example:
+    Examples:
         >>> import tempfile, os
         >>> from sketchml.training.files import atomic_write_bytes
         >>> atomic_write_bytes(os.path.join(tempfile.mkdtemp(), "a.bin"), b"\\x00\\x01")
@@ -93,7 +93,7 @@ def atomic_write_bytes(path: str | os.PathLike[str], data: bytes) -> None:
 def atomic_write_text(path: str | os.PathLike[str], text: str) -> None:
     """Write ``text`` (UTF-8) to ``path`` atomically.
 
-    Example:
+    Examples:
         >>> import tempfile, os
         >>> from sketchml.training.files import atomic_write_text
         >>> atomic_write_text(os.path.join(tempfile.mkdtemp(), "a.txt"), "hi")

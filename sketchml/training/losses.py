@@ -36,7 +36,7 @@ def _keys(history: Sequence[dict[str, float]]) -> list[str]:
 def write_losses_csv(history: Sequence[dict[str, float]], path: str | os.PathLike[str]) -> None:
     """Write ``history`` (records with a ``step`` and loss values) as CSV, atomically.
 
-    Example:
+    Examples:
         >>> import tempfile, os
         >>> from sketchml.training import write_losses_csv
         >>> path = os.path.join(tempfile.mkdtemp(), "losses.csv")
@@ -56,7 +56,7 @@ def write_losses_csv(history: Sequence[dict[str, float]], path: str | os.PathLik
 def write_losses_jsonl(history: Sequence[dict[str, float]], path: str | os.PathLike[str]) -> None:
     """Rewrite the JSON-lines log from ``history``, atomically (used when a run resumes).
 
-    Example:
+    Examples:
         >>> import tempfile, os
         >>> from sketchml.training.losses import write_losses_jsonl
         >>> path = os.path.join(tempfile.mkdtemp(), "losses.jsonl")
@@ -97,7 +97,7 @@ def plot_losses(history: Sequence[dict[str, float]], path: str | os.PathLike[str
                 *, width: int = 800, height: int = 400, title: str = "training losses") -> bytes:
     """Draw the losses in ``history`` against step; return PNG bytes and write them to ``path``.
 
-    Example:
+    Examples:
         >>> from sketchml.training import plot_losses
         >>> png = plot_losses([{"step": s, "loss": 1 / s} for s in range(1, 50)])
         >>> png[:4]

@@ -13,7 +13,7 @@ __all__ = ["progress_bar", "wants_progress"]
 def wants_progress() -> bool:
     """True when a person can see stderr: a terminal, or a Jupyter notebook.
 
-    Example:
+    Examples:
         >>> from sketchml.training import wants_progress
         >>> isinstance(wants_progress(), bool)
         True
@@ -31,7 +31,7 @@ def progress_bar(iterable: Iterable[Any] | None = None, *, total: int | None = N
                  desc: str | None = None, initial: int = 0, quiet: bool | None = None) -> tqdm:
     """A tqdm bar; ``quiet=None`` (the default) shows it only when :func:`wants_progress`.
 
-    Example:
+    Examples:
         >>> from sketchml.training import progress_bar
         >>> sum(progress_bar(range(3), quiet=True))
         3

@@ -95,7 +95,7 @@ class TrainingRun:
         ddp_options: keyword arguments for ``DistributedDataParallel`` (e.g.
             ``{"broadcast_buffers": False}`` for GANs with batch norm).
 
-    Example:
+    Examples:
         >>> import tempfile, torch
         >>> from sketchml.training import TrainingRun
         >>> net = torch.nn.Linear(1, 1)
@@ -280,7 +280,7 @@ class TrainingRun:
     def log(self, **values: Any) -> None:
         """Record loss values (numbers or one-element tensors) for the current step.
 
-        Example:
+        Examples:
             >>> import tempfile, torch
             >>> from sketchml.training import TrainingRun
             >>> run = TrainingRun(out=tempfile.mkdtemp(), model=torch.nn.Linear(1, 1),
@@ -301,7 +301,7 @@ class TrainingRun:
         file). ``name`` defaults to ``step-00000200``. Returns the path written, or ``None``
         on other ranks.
 
-        Example:
+        Examples:
             >>> import tempfile, torch
             >>> from sketchml.training import TrainingRun
             >>> run = TrainingRun(out=tempfile.mkdtemp(), model=torch.nn.Linear(1, 1),
@@ -335,7 +335,7 @@ class TrainingRun:
         samples when due. Ctrl-C finishes the current step, saves a checkpoint, prints how to
         resume and ends the loop (``run.interrupted`` is then True).
 
-        Example:
+        Examples:
             >>> import tempfile, torch
             >>> from torch.utils.data import TensorDataset
             >>> from sketchml.training import TrainingRun
@@ -443,7 +443,7 @@ class TrainingRun:
     def save(self) -> Checkpoint | None:
         """Write a checkpoint of the current step now (every process must call it together).
 
-        Example:
+        Examples:
             >>> import tempfile, torch
             >>> from sketchml.training import TrainingRun
             >>> run = TrainingRun(out=tempfile.mkdtemp(), model=torch.nn.Linear(1, 1),

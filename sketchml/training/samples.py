@@ -21,7 +21,7 @@ def image_grid(images: torch.Tensor, *, nrow: int | None = None, padding: int = 
 
     ``nrow`` is the number of images per row (default: a square-ish grid).
 
-    Example:
+    Examples:
         >>> import torch
         >>> from sketchml.training import image_grid
         >>> image_grid(torch.rand(4, 3, 8, 8)).size
@@ -57,7 +57,7 @@ def save_image_grid(images: torch.Tensor, path: str | os.PathLike[str], *, nrow:
                     value_range: tuple[float, float] = (0.0, 1.0)) -> Path:
     """Write :func:`image_grid` of ``images`` to ``path`` as a PNG, atomically; return the path.
 
-    Example:
+    Examples:
         >>> import tempfile, os, torch
         >>> from sketchml.training import save_image_grid
         >>> save_image_grid(torch.rand(4, 3, 8, 8), os.path.join(tempfile.mkdtemp(), "g.png")).suffix
@@ -72,7 +72,7 @@ def save_image_grid(images: torch.Tensor, path: str | os.PathLike[str], *, nrow:
 def save_text_sample(text: str, path: str | os.PathLike[str]) -> Path:
     """Write a text sample atomically; return the path.
 
-    Example:
+    Examples:
         >>> import tempfile, os
         >>> from sketchml.training.samples import save_text_sample
         >>> save_text_sample("once upon a time", os.path.join(tempfile.mkdtemp(), "s.txt")).name

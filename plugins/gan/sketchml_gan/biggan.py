@@ -92,7 +92,7 @@ class BigGANConfig:
         eps: batch-norm epsilon.
         n_stats: rows of truncation-indexed batch-norm statistics.
 
-    Example:
+    Examples:
         >>> BigGANConfig.published(256).resolution
         256
     """
@@ -401,7 +401,7 @@ class BigGANDeepNet(nn.Module):
     the network never truncates it), class vectors ``(N, num_classes)`` and one truncation
     value (it picks the batch-norm statistics), and returns ``(N, 3, H, W)`` in [-1, 1].
 
-    Example:
+    Examples:
         >>> import torch
         >>> net = BigGANDeepNet(BigGANConfig.published(128, channel_width=4)).eval()
         >>> y = torch.nn.functional.one_hot(torch.tensor([1]), 1000).float()
@@ -426,7 +426,7 @@ class BigGANDeepNet(nn.Module):
 def imagenet_classes() -> tuple[tuple[str, ...], ...]:
     """The 1000 ImageNet classes in index order, each a tuple of names (short name first).
 
-    Example:
+    Examples:
         >>> imagenet_classes()[1]
         ('goldfish', 'Carassius auratus')
     """
@@ -448,7 +448,7 @@ def find_class(name: str) -> int:
        fire truck").
     3. Otherwise an error with "did you mean" suggestions.
 
-    Example:
+    Examples:
         >>> find_class("goldfish"), find_class("tabby cat"), find_class("elephant")
         (1, 281, 385)
     """
@@ -497,7 +497,7 @@ class BigGANDeep(sk.Model):
     (``~/.cache/sketchml/weights/biggan/deep-256/``), the Hugging Face cache, or the hub when
     online. A weights file on its own uses the published config for the resolution.
 
-    Example:
+    Examples:
         >>> import tempfile, sketchml as sk
         >>> from sketchml_gan.biggan import save_random_checkpoint
         >>> folder = save_random_checkpoint(tempfile.mkdtemp(), resolution=128, channel_width=4)
@@ -618,7 +618,7 @@ class BigGANDeep(sk.Model):
         a tensor ``(num_classes,)`` or ``(n, num_classes)``, or a list of ``n`` of these (one
         per image).
 
-        Example:
+        Examples:
             >>> import tempfile, sketchml as sk
             >>> from sketchml_gan.biggan import save_random_checkpoint
             >>> folder = save_random_checkpoint(tempfile.mkdtemp(), resolution=128, channel_width=4)
@@ -678,7 +678,7 @@ class BigGANDeep(sk.Model):
         port's recipe). Without ``label`` each latent gets one random class, drawn from the
         same ``seed``.
 
-        Example:
+        Examples:
             >>> import tempfile, sketchml as sk
             >>> from sketchml_gan.biggan import save_random_checkpoint
             >>> folder = save_random_checkpoint(tempfile.mkdtemp(), resolution=128, channel_width=4)
@@ -716,7 +716,7 @@ class BigGANDeep(sk.Model):
                 image); replaces the latent's classes when given.
             seed: for new latents.
 
-        Example:
+        Examples:
             >>> import tempfile, sketchml as sk
             >>> from sketchml_gan.biggan import save_random_checkpoint
             >>> folder = save_random_checkpoint(tempfile.mkdtemp(), resolution=128, channel_width=4)
@@ -823,7 +823,7 @@ def save_random_checkpoint(folder: str | os.PathLike[str], *, resolution: int = 
     offline. Random weights make abstract colour fields, not objects. Each file is written
     atomically.
 
-    Example:
+    Examples:
         >>> import tempfile, sketchml as sk
         >>> folder = save_random_checkpoint(tempfile.mkdtemp(), resolution=128)
         >>> sorted(p.name for p in folder.iterdir())

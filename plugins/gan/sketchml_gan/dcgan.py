@@ -65,7 +65,7 @@ class Generator(nn.Module):
         latent_dim: size of ``z`` (default 100, as in the paper).
         width: channels of the last hidden layer (``ngf``); earlier layers double it.
 
-    Example:
+    Examples:
         >>> import torch
         >>> from sketchml_gan.dcgan import Generator
         >>> Generator(resolution=32, width=8)(torch.randn(2, 100)).shape
@@ -92,7 +92,7 @@ class Generator(nn.Module):
 class Discriminator(nn.Module):
     """DCGAN discriminator: ``(N, 3, R, R)`` images in [-1, 1] -> ``(N,)`` logits (real > 0).
 
-    Example:
+    Examples:
         >>> import torch
         >>> from sketchml_gan.dcgan import Discriminator
         >>> Discriminator(resolution=32, width=8)(torch.rand(2, 3, 32, 32)).shape
@@ -199,7 +199,7 @@ class DCGAN(sk.Model):
     ``(N, latent_dim)`` standard normal; walks between them are spherical (slerp). The
     generator itself, a plain ``torch.nn.Module``, is ``gan.network``.
 
-    Example:
+    Examples:
         >>> import sketchml as sk
         >>> gan = sk.model("dcgan", device="cpu")
         >>> gan.generate(gan.sample_latent(4, seed=1)).shape
@@ -260,7 +260,7 @@ class DCGAN(sk.Model):
     def sample_latent(self, n: int = 1, *, seed: int | None = None) -> sk.Latent:
         """``n`` latents ``z`` ``(n, latent_dim)``, standard normal; a seed gives the same on any device.
 
-        Example:
+        Examples:
             >>> import sketchml as sk
             >>> sk.model("dcgan", device="cpu").sample_latent(3, seed=0)["z"].shape
             torch.Size([3, 100])
@@ -273,7 +273,7 @@ class DCGAN(sk.Model):
     def generate(self, latent: Any = None, *, seed: int | None = None) -> Any:
         """Images ``(N, 3, R, R)`` float in [0, 1] from latents (a Latent, a tensor, a count or None).
 
-        Example:
+        Examples:
             >>> import sketchml as sk
             >>> gan = sk.model("dcgan", device="cpu")
             >>> gan.generate(2, seed=7).shape
@@ -299,7 +299,7 @@ class DCGAN(sk.Model):
         pixel error (with a pull towards typical latent lengths). The result's metadata
         ``losses`` holds the error per step, ``loss`` the last.
 
-        Example:
+        Examples:
             >>> import sketchml as sk
             >>> gan = sk.model("dcgan", device="cpu")
             >>> target = gan.generate(1, seed=3)
@@ -376,7 +376,7 @@ class DCGAN(sk.Model):
             ``.step`` how far it got). This model now generates with the trained weights,
             which are also written to ``out/dcgan.safetensors``.
 
-        Example:
+        Examples:
             >>> import sketchml as sk, tempfile
             >>> gan = sk.model("dcgan", device="cpu")
             >>> run = gan.train("shapes", out=tempfile.mkdtemp(), resolution=32, steps=2,
@@ -406,7 +406,7 @@ def train_dcgan(data: Any, *, out: str | os.PathLike[str] | None, resolution: in
     The same as ``sk.model("dcgan").train(...)`` without a model to start from, plus
     ``device`` (default: the best available).
 
-    Example:
+    Examples:
         >>> import tempfile
         >>> from sketchml_gan.dcgan import train_dcgan
         >>> run, g = train_dcgan("shapes", out=tempfile.mkdtemp(), resolution=32, steps=1,

@@ -44,7 +44,7 @@ _STD = (0.229, 0.224, 0.225)
 def default_vgg_path() -> Path:
     """Where torchvision keeps VGG16's weights: ``torch.hub.get_dir()/checkpoints/vgg16-397923af.pth``.
 
-    Example:
+    Examples:
         >>> default_vgg_path().name
         'vgg16-397923af.pth'
     """
@@ -54,7 +54,7 @@ def default_vgg_path() -> Path:
 class VGGFeatures(nn.Module):
     """VGG16's convolutional stack up to relu4_3, keyed like torchvision's ``vgg16().features``.
 
-    Example:
+    Examples:
         >>> net = VGGFeatures()
         >>> [f.shape[1] for f in net(torch.rand(1, 3, 32, 32))]
         [64, 128, 256, 512]
@@ -132,7 +132,7 @@ def load_target(image: Any, size: int) -> torch.Tensor:
 
     The largest centred square is cut out and resized (with antialiasing) to ``size``.
 
-    Example:
+    Examples:
         >>> load_target(np.zeros((30, 40, 3), np.uint8), 16).shape
         torch.Size([1, 3, 16, 16])
     """
@@ -187,7 +187,7 @@ def project(net: Any, image: Any, *, avg: torch.Tensor, steps: int, plus: bool, 
     """Find w (``(1, style_dim)``, or ``(1, num_layers, style_dim)`` when ``plus``) that makes
     ``net`` draw ``image``; returns it with the loss at the start (the average w) and at the end.
 
-    Example:
+    Examples:
         >>> from sketchml_gan.stylegan2 import Generator
         >>> g = Generator(16, style_dim=32, n_mlp=2, channels={4: 16, 8: 16, 16: 8})
         >>> project(g, torch.rand(3, 16, 16), avg=torch.zeros(32), steps=2, plus=True, lr=0.1,

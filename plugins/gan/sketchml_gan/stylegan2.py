@@ -308,7 +308,7 @@ def default_channels(size: int, *, channel_multiplier: int = 2, channel_max: int
                      ) -> dict[int, int]:
     """Feature maps per resolution, as rosinality's ``Generator`` sets them.
 
-    Example:
+    Examples:
         >>> default_channels(64)
         {4: 512, 8: 512, 16: 512, 32: 512, 64: 512}
     """
@@ -349,7 +349,7 @@ class Generator(nn.Module):
         lr_mlp: the mapping network's learning-rate multiplier.
         conv_clamp: clamp activations to +-this (NVIDIA's ``conv_clamp``; ``None`` = off).
 
-    Example:
+    Examples:
         >>> g = Generator(16, style_dim=32, n_mlp=2, channels={4: 16, 8: 16, 16: 8})
         >>> g(torch.randn(2, 32)).shape
         torch.Size([2, 3, 16, 16])
@@ -486,7 +486,7 @@ class _DownBlock(nn.Module):
 class Discriminator(nn.Module):
     """A residual StyleGAN2-style discriminator with a minibatch standard-deviation layer.
 
-    Example:
+    Examples:
         >>> d = Discriminator(16, channels={4: 16, 8: 16, 16: 8})
         >>> d(torch.randn(4, 3, 16, 16)).shape
         torch.Size([4, 1])
@@ -538,7 +538,7 @@ def nvidia_to_rosinality(state: Mapping[str, torch.Tensor]
     Returns ``(state_dict, w_avg or None, keys that have no counterpart here)``; the mapping is
     tabled in this module's docstring.
 
-    Example:
+    Examples:
         >>> sd, avg, left = nvidia_to_rosinality({"mapping.fc0.weight": torch.zeros(4, 4),
         ...                                       "mapping.w_avg": torch.zeros(4)})
         >>> list(sd), avg.shape, left
@@ -635,7 +635,7 @@ def load_generator_state(state: Mapping[str, torch.Tensor], *, source: str = "th
     Missing noise maps and blur kernels are regenerated (old rosinality files lack them);
     any other missing, unexpected or misshapen tensor is an error that lists them.
 
-    Example:
+    Examples:
         >>> g = Generator(16, style_dim=32, n_mlp=2, channels={4: 16, 8: 16, 16: 8})
         >>> load_generator_state(g.state_dict()).size
         16
@@ -738,7 +738,7 @@ class StyleGAN2(sk.Model):
     slerp), ``"w"`` (after the mapping network, walked by lerp) and ``"w+"`` (one w per
     synthesis layer, what :meth:`mix` and :meth:`encode` produce).
 
-    Example:
+    Examples:
         >>> import sketchml as sk
         >>> gan = sk.model("stylegan2", weights="stylegan2-ffhq-config-f.pt")  # doctest: +SKIP
         >>> gan.generate(gan.sample_latent(4, seed=1), truncation=0.7).save("faces.png")  # doctest: +SKIP
@@ -822,7 +822,7 @@ class StyleGAN2(sk.Model):
         """``n`` random latents in ``space``: ``"z"`` ``(n, z_dim)``, ``"w"`` ``(n, style_dim)``
         or ``"w+"`` ``(n, num_layers, style_dim)``; the same seed gives the same latents.
 
-        Example:
+        Examples:
             >>> gan.sample_latent(2, seed=1, space="w")["w"].shape  # doctest: +SKIP
             torch.Size([2, 512])
         """
@@ -876,7 +876,7 @@ class StyleGAN2(sk.Model):
         """Style mixing: a w+ latent with the first ``crossover`` layers from ``coarse`` (pose,
         shape) and the rest from ``fine`` (colours, texture). One item of either broadcasts.
 
-        Example:
+        Examples:
             >>> z = gan.sample_latent(2, seed=3)  # doctest: +SKIP
             >>> gan.generate(gan.mix(z[0], z[1], crossover=8))  # doctest: +SKIP
         """
@@ -912,7 +912,7 @@ class StyleGAN2(sk.Model):
                 style from ``other_latent`` (see :meth:`mix`).
             seed: seeds the random latent (when ``latent`` is a count or ``None``) and random noise.
 
-        Example:
+        Examples:
             >>> gan.generate(gan.sample_latent(4, seed=1), truncation=0.7).shape  # doctest: +SKIP
             torch.Size([4, 3, 1024, 1024])
         """
@@ -954,7 +954,7 @@ class StyleGAN2(sk.Model):
         Returns a Latent ``{"w": ...}`` with ``space``, ``loss`` (at the end) and ``start_loss``
         (at the average w, where the search begins) in its metadata.
 
-        Example:
+        Examples:
             >>> w = gan.encode("me.jpg", steps=200, video="projection.mp4", out="me.safetensors")  # doctest: +SKIP
             >>> gan.generate(w).save("me-as-a-stylegan.png")  # doctest: +SKIP
         """
@@ -995,7 +995,7 @@ class StyleGAN2(sk.Model):
 
         Returns the :class:`sketchml.training.TrainingRun` (``.history``, ``.step``, ``.out``).
 
-        Example:
+        Examples:
             >>> gan = sk.model("stylegan2")  # doctest: +SKIP
             >>> gan.train("sprites/", out="runs/sprites", resolution=32, steps=3000)  # doctest: +SKIP
             >>> gan.generate(gan.sample_latent(16, seed=1)).save("sprites.png")  # doctest: +SKIP

@@ -47,7 +47,7 @@ _MIN_TEXT = 200
 class CharRNNNet(nn.Module):
     """Embedding -> LSTM/GRU layers -> linear head over the characters ``vocab``.
 
-    Example:
+    Examples:
         >>> net = CharRNNNet("ab ", cell="gru", hidden=8, layers=1, embedding=4)
         >>> logits, state = net(torch.zeros(2, 5, dtype=torch.long))
         >>> tuple(logits.shape), net.chars
@@ -198,7 +198,7 @@ def unigram_bits_per_char(text: str, *, reference: str | None = None) -> float:
     The baseline a model that has learnt anything must beat: it knows how often each
     character occurs, nothing about order. Unseen characters get add-one smoothing.
 
-    Example:
+    Examples:
         >>> round(unigram_bits_per_char("abab"), 3)
         1.0
     """
@@ -219,7 +219,7 @@ def bits_per_char(net: CharRNNNet, text: str, *, unknown: str = "error", streams
     The text is read in ``streams`` contiguous parts side by side, the state carried from
     chunk to chunk, so every character is predicted from everything before it in its part.
 
-    Example:
+    Examples:
         >>> net = CharRNNNet("ab", hidden=4, layers=1, embedding=2)
         >>> 0 < bits_per_char(net, "abba" * 10) < 4
         True
@@ -296,7 +296,7 @@ class CharRNN(sk.Model):
     the state after the model writes a little on its own, and :meth:`interpolate` walks in
     straight lines between states; :meth:`generate` writes on from any of them.
 
-    Example:
+    Examples:
         >>> import sketchml as sk
         >>> rnn = sk.model("charrnn", device="cpu")
         >>> text = rnn.generate(prefix="The ", max_length=40, seed=1)
@@ -344,7 +344,7 @@ class CharRNN(sk.Model):
     def bits_per_char(self, text: str, *, unknown: str = "error") -> float:
         """How well the model predicts ``text``: average bits per character (lower is better).
 
-        Example:
+        Examples:
             >>> import sketchml as sk
             >>> rnn = sk.model("charrnn", device="cpu")
             >>> rnn.bits_per_char("Return the value of the attribute.") < 5
@@ -397,7 +397,7 @@ class CharRNN(sk.Model):
         Generating from it continues the text; ``unknown="drop"`` skips characters the
         model never saw instead of refusing them.
 
-        Example:
+        Examples:
             >>> import sketchml as sk
             >>> rnn = sk.model("charrnn", device="cpu")
             >>> z = rnn.encode(["Open the file", "Return a list"])
@@ -425,7 +425,7 @@ class CharRNN(sk.Model):
         model's own, reproducible by ``seed``. ``warmup`` defaults to 64 characters at
         ``temperature`` 1.0.
 
-        Example:
+        Examples:
             >>> import sketchml as sk
             >>> rnn = sk.model("charrnn", device="cpu")
             >>> z = rnn.sample_latent(3, seed=1)
@@ -454,7 +454,7 @@ class CharRNN(sk.Model):
         gives five texts written with the same random draws, so what changes between them
         comes from the blended state alone.
 
-        Example:
+        Examples:
             >>> import sketchml as sk
             >>> rnn = sk.model("charrnn", device="cpu")
             >>> walk = rnn.interpolate("Return the", "Raise an", steps=4)
@@ -521,7 +521,7 @@ class CharRNN(sk.Model):
             A :class:`sk.Text` (``.prompt`` is the prefix, ``.latent`` the state used), or a
             list of them when ``latent`` holds several states.
 
-        Example:
+        Examples:
             >>> import sketchml as sk
             >>> rnn = sk.model("charrnn", device="cpu")
             >>> rnn.generate(prefix="def ", temperature=[0.5, 1.0], max_length=30,
@@ -549,7 +549,7 @@ class CharRNN(sk.Model):
         seed the text is the one ``generate`` writes (without the prefix, unless
         ``include_prefix``). Bad arguments are refused here, before the thread starts.
 
-        Example:
+        Examples:
             >>> import sketchml as sk
             >>> rnn = sk.model("charrnn", device="cpu")
             >>> stream = rnn.stream(prefix="The ", max_length=25, seed=4)
@@ -619,7 +619,7 @@ class CharRNN(sk.Model):
             and ``val_bpc`` where measured, ``.step`` how far it got. This model now writes
             with the trained network.
 
-        Example:
+        Examples:
             >>> import sketchml as sk, tempfile
             >>> rnn = sk.model("charrnn", device="cpu")
             >>> run = rnn.train("to be or not to be, that is the question. " * 20,
@@ -667,7 +667,7 @@ def train_charrnn(data: Any, *, out: str | os.PathLike[str] | None, steps: int =
     The same as ``sk.model("charrnn").train(...)`` without a model to start from, plus
     ``device`` (default: the best available).
 
-    Example:
+    Examples:
         >>> import tempfile
         >>> from sketchml_text.charrnn import train_charrnn
         >>> run, net = train_charrnn("abcabcabc " * 40, out=tempfile.mkdtemp(), steps=2,

@@ -12,7 +12,7 @@ The order of modules is a keyed hash of ``seed`` and each module's path, not a s
 whole list: a Python release that adds or drops a module leaves the order of the others as
 it was, so the corpus differs between Python versions only where the library's text does.
 
-Example:
+Examples:
     >>> from sketchml_text.corpus import build_corpus
     >>> corpus = build_corpus(max_chars=20_000)
     >>> len(corpus.text) <= 20_000 and corpus.text == corpus.train + corpus.validation
@@ -53,7 +53,7 @@ class Corpus:
     ``text == train + validation``; ``modules`` names the source files used, in order, and
     ``validation_modules`` how many at the end of that list make up ``validation``.
 
-    Example:
+    Examples:
         >>> corpus = build_corpus(max_chars=5_000)
         >>> corpus.validation in corpus.text
         True
@@ -78,7 +78,7 @@ def stdlib_files(*, root: str | Path | None = None) -> list[Path]:
 
     ``root`` defaults to this interpreter's standard library folder.
 
-    Example:
+    Examples:
         >>> any(path.name == "textwrap.py" for path in stdlib_files())
         True
     """
@@ -94,7 +94,7 @@ def stdlib_files(*, root: str | Path | None = None) -> list[Path]:
 def module_prose(source: str) -> str:
     """The docstrings and comments of one module's ``source``, as paragraphs of ASCII prose.
 
-    Example:
+    Examples:
         >>> module_prose("'''Spam and eggs.'''\\n# Eggs are cooked first.\\nx = 1\\n")
         'Spam and eggs.\\n\\nEggs are cooked first.\\n'
     """
@@ -186,7 +186,7 @@ def build_corpus(*, max_chars: int = 400_000, seed: int = 0, validation: float =
     corpus on every machine. ``root`` reads another standard library folder (default: this
     interpreter's).
 
-    Example:
+    Examples:
         >>> corpus = build_corpus(max_chars=50_000, seed=1)
         >>> 0 < len(corpus.validation) < len(corpus.train)
         True

@@ -278,7 +278,7 @@ class GPT2(sk.Model):
         tokenizer: its tokenizer (``AutoTokenizer``).
         source: where it was loaded from: a folder (``Path``) or a hub id.
 
-    Example:
+    Examples:
         >>> import sketchml as sk
         >>> gpt = sk.model("gpt2", device="cpu")
         >>> poem = gpt.generate(prompt="The moon", max_new_tokens=12, seed=1)
@@ -361,7 +361,7 @@ class GPT2(sk.Model):
         A list of texts gives ``N`` items; shorter texts are padded on the left with the
         end-of-text token, as if a document started there.
 
-        Example:
+        Examples:
             >>> import sketchml as sk
             >>> gpt = sk.model("gpt2", device="cpu")
             >>> z = gpt.encode("The sea at night")
@@ -395,7 +395,7 @@ class GPT2(sk.Model):
             for z in gpt.interpolate("The ocean", "A machine", steps=5):
                 print(gpt.generate(z, max_new_tokens=20, seed=1))
 
-        Example:
+        Examples:
             >>> import sketchml as sk
             >>> gpt = sk.model("gpt2", device="cpu")
             >>> walk = gpt.interpolate("The ocean", "A broken machine", steps=4)
@@ -509,7 +509,7 @@ class GPT2(sk.Model):
             A :class:`sk.Text` (``.prompt`` the prompt, ``.latent`` the latent written from),
             or a list of them, one per item, for a latent of several items.
 
-        Example:
+        Examples:
             >>> import sketchml as sk
             >>> gpt = sk.model("gpt2", device="cpu")
             >>> a = gpt.generate(prompt="Return the", top_k=40, max_new_tokens=10, seed=3)
@@ -540,7 +540,7 @@ class GPT2(sk.Model):
         the prompt, unless ``include_prompt``). Bad arguments are refused here, before the
         thread starts.
 
-        Example:
+        Examples:
             >>> import sketchml as sk
             >>> gpt = sk.model("gpt2", device="cpu")
             >>> stream = gpt.stream(prompt="The ", max_new_tokens=8, seed=4)
@@ -638,7 +638,7 @@ class GPT2(sk.Model):
             and ``val_loss`` where measured, in nats per token; ``.step`` how far it got).
             This model now writes with the fine-tuned weights.
 
-        Example:
+        Examples:
             >>> import sketchml as sk, tempfile, pathlib
             >>> folder = pathlib.Path(tempfile.mkdtemp())
             >>> _ = (folder / "poems.txt").write_text("the owl and the moon\\n" * 40)
@@ -748,7 +748,7 @@ class GPT2(sk.Model):
 
         ``length`` is the window the text is read in (default: 128, or the context if smaller).
 
-        Example:
+        Examples:
             >>> import sketchml as sk
             >>> gpt = sk.model("gpt2", device="cpu")
             >>> gpt.loss("Return the number of items.") < gpt.loss("items. number Return of the")
@@ -801,7 +801,7 @@ def token_loss(lm: Any, ids: torch.Tensor, *, length: int = 128, batch_size: int
     (a shorter last window is kept); each window predicts its last ``length`` tokens from
     the ones before. The model is put in eval mode (no dropout), so the figure is exact.
 
-    Example:
+    Examples:
         >>> import torch
         >>> from transformers import GPT2Config, GPT2LMHeadModel
         >>> lm = GPT2LMHeadModel(GPT2Config(vocab_size=16, n_positions=8, n_embd=8,
@@ -840,7 +840,7 @@ def unigram_loss(train_ids: torch.Tensor, ids: torch.Tensor, *, vocab_size: int)
     The baseline any language model must beat: it knows how common each token is and
     nothing about order. Add-one smoothing gives unseen tokens a small probability.
 
-    Example:
+    Examples:
         >>> import torch
         >>> round(unigram_loss(torch.tensor([0, 0, 1]), torch.tensor([0]), vocab_size=2), 3)
         0.511
@@ -857,7 +857,7 @@ def save_model_folder(lm: Any, tokenizer: Any, folder: str | os.PathLike[str]) -
     ``os.replace``, so a reader never sees half a file. Files already in ``folder`` that
     are not part of the model (checkpoints, logs) are left alone. Returns ``folder``.
 
-    Example:
+    Examples:
         >>> import tempfile
         >>> from transformers import GPT2Config, GPT2LMHeadModel
         >>> lm = GPT2LMHeadModel(GPT2Config(vocab_size=16, n_positions=8, n_embd=8,
@@ -884,7 +884,7 @@ def save_model_folder(lm: Any, tokenizer: Any, folder: str | os.PathLike[str]) -
 def bits_per_char(loss: float, tokens: int, chars: int) -> float:
     """Convert a loss in nats per token into bits per character of the same text.
 
-    Example:
+    Examples:
         >>> round(bits_per_char(math.log(2), tokens=10, chars=20), 2)
         0.5
     """
