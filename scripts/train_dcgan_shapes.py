@@ -45,13 +45,13 @@ RECIPE = {"resolution": 64, "width": 32, "latent_dim": 100, "batch_size": 32, "l
 def _atomic_save(tensors: dict[str, torch.Tensor], path: Path, metadata: dict[str, str]) -> None:
     from safetensors.torch import save
 
-    from sketchml.training.files import atomic_write_bytes
+    from sketchml.files import atomic_write_bytes
 
     atomic_write_bytes(path, save(tensors, metadata=metadata))
 
 
 def _atomic_text(path: Path, text: str) -> None:
-    from sketchml.training.files import atomic_write_text
+    from sketchml.files import atomic_write_text
 
     atomic_write_text(path, text)
 

@@ -33,7 +33,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "plugins" / "text"))
 
 from sketchml.training import TrainingRun, seed_everything  # noqa: E402
-from sketchml.training.files import atomic_write_text  # noqa: E402
+from sketchml.files import atomic_write_text  # noqa: E402
 from sketchml_text.corpus import build_corpus  # noqa: E402
 from sketchml_text.gpt2 import (bits_per_char, save_model_folder, token_loss,  # noqa: E402
                                 unigram_loss)

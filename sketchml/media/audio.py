@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 
 from sketchml.errors import SketchmlError
-from sketchml.training.files import atomic_write_bytes
+from sketchml.files import atomic_write_bytes
 
 __all__ = ["audio_html", "read_wav", "wav_bytes", "write_wav"]
 

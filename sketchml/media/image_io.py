@@ -8,12 +8,12 @@ beside the target, then renamed over it, so a crash never leaves half a PNG.
 from __future__ import annotations
 
 import os
-import tempfile
 from pathlib import Path
 
 import numpy as np
 
 from sketchml.errors import SketchmlError
+from sketchml.files import atomic_path
 
 __all__ = ["SAVE_FORMATS", "read_image", "write_image"]
 
@@ -87,12 +87,5 @@ def write_image(path: str | os.PathLike[str], pixels: np.ndarray) -> None:
     image = PILImage.fromarray(arr, "RGBA" if arr.shape[2] == 4 else "RGB")
     if fmt in _NO_ALPHA:
         image = image.convert("RGB")
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.stem}-", suffix=target.suffix)
-    os.close(fd)
-    try:
+    with atomic_path(target) as tmp:
         image.save(tmp, format=fmt)
-        os.replace(tmp, target)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise

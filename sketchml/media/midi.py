@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from sketchml.errors import SketchmlError
-from sketchml.training.files import atomic_write_bytes
+from sketchml.files import atomic_write_bytes
 
 __all__ = ["Note", "notes_from", "piano_roll_png", "read_midi", "write_midi"]
 

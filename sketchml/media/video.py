@@ -21,7 +21,6 @@ from __future__ import annotations
 import functools
 import os
 import re
-import tempfile
 from collections.abc import Generator
 from pathlib import Path
 from types import TracebackType
@@ -29,10 +28,10 @@ from types import TracebackType
 import numpy as np
 
 from sketchml.errors import SketchmlError
+from sketchml.files import atomic_path, temp_beside
 
 __all__ = [
     "FrameWriter", "VIDEO_SUFFIXES", "check_frame_path", "expand_frame_pattern", "open_frame_writer",
-    "temp_beside",
 ]
 
 VIDEO_SUFFIXES = (".mp4", ".mov", ".mkv", ".webm", ".gif")
@@ -41,22 +40,6 @@ IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".bmp", ".tif", ".tiff")
 # A per-frame palette keeps colours right when a walk drifts through hues; a
 # single global palette would need every frame before the first is written.
 _GIF_FILTER = "split[a][b];[a]palettegen=stats_mode=single[p];[b][p]paletteuse=new=1"
-
-
-def _umask() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
-
-
-def temp_beside(target: Path) -> Path:
-    """A new empty temporary file in ``target``'s folder, with ``target``'s suffix and the
-    permissions a plainly created file would get (``mkstemp`` alone makes it private),
-    ready to be renamed onto ``target``."""
-    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.stem}-", suffix=target.suffix)
-    os.close(fd)
-    os.chmod(tmp, 0o666 & ~_umask())
-    return Path(tmp)
 
 
 def expand_frame_pattern(pattern: str, index: int) -> str:
@@ -216,16 +199,11 @@ class _ImageSequenceWriter(FrameWriter):
         self.frames_written += 1
         number = self.frames_written if index is None else index
         target = Path(expand_frame_pattern(str(self.path), number))
-        tmp = temp_beside(target)
         image = Image.fromarray(frame, "RGBA" if frame.shape[2] == 4 else "RGB")
         if target.suffix.lower() in (".jpg", ".jpeg"):
             image = image.convert("RGB")
-        try:
+        with atomic_path(target, durable=False) as tmp:
             image.save(tmp)
-            os.replace(tmp, target)
-        except BaseException:
-            tmp.unlink(missing_ok=True)
-            raise
 
     def close(self) -> None:
         return None

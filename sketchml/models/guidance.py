@@ -251,7 +251,7 @@ def contact_sheet(items: list[tuple[str, Path]], path: str | os.PathLike[str], *
     """
     from PIL import Image, ImageDraw, ImageFont
 
-    from sketchml.models._io import atomic_path
+    from sketchml.files import atomic_path
 
     if not items:
         raise SketchmlError("A contact sheet needs at least one picture.")

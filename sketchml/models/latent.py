@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from sketchml.errors import SketchmlError, did_you_mean
-from sketchml.models._io import atomic_write
+from sketchml.files import atomic_write_bytes
 
 if TYPE_CHECKING:
     import torch
@@ -186,7 +186,7 @@ class Latent:
             ) from err
         tensors = {key: value.detach().cpu().contiguous() for key, value in self.tensors.items()}
         data = save(tensors, metadata={"format": _FORMAT, "sketchml": header})
-        return atomic_write(path, data)
+        return atomic_write_bytes(path, data)
 
 
 def load_latent(path: str | os.PathLike[str], *, device: Any = None) -> Latent:

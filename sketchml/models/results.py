@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from sketchml.errors import SketchmlError
-from sketchml.models._io import atomic_path, atomic_write
+from sketchml.files import atomic_path, atomic_write_bytes
 
 if TYPE_CHECKING:
     import numpy as np
@@ -272,7 +272,7 @@ class Text(str):
             >>> sk.Text("hi").save(tempfile.mkdtemp() + "/hi.txt").read_text()
             'hi'
         """
-        return atomic_write(path, str(self).encode("utf-8"))
+        return atomic_write_bytes(path, str(self).encode("utf-8"))
 
 
 class _Tempo:

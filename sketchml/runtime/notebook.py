@@ -29,7 +29,8 @@ from typing import Any
 import numpy as np
 
 from sketchml.errors import SketchmlError
-from sketchml.media.video import FrameWriter, open_frame_writer, temp_beside
+from sketchml.files import atomic_write_bytes
+from sketchml.media.video import FrameWriter, open_frame_writer
 
 __all__ = ["SketchRender", "display", "in_notebook", "render"]
 
@@ -113,10 +114,7 @@ class SketchRender:
             raise SketchmlError(
                 f"this render is {self.mime}, so save it as a {want} file, not {target.name!r}."
             )
-        target.parent.mkdir(parents=True, exist_ok=True)
-        tmp = temp_beside(target)
-        tmp.write_bytes(self.data)
-        os.replace(tmp, target)
+        atomic_write_bytes(target, self.data)
 
 
 class _InlineWriter(FrameWriter):

@@ -29,7 +29,7 @@ import safetensors.torch
 import torch
 
 from sketchml.errors import SketchmlError, did_you_mean
-from sketchml.training.files import atomic_write_text, fsync_dir
+from sketchml.files import atomic_write_text, fsync_dir
 
 __all__ = ["Checkpoint", "latest_checkpoint", "list_checkpoints", "save_checkpoint"]
 

@@ -16,7 +16,7 @@ from pathlib import Path
 
 from PIL import Image, ImageDraw, ImageFont
 
-from sketchml.training.files import atomic_write_bytes, atomic_write_text
+from sketchml.files import atomic_write_bytes, atomic_write_text
 
 __all__ = ["plot_losses", "write_losses_csv", "write_losses_jsonl"]
 

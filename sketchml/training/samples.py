@@ -10,7 +10,7 @@ import torch
 from PIL import Image
 
 from sketchml.errors import SketchmlError
-from sketchml.training.files import atomic_write_bytes, atomic_write_text
+from sketchml.files import atomic_write_bytes, atomic_write_text
 
 __all__ = ["image_grid", "save_image_grid", "save_text_sample"]
 

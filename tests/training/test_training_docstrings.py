@@ -8,7 +8,7 @@ import pytest
 
 MODULES = [
     "sketchml.training", "sketchml.training.batches", "sketchml.training.checkpoint", "sketchml.training.data",
-    "sketchml.training.device", "sketchml.training.distributed", "sketchml.training.files",
+    "sketchml.training.device", "sketchml.training.distributed", "sketchml.files",
     "sketchml.training.losses", "sketchml.training.progress", "sketchml.training.run",
     "sketchml.training.samples", "sketchml.media.audio", "sketchml.media.frames",
     "sketchml.media.midi",

@@ -11,7 +11,7 @@ import pytest
 from PIL import Image
 
 from sketchml.training import plot_losses, progress_bar, wants_progress, write_losses_csv
-from sketchml.training.files import atomic_write, atomic_write_bytes
+from sketchml.files import atomic_write, atomic_write_bytes
 
 
 def _decode(png: bytes) -> Image.Image:

@@ -512,7 +512,7 @@ def _export(generator: Generator, path: Path, *, config: dict[str, Any], step: i
     """Write the generator's weights (with its settings in the header), atomically."""
     from safetensors.torch import save
 
-    from sketchml.training.files import atomic_write_bytes
+    from sketchml.files import atomic_write_bytes
 
     state = {k: v.detach().cpu().contiguous() for k, v in generator.state_dict().items()}
     meta = {"format": "sketchml.dcgan/1", "config": json.dumps({**config, "step": step})}

@@ -14,7 +14,8 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import IO
 
-__all__ = ["atomic_write", "atomic_write_bytes", "atomic_write_text", "fsync_dir"]
+__all__ = ["atomic_path", "atomic_write", "atomic_write_bytes", "atomic_write_text", "fsync_dir",
+           "temp_beside"]
 
 # mkstemp makes owner-only files; written files should get the usual permissions instead.
 # Reading the umask means setting it, so it is done once, at import.
@@ -26,7 +27,7 @@ def fsync_dir(folder: str | os.PathLike[str]) -> None:
     """Make a rename or file creation inside ``folder`` durable (a no-op where unsupported).
 
     Examples:
-        >>> from sketchml.training.files import fsync_dir
+        >>> from sketchml.files import fsync_dir
         >>> fsync_dir(".")
     """
     try:
@@ -41,6 +42,61 @@ def fsync_dir(folder: str | os.PathLike[str]) -> None:
         os.close(fd)
 
 
+def temp_beside(target: str | os.PathLike[str]) -> Path:
+    """A new empty file in ``target``'s folder, with its suffix and the usual permissions.
+
+    For writers that keep a file open across many calls (a video encoder) and rename
+    it onto ``target`` when they finish. The folder is created if needed.
+
+    Examples:
+        >>> import tempfile, os
+        >>> from sketchml.files import temp_beside
+        >>> temp_beside(os.path.join(tempfile.mkdtemp(), "walk.mp4")).suffix
+        '.mp4'
+    """
+    target = Path(target)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.stem}-", suffix=target.suffix)
+    os.close(fd)
+    os.chmod(tmp, 0o666 & ~_UMASK)
+    return Path(tmp)
+
+
+@contextlib.contextmanager
+def atomic_path(path: str | os.PathLike[str], *, durable: bool = True) -> Iterator[Path]:
+    """Yield a temporary path beside ``path``; it replaces ``path`` when the block succeeds.
+
+    The temporary name keeps ``path``'s suffix, so writers that pick a format by
+    extension (Pillow, imageio) do the right thing. If the block raises, the
+    temporary file is removed and ``path`` is left as it was. ``durable=False``
+    skips the fsyncs (still atomic, but a power cut may lose the newest file):
+    for streams of many small files such as video frames.
+
+    Examples:
+        >>> import tempfile, os
+        >>> from sketchml.files import atomic_path
+        >>> target = os.path.join(tempfile.mkdtemp(), "note.txt")
+        >>> with atomic_path(target) as tmp:
+        ...     _ = tmp.write_text("hi")
+        >>> open(target).read()
+        'hi'
+    """
+    target = Path(path)
+    tmp = temp_beside(target)
+    try:
+        yield tmp
+        if durable:
+            with open(tmp, "rb+") as handle:
+                os.fsync(handle.fileno())
+        os.replace(tmp, target)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(tmp)
+        raise
+    if durable:
+        fsync_dir(target.parent)
+
+
 @contextlib.contextmanager
 def atomic_write(path: str | os.PathLike[str], mode: str = "wb", *,
                  encoding: str | None = None, newline: str | None = None) -> Iterator[IO]:
@@ -51,7 +107,7 @@ def atomic_write(path: str | os.PathLike[str], mode: str = "wb", *,
 
     Examples:
         >>> import tempfile, os
-        >>> from sketchml.training.files import atomic_write
+        >>> from sketchml.files import atomic_write
         >>> target = os.path.join(tempfile.mkdtemp(), "hello.txt")
         >>> with atomic_write(target, "w") as f:
         ...     _ = f.write("hello")
@@ -78,25 +134,29 @@ def atomic_write(path: str | os.PathLike[str], mode: str = "wb", *,
     fsync_dir(folder)
 
 
-def atomic_write_bytes(path: str | os.PathLike[str], data: bytes) -> None:
+def atomic_write_bytes(path: str | os.PathLike[str], data: bytes) -> Path:
     """Write ``data`` to ``path`` atomically.
 
     Examples:
         >>> import tempfile, os
-        >>> from sketchml.training.files import atomic_write_bytes
-        >>> atomic_write_bytes(os.path.join(tempfile.mkdtemp(), "a.bin"), b"\\x00\\x01")
+        >>> from sketchml.files import atomic_write_bytes
+        >>> atomic_write_bytes(os.path.join(tempfile.mkdtemp(), "a.bin"), b"\\x00\\x01").name
+        'a.bin'
     """
     with atomic_write(path, "wb") as handle:
         handle.write(data)
+    return Path(path)
 
 
-def atomic_write_text(path: str | os.PathLike[str], text: str) -> None:
+def atomic_write_text(path: str | os.PathLike[str], text: str) -> Path:
     """Write ``text`` (UTF-8) to ``path`` atomically.
 
     Examples:
         >>> import tempfile, os
-        >>> from sketchml.training.files import atomic_write_text
-        >>> atomic_write_text(os.path.join(tempfile.mkdtemp(), "a.txt"), "hi")
+        >>> from sketchml.files import atomic_write_text
+        >>> atomic_write_text(os.path.join(tempfile.mkdtemp(), "a.txt"), "hi").name
+        'a.txt'
     """
     with atomic_write(path, "w", encoding="utf-8", newline="") as handle:
         handle.write(text)
+    return Path(path)
