@@ -489,6 +489,9 @@ class TrainingRun:
 
     def _leave_group(self) -> None:
         if dist.is_initialized():
+            # Leave together: a process that tears its gloo connections down while a peer
+            # is still using them makes that peer abort at exit ("terminate called ...").
+            dist.barrier()
             dist.destroy_process_group()
         self._joined_group = False
 
