@@ -61,7 +61,7 @@ def phrase(label: dict, draws: list[float]) -> str:
     A third of the captions name only the shape and some only the colour: with nothing else
     to go on, those teach each word on its own (zero-shot prompts name one thing).
 
-    Example:
+    Examples:
         >>> label = {"shape": "star", "fill": "red", "size_word": "large",
         ...          "background": "blue", "position": "top left",
         ...          "caption": "a large red star on a blue background, top left"}

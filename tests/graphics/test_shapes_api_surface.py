@@ -18,7 +18,7 @@ def test_every_api_method_is_documented_with_an_example_and_hints():
     for name in Canvas.API_METHODS:
         method = getattr(Canvas, name)
         doc = inspect.getdoc(method) or ""
-        assert "Example:" in doc and ">>>" in doc, f"{name} needs a docstring with an example"
+        assert "Examples:" in doc and ">>>" in doc, f"{name} needs a docstring with an example"
         hints = inspect.signature(method)
         assert hints.return_annotation is not inspect.Signature.empty, name
         for param in list(hints.parameters.values())[1:]:

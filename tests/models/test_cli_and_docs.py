@@ -63,7 +63,7 @@ def test_every_hook_has_a_section_in_the_plugin_guide():
     for hook in hooks:
         assert hook in headings, f"docs/plugins.md has no section for the hook {hook}"
         assert inspect.getdoc(getattr(hookspecs, hook)), hook
-        assert "Example:" in inspect.getdoc(getattr(hookspecs, hook))
+        assert "Examples:" in inspect.getdoc(getattr(hookspecs, hook))
 
 
 def test_all_is_sorted_and_importing_stays_light():

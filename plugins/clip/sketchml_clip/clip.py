@@ -96,7 +96,7 @@ class Classification:
         probabilities: ``(N, L)`` softmax over the candidate labels, rows sum to 1.
         candidates: the candidate labels, in the column order of :attr:`probabilities`.
 
-    Example:
+    Examples:
         >>> import torch
         >>> result = Classification(["star"], torch.tensor([[0.2, 0.8]]), ["circle", "star"])
         >>> result.indices.tolist(), result.top(1)
@@ -140,7 +140,7 @@ class CLIP(sk.Model):
     pixels), ``sk.Images``, uint8 tensors, numpy arrays ``(H, W, 3)``, PIL images, file paths,
     or lists of those.
 
-    Example:
+    Examples:
         >>> import sketchml as sk, torch
         >>> clip = sk.model("clip", device="cpu")
         >>> clip.similarity(torch.rand(2, 3, 64, 64), ["a red circle", "a blue star"]).shape
@@ -323,7 +323,7 @@ class CLIP(sk.Model):
         the centre cropped, then ``(x - mean) / std``, as open_clip's own preprocessing does,
         but in torch, so gradients flow back to ``images``.
 
-        Example:
+        Examples:
             >>> import sketchml as sk, torch
             >>> clip = sk.model("clip", device="cpu")
             >>> clip.preprocess(torch.rand(1, 3, 100, 80)).shape
@@ -353,7 +353,7 @@ class CLIP(sk.Model):
         Differentiable: with ``images.requires_grad``, ``embedding.sum().backward()`` reaches
         the pixels (the weights themselves are frozen).
 
-        Example:
+        Examples:
             >>> import sketchml as sk, torch
             >>> clip = sk.model("clip", device="cpu")
             >>> clip.encode(torch.rand(3, 3, 32, 32)).norm(dim=1).round(decimals=4).tolist()
@@ -370,7 +370,7 @@ class CLIP(sk.Model):
         Texts longer than the context are cut. For the tiny CLIP, words it was not trained on
         read as its "unknown" token and a warning names them once.
 
-        Example:
+        Examples:
             >>> import sketchml as sk
             >>> sk.model("clip", device="cpu").tokenize(["a red star"]).shape
             torch.Size([1, 20])
@@ -385,7 +385,7 @@ class CLIP(sk.Model):
     def encode_text(self, texts: str | Sequence[str], *, normalize: bool = True) -> torch.Tensor:
         """Text embeddings ``(N, D)``, L2-normalised unless ``normalize=False``.
 
-        Example:
+        Examples:
             >>> import sketchml as sk
             >>> clip = sk.model("clip", device="cpu")
             >>> clip.encode_text(["a red circle", "a blue star"]).shape
@@ -417,7 +417,7 @@ class CLIP(sk.Model):
         ``texts`` may also be text embeddings ``(T, D)`` from :meth:`encode_text`, so a loop
         scoring many images against the same prompts encodes them once.
 
-        Example:
+        Examples:
             >>> import sketchml as sk, torch
             >>> clip = sk.model("clip", device="cpu")
             >>> clip.similarity(torch.rand(1, 3, 32, 32), "a green square").shape
@@ -438,7 +438,7 @@ class CLIP(sk.Model):
         Each template holds ``{}`` where the label goes (``"a photo of a {}."``); averaging
         several phrasings is how the CLIP paper builds its zero-shot classifiers.
 
-        Example:
+        Examples:
             >>> import sketchml as sk
             >>> clip = sk.model("clip", device="cpu")
             >>> clip.label_embeddings(["circle", "star"], templates=["a {}"]).shape
@@ -471,7 +471,7 @@ class CLIP(sk.Model):
             A :class:`Classification`: ``.labels`` (best label per image), ``.probabilities``
             ``(N, L)`` and ``.top(k)``.
 
-        Example:
+        Examples:
             >>> import sketchml as sk
             >>> from sketchml.datasets import shapes_world
             >>> clip = sk.model("clip", device="cpu")
@@ -496,7 +496,7 @@ class CLIP(sk.Model):
         The options are those of :func:`sketchml_clip.guide.guide` (``model=``, ``steps=``,
         ``optimiser=``, ``cutouts=`` ...); the result streams ``(step, image, loss, latent)``.
 
-        Example:
+        Examples:
             >>> import sketchml as sk
             >>> clip = sk.model("clip", device="cpu")
             >>> steps = clip.guide("a red circle", model="pixels", size=32, steps=2, cutouts=2)
@@ -520,7 +520,7 @@ def _bpe_tokenizer() -> Any:
 def tiny_tokens(words: str = TINY_WORDS) -> list[int]:
     """The BPE token ids (open_clip's tokenizer) of ``words``: the tiny CLIP's vocabulary.
 
-    Example:
+    Examples:
         >>> len(tiny_tokens("a red star")) >= 3
         True
     """
@@ -550,7 +550,7 @@ def _token_map(tokens: Sequence[int]) -> torch.Tensor:
 def build_tiny(tokens: Sequence[int], *, arch: dict[str, Any] | None = None) -> torch.nn.Module:
     """An untrained tiny CLIP (``open_clip.CLIP``) for a vocabulary of BPE ``tokens``.
 
-    Example:
+    Examples:
         >>> net = build_tiny(tiny_tokens())
         >>> net.visual.image_size
         32
@@ -569,7 +569,7 @@ def save_tiny(network: torch.nn.Module, path: str | os.PathLike[str], *, tokens:
               mean: Sequence[float] = _MEAN, std: Sequence[float] = _STD) -> Path:
     """Write a tiny CLIP as float16 safetensors, its config in the file's metadata (atomically).
 
-    Example:
+    Examples:
         >>> import tempfile, sketchml as sk
         >>> path = save_tiny(build_tiny(tiny_tokens()), tempfile.mkdtemp() + "/t.safetensors",
         ...                  tokens=tiny_tokens())

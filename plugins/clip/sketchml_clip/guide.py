@@ -20,7 +20,7 @@ step; :meth:`Guidance.result` turns it into a :class:`GuideResult` whose latent 
 generator's own (so ``model.generate(result.latent)`` renders it again and ``sk.walk``
 walks between results) and carries the settings in its metadata.
 
-Example:
+Examples:
     >>> import sketchml as sk
     >>> clip = sk.model("clip", untrained=True, device="cpu")
     >>> guidance = guide(clip, "a red circle", model="pixels", size=32, steps=3, cutouts=2)
@@ -108,7 +108,7 @@ class GuideResult:
         ``path`` is ``NAME`` with or without a suffix; each file is written atomically.
         Returns the PNG's path.
 
-        Example:
+        Examples:
             >>> import tempfile, sketchml as sk
             >>> clip = sk.model("clip", untrained=True, device="cpu")
             >>> result = guide(clip, "a blue star", model="pixels", size=16, steps=2).run()
@@ -205,7 +205,7 @@ class Guidance:
         """Run the remaining steps and return :meth:`result`; ``progress`` shows a bar
         (default: when a person watches the terminal).
 
-        Example:
+        Examples:
             >>> import sketchml as sk
             >>> clip = sk.model("clip", untrained=True, device="cpu")
             >>> guide(clip, "a green square", model="fourier", size=16, steps=2).run().step in (0, 1)
@@ -648,7 +648,7 @@ def guide(
         A :class:`Guidance`: iterate it for ``(step, image, loss, latent)``, or call
         ``.run()`` for the best :class:`GuideResult`.
 
-    Example:
+    Examples:
         >>> import sketchml as sk
         >>> clip = sk.model("clip", untrained=True, device="cpu")
         >>> result = guide(clip, "a red circle", model="pixels", size=32, steps=4).run()
@@ -777,7 +777,7 @@ def rerender(latent: sk.Latent, *, model: sk.Model | None = None, device: Any = 
     latent's metadata (family, variant, options) -- enough for the parameterisations and
     for models with built-in weights; give ``model`` for weights you loaded from a file.
 
-    Example:
+    Examples:
         >>> import sketchml as sk, torch
         >>> clip = sk.model("clip", untrained=True, device="cpu")
         >>> result = guide(clip, "a blue star", model="fourier", size=16, steps=2).run()

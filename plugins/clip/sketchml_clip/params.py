@@ -12,7 +12,7 @@ steers it like any generator, and whose latents save, re-render and walk like a 
   learned palette (in the spirit of PixelDraw): a straight-through choice keeps the picture
   strictly limited-palette while gradients still reach every cell's choice.
 
-Example:
+Examples:
     >>> import torch
     >>> art = PixelArt(size=32, cells=8, colours=4, device="cpu")
     >>> picture = art.generate(art.sample_latent(1, seed=0))
@@ -79,7 +79,7 @@ class Pixels(sk.Model):
     The latent starts close to mid grey with a little noise, so guidance paints from a
     neutral canvas. Walks between latents are linear.
 
-    Example:
+    Examples:
         >>> pixels = Pixels(size=16, device="cpu")
         >>> pixels.generate(pixels.sample_latent(2, seed=1)).shape
         torch.Size([2, 3, 16, 16])
@@ -125,7 +125,7 @@ class Fourier(sk.Model):
     structure more than fine detail; the inverse FFT's channels are mixed into RGB by the
     colour correlation of natural images, then squashed into [0, 1].
 
-    Example:
+    Examples:
         >>> fourier = Fourier(size=32, device="cpu")
         >>> picture = fourier.generate(fourier.sample_latent(1, seed=0))
         >>> picture.shape, bool(picture.min() >= 0 and picture.max() <= 1)
@@ -191,7 +191,7 @@ class PixelArt(sk.Model):
     showed the softmax mixture (a straight-through estimate), so the picture never has more
     than ``colours`` colours yet every choice can be learned.
 
-    Example:
+    Examples:
         >>> art = PixelArt(size=32, cells=8, colours=3, device="cpu")
         >>> art.generate(art.sample_latent(1, seed=2)).shape
         torch.Size([1, 3, 32, 32])
@@ -244,7 +244,7 @@ PARAMETERISATIONS: dict[str, type[sk.Model]] = {"fourier": Fourier, "pixelart": 
 def parameterisation(name: str, *, device: Any = None, **options: Any) -> sk.Model:
     """The parameterisation called ``name`` (``"pixels"``, ``"fourier"``, ``"pixelart"``).
 
-    Example:
+    Examples:
         >>> parameterisation("fourier", size=32, device="cpu").options.size
         32
     """

@@ -42,7 +42,7 @@ class Prompt:
         image: the image of an image prompt (a path, a tensor ``(3, H, W)`` / ``(1, 3, H, W)``
             in [0, 1], a PIL image or a numpy array), else ``None``.
 
-    Example:
+    Examples:
         >>> Prompt("fog", 0.5)
         Prompt(text='fog', weight=0.5, image=None)
     """
@@ -70,7 +70,7 @@ def parse_prompt(prompt: str | Sequence[Any] | None, *,
         SketchmlError: for an empty prompt, an empty part (``"a ||b"``), a ``:`` with no
             number after it, a weight that is not finite, or no part with a positive weight.
 
-    Example:
+    Examples:
         >>> [(p.text, p.weight) for p in parse_prompt("a lighthouse:1 | fog:0.5 | text:-1")]
         [('a lighthouse', 1.0), ('fog', 0.5), ('text', -1.0)]
     """
@@ -181,7 +181,7 @@ def read_prompts(path: str | os.PathLike[str]) -> list[PromptLine]:
     ``error`` says what is wrong, so a caller can report it with its line number and render
     the rest.
 
-    Example:
+    Examples:
         >>> import tempfile, pathlib
         >>> file = pathlib.Path(tempfile.mkdtemp()) / "prompts.txt"
         >>> _ = file.write_text("a red circle\\n\\na blue star | :2\\n")

@@ -4,7 +4,7 @@ sketchml imports this module while it discovers plugins, so it stays light: it
 registers the family by name and dotted path, and ``sketchml_noise.family`` (which
 imports torch) is imported only when a sketch asks for ``sk.model("noise")``.
 
-Example:
+Examples:
     >>> import sketchml as sk
     >>> noise = sk.model("noise", size=32)  # doctest: +SKIP
     >>> noise.generate(noise.sample_latent(4, seed=1)).shape  # doctest: +SKIP

@@ -32,7 +32,7 @@ class NoiseOptions:
 class Noise(sk.Model):
     """Smooth coloured noise images ``(N, 3, size, size)`` from ``(N, 3, grid, grid)`` latents.
 
-    Example:
+    Examples:
         >>> import sketchml as sk
         >>> noise = sk.model("noise", size=16)  # doctest: +SKIP
         >>> images = noise.generate(noise.sample_latent(2, seed=0))  # doctest: +SKIP
