@@ -42,6 +42,9 @@ def register(subparsers: Any) -> None:
     parser.add_argument("--minutes", type=float, metavar="M",
                         help="stop (and save) after M minutes; run again to go on")
     parser.add_argument("--device", metavar="DEV", help="cpu, cuda, cuda:1, mps (default: best)")
+    parser.add_argument("--base", metavar="MODEL",
+                        help="weights to start from, for families that fine-tune "
+                             "(gpt2: tiny, gpt2, a hub id or a folder)")
     parser.add_argument("--option", action="append", default=[], metavar="NAME=VALUE",
                         help="any other option of the family's train(), e.g. --option lr=0.001")
     parser.set_defaults(func=run)
@@ -70,7 +73,7 @@ def run(args: argparse.Namespace) -> int:
     import sketchml as sk
 
     options: dict[str, Any] = {}
-    for flag in ("steps", "resolution", "batch_size", "seed", "sample_every", "minutes"):
+    for flag in ("steps", "resolution", "batch_size", "seed", "sample_every", "minutes", "base"):
         value = getattr(args, flag)
         if value is not None:
             options[flag] = value
