@@ -29,15 +29,6 @@ from sketchml_clip.params import Pixels
 ROOT = Path(__file__).resolve().parents[3]
 SKETCHES = ROOT / "sketches"
 
-@pytest.fixture(scope="module", autouse=True)
-def one_thread():
-    # Tiny models on a shared machine: a second thread only adds waiting.
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
-
-
 @pytest.fixture(scope="module")
 def clip():
     return sk.model("clip", untrained=True, device="cpu")

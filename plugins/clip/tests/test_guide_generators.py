@@ -17,15 +17,6 @@ from sketchml_clip.guide import guide
 pytest.importorskip("sketchml_gan")
 
 
-@pytest.fixture(scope="module", autouse=True)
-def one_thread():
-    # Tiny models on a shared machine: a second thread only adds waiting.
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
-
-
 @pytest.fixture(scope="module")
 def clip():
     return sk.model("clip", untrained=True, device="cpu")

@@ -33,15 +33,6 @@ LAYOUTS = Path(__file__).resolve().parent / "biggan_layouts"
 PARAMETERS = {128: 50_388_609, 256: 55_880_833, 512: 56_163_905}
 
 
-@pytest.fixture(scope="module", autouse=True)
-def one_thread():
-    """Tiny networks run fastest on one thread; on a busy machine extra threads only wait."""
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
-
-
 @pytest.fixture(scope="module")
 def tiny_folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return save_random_checkpoint(tmp_path_factory.mktemp("biggan-tiny"), resolution=128, seed=1)

@@ -13,15 +13,6 @@ from sketchml.testing import ModelConformance
 from sketchml_gan.dcgan import Discriminator, Generator
 
 
-@pytest.fixture(autouse=True, scope="module")
-def _one_thread():
-    # Tiny networks run fastest on one thread; more threads only contend on a shared machine.
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
-
-
 def _tiny_generator_file(tmp_path, *, resolution=32, latent_dim=16, width=4, name="g.safetensors"):
     torch.manual_seed(0)
     generator = Generator(resolution=resolution, latent_dim=latent_dim, width=width)

@@ -21,15 +21,6 @@ from sketchml.datasets import SHAPES, ShapeClassifier, shapes_world
 WEIGHTS = Path(sketchml_gan.__file__).parent / "weights"
 
 
-@pytest.fixture(autouse=True, scope="module")
-def _one_thread():
-    # Tiny networks run fastest on one thread; more threads only contend on a shared machine.
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
-
-
 @pytest.fixture(scope="module")
 def classifier() -> ShapeClassifier:
     model = ShapeClassifier()

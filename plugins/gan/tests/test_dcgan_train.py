@@ -17,15 +17,6 @@ TINY = {"resolution": 32, "width": 8, "latent_dim": 16, "batch_size": 16, "progr
 YELLOW, BLUE = (240, 200, 40), (30, 60, 200)
 
 
-@pytest.fixture(autouse=True, scope="module")
-def _one_thread():
-    # Tiny networks run fastest on one thread; more threads only contend on a shared machine.
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
-
-
 def _picture_folder(folder, count=64):
     """Yellowish pictures with a bluish square somewhere: colours a GAN learns fast."""
     folder.mkdir()

@@ -31,16 +31,6 @@ def tiny_text(sentences: int = 160, seed: int = 0) -> str:
     return "\n".join(lines) + "\n"
 
 
-@pytest.fixture(autouse=True, scope="module")
-def one_thread():
-    # Tiny networks run one character at a time: a second intra-op thread only adds
-    # hand-over costs, and on a busy machine it makes them dozens of times slower.
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
-
-
 TINY = {"hidden": 48, "layers": 1, "embedding": 16, "length": 32, "batch_size": 16,
         "lr": 0.01, "progress": False}
 

@@ -6,7 +6,6 @@ import platform
 from pathlib import Path
 
 import pytest
-import torch
 
 import sketchml as sk
 import sketchml_text
@@ -15,15 +14,6 @@ from sketchml_text.charrnn import unigram_bits_per_char
 from sketchml_text.corpus import build_corpus
 
 RECORD = Path(sketchml_text.__file__).parent / "weights" / "charrnn-default.json"
-
-
-@pytest.fixture(autouse=True, scope="module")
-def one_thread():
-    # One character at a time on a small LSTM: a second thread only adds hand-over costs.
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
 
 
 class TestCharRNNDefault(ModelConformance):

@@ -9,21 +9,9 @@ from pathlib import Path
 
 import imageio.v3 as iio
 import numpy as np
-import pytest
-import torch
 
 ROOT = Path(__file__).resolve().parents[3]
 SKETCH = ROOT / "sketches" / "charrnn_train_live.py"
-
-
-@pytest.fixture(autouse=True, scope="module")
-def one_thread():
-    # A tiny network trained in this process: a second intra-op thread only adds hand-over
-    # costs, and on a busy machine it makes every step many times slower.
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
 
 
 def test_sketch_renders_headless_and_writes_its_demo_text(tmp_path: Path) -> None:

@@ -15,15 +15,6 @@ from sketchml.testing import ModelConformance
 PROMPT = "Return the"
 
 
-@pytest.fixture(autouse=True, scope="module")
-def one_thread():
-    # The test machines share two cores; several torch threads per process thrash them.
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
-
-
 class TestGPT2Tiny(ModelConformance):
     plugin = sketchml_text
     model_name = "gpt2"

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import pytest
-import torch
 
 import sketchml as sk
 import sketchml_text
@@ -10,15 +9,6 @@ from sketchml.training import latest_checkpoint
 
 SONG = ("the owl sings to the moon and the moon answers the owl\n"
         "the cat sleeps by the fire and the fire keeps the cat\n") * 20
-
-
-@pytest.fixture(autouse=True, scope="module")
-def one_thread():
-    # The test machines share two cores; several torch threads per process thrash them.
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
 
 
 def registry() -> sk.Registry:
