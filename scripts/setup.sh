@@ -36,6 +36,15 @@ stamp=.venv/.sketchml-installed
 want="$(cat pyproject.toml constraints.txt plugins/*/pyproject.toml | sha256sum | cut -d' ' -f1)"
 if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
     echo "sketchml setup: installing Python packages into .venv (torch from constraints.txt)"
-    .venv/bin/pip install -q -c constraints.txt -e ".[test]" "${plugin_args[@]}"
+    log="$(mktemp)"
+    # pip's output is kept out of sight (this machine's mirror config makes it noisy) unless
+    # the install fails.
+    if ! .venv/bin/pip install -q -c constraints.txt -e ".[test]" "${plugin_args[@]}" >"$log" 2>&1; then
+        grep -v "is ignored: it is neither a file nor a directory" "$log" >&2
+        rm -f "$log"
+        echo "sketchml setup: pip install failed (see above)" >&2
+        exit 1
+    fi
+    rm -f "$log"
     echo "$want" > "$stamp"
 fi
