@@ -78,6 +78,8 @@ def test_loss_falls_and_files_are_written(tmp_path: Path) -> None:
 
 def test_ctrl_c_saves_and_resume_matches_an_uninterrupted_run(tmp_path: Path,
                                                                capsys: pytest.CaptureFixture) -> None:
+    # The handler the process started with (SIG_IGN when started as a background job).
+    handler_before = signal.getsignal(signal.SIGINT)
     whole = _train(tmp_path / "whole", steps=30)
 
     first = _train(tmp_path / "split", steps=30, interrupt_at=13)
@@ -93,7 +95,7 @@ def test_ctrl_c_saves_and_resume_matches_an_uninterrupted_run(tmp_path: Path,
     assert [r["loss"] for r in second.history] == [r["loss"] for r in whole.history]
     for name, tensor in whole.modules["model"].state_dict().items():
         assert torch.equal(tensor, second.modules["model"].state_dict()[name]), name
-    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
+    assert signal.getsignal(signal.SIGINT) is handler_before  # the run put it back
 
 
 def test_resume_with_more_steps_trains_further(tmp_path: Path) -> None:
