@@ -14,8 +14,7 @@ Examples:
 """
 from __future__ import annotations
 
-import importlib
-from typing import Any
+from sketchml._lazy import lazy_exports
 
 # name -> submodule that defines it; loaded on first attribute access.
 _LAZY = {
@@ -34,17 +33,4 @@ _LAZY = {
 __all__ = sorted(_LAZY)
 
 
-def __getattr__(name: str) -> Any:
-    module = _LAZY.get(name)
-    if module is None:
-        from sketchml.errors import did_you_mean
-
-        raise AttributeError(f"module 'sketchml.datasets' has no attribute {name!r}."
-                             f"{did_you_mean(name, _LAZY)}")
-    value = getattr(importlib.import_module(f"sketchml.datasets.{module}"), name)
-    globals()[name] = value
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted(set(globals()) | set(_LAZY))
+__getattr__, __dir__ = lazy_exports(__name__, _LAZY, globals())
