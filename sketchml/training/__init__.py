@@ -39,6 +39,7 @@ _LAZY = {
     "plot_losses": "losses",
     "progress_bar": "progress",
     "restore_rng_state": "device",
+    "run_weights": "checkpoint",
     "save_checkpoint": "checkpoint",
     "save_image_grid": "samples",
     "seed_everything": "device",

@@ -167,6 +167,36 @@ def list_checkpoints(folder: str | os.PathLike[str]) -> list[Checkpoint]:
     return sorted(found, key=lambda c: c.step)
 
 
+def run_weights(folder: str | os.PathLike[str], *, export: str,
+                models: tuple[str, ...]) -> tuple[dict[str, torch.Tensor], str] | None:
+    """The weights a training run folder holds, with where they came from; ``None`` if none.
+
+    A finished run's exported file ``folder/export`` wins; otherwise the first of
+    ``models`` found in the newest checkpoint (so ``("g_ema", "g")`` prefers the
+    weight average). Families use it so ``sk.model(FAMILY, weights=RUN_FOLDER)``
+    loads a run that finished or one that was stopped.
+
+    Examples:
+        >>> import tempfile
+        >>> from sketchml.training import run_weights
+        >>> run_weights(tempfile.mkdtemp(), export="net.safetensors", models=("model",)) is None
+        True
+    """
+    root = Path(folder)
+    exported = root / export
+    if exported.is_file():
+        from sketchml.models.weights import load_weights
+
+        return load_weights(exported), repr(str(exported))
+    checkpoint = latest_checkpoint(root / "checkpoints")
+    if checkpoint is None:
+        return None
+    for name in models:
+        if name in checkpoint.model_names:
+            return checkpoint.weights(name), repr(str(checkpoint.path))
+    return None
+
+
 def latest_checkpoint(folder: str | os.PathLike[str]) -> Checkpoint | None:
     """The newest complete checkpoint in ``folder`` (``None`` when there is none).
 

@@ -124,3 +124,20 @@ def test_keep_must_leave_the_new_checkpoint(tmp_path: Path) -> None:
         save_checkpoint(tmp_path, step=1, models={"model": _model(0)}, keep=0)
     with pytest.raises(SketchmlError, match="cannot be a file name"):
         save_checkpoint(tmp_path, step=1, models={"a/b": _model(0)})
+
+
+def test_run_weights_prefers_the_export_then_the_first_named_model(tmp_path: Path) -> None:
+    from sketchml.training import run_weights
+
+    assert run_weights(tmp_path, export="net.safetensors", models=("g_ema", "g")) is None
+    g, ema = torch.nn.Linear(2, 2), torch.nn.Linear(2, 2)
+    save_checkpoint(tmp_path / "checkpoints", step=5, models={"g": g})
+    state, source = run_weights(tmp_path, export="net.safetensors", models=("g_ema", "g"))
+    assert torch.equal(state["weight"], g.weight) and "step-" in source
+    save_checkpoint(tmp_path / "checkpoints", step=6, models={"g": g, "g_ema": ema})
+    state, _ = run_weights(tmp_path, export="net.safetensors", models=("g_ema", "g"))
+    assert torch.equal(state["weight"], ema.weight)
+    assert run_weights(tmp_path, export="net.safetensors", models=("d",)) is None
+    safetensors.torch.save_file({"weight": torch.ones(2, 2)}, str(tmp_path / "net.safetensors"))
+    state, source = run_weights(tmp_path, export="net.safetensors", models=("g",))
+    assert torch.equal(state["weight"], torch.ones(2, 2)) and source.endswith("net.safetensors'")

@@ -227,16 +227,12 @@ class DCGAN(sk.Model):
         given = Path(self.weights).expanduser() if self.weights is not None else None
         if given is None or not given.is_dir():
             return self.load_weights(), repr(str(given)) if given else f"model {self.name!r}"
-        exported = given / EXPORT_NAME
-        if exported.is_file():
-            return sk.load_weights(exported), repr(str(exported))
-        from sketchml.training import latest_checkpoint
+        from sketchml.training import run_weights
 
-        checkpoint = latest_checkpoint(given / "checkpoints")
-        if checkpoint is not None and "g" in checkpoint.model_names:
-            # The weight average is what a finished run exports, so it wins here too.
-            name = "g_ema" if "g_ema" in checkpoint.model_names else "g"
-            return checkpoint.weights(name), repr(str(checkpoint.path))
+        # The weight average is what a finished run exports, so it wins in checkpoints too.
+        found = run_weights(given, export=EXPORT_NAME, models=("g_ema", "g"))
+        if found is not None:
+            return found
         raise sk.SketchmlError(
             f"{str(given)!r} holds no trained DCGAN: no {EXPORT_NAME} and no checkpoints/ with "
             f"a generator. Train one there with `sketchml train dcgan DATA --out {given}`, or "

@@ -315,14 +315,11 @@ class CharRNN(sk.Model):
         given = Path(self.weights).expanduser() if self.weights is not None else None
         if given is None or not given.is_dir():
             return self.load_weights(), repr(str(given)) if given else f"model {self.name!r}"
-        exported = given / EXPORT_NAME
-        if exported.is_file():
-            return sk.load_weights(exported), repr(str(exported))
-        from sketchml.training import latest_checkpoint
+        from sketchml.training import run_weights
 
-        checkpoint = latest_checkpoint(given / "checkpoints")
-        if checkpoint is not None and "model" in checkpoint.model_names:
-            return checkpoint.weights("model"), repr(str(checkpoint.path))
+        found = run_weights(given, export=EXPORT_NAME, models=("model",))
+        if found is not None:
+            return found
         raise sk.SketchmlError(
             f"{str(given)!r} holds no trained char-RNN: no {EXPORT_NAME} and no checkpoints/. "
             f"Train one there with `sketchml train charrnn FILE.txt --out {given}`, or pass the "
