@@ -13,6 +13,8 @@ What is here:
   code), :func:`module_state_dict`, :func:`sketchml_home`, :func:`hf_cache_dir`
   (``Model.weights_path`` / ``Model.load_weights`` wrap these for a family);
 * atomic writes: :func:`atomic_write_bytes`, :func:`atomic_write_text`, :func:`atomic_path`;
+* renamed arguments and attributes that keep working for one release, with a
+  ``FutureWarning``: :func:`renamed`, :class:`deprecated_alias`;
 * media I/O: :func:`read_image`, :func:`write_image`, :func:`read_wav`, :func:`write_wav`,
   :func:`read_midi`, :func:`write_midi`, :func:`open_frame_writer`,
   :func:`read_video_frames`, :func:`video_frame_count`;
@@ -46,6 +48,7 @@ _LAZY = {
     "atomic_path": "files",
     "atomic_write_bytes": "files",
     "atomic_write_text": "files",
+    "deprecated_alias": "models.deprecation",
     "did_you_mean": "errors",
     "find_weights": "models.weights",
     "hf_cache_dir": "models.weights",
@@ -59,6 +62,7 @@ _LAZY = {
     "read_midi": "media.midi",
     "read_video_frames": "media.frames",
     "read_wav": "media.audio",
+    "renamed": "models.deprecation",
     "resolve_weights": "models.weights",
     "run_weights": "training.checkpoint",
     "seed_everything": "training.device",

@@ -10,7 +10,8 @@ def register(subparsers: Any) -> None:
     """Add the ``models`` sub-command."""
     parser = subparsers.add_parser(
         "models",
-        help="list the installed models (family.variant, modality, verbs, weights here?)",
+        help="list the installed models (family.variant, modality, verbs, other methods, "
+        "weights here?)",
         description="List the installed models, sorted; PATTERN is a glob such as 'big*'.",
     )
     parser.add_argument("pattern", nargs="?", default=None, help="glob over names, e.g. 'dcgan*'")
@@ -32,13 +33,15 @@ def run(args: argparse.Namespace) -> int:
         print(f"No models{where}. Model families come from plugins: pip install one, "
               "then check `sketchml plugins`.")
         return 0
-    rows = [("NAME", "MODALITY", "VERBS", "WEIGHTS", "PLUGIN")]
+    rows = [("NAME", "MODALITY", "VERBS", "ALSO", "WEIGHTS", "PLUGIN")]
     for entry in entries:
         name = entry.name + (" *" if entry.default else "")
         weights = "here" if entry.weights_available else "missing"
-        rows.append((name, entry.modality, ",".join(entry.verbs), weights, entry.plugin))
+        rows.append((name, entry.modality, ",".join(entry.verbs) or "?",
+                     ",".join(entry.capabilities) or "-", weights, entry.plugin))
     print(_table(rows))
-    print("* default variant (sk.model('family') picks it)")
+    print("* default variant (sk.model('family') picks it); ALSO: the family's other methods; "
+          "VERBS ?: not declared by its plugin")
     return 0
 
 

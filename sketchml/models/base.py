@@ -15,6 +15,7 @@ import dataclasses
 import functools
 import inspect
 import os
+import secrets
 import typing
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
@@ -106,7 +107,7 @@ class Model:
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
-        for verb in VERBS:
+        for verb in (*VERBS, "stream"):
             method = cls.__dict__.get(verb)
             if callable(method) and not getattr(method, "_sketchml_checked", False):
                 setattr(cls, verb, _check_keywords(method, cls, verb))
@@ -347,24 +348,47 @@ def _jsonable(value: Any) -> bool:
 
 
 def _check_keywords(method: Any, cls: type, verb: str) -> Any:
-    """Wrap a verb so an unknown keyword gets "did you mean" instead of a TypeError."""
+    """Wrap a verb: unknown keywords get "did you mean"; ``seed=None`` becomes a fresh seed.
+
+    A verb whose ``seed`` defaults to ``None`` is called with a newly drawn int instead,
+    so every latent and result records the seed that made it (and can be made again).
+    """
     signature = inspect.signature(method)
-    params = signature.parameters.values()
-    if any(p.kind is inspect.Parameter.VAR_KEYWORD for p in params):
+    params = [p for p in signature.parameters.values() if p.name != "self"]
+    open_keywords = any(p.kind is inspect.Parameter.VAR_KEYWORD for p in params)
+    names = [p.name for p in params if p.kind in (p.KEYWORD_ONLY, p.POSITIONAL_OR_KEYWORD)]
+    names += list(getattr(method, "__sketchml_renamed__", {}))
+    seed = signature.parameters.get("seed")
+    fresh_seed = seed is not None and seed.default is None
+    # Where a positional seed would sit (seed is keyword-only in the model API).
+    seed_at = next((i for i, p in enumerate(params) if p.name == "seed"
+                    and p.kind is p.POSITIONAL_OR_KEYWORD), None)
+    if open_keywords and not fresh_seed:
         return method
-    names = [p.name for p in params if p.kind in (p.KEYWORD_ONLY, p.POSITIONAL_OR_KEYWORD)
-             and p.name != "self"]
 
     @functools.wraps(method)
     def checked(self: Model, *args: Any, **kwargs: Any) -> Any:
-        for key in kwargs:
-            if key not in names:
-                family = getattr(self, "family", cls.__name__.lower())
-                raise SketchmlError(
-                    f"{verb}() of the {family!r} model family has no option {key!r}."
-                    f"{did_you_mean(key, names)} It takes: {', '.join(names) or 'no options'}."
-                )
+        if not open_keywords:
+            for key in kwargs:
+                if key not in names:
+                    family = getattr(self, "family", cls.__name__.lower())
+                    raise SketchmlError(
+                        f"{verb}() of the {family!r} model family has no option {key!r}."
+                        f"{did_you_mean(key, names)} It takes: {', '.join(names) or 'no options'}."
+                    )
+        if fresh_seed and kwargs.get("seed") is None and (seed_at is None or len(args) <= seed_at):
+            kwargs["seed"] = fresh_seed_value()
         return method(self, *args, **kwargs)
 
     checked._sketchml_checked = True  # type: ignore[attr-defined]
     return checked
+
+
+def fresh_seed_value() -> int:
+    """A new random seed (0 <= seed < 2**31), for ``seed=None``: results record it.
+
+    Examples:
+        >>> 0 <= fresh_seed_value() < 2**31
+        True
+    """
+    return secrets.randbelow(2**31)

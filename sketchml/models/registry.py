@@ -17,7 +17,6 @@ registry) and cached. Each entry point is loaded and registered inside its own
 """
 from __future__ import annotations
 
-import ast
 import fnmatch
 import importlib
 import importlib.util
@@ -49,6 +48,7 @@ __all__ = [
     "PluginWarning",
     "Registry",
     "VariantSpec",
+    "declaration_problem",
     "default_registry",
     "model",
     "models",
@@ -125,6 +125,7 @@ class ModelSpec:
     description: str = ""
     plugin: str = "<direct>"
     verbs: tuple[str, ...] | None = None
+    capabilities: tuple[str, ...] = ()
 
     @property
     def default_variant(self) -> VariantSpec:
@@ -170,11 +171,13 @@ class ModelEntry:
     default: bool
     plugin: str
     description: str = ""
+    capabilities: tuple[str, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-friendly dict of this entry."""
         data = asdict(self)
         data["verbs"] = list(self.verbs)
+        data["capabilities"] = list(self.capabilities)
         return data
 
 
@@ -240,6 +243,7 @@ class Registry:
         variants: Mapping[str, Mapping[str, Any] | VariantSpec] | Iterable[VariantSpec] | None = None,
         description: str = "",
         verbs: Iterable[str] | None = None,
+        capabilities: Iterable[str] = (),
     ) -> ModelSpec:
         """Register a family: only data is stored, nothing is imported.
 
@@ -250,8 +254,14 @@ class Registry:
             variants: weight sets by name, each a dict of :class:`VariantSpec` fields
                 or a ``VariantSpec``; by default one variant called ``"default"``.
             description: one line for ``sketchml models``.
-            verbs: the verbs to list before the class is imported; by default
-                they are read from the family's source without running it.
+            verbs: the model verbs the family has (some of ``generate``, ``encode``,
+                ``interpolate``, ``sample_latent``, ``train``), so ``sk.models()`` lists
+                them without importing the family. Declare them: a family that leaves
+                them out is listed with no verbs until its class is imported, and
+                ``ModelConformance`` fails it. They are checked against the class when
+                it is loaded.
+            capabilities: the family's public methods beyond the verbs that users look
+                for, e.g. CLIP's ``("classify", "guide", "similarity")``.
 
         Replacing an existing name warns (:class:`PluginWarning`). Installed
         plugins are discovered first, so a family added by hand (in a sketch)
@@ -260,9 +270,10 @@ class Registry:
         Examples:
             >>> registry = Registry(discover=False)
             >>> spec = registry.add("dcgan", family="pkg.dcgan:DCGAN", modality="image",
-            ...                     variants={"shapes": {"weights": "w.safetensors"}})
-            >>> spec.default_variant.name
-            'shapes'
+            ...                     variants={"shapes": {"weights": "w.safetensors"}},
+            ...                     verbs=["generate", "sample_latent", "interpolate"])
+            >>> spec.default_variant.name, spec.verbs
+            ('shapes', ('generate', 'interpolate', 'sample_latent'))
         """
         self._ensure_discovered()
         if not isinstance(name, str) or not _FAMILY_NAME.match(name):
@@ -280,13 +291,8 @@ class Registry:
                 f"modality={modality!r} for model {name!r} is not known: expected one of "
                 f"{', '.join(MODALITIES)}.{did_you_mean(str(modality), MODALITIES)}"
             )
-        declared = tuple(verbs) if verbs is not None else None
-        for verb in declared or ():
-            if verb not in VERBS:
-                raise SketchmlError(
-                    f"verbs= for model {name!r} lists {verb!r}, which is not a verb: expected "
-                    f"some of {', '.join(VERBS)}.{did_you_mean(verb, VERBS)}"
-                )
+        declared = _declared_verbs(name, verbs)
+        extras = _declared_capabilities(name, capabilities)
         spec = ModelSpec(
             name=name,
             family=family,
@@ -295,6 +301,7 @@ class Registry:
             description=description,
             plugin=self._current_plugin,
             verbs=declared,
+            capabilities=extras,
         )
         old = self._specs.get(name)
         if old is not None:
@@ -482,6 +489,9 @@ class Registry:
                 f"{spec.family} (the {spec.name!r} family) is not a subclass of sketchml.Model; "
                 "a family class must derive from sk.Model."
             )
+        problem = declaration_problem(spec, cls)
+        if problem is not None:
+            warnings.warn(problem, PluginWarning, stacklevel=3)
         return cls
 
     def load(
@@ -506,7 +516,7 @@ class Registry:
         self._ensure_discovered()
         rows = []
         for spec in sorted(self._specs.values(), key=lambda s: s.name):
-            verbs = spec.verbs if spec.verbs is not None else _family_verbs(spec.family)
+            verbs = spec.verbs if spec.verbs is not None else _imported_verbs(spec.family)
             for variant in spec.variants.values():
                 full = f"{spec.name}.{variant.name}"
                 if pattern and not _matches(pattern, full, spec.name):
@@ -516,6 +526,7 @@ class Registry:
                     name=full, family=spec.family, modality=spec.modality, verbs=verbs,
                     weights_available=available, default=variant is spec.default_variant,
                     plugin=spec.plugin, description=variant.description or spec.description,
+                    capabilities=spec.capabilities,
                 ))
         return sorted(rows, key=lambda row: row.name)
 
@@ -622,38 +633,74 @@ def _check_hook_names(plugin: object) -> None:
             )
 
 
-def _family_verbs(dotted: str) -> tuple[str, ...]:
-    """The verbs a family class offers, read without running the plugin's code.
+def _declared_verbs(name: str, verbs: Iterable[str] | None) -> tuple[str, ...] | None:
+    """``verbs=`` checked and put in the order of :data:`VERBS` (``None`` if not given)."""
+    if verbs is None:
+        return None
+    given = [verbs] if isinstance(verbs, str) else list(verbs)
+    for verb in given:
+        if verb not in VERBS:
+            raise SketchmlError(
+                f"verbs= for model {name!r} lists {verb!r}, which is not a verb: expected "
+                f"some of {', '.join(VERBS)}.{did_you_mean(str(verb), VERBS)} Other public "
+                "methods go in capabilities=."
+            )
+    return tuple(verb for verb in VERBS if verb in given)
 
-    An already imported class is asked directly; otherwise the module's source
-    is parsed and the methods defined on the class (and its bases in the same
-    module) are collected.
+
+def _declared_capabilities(name: str, capabilities: Iterable[str]) -> tuple[str, ...]:
+    """``capabilities=`` checked (method names, not verbs) and sorted."""
+    given = [capabilities] if isinstance(capabilities, str) else list(capabilities)
+    for item in given:
+        if not isinstance(item, str) or not item.isidentifier() or item.startswith("_"):
+            raise SketchmlError(
+                f"capabilities= for model {name!r} lists {item!r}: expected the names of "
+                "public methods of the family class, e.g. ['classify', 'similarity']."
+            )
+        if item in VERBS:
+            raise SketchmlError(
+                f"capabilities= for model {name!r} lists the verb {item!r}; put verbs in verbs=."
+            )
+    return tuple(sorted(set(given)))
+
+
+def declaration_problem(spec: ModelSpec, cls: type[Model]) -> str | None:
+    """What is wrong with the verbs and capabilities ``spec`` declares for ``cls``, or ``None``.
+
+    Examples:
+        >>> import sketchml as sk
+        >>> class Grey(sk.Model):
+        ...     def generate(self, latent=None, **options): ...
+        >>> spec = ModelSpec("grey", "m:Grey", "image", {}, verbs=("generate", "encode"))
+        >>> print(declaration_problem(spec, Grey))  # doctest: +ELLIPSIS
+        The 'grey' family declares verbs=['generate', 'encode'] but m:Grey has ['generate']...
+    """
+    have = cls.verbs()
+    problems = []
+    if spec.verbs is not None and set(spec.verbs) != set(have):
+        problems.append(
+            f"The {spec.name!r} family declares verbs={list(spec.verbs)} but {spec.family} has "
+            f"{list(have)}; fix verbs= in the plugin's registry.add()."
+        )
+    missing = [name for name in spec.capabilities if not callable(getattr(cls, name, None))]
+    if missing:
+        problems.append(
+            f"The {spec.name!r} family declares capabilities {missing} that {spec.family} has no "
+            "method for; fix capabilities= in the plugin's registry.add()."
+        )
+    return " ".join(problems) or None
+
+
+def _imported_verbs(dotted: str) -> tuple[str, ...]:
+    """The verbs of a family that declared none: asked of its class once it is imported.
+
+    The plugin's code is never imported (or parsed) for a listing; until the family is
+    used, such a family is listed with no verbs.
     """
     module_name, _, cls_name = dotted.partition(":")
     module = sys.modules.get(module_name)
-    if module is not None and isinstance(getattr(module, cls_name, None), type):
-        verbs_of = getattr(getattr(module, cls_name), "verbs", None)
-        if callable(verbs_of):
-            return tuple(verbs_of())
-    try:
-        found = importlib.util.find_spec(module_name)
-        source = Path(found.origin).read_text(encoding="utf-8") if found and found.origin else ""
-        tree = ast.parse(source)
-    except (ImportError, ValueError, OSError, SyntaxError):
-        return ()
-    classes = {node.name: node for node in tree.body if isinstance(node, ast.ClassDef)}
-    defined: set[str] = set()
-    todo, visited = [cls_name], set()
-    while todo:
-        node = classes.get(todo.pop())
-        if node is None or node.name in visited:
-            continue
-        visited.add(node.name)
-        defined |= {f.name for f in node.body if isinstance(f, (ast.FunctionDef, ast.AsyncFunctionDef))}
-        todo += [base.id for base in node.bases if isinstance(base, ast.Name)]
-    if "sample_latent" in defined:
-        defined.add("interpolate")
-    return tuple(verb for verb in VERBS if verb in defined)
+    verbs_of = getattr(getattr(module, cls_name, None), "verbs", None)
+    return tuple(verbs_of()) if callable(verbs_of) else ()
 
 
 def _matches(pattern: str, full: str, family: str) -> bool:

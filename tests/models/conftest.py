@@ -82,6 +82,9 @@ class Toy(sk.Model):
     def generate(self, latent=None, *, seed=None):
         z = self.as_latent(latent, seed=seed).tensor
         return sk.Images(z.sigmoid()[:, :3, None, None].expand(-1, 3, 2, 2))
+
+    def describe(self):
+        return "a toy"
 """
 
 GOOD = """
@@ -90,7 +93,8 @@ import sketchml as sk
 @sk.hookimpl
 def sketchml_register_models(registry):
     registry.add("toy", family="good_plugin.family:Toy", modality="image",
-                 variants={"small": {}, "big": {"default": True, "options": {}}})
+                 variants={"small": {}, "big": {"default": True, "options": {}}},
+                 verbs=["generate", "sample_latent", "interpolate"], capabilities=["describe"])
 """
 
 

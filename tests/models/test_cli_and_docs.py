@@ -32,6 +32,7 @@ def test_models_json(good_plugin, fresh_default, capsys):
         "name": "toy.big", "family": "good_plugin.family:Toy", "modality": "image",
         "verbs": ["generate", "interpolate", "sample_latent"], "weights_available": True,
         "default": True, "plugin": "good-plugin", "description": "",
+        "capabilities": ["describe"],
     }
 
 
@@ -39,6 +40,7 @@ def test_models_table_and_filter(good_plugin, fresh_default, capsys):
     assert main(["models", "toy.s*"]) == 0
     out = capsys.readouterr().out
     assert "toy.small" in out and "toy.big" not in out and "generate,interpolate" in out
+    assert "describe" in out
     assert main(["models", "nothing*"]) == 0
     assert "No models matching 'nothing*'" in capsys.readouterr().out
 

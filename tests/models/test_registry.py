@@ -10,6 +10,7 @@ import pytest
 import sketchml as sk
 from sketchml.models import registry as registry_module
 from sketchml.models.registry import PluginError, PluginWarning, Registry
+from tests.models.conftest import FAMILY
 
 def plugin_object(add=None, fail=None):
     """A pluggy plugin object (a namespace with a hookimpl), registered without entry points."""
@@ -100,8 +101,9 @@ def test_family_module_is_imported_on_first_use_only(site, good_plugin):
     entries = registry.entries()
     assert "good_plugin" in sys.modules
     assert "good_plugin.family" not in sys.modules
-    # verbs were read from the source without importing it
+    # the declared verbs are listed without importing (or reading) the family's module
     assert entries[0].verbs == ("generate", "interpolate", "sample_latent")
+    assert entries[0].capabilities == ("describe",)
     registry.load("toy.small", device="cpu")
     assert "good_plugin.family" in sys.modules
 
@@ -186,3 +188,38 @@ def test_a_family_added_by_hand_replaces_a_plugin_family(site, good_plugin):
         registry.add("toy", family="mine.family:Toy", modality="image")
     assert registry.spec("toy")[0].family == "mine.family:Toy"
     assert [p.name for p in registry.plugins] == ["good"]
+
+
+def test_verbs_and_capabilities_are_checked_as_data():
+    registry = Registry(discover=False)
+    spec = registry.add("gan", family="a.b:C", modality="image",
+                        verbs=["sample_latent", "generate"], capabilities=["mix"])
+    assert spec.verbs == ("generate", "sample_latent") and spec.capabilities == ("mix",)
+    with pytest.raises(sk.SketchmlError, match="'genrate', which is not a verb.*'generate'"):
+        registry.add("bad", family="a.b:C", modality="image", verbs=["genrate"])
+    with pytest.raises(sk.SketchmlError, match="lists the verb 'encode'; put verbs in verbs="):
+        registry.add("bad", family="a.b:C", modality="image", capabilities=["encode"])
+    with pytest.raises(sk.SketchmlError, match="public methods"):
+        registry.add("bad", family="a.b:C", modality="image", capabilities=["_hidden"])
+
+
+def test_undeclared_verbs_are_listed_only_once_the_class_is_imported(site):
+    site.package("quiet_plugin", "")
+    site.module("quiet_plugin.family", FAMILY)
+    registry = Registry(discover=False)
+    registry.add("quiet", family="quiet_plugin.family:Toy", modality="image")
+    assert registry.entries()[0].verbs == ()
+    assert "quiet_plugin.family" not in sys.modules
+    registry.load("quiet", device="cpu")
+    assert registry.entries()[0].verbs == ("generate", "interpolate", "sample_latent")
+
+
+def test_a_declaration_that_does_not_match_the_class_warns_on_load(site):
+    site.package("liar_plugin", "")
+    site.module("liar_plugin.family", FAMILY)
+    registry = Registry(discover=False)
+    registry.add("liar", family="liar_plugin.family:Toy", modality="image",
+                 verbs=["generate", "encode"], capabilities=["classify"])
+    with pytest.warns(PluginWarning, match=r"declares verbs=\['generate', 'encode'\].*"
+                                           r"capabilities \['classify'\]"):
+        registry.load("liar", device="cpu")

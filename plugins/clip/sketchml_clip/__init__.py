@@ -58,4 +58,6 @@ def sketchml_register_models(registry) -> None:
         modality="embedding",
         variants=variants,
         description="CLIP (Radford et al. 2021): image and text embeddings, zero-shot labels, guidance",
+        verbs=["encode"],
+        capabilities=["classify", "guide", "similarity"],
     )

@@ -24,6 +24,7 @@ def sketchml_register_models(registry) -> None:
             },
         },
         description="DCGAN (Radford et al. 2015): train it on your own images or video",
+        verbs=["generate", "encode", "interpolate", "sample_latent", "train"],
     )
     registry.add(
         "biggan",
@@ -40,6 +41,8 @@ def sketchml_register_models(registry) -> None:
             for res in (128, 256, 512)
         },
         description="BigGAN-deep (Brock et al. 2018): class-conditional ImageNet images",
+        verbs=["generate", "interpolate", "sample_latent"],
+        capabilities=["class_names", "class_vector"],
     )
     registry.add(
         "stylegan2",
@@ -54,4 +57,6 @@ def sketchml_register_models(registry) -> None:
             },
         },
         description="StyleGAN2 (Karras et al. 2020): truncation, style mixing, projection",
+        verbs=["generate", "encode", "interpolate", "sample_latent", "train"],
+        capabilities=["mix"],
     )

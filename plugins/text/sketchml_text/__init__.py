@@ -32,6 +32,8 @@ def sketchml_register_models(registry) -> None:
             },
         },
         description="char-RNN (Karpathy 2015, textgenrnn-style): train it on your own text",
+        verbs=["generate", "encode", "interpolate", "sample_latent", "train"],
+        capabilities=["bits_per_char", "stream"],
     )
     registry.add(
         "gpt2",
@@ -50,4 +52,6 @@ def sketchml_register_models(registry) -> None:
             },
         },
         description="GPT-2 and causal language models (transformers): prompts, sampling, fine-tuning",
+        verbs=["generate", "encode", "interpolate", "train"],
+        capabilities=["loss", "stream"],
     )
