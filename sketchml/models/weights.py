@@ -15,6 +15,15 @@ Loading never executes code from a file:
 Anything needing another global is refused with a :class:`UnsafeWeightsError`
 naming the global and saying how to convert the file.
 
+A file cannot make loading allocate more than it holds: the allow-listed
+callables that allocate (``bytearray(n)``, numpy arrays of a given shape) and
+the storages a legacy ``torch.save`` file declares are bounded by the file's own
+size, and zip records that are compressed (``torch.save`` never writes them) are
+refused. Truncated, corrupt and self-referencing files raise
+:class:`WeightsFormatError`. Every loaded tensor sits in freshly allocated
+(64-byte aligned) memory, so the same file gives the same bits in every
+computation on one machine (the math kernels' results depend on alignment).
+
 Resolution (:func:`resolve_weights`) looks, in order, at ``weights=``, the
 variant's own path (absolute, or inside the plugin package), the sketchml cache
 (``$SKETCHML_HOME`` or ``~/.cache/sketchml``: ``weights/<family>/<variant>/<file>``),
@@ -23,15 +32,16 @@ when online and ``huggingface_hub`` is installed.
 """
 from __future__ import annotations
 
-import argparse
-
 import _compat_pickle
+import argparse
 import importlib.util
 import io
+import math
 import os
 import pickle
 import re
 import sys
+import zipfile
 from collections import OrderedDict
 from collections.abc import Callable
 from pathlib import Path
@@ -48,11 +58,13 @@ __all__ = [
     "SafeUnpickler",
     "UnsafeWeightsError",
     "WEIGHT_SUFFIXES",
+    "WeightsFormatError",
     "find_weights",
     "hf_cache_dir",
     "load_weights",
     "module_package_dir",
     "module_state_dict",
+    "read_safetensors",
     "resolve_weights",
     "sketchml_home",
 ]
@@ -64,7 +76,30 @@ _LEGACY_TORCH_MAGIC = b"\x80\x02\x8a\x0a\x6c\xfc\x9c\x46\xf9\x20\x6a\xa8\x50\x19
 
 
 class UnsafeWeightsError(SketchmlError):
-    """A weights file would need to run code to load, so it was refused."""
+    """A weights file would need to run code, or memory beyond its size, to load; it was refused.
+
+    Examples:
+        >>> import io, pickle
+        >>> bomb = b"cbuiltins\\nbytearray\\n(J\\x00\\xe4\\x0bTtR."  # bytearray(1.4 GB)
+        >>> SafeUnpickler(io.BytesIO(bomb), budget=40).load()
+        Traceback (most recent call last):
+        ...
+        sketchml.models.weights.UnsafeWeightsError: Refused to load the pickle: ...
+    """
+
+
+class WeightsFormatError(SketchmlError):
+    """A weights file is truncated, corrupt or not in a format sketchml reads.
+
+    Examples:
+        >>> import pathlib, tempfile
+        >>> path = pathlib.Path(tempfile.mkdtemp()) / "cut.pt"
+        >>> _ = path.write_bytes(b"PK\\x03\\x04 cut short")
+        >>> load_weights(path)
+        Traceback (most recent call last):
+        ...
+        sketchml.models.weights.WeightsFormatError: ...
+    """
 
 
 class PersistentState(dict):
@@ -113,37 +148,70 @@ def _reconstruct_persistent_obj(meta: dict[str, Any]) -> PersistentState:
     return state
 
 
-def _load_storage_bytes(data: bytes) -> Any:
-    import torch
+class _Budget:
+    """The bytes a file may still make loading allocate: its own size, spent as it goes."""
 
-    return torch.load(io.BytesIO(data), weights_only=True, map_location="cpu")
+    def __init__(self, total: int, source: str) -> None:
+        self.left = total
+        self.source = source
+
+    def charge(self, nbytes: int, what: str) -> None:
+        if nbytes > self.left:
+            raise UnsafeWeightsError(
+                f"Refused to load {self.source}: {what} would allocate {nbytes:,} bytes, more than "
+                f"the file itself holds ({self.left:,} bytes left of its size). Real weights never "
+                "need that; the file is broken or built to exhaust memory."
+            )
+        self.left -= nbytes
 
 
-def _allowed_globals() -> dict[tuple[str, str], Callable[..., Any] | type]:
+def _allowed_globals(budget: _Budget) -> dict[tuple[str, str], Callable[..., Any] | type]:
     import numpy
     import torch
+
+    def sized_bytearray(*args: Any) -> bytearray:
+        if args and isinstance(args[0], int):
+            budget.charge(int(args[0]), f"bytearray({args[0]})")
+        return bytearray(*args)
+
+    def new_array(cls: Any, shape: Any, dtype: Any) -> Any:
+        budget.charge(_array_bytes(shape, dtype), f"a numpy array of shape {shape!r:.60}")
+        # numpy pickles name the class numpy.ndarray, which this table maps to plain_array.
+        return _numpy_reconstruct(numpy.ndarray if cls is plain_array else cls, shape, dtype)
+
+    def plain_array(shape: Any, dtype: Any = float, *args: Any, **kwargs: Any) -> Any:
+        if args or kwargs:
+            raise UnsafeWeightsError(f"Refused numpy.ndarray() with a buffer in {budget.source}.")
+        budget.charge(_array_bytes(shape, dtype), f"a numpy array of shape {shape!r:.60}")
+        return numpy.ndarray(shape, dtype)
+
+    def storage_bytes(data: bytes) -> Any:
+        # The bytes come from the file; what they declare is bounded by their own length.
+        if not isinstance(data, (bytes, bytearray)):
+            raise UnsafeWeightsError(f"Refused a torch storage that is not bytes in {budget.source}.")
+        return _torch_load(io.BytesIO(bytes(data)), len(data), budget.source, map_location="cpu")
 
     allowed: dict[tuple[str, str], Any] = {
         ("collections", "OrderedDict"): OrderedDict,
         ("_codecs", "encode"): _latin1_bytes,
         ("builtins", "set"): set,
         ("builtins", "frozenset"): frozenset,
-        ("builtins", "bytearray"): bytearray,
+        ("builtins", "bytearray"): sized_bytearray,
         ("builtins", "complex"): complex,
         ("builtins", "slice"): slice,
         ("torch._utils", "_rebuild_tensor_v2"): torch._utils._rebuild_tensor_v2,
         ("torch._utils", "_rebuild_parameter"): torch._utils._rebuild_parameter,
-        ("torch.storage", "_load_from_bytes"): _load_storage_bytes,
+        ("torch.storage", "_load_from_bytes"): storage_bytes,
         ("torch", "Size"): torch.Size,
         ("torch", "device"): torch.device,
         ("torch_utils.persistence", "_reconstruct_persistent_obj"): _reconstruct_persistent_obj,
         ("dnnlib.util", "EasyDict"): _EasyDict,
         ("dnnlib", "EasyDict"): _EasyDict,
-        ("numpy", "ndarray"): numpy.ndarray,
+        ("numpy", "ndarray"): plain_array,
         ("numpy", "dtype"): numpy.dtype,
     }
     for core in ("numpy.core.multiarray", "numpy._core.multiarray"):
-        allowed[(core, "_reconstruct")] = _numpy_reconstruct
+        allowed[(core, "_reconstruct")] = new_array
         allowed[(core, "scalar")] = _numpy_scalar
     for numeric in ("numpy.core.numeric", "numpy._core.numeric"):
         allowed[(numeric, "_frombuffer")] = _numpy_frombuffer
@@ -154,6 +222,17 @@ def _allowed_globals() -> dict[tuple[str, str], Callable[..., Any] | type]:
     if with_state is not None:
         allowed[("torch._utils", "_rebuild_parameter_with_state")] = with_state
     return allowed
+
+
+def _array_bytes(shape: Any, dtype: Any) -> int:
+    import numpy
+
+    dims = shape if isinstance(shape, (tuple, list)) else (shape,)
+    try:
+        count = math.prod(int(d) for d in dims)
+        return max(count, 0) * numpy.dtype(dtype).itemsize
+    except (TypeError, ValueError) as err:
+        raise UnsafeWeightsError(f"Refused a numpy array of shape {shape!r:.60}: {err}.") from None
 
 
 def _latin1_bytes(text: str, encoding: str = "latin1") -> bytes:
@@ -192,16 +271,20 @@ def _numpy_scalar(dtype: Any, data: bytes | None = None) -> Any:
 class SafeUnpickler(pickle.Unpickler):
     """An unpickler that knows only tensors, arrays, containers and NVIDIA's persistent objects.
 
+    ``budget`` is the most bytes the file may make it allocate (bytearrays, arrays,
+    storages); by default the size of ``file``.
+
     Examples:
         >>> import io, pickle
         >>> SafeUnpickler(io.BytesIO(pickle.dumps({"a": [1, 2]}))).load()
         {'a': [1, 2]}
     """
 
-    def __init__(self, file: Any, *, source: str = "the pickle") -> None:
+    def __init__(self, file: Any, *, source: str = "the pickle", budget: int | None = None) -> None:
         super().__init__(file)
         self._source = source
-        self._allowed = _allowed_globals()
+        total = _stream_size(file) if budget is None else budget
+        self._allowed = _allowed_globals(_Budget(total, source))
 
     def find_class(self, module: str, name: str) -> Any:
         # Protocol 2 pickles spell Python 2 names (__builtin__.set); map them as pickle does.
@@ -242,12 +325,176 @@ def _kind(path: Path) -> str:
     return "pickle"
 
 
+def _stream_size(file: Any) -> int:
+    """The size in bytes of an open binary file or buffer (the budget of what it may allocate)."""
+    try:
+        return os.fstat(file.fileno()).st_size
+    except (AttributeError, OSError, io.UnsupportedOperation):
+        pass
+    if isinstance(file, io.BytesIO):
+        return file.getbuffer().nbytes
+    here = file.tell()
+    end = file.seek(0, io.SEEK_END)
+    file.seek(here)
+    return end
+
+
+# Bytes per element of the storage classes a legacy torch.save names.
+_STORAGE_ITEM_BYTES = {
+    "DoubleStorage": 8, "FloatStorage": 4, "HalfStorage": 2, "BFloat16Storage": 2,
+    "LongStorage": 8, "IntStorage": 4, "ShortStorage": 2, "CharStorage": 1, "ByteStorage": 1,
+    "BoolStorage": 1, "ComplexFloatStorage": 8, "ComplexDoubleStorage": 16,
+}
+
+
+class _Scanned:
+    """Stands in for every global while sizing a legacy torch file: built from anything, inert."""
+
+    def __new__(cls, *args: Any, **kwargs: Any) -> _Scanned:
+        return object.__new__(cls)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        pass
+
+    def __setstate__(self, state: Any) -> None:
+        pass
+
+
+class _SizingUnpickler(pickle.Unpickler):
+    """Reads a legacy torch pickle only to add up the storage bytes it declares; runs nothing."""
+
+    def __init__(self, file: Any) -> None:
+        super().__init__(file)
+        self.declared = 0
+
+    def find_class(self, module: str, name: str) -> Any:
+        return type(name, (_Scanned,), {})
+
+    def persistent_load(self, pid: Any) -> Any:
+        if isinstance(pid, tuple) and len(pid) >= 5 and pid[0] == "storage":
+            item = _STORAGE_ITEM_BYTES.get(getattr(pid[1], "__name__", ""), 16)
+            numel = pid[4] if isinstance(pid[4], int) else 0
+            self.declared += max(numel, 0) * item
+        return _Scanned()
+
+
+def _check_torch_file(handle: Any, size: int, source: str) -> None:
+    """Refuse torch files that would inflate: compressed zip records, oversized storages."""
+    head = handle.read(len(_LEGACY_TORCH_MAGIC))
+    handle.seek(0)
+    if head.startswith(b"PK"):
+        with zipfile.ZipFile(handle) as archive:
+            records = archive.infolist()
+        handle.seek(0)
+        packed = [r.filename for r in records if r.compress_type != zipfile.ZIP_STORED]
+        if packed:
+            raise UnsafeWeightsError(
+                f"Refused to load {source}: its zip record {packed[0]!r} is compressed, which "
+                "torch.save never writes, and inflating it could take any amount of memory. "
+                "Save the weights again with torch.save or safetensors."
+            )
+        declared = sum(r.file_size for r in records)
+        if declared > size:
+            raise UnsafeWeightsError(
+                f"Refused to load {source}: its zip records add up to {declared:,} bytes, more "
+                f"than the file's {size:,}; the records overlap, which torch.save never writes."
+            )
+        return
+    if not head.startswith(_LEGACY_TORCH_MAGIC):
+        raise WeightsFormatError(
+            f"{source} is not a torch.save file (neither its zip format nor its legacy format)."
+        )
+    for _ in range(3):  # magic number, protocol version, system info
+        _SizingUnpickler(handle).load()
+    sizing = _SizingUnpickler(handle)
+    sizing.load()
+    handle.seek(0)
+    if sizing.declared > size:
+        raise UnsafeWeightsError(
+            f"Refused to load {source}: it declares tensors of {sizing.declared:,} bytes but "
+            f"holds only {size:,} bytes, so loading would allocate memory the file does not have."
+        )
+
+
+def _torch_load(handle: Any, size: int, source: str, *, map_location: Any) -> Any:
+    """``torch.load(weights_only=True)``, bounded in memory, with errors for people."""
+    import torch
+
+    try:
+        _check_torch_file(handle, size, source)
+        # Training checkpoints (rosinality's among them) carry their argparse options:
+        # a Namespace is a plain attribute bag, safe to rebuild.
+        with torch.serialization.safe_globals([argparse.Namespace]):
+            return torch.load(handle, map_location=map_location, weights_only=True)
+    except SketchmlError:
+        raise
+    except pickle.UnpicklingError as err:
+        found = re.search(r"GLOBAL ([\w.]+)", str(err))
+        if found is None and "global" not in str(err).lower():
+            raise _format_error(source, err) from None
+        what = found.group(1) if found else "a global outside torch's weights-only allow-list"
+        raise UnsafeWeightsError(_refusal(source, what)) from None
+    except (RuntimeError, EOFError, ValueError, zipfile.BadZipFile, KeyError, TypeError,
+            IndexError, AttributeError, OverflowError, RecursionError, MemoryError) as err:
+        raise _format_error(source, err) from None
+
+
+def _format_error(source: str, err: BaseException) -> WeightsFormatError:
+    detail = str(err).strip().splitlines()[0][:200] if str(err).strip() else type(err).__name__
+    return WeightsFormatError(
+        f"Could not read {source}: it is truncated or corrupt ({type(err).__name__}: {detail}). "
+        "Download or copy the file again; if it was being written, wait until it is complete."
+    )
+
+
+def _aligned(tensor: torch.Tensor) -> torch.Tensor:
+    """``tensor`` in freshly allocated memory when it is a view into a file's bytes.
+
+    Math kernels may round differently for data that is not 64-byte aligned, so
+    tensors read from a file are copied into memory like any other tensor's.
+    """
+    if tensor.device.type != "cpu" or tensor.data_ptr() % 64 == 0:
+        return tensor
+    return tensor.clone()
+
+
+def read_safetensors(path: str | os.PathLike[str], *, device: Any = "cpu") -> tuple[
+        dict[str, torch.Tensor], dict[str, str]]:
+    """The tensors (in aligned memory, on ``device``) and the metadata of a safetensors file.
+
+    Examples:
+        >>> import tempfile, torch, safetensors.torch
+        >>> path = tempfile.mkdtemp() + "/w.safetensors"
+        >>> safetensors.torch.save_file({"w": torch.ones(3)}, path, metadata={"a": "b"})
+        >>> tensors, metadata = read_safetensors(path)
+        >>> tensors["w"].data_ptr() % 64, metadata
+        (0, {'a': 'b'})
+    """
+    from safetensors import safe_open
+
+    tensors = {}
+    try:
+        with safe_open(str(path), framework="pt", device="cpu") as handle:
+            metadata = dict(handle.metadata() or {})
+            for key in handle.keys():  # noqa: SIM118
+                tensors[key] = _aligned(handle.get_tensor(key))
+    except Exception as err:  # safetensors raises its own error types
+        raise WeightsFormatError(
+            f"{str(path)!r} is not a valid safetensors file: {err}. Download or save it again."
+        ) from err
+    if str(device) != "cpu":
+        tensors = {key: value.to(device) for key, value in tensors.items()}
+    return tensors, metadata
+
+
 def load_weights(path: str | os.PathLike[str], *, map_location: Any = "cpu") -> Any:
     """Load a weights file without executing any code from it.
 
     Returns what the file holds: a ``{name: tensor}`` dict for safetensors and
     most checkpoints; for an NVIDIA StyleGAN ``.pkl``, a dict such as
     ``{"G_ema": PersistentState, ...}`` (see :func:`module_state_dict`).
+    A file that would run code or allocate more than its size raises
+    :class:`UnsafeWeightsError`; a truncated or corrupt one :class:`WeightsFormatError`.
 
     Examples:
         >>> import tempfile, torch, safetensors.torch
@@ -256,54 +503,43 @@ def load_weights(path: str | os.PathLike[str], *, map_location: Any = "cpu") -> 
         >>> load_weights(path)["w"].tolist()
         [1.0, 1.0]
     """
-    import torch
-
     file = Path(path)
     if not file.is_file():
         raise SketchmlError(f"No weights file at {str(file)!r}; check the path.")
     kind = _kind(file)
+    source = repr(str(file))
     if kind == "safetensors":
-        from safetensors.torch import load_file
-
-        device = str(map_location) if map_location is not None else "cpu"
-        try:
-            return load_file(str(file), device=device)
-        except Exception as err:
-            raise SketchmlError(f"{str(file)!r} is not a valid safetensors file: {err}.") from err
-    if kind == "torch":
-        try:
-            # Training checkpoints (rosinality's among them) carry their argparse options:
-            # a Namespace is a plain attribute bag, safe to rebuild.
-            with torch.serialization.safe_globals([argparse.Namespace]):
-                return torch.load(str(file), map_location=map_location, weights_only=True)
-        except pickle.UnpicklingError as err:
-            found = re.search(r"GLOBAL ([\w.]+)", str(err))
-            what = found.group(1) if found else "a global outside torch's weights-only allow-list"
-            raise UnsafeWeightsError(_refusal(repr(str(file)), what)) from None
+        return read_safetensors(file, device=map_location if map_location is not None else "cpu")[0]
+    size = file.stat().st_size
     with file.open("rb") as handle:
+        if kind == "torch":
+            return _torch_load(handle, size, source, map_location=map_location)
         try:
-            data = SafeUnpickler(handle, source=repr(str(file))).load()
-        except UnsafeWeightsError:
+            data = SafeUnpickler(handle, source=source, budget=size).load()
+        except SketchmlError:
             raise
         except Exception as err:
-            raise SketchmlError(
-                f"Could not read {str(file)!r} as a pickle: {type(err).__name__}: {err}."
+            raise WeightsFormatError(
+                f"Could not read {source} as a pickle: {type(err).__name__}: {err}. It is "
+                "truncated, corrupt or not a weights file."
             ) from err
-    return _to_device(data, map_location) if map_location not in (None, "cpu") else data
+    return _to_device(data, map_location, set()) if map_location not in (None, "cpu") else data
 
 
-def _to_device(obj: Any, device: Any) -> Any:
+def _to_device(obj: Any, device: Any, seen: set[int]) -> Any:
     import torch
 
     if isinstance(obj, torch.Tensor):
         return obj.to(device)
-    if isinstance(obj, dict):
+    if isinstance(obj, dict) and id(obj) not in seen:
+        seen.add(id(obj))
         for key, value in obj.items():
-            obj[key] = _to_device(value, device)
+            obj[key] = _to_device(value, device, seen)
     return obj
 
 
-def module_state_dict(state: dict[str, Any], *, prefix: str = "") -> dict[str, torch.Tensor]:
+def module_state_dict(state: dict[str, Any], *, prefix: str = "",
+                      _parents: tuple[int, ...] = ()) -> dict[str, torch.Tensor]:
     """Flatten a pickled network's state into ``nn.Module.state_dict()`` keys.
 
     For a StyleGAN pickle, ``module_state_dict(load_weights(path)["G_ema"])``
@@ -318,6 +554,11 @@ def module_state_dict(state: dict[str, Any], *, prefix: str = "") -> dict[str, t
         ['fc.b', 'w']
     """
     out: dict[str, Any] = {}
+    if id(state) in _parents:
+        raise WeightsFormatError(
+            f"The pickled network contains itself (at {prefix.rstrip('.') or 'the top'}); a real "
+            "network never does, so the file is corrupt or crafted. Use another copy of it."
+        )
     if not isinstance(state, dict) or "_parameters" not in state:
         raise SketchmlError(
             "Expected the pickled state of a network (a dict with '_parameters', '_buffers' and "
@@ -332,7 +573,8 @@ def module_state_dict(state: dict[str, Any], *, prefix: str = "") -> dict[str, t
             out[prefix + name] = value
     for name, child in (state.get("_modules") or {}).items():
         if child is not None:
-            out.update(module_state_dict(child, prefix=f"{prefix}{name}."))
+            out.update(module_state_dict(child, prefix=f"{prefix}{name}.",
+                                         _parents=(*_parents, id(state))))
     return out
 
 

@@ -26,6 +26,7 @@ from typing import Any
 
 from sketchml import constants
 from sketchml.errors import SketchmlError
+from sketchml.media.capture import Capture, Movie
 from sketchml.runtime import module_api
 from sketchml.runtime.sketch import CALLBACK_NAMES, HOOK_NAMES, Sketch, _Loading
 
@@ -48,6 +49,8 @@ def inject_api(namespace: dict[str, Any], sketch: Sketch) -> None:
         namespace[name] = getattr(sketch, name)
     for name in Sketch.LIVE_NAMES:
         namespace[name] = getattr(sketch, name)
+    # Processing's camera and movie classes are bare names in a sketch too.
+    namespace["Capture"], namespace["Movie"] = Capture, Movie
 
 
 class FileSketchSource:

@@ -42,7 +42,8 @@ _current: list[Any] = [None]
 _idle: list[Any] = [None]
 
 # Public names that are not Sketch methods.
-_EXTRA_EXPORTS = ("KeyEvent", "MouseEvent", "Sketch", "SketchRuntimeError", "render", "run_sketch")
+_EXTRA_EXPORTS = ("Capture", "KeyEvent", "MouseEvent", "Movie", "Sketch", "SketchRuntimeError",
+                  "render", "run_sketch")
 
 
 class SketchmlAttributeError(SketchmlError, AttributeError):
@@ -194,13 +195,14 @@ def render(
 def install(namespace: dict[str, Any]) -> None:
     """Add the generated API functions and the runtime's public classes to ``namespace``
     (``sketchml``'s globals)."""
+    from sketchml.media.capture import Capture, Movie
     from sketchml.runtime.events import KeyEvent, MouseEvent
     from sketchml.runtime.sketch import Sketch
     from sketchml.runtime.tracebacks import SketchRuntimeError
 
     namespace.update(_generated())
     namespace.update(
-        KeyEvent=KeyEvent, MouseEvent=MouseEvent, Sketch=Sketch,
+        Capture=Capture, KeyEvent=KeyEvent, MouseEvent=MouseEvent, Movie=Movie, Sketch=Sketch,
         SketchRuntimeError=SketchRuntimeError, render=render, run_sketch=run_sketch,
     )
 
