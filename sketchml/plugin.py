@@ -10,7 +10,8 @@ What is here:
 * errors for people: :class:`SketchmlError`, :class:`ApiUsageError`, :func:`did_you_mean`,
   :func:`suggest`, and the weight errors;
 * weights: :func:`find_weights`, :func:`resolve_weights`, :func:`load_weights` (never runs
-  code), :func:`module_state_dict`, :func:`sketchml_home`, :func:`hf_cache_dir`
+  code; :class:`UnsafeWeightsError` and :class:`WeightsFormatError` when it will not),
+  :func:`module_state_dict`, :func:`sketchml_home`, :func:`hf_cache_dir`
   (``Model.weights_path`` / ``Model.load_weights`` wrap these for a family);
 * atomic writes: :func:`atomic_write_bytes`, :func:`atomic_write_text`, :func:`atomic_path`;
 * renamed arguments and attributes that keep working for one release, with a
@@ -45,6 +46,7 @@ _LAZY = {
     "TrainingRun": "training.run",
     "UnsafeWeightsError": "models.weights",
     "VideoFrames": "training.data",
+    "WeightsFormatError": "models.weights",
     "atomic_path": "files",
     "atomic_write_bytes": "files",
     "atomic_write_text": "files",

@@ -37,7 +37,7 @@ from sketchml.models.registry import models as _list_models
 from sketchml.models.results import Audio, Images, Notes, Text, load_result
 from sketchml.models.streaming import Stream
 from sketchml.models.walks import walk, walk_frames, walk_path
-from sketchml.models.weights import UnsafeWeightsError, load_weights
+from sketchml.models.weights import UnsafeWeightsError, WeightsFormatError, load_weights
 
 __all__ = [
     "Audio",
@@ -57,6 +57,7 @@ __all__ = [
     "Text",
     "UnsafeWeightsError",
     "VariantSpec",
+    "WeightsFormatError",
     "guide",
     "hookimpl",
     "hookspec",

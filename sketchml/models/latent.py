@@ -199,19 +199,17 @@ def load_latent(path: str | os.PathLike[str], *, device: Any = None) -> Latent:
         >>> sk.load_latent(path).family
         'dcgan'
     """
-    from safetensors import safe_open
+    from sketchml.models.weights import read_safetensors
 
     file = Path(path)
     if not file.is_file():
         raise SketchmlError(f"No latent file at {str(file)!r}; save one with latent.save(path).")
     try:
-        with safe_open(str(file), framework="pt", device="cpu") as handle:
-            header = handle.metadata() or {}
-            tensors = {key: handle.get_tensor(key) for key in handle.keys()}  # noqa: SIM118
-    except Exception as err:
+        tensors, header = read_safetensors(file)
+    except SketchmlError as err:
         raise SketchmlError(
-            f"{str(file)!r} is not a readable safetensors file ({err}); latents are saved with "
-            "latent.save(path)."
+            f"{str(file)!r} is not a readable safetensors file ({err.__cause__}); latents are "
+            "saved with latent.save(path)."
         ) from err
     if header.get("format") != _FORMAT:
         raise SketchmlError(

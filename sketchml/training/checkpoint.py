@@ -89,7 +89,9 @@ class Checkpoint:
         Tied weights (one tensor under two names, like GPT-2's embedding and output
         layer) are stored once, under one of the names; :meth:`load_model` restores both.
         """
-        return safetensors.torch.load_file(self._weights_file(name), device="cpu")
+        from sketchml.models.weights import read_safetensors
+
+        return read_safetensors(self._weights_file(name))[0]
 
     def load_model(self, name: str, module: torch.nn.Module) -> None:
         """Load model ``name``'s weights into ``module`` (same architecture required).
