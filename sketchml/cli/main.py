@@ -3,7 +3,9 @@
 Each sub-command lives in its own module of this package and exposes
 ``register(subparsers)``, which adds its parser and sets ``func`` (called with
 the parsed arguments, returning an exit code). Sub-command modules import
-nothing heavy at module level, so ``sketchml --help`` stays instant.
+nothing heavy at module level, so ``sketchml --help`` stays instant. Plugins add
+their own commands after these, through the ``sketchml_register_commands`` hook
+(the clip plugin's ``sketchml guide``, for one).
 """
 from __future__ import annotations
 
@@ -18,7 +20,6 @@ COMMAND_MODULES = [
     "sketchml.cli.run",
     "sketchml.cli.train",
     "sketchml.cli.walk",
-    "sketchml.cli.guide",
     "sketchml.cli.models",
     "sketchml.cli.plugins",
     "sketchml.cli.new_plugin",
@@ -33,6 +34,9 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     for module_name in COMMAND_MODULES:
         importlib.import_module(module_name).register(sub)
+    from sketchml.models.registry import default_registry
+
+    default_registry().add_commands(sub)
     return parser
 
 

@@ -111,6 +111,9 @@ class Model:
             method = cls.__dict__.get(verb)
             if callable(method) and not getattr(method, "_sketchml_checked", False):
                 setattr(cls, verb, _check_keywords(method, cls, verb))
+    trained_networks: ClassVar[tuple[str, ...]] = ("model",)
+    """The networks of this family's training checkpoints that load as its weights, preferred
+    first (e.g. ``("g_ema", "g")``: the weight average, else the generator)."""
 
     def __init__(
         self,
@@ -276,20 +279,80 @@ class Model:
             f"{type(latent).__name__}; make one with model.sample_latent(n, seed=...)."
         )
 
-    def weights_path(self, file: str | None = None) -> Path:
-        """Where the variant's weights file (or its companion ``file``, e.g. ``"config.json"``) is.
+    def weights_path(self, file: str | None = None, *, variant: VariantSpec | None = None,
+                     required: bool = True) -> Path | None:
+        """Where the weights (or a companion ``file`` such as ``"config.json"``) are: the one lookup.
 
-        The ``weights=`` path given to ``sk.model`` wins for the weights; the
-        search order is in :func:`sketchml.models.weights.resolve_weights`.
+        Every family finds its files here, in this order:
+
+        1. ``weights=`` given to ``sk.model``: a file, or a training run's folder (its
+           exported ``<family>.safetensors``, else its newest checkpoint's network named
+           first in :attr:`trained_networks`); it wins for the weights, not for companions;
+        2. the variant's own ``weights`` path (absolute, or inside the plugin package);
+        3. sketchml's cache, ``$SKETCHML_HOME`` or ``$XDG_CACHE_HOME/sketchml`` (default
+           ``~/.cache/sketchml``), under ``weights/<family>/<variant>/``;
+        4. the Hugging Face cache (``$HF_HUB_CACHE``, ``$HF_HOME/hub`` or
+           ``$XDG_CACHE_HOME/huggingface/hub``);
+        5. the hub, once, when the variant has a ``hub_id`` and sketchml is not offline
+           (``SKETCHML_OFFLINE`` / ``HF_HUB_OFFLINE``).
+
+        Args:
+            file: a companion file of the variant instead of its weights.
+            variant: look for another weight set of this family (default: this model's).
+            required: when nothing is found, raise (default) or return ``None``.
+
+        Raises:
+            SketchmlError: one short message: what is missing, where it looked, and the one
+                command that fetches it.
+
+        Examples:
+            >>> import sketchml as sk, tempfile, pathlib
+            >>> folder = pathlib.Path(tempfile.mkdtemp())
+            >>> _ = (folder / "noise.safetensors").write_bytes(b"")
+            >>> class Noise(sk.Model): ...
+            >>> Noise(device="cpu", weights=folder).weights_path() == folder / "noise.safetensors"
+            True
+            >>> Noise(device="cpu").weights_path(required=False) is None
+            True
         """
-        from sketchml.models.weights import module_package_dir, resolve_weights
+        from sketchml.models.weights import find_weights, module_package_dir, resolve_weights
 
-        return resolve_weights(self.spec or self.family, self.variant,
-                               weights=self.weights if file is None else None, file=file,
-                               package_dir=module_package_dir(type(self).__module__))
+        variant = variant or self.variant
+        if file is None and self.weights is not None:
+            given = Path(self.weights).expanduser()
+            if given.is_dir():
+                return self._run_weights(given)
+            return resolve_weights(self.spec or self.family, variant, weights=given)
+        package_dir = module_package_dir(type(self).__module__)
+        if not required:
+            return find_weights(self.spec or self.family, variant, file=file,
+                                package_dir=package_dir)
+        return resolve_weights(self.spec or self.family, variant, file=file,
+                               package_dir=package_dir)
+
+    @property
+    def export_name(self) -> str:
+        """The file a training run of this family exports its weights to: ``<family>.safetensors``."""
+        return f"{self.family}.safetensors"
+
+    def _run_weights(self, folder: Path) -> Path:
+        from sketchml.training.checkpoint import latest_checkpoint
+
+        exported = folder / self.export_name
+        if exported.is_file():
+            return exported
+        found = latest_checkpoint(folder / "checkpoints")
+        for name in self.trained_networks if found is not None else ():
+            if name in found.model_names:
+                return found.path / f"{name}.safetensors"
+        raise SketchmlError(
+            f"{str(folder)!r} holds no trained {self.family} model: no {self.export_name} and no "
+            f"checkpoint of {' or '.join(self.trained_networks)}. Train one there with "
+            f"`sketchml train {self.family} DATA --out {folder}`, or pass a weights file."
+        )
 
     def load_weights(self, file: str | None = None) -> Any:
-        """The variant's weights (or the ``weights=`` file), found and loaded without running code.
+        """The weights :meth:`weights_path` finds, loaded without running code (on the CPU).
 
         Usually a ``{name: tensor}`` state dict; see :func:`sketchml.models.weights.load_weights`.
         """

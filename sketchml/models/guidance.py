@@ -1,8 +1,8 @@
 """``sk.guide(prompt)``: text-to-image by CLIP guidance, and a whole file of prompts.
 
-Guidance lives in the ``clip`` plugin: the core never imports a plugin, so
-:func:`guide` builds the CLIP model through the registry (``sk.model("clip")``) and
-calls its ``guide`` method. Any CLIP family that has one (another plugin's too) works.
+Guidance lives in a plugin: the core never imports one nor names its models, so
+:func:`guide` builds the scorer through the registry (the first family declaring the
+``guide`` capability, unless ``clip=`` names one) and calls its ``guide`` method.
 
 :func:`guide_prompts` renders a file of prompts, one per line, into a folder: each
 result as PNG + latent + settings, blank and malformed lines reported with their
@@ -27,26 +27,26 @@ __all__ = ["GuideBatch", "contact_sheet", "guide", "guide_prompts", "result_name
 SHEET_NAME = "contact-sheet.png"
 
 
-def guide(prompt: Any = None, *, model: Any = "fourier", clip: Any = "clip",
+def guide(prompt: Any = None, *, model: Any = None, clip: Any = None,
           clip_weights: str | os.PathLike[str] | None = None, device: Any = None,
           **options: Any) -> Any:
-    """Steer ``model`` towards ``prompt`` with CLIP: an iterator of ``(step, image, loss, latent)``.
+    """Steer ``model`` towards ``prompt`` with a CLIP-like scorer: an iterator of ``(step, image, loss, latent)``.
+
+    The core knows no guiding family by name: the work is done by the ``guide`` method
+    of the scorer, a model whose family declares the ``guide`` capability (the clip
+    plugin's ``clip`` does).
 
     Args:
         prompt: ``"a lighthouse:1 | fog:0.5 | text:-1"``: parts separated by ``|``, each with
             an optional ``:weight``; negative weights steer away.
-        model: what makes the picture: ``"fourier"`` (the default: smooth, painterly), ``"pixels"``,
-            ``"pixelart"``, a generator name (``"dcgan"``, ``"biggan.deep-256"``,
-            ``"stylegan2"``) or a model you built with ``sk.model``.
-        clip: the CLIP model's name (default ``"clip"``, the tiny CLIP that runs offline;
-            e.g. ``"clip.ViT-B-32.openai"``) or a CLIP model you built.
-        clip_weights: a weights file for the CLIP model, when ``clip`` is a name.
-        device: where the CLIP model runs when ``clip`` is a name (default: the best here).
-        **options: the CLIP family's guidance options: ``steps``, ``optimiser``
-            (``"adam"``, ``"cma"``, ``"cma+adam"``), ``lr``, ``cutouts``, ``cut_size``,
-            ``augment``, ``tv``, ``latent_norm``, ``seed``, ``image_prompts``, ``init``,
-            ``latent_options``, ``population``, ``size``, ``weights`` ... (see
-            ``sketchml_clip.guide.guide``).
+        model: what makes the picture: a generator's name or a model you built, or a
+            parameterisation the scorer's family knows; ``None`` (the default) leaves the
+            choice to the scorer's family.
+        clip: the scorer's name or a model you built; ``None`` (the default) is the default
+            variant of the first installed family (by name) that can guide.
+        clip_weights: a weights file for the scorer, when ``clip`` is a name or ``None``.
+        device: where the scorer runs when ``clip`` is a name or ``None`` (default: the best).
+        **options: the scorer family's guidance options (``steps``, ``seed``, ``lr`` ...).
 
     Returns:
         A guidance iterator: ``for step, image, loss, latent in sk.guide(...)`` draws the
@@ -58,24 +58,46 @@ def guide(prompt: Any = None, *, model: Any = "fourier", clip: Any = "clip",
         >>> result.save("red-circle.png")  # doctest: +SKIP
     """
     from sketchml.models.base import Model
-    from sketchml.models.registry import model as load_model
 
-    if isinstance(clip, str):
-        scorer = load_model(clip, weights=clip_weights, device=device)
-    elif isinstance(clip, Model):
+    if isinstance(clip, Model):
         if clip_weights is not None or device is not None:
-            raise SketchmlError("clip_weights= and device= apply when clip is a name; this CLIP "
-                                "model is already built, so set them when you make it.")
+            raise SketchmlError("clip_weights= and device= apply when clip is a name; this model "
+                                "is already built, so set them when you make it.")
         scorer = clip
+    elif clip is None or isinstance(clip, str):
+        scorer = _scorer(clip, weights=clip_weights, device=device)
     else:
-        raise SketchmlError(f"clip= is a CLIP model's name (like 'clip' or "
-                            f"'clip.ViT-B-32.openai') or a built model, got {type(clip).__name__}.")
+        raise SketchmlError(f"clip= is the name of a model that can guide, or a built one, got "
+                            f"{type(clip).__name__}.")
     method = getattr(scorer, "guide", None)
     if not callable(method):
         raise SketchmlError(
-            f"The {scorer.name!r} model cannot guide generators (it has no guide() method): "
-            "guidance needs a CLIP model, e.g. clip='clip' or clip='clip.ViT-B-32.openai'.")
-    return method(prompt, model=model, **options)
+            f"The {scorer.name!r} model cannot guide generators (it has no guide() method). "
+            f"Models that can: {', '.join(_guiders()) or 'none installed'}.")
+    if model is not None:
+        options["model"] = model
+    return method(prompt, **options)
+
+
+def _guiders() -> list[str]:
+    """The families (default variants) that declare the ``guide`` capability, by name."""
+    from sketchml.models.registry import models
+
+    return sorted(e.name.split(".", 1)[0] for e in models() if e.default and "guide" in e.capabilities)
+
+
+def _scorer(name: str | None, *, weights: Any, device: Any) -> Any:
+    from sketchml.models.registry import model as load_model
+
+    if name is None:
+        found = _guiders()
+        if not found:
+            raise SketchmlError(
+                "No installed model family can guide (none declares the 'guide' capability); "
+                "install one that does (sketchml's clip plugin: pip install sketchml-clip) or "
+                "pass clip=MODEL.")
+        name = found[0]
+    return load_model(name, weights=weights, device=device)
 
 
 @dataclass
@@ -162,12 +184,11 @@ def guide_prompts(prompts: str | os.PathLike[str], *, out: str | os.PathLike[str
 
     def start(prompt: str) -> Any:
         from sketchml.models.base import Model
-        from sketchml.models.registry import model as load_model
 
-        clip = shared.get("clip", "clip")
-        if isinstance(clip, str):
-            shared["clip"] = load_model(clip, weights=shared.pop("clip_weights", None),
-                                        device=shared.pop("device", None))
+        clip = shared.get("clip")
+        if clip is None or isinstance(clip, str):
+            shared["clip"] = _scorer(clip, weights=shared.pop("clip_weights", None),
+                                     device=shared.pop("device", None))
         guidance = guide(prompt, **shared)
         if not isinstance(shared.get("model"), Model):
             shared["model"] = guidance.model

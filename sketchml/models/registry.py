@@ -342,6 +342,34 @@ class Registry:
         self._ensure_discovered()
         return list(self._plugins)
 
+    def add_commands(self, subparsers: Any) -> None:
+        """Let every loaded plugin add its ``sketchml`` sub-commands (``sketchml_register_commands``).
+
+        Each plugin's hook runs inside its own ``try``: a plugin whose commands fail to
+        register is warned about (raised in strict mode) and the others still register.
+
+        Examples:
+            >>> import argparse, types, sketchml as sk
+            >>> plugin = types.SimpleNamespace(sketchml_register_commands=sk.hookimpl(
+            ...     lambda subparsers: subparsers.add_parser("hello")))
+            >>> registry = Registry(discover=False)
+            >>> _ = registry.register(plugin, name="hello")
+            >>> sub = argparse.ArgumentParser().add_subparsers()
+            >>> registry.add_commands(sub)
+            >>> sorted(sub.choices)
+            ['hello']
+        """
+        self._ensure_discovered()
+        for impl in self._pm.hook.sketchml_register_commands.get_hookimpls():
+            try:
+                impl.function(*[{"subparsers": subparsers}[arg] for arg in impl.argnames])
+            except Exception as err:  # isolation: one plugin's bad command leaves the rest
+                message = (f"sketchml plugin {impl.plugin_name!r} failed to add its commands: "
+                           f"{type(err).__name__}: {err}. The other commands keep working.")
+                if _env_flag("SKETCHML_STRICT_PLUGINS"):
+                    raise PluginError(message) from err
+                warnings.warn(message, PluginWarning, stacklevel=2)
+
     def _ensure_discovered(self) -> None:
         if self._discovered or self._discovering:
             return

@@ -59,11 +59,14 @@ __all__ = [
     "UnsafeWeightsError",
     "WEIGHT_SUFFIXES",
     "WeightsFormatError",
+    "fetch_command",
     "find_weights",
     "hf_cache_dir",
     "load_weights",
+    "missing_weights_message",
     "module_package_dir",
     "module_state_dict",
+    "offline",
     "read_safetensors",
     "resolve_weights",
     "sketchml_home",
@@ -681,9 +684,41 @@ def _family_and_package(spec_or_family: Any, package_dir: Path | None) -> tuple[
     return spec_or_family.name, package_dir or spec_or_family.package_dir
 
 
-def _online() -> bool:
+def offline() -> bool:
+    """Whether weights may not be downloaded: ``SKETCHML_OFFLINE`` or ``HF_HUB_OFFLINE`` is set.
+
+    Examples:
+        >>> import os
+        >>> os.environ["SKETCHML_OFFLINE"] = "1"
+        >>> offline()
+        True
+        >>> del os.environ["SKETCHML_OFFLINE"]
+    """
     flags = (os.environ.get(v, "").strip().lower() for v in ("SKETCHML_OFFLINE", "HF_HUB_OFFLINE"))
-    return not any(flag not in ("", "0", "false", "no") for flag in flags)
+    return any(flag not in ("", "0", "false", "no") for flag in flags)
+
+
+def _online() -> bool:
+    return not offline()
+
+
+def fetch_command(family: str, variant: VariantSpec, file: str) -> str | None:
+    """The one shell command that downloads ``file`` of ``variant`` to where it is looked for.
+
+    A variant whose files include companions (a model folder: ``config.json``, a
+    tokenizer...) is fetched whole into sketchml's cache; otherwise the one file goes to
+    the Hugging Face cache. ``None`` when the variant names no hub repository.
+
+    Examples:
+        >>> fetch_command("big", VariantSpec("deep", hub_id="org/big"), "model.safetensors")
+        'hf download org/big model.safetensors'
+    """
+    if not variant.hub_id:
+        return None
+    if any(Path(name).suffix.lower() not in WEIGHT_SUFFIXES for name in variant.files):
+        return (f"hf download {variant.hub_id} --local-dir "
+                f"{sketchml_home() / 'weights' / family / variant.name}")
+    return f"hf download {variant.hub_id} {file}"
 
 
 def resolve_weights(
@@ -728,28 +763,47 @@ def resolve_weights(
     if found is not None:
         return found
     names = _candidates(variant, file)
-    reason = ""
+    if not names and not variant.weights:
+        raise SketchmlError(f"Model {name!r} names no weights file; pass weights='path/to/file'.")
+    reason = "offline" if variant.hub_id else "no download source"
     if variant.hub_id and names and _online():
         if importlib.util.find_spec("huggingface_hub") is None:
-            reason = " (huggingface_hub is not installed, so the hub was not tried)"
+            reason = "huggingface_hub is not installed"
         else:
             from huggingface_hub import hf_hub_download
 
             try:
                 return Path(hf_hub_download(variant.hub_id, names[0]))
-            except Exception as err:  # any network or hub failure ends in the same advice
-                reason = f" (downloading from the hub failed: {type(err).__name__}: {err})"
-    elif variant.hub_id:
-        reason = " (offline, so the hub was not tried)"
-    if not names and not variant.weights:
-        raise SketchmlError(f"Model {name!r} names no weights file; pass weights='path/to/file'.")
-    target = sketchml_home() / "weights" / family / variant.name / (names[0] if names else "")
-    hub = f" or download {variant.hub_id!r} from the Hugging Face hub when online" if variant.hub_id else ""
-    raise SketchmlError(
-        f"The weights of model {name!r} are not on this machine{reason}. Looked for "
-        f"{', '.join(names) or variant.weights} in: {'; '.join(looked)}. Put the file at "
-        f"{target}{hub}, or pass weights='path/to/file' to sk.model()."
-    )
+            except Exception as err:  # one try: any network or hub failure ends in the advice
+                reason = f"download failed: {type(err).__name__}"
+    raise SketchmlError(missing_weights_message(name, variant, names[0] if names else
+                                                Path(variant.weights or "").name,
+                                                looked, reason=reason))
+
+
+def missing_weights_message(name: str, variant: VariantSpec, file: str, looked: list[str], *,
+                            reason: str = "offline") -> str:
+    """The one short message for weights that are not on this machine.
+
+    What is missing, where it was looked for, and the one command that fetches it (or,
+    when nothing can, where to put the file).
+
+    Examples:
+        >>> print(missing_weights_message("biggan.deep-128", VariantSpec("deep-128",
+        ...       hub_id="org/big"), "model.bin", ["/cache/a", "/cache/b"]))
+        Model 'biggan.deep-128' needs model.bin, which is not on this machine (offline; looked in /cache/a, /cache/b). Fetch it with: hf download org/big model.bin  (or pass weights='path/to/file' to sk.model).
+    """
+    family = name.split(".", 1)[0]
+    command = fetch_command(family, variant, file)
+    if command is not None:
+        how = f"Fetch it with: {command}  (or pass weights='path/to/file' to sk.model)."
+    else:
+        target = sketchml_home() / "weights" / family / variant.name / file
+        how = f"Put it at {target}, or pass weights='path/to/file' to sk.model."
+    folder = any(Path(n).suffix.lower() not in WEIGHT_SUFFIXES for n in variant.files)
+    what = f"its files ({', '.join(variant.files)})" if folder else file
+    return (f"Model {name!r} needs {what}, which is not on this machine ({reason}; looked in "
+            f"{', '.join(looked)}). {how}")
 
 
 def module_package_dir(module_name: str) -> Path | None:

@@ -37,6 +37,14 @@ CHECKPOINT_FILES: tuple[str, ...] = ("open_clip_model.safetensors", "open_clip_p
 
 
 @sk.hookimpl
+def sketchml_register_commands(subparsers) -> None:
+    """``sketchml guide``: text-to-image from the command line (see :mod:`sketchml_clip.cli`)."""
+    from sketchml_clip.cli import register
+
+    register(subparsers)
+
+
+@sk.hookimpl
 def sketchml_register_models(registry) -> None:
     variants: dict[str, dict] = {
         "tiny": {

@@ -1,5 +1,8 @@
 """``sketchml guide "PROMPT" --out DIR``: text-to-image by CLIP guidance, one prompt or a file.
 
+The clip plugin adds this command through the ``sketchml_register_commands`` hook, with
+the flags of the generators it steers (BigGAN's ``--label``, StyleGAN2's ``--space``...).
+
 One prompt renders into ``DIR`` as a PNG, its latent (``.safetensors``) and its settings
 (``.json``). ``--prompts FILE`` renders every line of FILE the same way, skips the prompts
 already rendered there (so an interrupted run resumes), reports blank and malformed
@@ -16,7 +19,7 @@ import argparse
 import sys
 from typing import Any
 
-from sketchml.errors import SketchmlError
+from sketchml.plugin import SketchmlError, guide_prompts, result_name
 
 _OPTIMISERS = ("adam", "cma", "cma+adam")
 
@@ -94,7 +97,7 @@ def run(args: argparse.Namespace) -> int:
     """Render the prompt or the prompts file; exit code 0 when every prompt rendered."""
     from pathlib import Path
 
-    from sketchml.models.guidance import guide, guide_prompts, result_name
+    import sketchml as sk
 
     if (args.prompt is None) == (args.prompts is None):
         raise SketchmlError(
@@ -102,7 +105,7 @@ def run(args: argparse.Namespace) -> int:
             "--out renders` or `sketchml guide --prompts prompts.txt --out renders`.")
     options = _options(args)
     if args.prompt is not None:
-        result = guide(args.prompt, **options).run()
+        result = sk.guide(args.prompt, **options).run()
         written = result.save(Path(args.out) / result_name(args.prompt, options))
         print(f"{written} (loss {result.loss:.4f} at step {result.step})")
         return 0

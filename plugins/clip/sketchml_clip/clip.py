@@ -35,7 +35,7 @@ import torch
 import torch.nn.functional as F
 
 import sketchml as sk
-from sketchml.errors import SketchmlError, did_you_mean
+from sketchml.plugin import SketchmlError, did_you_mean
 
 __all__ = ["CLIP", "CLIPOptions", "Classification", "TINY_ARCH", "TINY_TEMPLATES", "TINY_WORDS",
            "build_tiny", "save_tiny", "tiny_tokens"]
@@ -249,8 +249,6 @@ class CLIP(sk.Model):
 
     def _open_clip_file(self, arch: str, tag: str, cfg: dict[str, Any]) -> Path:
         """The checkpoint: ``weights=``, the variant's files or the tag's in the caches, else the hub."""
-        from sketchml.models.weights import find_weights, hf_cache_dir, sketchml_home
-
         from sketchml_clip import CHECKPOINT_FILES
 
         if self.weights is not None:
@@ -260,33 +258,11 @@ class CLIP(sk.Model):
             hub_id, file = _hub_parts(cfg.get("hf_hub") or "")
             variants.append(sk.VariantSpec(f"{arch}.{tag}", files=(file,) if file else CHECKPOINT_FILES,
                                            hub_id=hub_id or None))
-        for variant in variants:
-            found = find_weights(self.spec or self.family, variant)
+        for variant in variants[:-1]:
+            found = self.weights_path(variant=variant, required=False)
             if found is not None:
                 return found
-        reason = "offline, so the hub was not tried"
-        hub_ids = [v.hub_id for v in variants if v.hub_id]
-        if hub_ids and _online():
-            try:
-                from open_clip.pretrained import download_pretrained_from_hf
-
-                return Path(download_pretrained_from_hf(hub_ids[0], filename=variants[-1].files[-1]))
-            except Exception as err:  # no network, no huggingface_hub, a missing repo: same advice
-                detail = str(err).splitlines()[0] if str(err) else ""
-                reason = f"downloading from the hub failed: {type(err).__name__}: {detail:.200}"
-        elif not hub_ids:
-            reason = "open_clip names no Hugging Face repository to download it from"
-        variant = variants[0]
-        target = sketchml_home() / "weights" / self.family / variant.name / variant.files[0]
-        hub = (f"; or, online, the Hugging Face repository {hub_ids[0]!r} "
-               f"({hf_cache_dir()}/models--{hub_ids[0].replace('/', '--')})") if hub_ids else ""
-        raise SketchmlError(
-            f"The weights of CLIP {arch} ({tag or variant.name}) are not on this machine "
-            f"({reason}). Put {' or '.join(variant.files)} at {target}{hub}, or pass the file "
-            f"you have: sk.model('clip', arch={arch!r}, pretrained={tag!r}, "
-            "weights='path/to/file'). sk.model('clip') is the embedded tiny CLIP, which needs no "
-            "download."
-        )
+        return self.weights_path(variant=variants[-1])
 
     # -- properties the guidance code reads ----------------------------------------------
 
@@ -655,11 +631,6 @@ def _hub_parts(hf_hub: str) -> tuple[str, str]:
     return "/".join(parts[:2]), "/".join(parts[2:])
 
 
-def _online() -> bool:
-    flags = (os.environ.get(v, "").strip().lower() for v in ("SKETCHML_OFFLINE", "HF_HUB_OFFLINE"))
-    return all(flag in ("", "0", "false", "no") for flag in flags)
-
-
 def _load_state(network: torch.nn.Module, loaded: Any, path: Path, name: str, *, tiny: bool) -> None:
     """Load a CLIP state dict into ``network``, or say clearly why the file is not one."""
     state = loaded.get("state_dict", loaded) if isinstance(loaded, dict) else loaded
@@ -706,7 +677,7 @@ def _as_images(data: Any, device: torch.device) -> torch.Tensor:
     import numpy as np
 
     if isinstance(data, (str, os.PathLike)):
-        from sketchml.media.image_io import read_image
+        from sketchml.plugin import read_image
 
         data = read_image(data)[..., :3]
     elif type(data).__module__.startswith("PIL."):

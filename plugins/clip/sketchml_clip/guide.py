@@ -45,7 +45,7 @@ import torch
 import torch.nn.functional as F
 
 import sketchml as sk
-from sketchml.errors import SketchmlError, did_you_mean
+from sketchml.plugin import SketchmlError, did_you_mean
 from sketchml_clip.params import PARAMETERISATIONS, parameterisation
 from sketchml_clip.prompts import Prompt, parse_prompt
 
@@ -211,7 +211,7 @@ class Guidance:
             >>> guide(clip, "a green square", model="fourier", size=16, steps=2).run().step in (0, 1)
             True
         """
-        from sketchml.training import progress_bar
+        from sketchml.plugin import progress_bar
 
         bar = progress_bar(total=self.steps, initial=self._last + 1, desc="guide",
                            quiet=None if progress is None else not progress)

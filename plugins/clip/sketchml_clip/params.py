@@ -28,7 +28,7 @@ import torch
 import torch.nn.functional as F
 
 import sketchml as sk
-from sketchml.errors import SketchmlError, did_you_mean
+from sketchml.plugin import SketchmlError, did_you_mean
 
 __all__ = ["PARAMETERISATIONS", "Fourier", "FourierOptions", "PixelArt", "PixelArtOptions",
            "Pixels", "PixelsOptions", "parameterisation"]

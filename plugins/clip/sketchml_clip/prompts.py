@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from sketchml.errors import SketchmlError
+from sketchml.plugin import SketchmlError
 
 __all__ = ["Prompt", "PromptLine", "parse_prompt", "read_prompts"]
 

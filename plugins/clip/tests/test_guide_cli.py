@@ -1,14 +1,13 @@
 """``sk.guide``, a file of prompts, ``sketchml guide`` and the four guidance sketches.
 
 ``sk.guide`` lives in the core and reaches guidance through the CLIP model's ``guide``
-method (the core never imports the plugin). The sketches run headless in
+method (the core never imports the plugin); ``sketchml guide`` is the plugin's command. The sketches run headless in
 a subprocess, as ``sketchml run`` runs them, with fewer steps (a student's edit of the
 STEPS constant) so the suite stays quick; models come from files placed where sketchml
 looks, nothing is downloaded.
 """
 from __future__ import annotations
 
-import argparse
 import json
 import os
 import re
@@ -22,7 +21,7 @@ import pytest
 import torch
 
 import sketchml as sk
-from sketchml.cli import guide as guide_command
+from sketchml.cli.main import build_parser
 from sketchml.models.guidance import guide_prompts
 from sketchml_clip.params import Pixels
 
@@ -51,7 +50,7 @@ def test_weights_that_are_not_clip_are_refused(tmp_path):
 def test_a_model_without_guide_is_not_a_scorer():
     with pytest.raises(sk.SketchmlError, match="cannot guide"):
         sk.guide("a red circle", clip=Pixels(size=16, device="cpu"))
-    with pytest.raises(sk.SketchmlError, match="clip= is a CLIP model's name"):
+    with pytest.raises(sk.SketchmlError, match="clip= is the name of a model that can guide"):
         sk.guide("a red circle", clip=3)
 
 
@@ -97,9 +96,8 @@ def test_prompts_file_renders_the_good_lines_reports_the_rest_and_resumes(clip, 
 # -- sketchml guide -------------------------------------------------------------------------
 
 def cli(*argv: str) -> int:
-    parser = argparse.ArgumentParser(prog="sketchml")
-    guide_command.register(parser.add_subparsers())
-    args = parser.parse_args(["guide", *argv])
+    # The real `sketchml` parser: `guide` arrives through the plugin's sketchml_register_commands.
+    args = build_parser().parse_args(["guide", *argv])
     return args.func(args)
 
 

@@ -46,8 +46,7 @@ import torch.nn.functional as F
 from torch import nn
 
 import sketchml as sk
-from sketchml.errors import SketchmlError, did_you_mean
-from sketchml.models.weights import find_weights, hf_cache_dir, resolve_weights, sketchml_home
+from sketchml.plugin import SketchmlError, did_you_mean
 
 __all__ = [
     "BigGANConfig",
@@ -578,30 +577,15 @@ class BigGANDeep(sk.Model):
                         f"repository osanseviero/BigGAN-deep-{self.options.resolution})."
                     )
                 return _config_beside(found), found
-            path = resolve_weights(self.spec or self.family, self.variant, weights=given)
+            path = self.weights_path()
             return _config_beside(path), path
-        spec = self.spec or self.family
         for name in WEIGHT_FILES:
-            found = find_weights(spec, self.variant, file=name)
+            found = self.weights_path(name, required=False)
             if found is not None:
                 return _config_beside(found), found
-        try:
-            # Only the port's own file name exists on the hub; this downloads when online.
-            path = resolve_weights(spec, self.variant, file="pytorch_model.bin")
-        except SketchmlError as err:
-            raise SketchmlError(self._missing_weights_message(err)) from err
+        # Only the port's own file name exists on the hub; this downloads when online.
+        path = self.weights_path("pytorch_model.bin")
         return _config_beside(path), path
-
-    def _missing_weights_message(self, err: SketchmlError) -> str:
-        folder = sketchml_home() / "weights" / self.family / self.variant.name
-        hub = self.variant.hub_id or f"osanseviero/BigGAN-deep-{self.options.resolution}"
-        cached = hf_cache_dir() / ("models--" + hub.replace("/", "--"))
-        return (
-            f"The weights of {self.name!r} are not on this machine. BigGAN-deep needs "
-            f"config.json and {' or '.join(WEIGHT_FILES)} from the Hugging Face repository "
-            f"{hub!r}. Looked in {folder} and {cached}/snapshots/*; put the files in {folder}, "
-            f"or pass weights='path/to/folder' to sk.model(). ({err})"
-        )
 
     # -- classes ------------------------------------------------------------------------------
 

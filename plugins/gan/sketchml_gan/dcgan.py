@@ -208,9 +208,12 @@ class DCGAN(sk.Model):
 
     Options = DCGANOptions
     interpolation = "slerp"
+    # The weight average is what a finished run exports, so it wins in checkpoints too.
+    trained_networks = ("g_ema", "g")
 
     def load(self) -> None:
-        state, source = self._find_weights()
+        path = self.weights_path()
+        state, source = sk.load_weights(path), repr(str(path))
         self.network = _load_generator(state, source).to(self.device)
         self.source = source
         wanted = self.options.resolution
@@ -222,22 +225,6 @@ class DCGAN(sk.Model):
                 f"{wanted}`) and load it with sk.model('dcgan', weights=DIR), or leave "
                 f"resolution out."
             )
-
-    def _find_weights(self) -> tuple[dict[str, torch.Tensor], str]:
-        given = Path(self.weights).expanduser() if self.weights is not None else None
-        if given is None or not given.is_dir():
-            return self.load_weights(), repr(str(given)) if given else f"model {self.name!r}"
-        from sketchml.training import run_weights
-
-        # The weight average is what a finished run exports, so it wins in checkpoints too.
-        found = run_weights(given, export=EXPORT_NAME, models=("g_ema", "g"))
-        if found is not None:
-            return found
-        raise sk.SketchmlError(
-            f"{str(given)!r} holds no trained DCGAN: no {EXPORT_NAME} and no checkpoints/ with "
-            f"a generator. Train one there with `sketchml train dcgan DATA --out {given}`, or "
-            f"pass the path of a weights file."
-        )
 
     # -- facts ---------------------------------------------------------------------------------
 

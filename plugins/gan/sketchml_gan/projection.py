@@ -26,7 +26,7 @@ import torch.nn.functional as F
 from torch import nn
 
 import sketchml as sk
-from sketchml.training import progress_bar
+from sketchml.plugin import progress_bar
 
 __all__ = ["VGG16_FILE", "VGGFeatures", "default_vgg_path", "load_target", "project"]
 
@@ -137,7 +137,7 @@ def load_target(image: Any, size: int) -> torch.Tensor:
         torch.Size([1, 3, 16, 16])
     """
     if isinstance(image, (str, os.PathLike)):
-        from sketchml.media.image_io import read_image
+        from sketchml.plugin import read_image
 
         image = read_image(image)[..., :3]
     if hasattr(image, "convert") and hasattr(image, "size"):
@@ -200,7 +200,7 @@ def project(net: Any, image: Any, *, avg: torch.Tensor, steps: int, plus: bool, 
     features = VGGFeatures.from_file(vgg).to(device)
     writer = None
     if video is not None:
-        from sketchml.media.video import open_frame_writer
+        from sketchml.plugin import open_frame_writer
 
         writer = open_frame_writer(video, fps=24)
     target = load_target(image, net.size).to(device)

@@ -62,7 +62,7 @@ from torch import nn
 from torch.utils.data import Dataset
 
 import sketchml as sk
-from sketchml.errors import did_you_mean
+from sketchml.plugin import did_you_mean
 
 __all__ = [
     "Discriminator",
@@ -698,7 +698,7 @@ def read_checkpoint(data: Any, *, source: str) -> tuple[dict[str, torch.Tensor],
 
 def _from_nvidia(g_ema: Any, source: str) -> tuple[dict[str, torch.Tensor], torch.Tensor | None,
                                                     float | None]:
-    from sketchml.models.weights import module_state_dict
+    from sketchml.plugin import module_state_dict
 
     nv_state = module_state_dict(g_ema)
     kwargs = g_ema.get("_init_kwargs") or {}
@@ -745,40 +745,19 @@ class StyleGAN2(sk.Model):
     """
 
     interpolation = {"z": "slerp", "w": "lerp"}
+    trained_networks = ("g_ema",)
 
     def load(self) -> None:
         self.net: Generator | None = None
         self._avg: torch.Tensor | None = None
-        if self.weights is None:
-            from sketchml.models.weights import find_weights, module_package_dir
-
-            # A file in the variant's places (the sketchml cache...) loads; none leaves the
-            # model untrained, ready for train() (StyleGAN2 ships no default weights).
-            found = find_weights(self.spec or self.family, self.variant,
-                                 package_dir=module_package_dir(type(self).__module__))
-            if found is None:
-                return
-            self.weights = found
-        if Path(self.weights).is_dir():
-            self._load_run(Path(self.weights))
+        # A file in the variant's places (the sketchml cache...) loads; none leaves the model
+        # untrained, ready for train() (StyleGAN2 ships no default weights).
+        path = self.weights_path(required=self.weights is not None)
+        if path is None:
             return
-        data = self.load_weights()
-        source = repr(str(self.weights))
-        state, avg, clamp = read_checkpoint(data, source=source)
+        source = repr(str(path))
+        state, avg, clamp = read_checkpoint(sk.load_weights(path), source=source)
         self._use(load_generator_state(state, source=source, conv_clamp=clamp), avg)
-
-    def _load_run(self, folder: Path) -> None:
-        from sketchml.training import latest_checkpoint
-
-        found = latest_checkpoint(folder / "checkpoints")
-        if found is None:
-            raise sk.SketchmlError(
-                f"{folder} is a folder but holds no training checkpoint (looked in "
-                f"{folder / 'checkpoints'}). Pass a folder written by model.train(..., out=folder), "
-                f"or the path of a .pt / .pkl / .safetensors file."
-            )
-        state = found.weights("g_ema")
-        self._use(load_generator_state(state, source=str(found.path)), None)
 
     def _use(self, net: Generator, avg: torch.Tensor | None) -> None:
         self.net = net.to(self.device).eval().requires_grad_(False)

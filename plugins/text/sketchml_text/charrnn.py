@@ -34,8 +34,7 @@ import torch.nn.functional as F
 from torch import nn
 
 import sketchml as sk
-from sketchml.errors import did_you_mean
-from sketchml.models import Stream
+from sketchml.plugin import did_you_mean
 
 __all__ = ["CharRNN", "CharRNNNet", "bits_per_char", "train_charrnn", "unigram_bits_per_char"]
 
@@ -307,24 +306,10 @@ class CharRNN(sk.Model):
     interpolation = "lerp"
 
     def load(self) -> None:
-        state, source = self._find_weights()
+        path = self.weights_path()
+        state, source = sk.load_weights(path), repr(str(path))
         self.net = CharRNNNet.from_state_dict(state, source).to(self.device).eval()
         self.source = source
-
-    def _find_weights(self) -> tuple[dict[str, torch.Tensor], str]:
-        given = Path(self.weights).expanduser() if self.weights is not None else None
-        if given is None or not given.is_dir():
-            return self.load_weights(), repr(str(given)) if given else f"model {self.name!r}"
-        from sketchml.training import run_weights
-
-        found = run_weights(given, export=EXPORT_NAME, models=("model",))
-        if found is not None:
-            return found
-        raise sk.SketchmlError(
-            f"{str(given)!r} holds no trained char-RNN: no {EXPORT_NAME} and no checkpoints/. "
-            f"Train one there with `sketchml train charrnn FILE.txt --out {given}`, or pass the "
-            f"path of a .safetensors file."
-        )
 
     # -- facts ---------------------------------------------------------------------------------
 
@@ -537,7 +522,7 @@ class CharRNN(sk.Model):
     def stream(self, latent: Any = None, *, prefix: str = "",
                temperature: float | Sequence[float] = 0.8, max_length: int = 200,
                seed: int | None = None, unknown: str = "error",
-               include_prefix: bool = False) -> Stream:
+               include_prefix: bool = False) -> sk.Stream:
         """Write as :meth:`generate` does, on a background thread, one character at a time.
 
         Returns a :class:`sk.Stream` at once: ``stream.poll()`` gives the characters written
@@ -566,7 +551,7 @@ class CharRNN(sk.Model):
             for column in self._write(logits, state, 1, temperatures, max_length, seed):
                 yield column[0]
 
-        return Stream(produce, text=True, name=f"{self.name}-stream")
+        return sk.Stream(produce, text=True, name=f"{self.name}-stream")
 
     # -- training --------------------------------------------------------------------------------
 

@@ -191,7 +191,7 @@ def build_corpus(*, max_chars: int = 400_000, seed: int = 0, validation: float =
         >>> 0 < len(corpus.validation) < len(corpus.train)
         True
     """
-    from sketchml.errors import SketchmlError
+    from sketchml.plugin import SketchmlError
 
     if not isinstance(max_chars, int) or max_chars < 1_000:
         raise SketchmlError(f"max_chars must be a whole number >= 1000, got {max_chars!r}.")

@@ -35,7 +35,7 @@ from transformers import (AutoModelForCausalLM, AutoTokenizer, LogitsProcessor,
 from transformers.generation.streamers import BaseStreamer
 
 import sketchml as sk
-from sketchml.models import Stream
+from sketchml.plugin import offline
 
 __all__ = ["GPT2", "bits_per_char", "save_model_folder", "token_loss", "unigram_loss"]
 
@@ -43,12 +43,6 @@ __all__ = ["GPT2", "bits_per_char", "save_model_folder", "token_loss", "unigram_
 _FOLDER_FILES = "config.json, model.safetensors (or pytorch_model.bin) and the tokenizer " \
                 "(tokenizer.json, or vocab.json + merges.txt)"
 _HUB_ID = re.compile(r"^[A-Za-z0-9][\w.\-]*(/[A-Za-z0-9][\w.\-]*)?$")
-
-
-def _offline() -> bool:
-    # The same switches sketchml's weight resolution and huggingface_hub honour.
-    flags = (os.environ.get(v, "").strip().lower() for v in ("SKETCHML_OFFLINE", "HF_HUB_OFFLINE"))
-    return any(flag not in ("", "0", "false", "no") for flag in flags)
 
 
 def _is_model_folder(folder: Path) -> bool:
@@ -64,7 +58,7 @@ def _hf_cache() -> str:
 def _load_pretrained(source: str | Path, device: torch.device) -> tuple[Any, Any]:
     """transformers' model and tokenizer from a local folder or a hub id (cache first)."""
     local = isinstance(source, Path)
-    only_cache = local or _offline()
+    only_cache = local or offline()
     dtype = torch.float32 if device.type == "cpu" else "auto"
     try:
         lm = AutoModelForCausalLM.from_pretrained(str(source), local_files_only=only_cache,
@@ -79,7 +73,7 @@ def _load_pretrained(source: str | Path, device: torch.device) -> tuple[Any, Any
                 f"holds {_FOLDER_FILES}."
             ) from err
         reason = str(err).strip().splitlines()[0][:200]
-        where = "the hub is offline (SKETCHML_OFFLINE or HF_HUB_OFFLINE is set)" if _offline() \
+        where = "the hub is offline (SKETCHML_OFFLINE or HF_HUB_OFFLINE is set)" if offline() \
             else f"downloading failed ({type(err).__name__}: {reason})"
         raise sk.SketchmlError(
             f"{str(source)!r} is not a folder on this machine, and as a Hugging Face hub id it is "
@@ -297,19 +291,7 @@ class GPT2(sk.Model):
     def _locate(self) -> Path | str:
         if self.weights is not None:
             return _given_source(self.weights)
-        try:
-            found = self.weights_path()
-        except sk.SketchmlError as err:
-            hub = self.variant.hub_id
-            folder = Path(os.environ.get("SKETCHML_HOME") or Path.home() / ".cache" / "sketchml") \
-                / "weights" / self.family / self.variant.name
-            fetch = (f"download them from https://huggingface.co/{hub} (`hf download {hub} "
-                     f"--local-dir {folder}` where there is a network) ") if hub else "put them "
-            raise sk.SketchmlError(
-                f"Model {self.name!r} is not on this machine. It is a Hugging Face model folder: "
-                f"{_FOLDER_FILES}; {fetch}into {folder}/, or pass weights='path/to/folder' (or a "
-                f"hub id) to sk.model(). Details: {err}"
-            ) from err
+        found = self.weights_path()
         if _is_model_folder(found.parent):
             return found.parent
         if self.variant.hub_id:
@@ -530,7 +512,7 @@ class GPT2(sk.Model):
     def stream(self, latent: Any = None, *, prompt: str = "", temperature: float = 0.8,
                top_k: int | None = 50, top_p: float = 1.0, repetition_penalty: float = 1.0,
                max_new_tokens: int = 50, seed: int | None = None,
-               stop: str | Sequence[str] | None = None, include_prompt: bool = False) -> Stream:
+               stop: str | Sequence[str] | None = None, include_prompt: bool = False) -> sk.Stream:
         """Write as :meth:`generate` does, on a background thread, handing out text as it comes.
 
         Returns a :class:`sk.Stream` at once: ``stream.poll()`` gives the text written since
@@ -555,7 +537,7 @@ class GPT2(sk.Model):
         knobs = {"temperature": temperature, "top_k": top_k, "top_p": top_p,
                  "repetition_penalty": repetition_penalty, "max_new_tokens": max_new_tokens,
                  "seed": seed, "stops": stops}
-        return Stream(lambda cancelled: self._produce(items[0], knobs, cancelled,
+        return sk.Stream(lambda cancelled: self._produce(items[0], knobs, cancelled,
                                                       prompt if include_prompt else ""),
                       text=True, name=f"{self.name}-stream")
 

@@ -210,7 +210,7 @@ def test_missing_hub_model_offline_names_files_and_places(monkeypatch, tmp_path)
     with pytest.raises(sk.SketchmlError) as caught:
         registry.load("gpt2.gpt2", device="cpu")
     message = str(caught.value)
-    for words in ("config.json", "model.safetensors", "tokenizer.json", "huggingface.co/gpt2",
+    for words in ("config.json", "model.safetensors", "tokenizer.json", "hf download gpt2",
                   str(tmp_path / "home" / "weights" / "gpt2" / "gpt2"), "weights="):
         assert words in message, message
 
