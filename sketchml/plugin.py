@@ -69,6 +69,7 @@ _LAZY = {
     "renamed": "models.deprecation",
     "resolve_weights": "models.weights",
     "result_name": "models.guidance",
+    "run_weights": "training.checkpoint",
     "seed_everything": "training.device",
     "shapes_world": "datasets.shapes",
     "sketchml_home": "models.weights",
