@@ -39,11 +39,16 @@ class MissingVerbError(SketchmlError, NotImplementedError):
 def resolve_device(device: Any = None) -> torch.device:
     """The device to run on: ``device`` if given, else CUDA, then MPS, then CPU.
 
+    On CUDA it also selects deterministic kernels
+    (:func:`sketchml.models.determinism.select_deterministic_kernels`).
+
     Examples:
         >>> resolve_device("cpu").type
         'cpu'
     """
     import torch
+
+    from sketchml.models.determinism import select_deterministic_kernels
 
     if device is not None:
         try:
@@ -64,8 +69,10 @@ def resolve_device(device: Any = None) -> torch.device:
                 f"device={device!r} was asked for but MPS is not available here; use "
                 "device='cpu' or leave device out."
             )
+        select_deterministic_kernels(chosen)
         return chosen
     if torch.cuda.is_available():
+        select_deterministic_kernels("cuda")
         return torch.device("cuda")
     if hasattr(torch.backends, "mps") and torch.backends.mps.is_available():
         return torch.device("mps")

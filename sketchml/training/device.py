@@ -22,15 +22,19 @@ def pick_device(device: str | torch.device | None = None) -> torch.device:
 
     ``device`` overrides the choice ("cpu", "cuda", "cuda:1", "mps" or a
     ``torch.device``); asking for a device this machine lacks is an error that
-    says what is available.
+    says what is available. On CUDA it also selects deterministic kernels
+    (:func:`sketchml.models.determinism.select_deterministic_kernels`).
 
     Examples:
         >>> from sketchml.training import pick_device
         >>> pick_device("cpu")
         device(type='cpu')
     """
+    from sketchml.models.determinism import select_deterministic_kernels
+
     if device is None:
         if torch.cuda.is_available():
+            select_deterministic_kernels("cuda")
             return torch.device("cuda")
         if _mps_available():
             return torch.device("mps")
@@ -59,6 +63,7 @@ def pick_device(device: str | torch.device | None = None) -> torch.device:
             f"device='mps' was asked for but Apple MPS is not available here. "
             f"Available: {', '.join(available)}. Leave device=None to pick the best one."
         )
+    select_deterministic_kernels(chosen)
     return chosen
 
 

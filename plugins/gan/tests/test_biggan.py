@@ -129,13 +129,19 @@ def _port_style_folder(tiny_folder: Path, target: Path) -> Path:
 
 
 def test_port_format_folder_loads_unchanged(gan: sk.Model, tiny_folder: Path, tmp_path: Path) -> None:
+    # "Unchanged" is about the file's tensors: the same bits on any machine. The images of two
+    # models are then the same network; docs/determinism.md promises their closeness, no more.
+    from sketchml.models.determinism import CROSS_MACHINE_ATOL
+
     folder = _port_style_folder(tiny_folder, tmp_path / "port")
     loaded = sk.model("biggan.deep-128", weights=folder, device="cpu")
     state = torch.load(folder / "pytorch_model.bin", weights_only=True)
+    assert loaded.net.state_dict().keys() == gan.net.state_dict().keys()
     for key, value in loaded.net.state_dict().items():
         assert torch.equal(value, state[key]), key
+        assert torch.equal(value, gan.net.state_dict()[key]), key
     z = gan.sample_latent(1, seed=3)
-    assert torch.equal(_plain(loaded.generate(z)), _plain(gan.generate(z)))
+    assert (_plain(loaded.generate(z)) - _plain(gan.generate(z))).abs().max() <= CROSS_MACHINE_ATOL
 
 
 def test_weights_file_without_config_uses_the_published_config(tiny_folder: Path, tmp_path: Path) -> None:
