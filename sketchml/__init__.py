@@ -22,6 +22,8 @@ from sketchml.graphics.image import Image
 from sketchml.graphics.offscreen import Graphics
 from sketchml.graphics.shader import Shader
 from sketchml.graphics.text import Font
+from sketchml import learn
+from sketchml.learn import *  # noqa: F401,F403  (Learner, GestureLearner, Wekinator ...)
 from sketchml.models import *  # noqa: F401,F403
 from sketchml.runtime import module_api as _module_api
 
@@ -32,8 +34,10 @@ _module_api.install(globals())
 __all__ = sorted(
     set(_constants.__all__)
     | set(_models.__all__)
+    | set(learn.__all__)
     | set(_module_api.exported_names())
-    | {"ApiUsageError", "Font", "Graphics", "Image", "Shader", "SketchmlError", "datasets", "training"}
+    | {"ApiUsageError", "Font", "Graphics", "Image", "Shader", "SketchmlError", "datasets", "learn",
+       "training"}
 )
 
 
