@@ -52,12 +52,12 @@ def charrnn(rounds: int, steps: int) -> None:
 
     def written() -> float:
         start = time.perf_counter()
-        rnn.generate(max_length=length, seed=1)
+        rnn.generate(length=length, seed=1)
         return time.perf_counter() - start
 
     def streamed() -> float:
         start = time.perf_counter()
-        rnn.stream(max_length=length, seed=1).wait()
+        rnn.stream(length=length, seed=1).wait()
         return time.perf_counter() - start
 
     print(f"char-RNN generate   : {length / best(written, rounds):10.0f} chars/s")
@@ -65,27 +65,28 @@ def charrnn(rounds: int, steps: int) -> None:
 
 
 def gpt2(gpt: Any, label: str, tokens: int, rounds: int) -> None:
-    gpt.lm.generation_config.eos_token_id = None     # every run writes exactly `tokens`
+    gpt.network.generation_config.eos_token_id = None     # every run writes exactly `tokens`
     ids = gpt.tokenizer(PROMPT, return_tensors="pt")
-    knobs = {"temperature": 0.8, "top_k": 50, "max_new_tokens": tokens}
+    knobs = {"temperature": 0.8, "top_k": 50}
 
     def bare() -> float:
         torch.manual_seed(1)
         start = time.perf_counter()
         with torch.no_grad():
-            out = gpt.lm.generate(**ids, do_sample=True, pad_token_id=0, **knobs)
+            out = gpt.network.generate(**ids, do_sample=True, pad_token_id=0,
+                                       max_new_tokens=tokens, **knobs)
         seconds = time.perf_counter() - start
         assert out.shape[1] - ids["input_ids"].shape[1] == tokens
         return seconds
 
     def ours() -> float:
         start = time.perf_counter()
-        gpt.generate(prompt=PROMPT, seed=1, **knobs)
+        gpt.generate(prompt=PROMPT, seed=1, length=tokens, **knobs)
         return time.perf_counter() - start
 
     def streamed() -> float:
         start = time.perf_counter()
-        stream = gpt.stream(prompt=PROMPT, seed=1, **knobs)
+        stream = gpt.stream(prompt=PROMPT, seed=1, length=tokens, **knobs)
         text = stream.wait()
         seconds = time.perf_counter() - start
         assert len(gpt.tokenizer(text)["input_ids"]) >= tokens * 0.9 and stream.done

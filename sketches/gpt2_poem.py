@@ -43,7 +43,7 @@ def start_poem():
     if poem is not None:
         poem.cancel(wait=0)
     poem = gpt.stream(prompt=OPENINGS[opening], temperature=temperature, top_k=40, top_p=0.95,
-                      repetition_penalty=1.2, max_new_tokens=90, seed=seed, stop="\n\n\n")
+                      repetition_penalty=1.2, length=90, seed=seed, stop="\n\n\n")
     typed = OPENINGS[opening]
     arrived = ""
 

@@ -246,22 +246,28 @@ class Images(_ImagesMethods, metaclass=_LazyTensorClass):
 # -- text, notes, audio ---------------------------------------------------------------------
 
 class Text(str):
-    """Generated text: a ``str`` that can be saved; ``prompt`` and ``latent`` say where it came from.
+    """Generated text: a ``str`` that can be saved; ``prompt``, ``latent`` and ``seed`` say where it came from.
+
+    ``seed`` is the seed the text was sampled with: the same model, prompt, latent and
+    seed write it again.
 
     Examples:
         >>> import tempfile, sketchml as sk
-        >>> poem = sk.Text("roses are\\nmauve", prompt="roses")
-        >>> poem.upper(), poem.prompt
-        ('ROSES ARE\\nMAUVE', 'roses')
+        >>> poem = sk.Text("roses are\\nmauve", prompt="roses", seed=3)
+        >>> poem.upper(), poem.prompt, poem.seed
+        ('ROSES ARE\\nMAUVE', 'roses', 3)
     """
 
     prompt: str | None
     latent: Latent | None
+    seed: int | None
 
-    def __new__(cls, value: str, *, prompt: str | None = None, latent: Latent | None = None) -> Text:
+    def __new__(cls, value: str, *, prompt: str | None = None, latent: Latent | None = None,
+                seed: int | None = None) -> Text:
         text = super().__new__(cls, value)
         text.prompt = prompt
         text.latent = latent
+        text.seed = seed
         return text
 
     def save(self, path: str | os.PathLike[str]) -> Path:
@@ -290,6 +296,8 @@ class Notes:
         notes: :class:`sketchml.media.midi.Note` s, dicts, or anything with ``.notes``
             (a ``note_seq.NoteSequence`` works).
         tempo: beats per minute (default: the sequence's own, else 120).
+        latent: the latent it was made from, if any.
+        seed: the seed it was sampled with (the same model and seed make it again).
 
     Examples:
         >>> import sketchml as sk
@@ -298,7 +306,8 @@ class Notes:
         (1, 0.5)
     """
 
-    def __init__(self, notes: Any, *, tempo: float | None = None, latent: Latent | None = None) -> None:
+    def __init__(self, notes: Any, *, tempo: float | None = None, latent: Latent | None = None,
+                 seed: int | None = None) -> None:
         from sketchml.media.midi import notes_from
 
         tempos = getattr(notes, "tempos", None)
@@ -306,6 +315,7 @@ class Notes:
         self.notes = notes_from(notes)
         self.tempos = [_Tempo(float(tempo or own or 120.0))]
         self.latent = latent
+        self.seed = seed
 
     @property
     def tempo(self) -> float:
@@ -350,6 +360,8 @@ class Notes:
 class Audio:
     """A generated sound: ``waveform`` ``(channels, samples)`` float in [-1, 1] and ``sample_rate``.
 
+    ``latent`` and ``seed`` (optional) say what it was made from.
+
     Examples:
         >>> import torch, sketchml as sk
         >>> beep = sk.Audio(torch.sin(torch.arange(16000) * 0.1) * 0.5, sample_rate=16000)
@@ -357,7 +369,8 @@ class Audio:
         (1.0, 1)
     """
 
-    def __init__(self, waveform: Any, *, sample_rate: int, latent: Latent | None = None) -> None:
+    def __init__(self, waveform: Any, *, sample_rate: int, latent: Latent | None = None,
+                 seed: int | None = None) -> None:
         import torch
 
         wave = torch.as_tensor(waveform)
@@ -373,6 +386,7 @@ class Audio:
         self.waveform = wave.float() if not wave.is_floating_point() else wave
         self.sample_rate = sample_rate
         self.latent = latent
+        self.seed = seed
 
     @property
     def channels(self) -> int:

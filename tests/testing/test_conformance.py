@@ -28,15 +28,15 @@ class TinyDecoder(sk.Model):
         state = self.load_weights()
         self.matrix = state["matrix"].to(self.device)  # (6, 192)
 
-    def sample_latent(self, n=1, *, seed=None):
+    def sample_latent(self, n: int = 1, *, seed: int | None = None) -> sk.Latent:
         return self.latent(self.randn(n, 6, seed=seed), seed=seed)
 
-    def generate(self, latent=None, *, seed=None):
+    def generate(self, latent=None, *, seed: int | None = None) -> sk.Images:
         z = self.as_latent(latent, seed=seed)
         pixels = torch.sigmoid(z.tensor @ self.matrix)
         return sk.Images(pixels.reshape(-1, 3, 8, 8), latent=z)
 
-    def encode(self, data, **options):
+    def encode(self, data, **options) -> sk.Latent:
         logits = torch.logit(torch.as_tensor(data).reshape(len(data), -1).clamp(1e-6, 1 - 1e-6))
         z = torch.linalg.lstsq(self.matrix.T, logits.T).solution.T
         return self.latent(z)
@@ -73,14 +73,18 @@ class Chant(sk.Model):
 
     Options = ChantOptions
 
-    def sample_latent(self, n=1, *, seed=None):
+    def sample_latent(self, n: int = 1, *, seed: int | None = None) -> sk.Latent:
         return self.latent(self.randn(n, self.options.words * 2, seed=seed), seed=seed)
 
-    def generate(self, latent=None, *, seed=None):
-        z = self.as_latent(latent, seed=seed).tensor[0]
-        index = ((torch.erf(z / 2**0.5) + 1) / 2 * len(SYLLABLES)).long().clamp(0, len(SYLLABLES) - 1)
-        parts = [SYLLABLES[i] for i in index.tolist()]
-        return sk.Text(" ".join(a + b for a, b in zip(parts[::2], parts[1::2])))
+    def generate(self, latent=None, *, seed: int | None = None) -> sk.Text | list[sk.Text]:
+        z = self.as_latent(latent, seed=seed)
+        texts = []
+        for k, row in enumerate(z.tensor):
+            index = ((torch.erf(row / 2**0.5) + 1) / 2 * len(SYLLABLES)).long()
+            parts = [SYLLABLES[i] for i in index.clamp(0, len(SYLLABLES) - 1).tolist()]
+            texts.append(sk.Text(" ".join(a + b for a, b in zip(parts[::2], parts[1::2])),
+                                 latent=z[k], seed=seed))
+        return texts[0] if latent is None else texts
 
 
 class Tone(sk.Model):
@@ -88,34 +92,45 @@ class Tone(sk.Model):
 
     interpolation = "lerp"
 
-    def sample_latent(self, n=1, *, seed=None):
+    def sample_latent(self, n: int = 1, *, seed: int | None = None) -> sk.Latent:
         return self.latent(self.randn(n, 2, seed=seed), seed=seed)
 
-    def generate(self, latent=None, *, seed=None):
-        z = self.as_latent(latent, seed=seed).tensor[0].cpu()
-        freq = 220.0 * 2 ** torch.tanh(z[0])
-        amp = 0.2 + 0.3 * torch.sigmoid(z[1])
-        t = torch.arange(800) / 8000
-        return sk.Audio(amp * torch.sin(2 * torch.pi * freq * t), sample_rate=8000)
+    def generate(self, latent=None, *, seed: int | None = None) -> sk.Audio | list[sk.Audio]:
+        z = self.as_latent(latent, seed=seed)
+        sounds = []
+        for k, row in enumerate(z.tensor.cpu()):
+            freq = 220.0 * 2 ** torch.tanh(row[0])
+            amp = 0.2 + 0.3 * torch.sigmoid(row[1])
+            t = torch.arange(800) / 8000
+            sounds.append(sk.Audio(amp * torch.sin(2 * torch.pi * freq * t), sample_rate=8000,
+                                   latent=z[k]))
+        return sounds[0] if latent is None else sounds
 
 
 class Melody(sk.Model):
     """Notes: a seeded random walk over a pentatonic scale; no latent space."""
 
-    def generate(self, latent=None, *, seed=None, length=8):
-        gen = self.generator(seed)
-        steps = torch.randint(0, 5, (length,), generator=gen).tolist()
+    def generate(self, latent: int | None = None, *, seed: int | None = None,
+                 seconds: float = 2.0) -> sk.Notes | list[sk.Notes]:
         scale = [60, 62, 64, 67, 69]
-        return sk.Notes([{"pitch": scale[s], "velocity": 90, "start_time": i * 0.25,
-                          "end_time": (i + 1) * 0.25} for i, s in enumerate(steps)])
+        melodies = []
+        for k in range(1 if latent is None else latent):
+            # Item k of a batch is the melody of seed + k.
+            steps = torch.randint(0, 5, (round(seconds * 4),), generator=self.generator(seed + k))
+            melodies.append(sk.Notes([
+                {"pitch": scale[s], "velocity": 90, "start_time": i * 0.25,
+                 "end_time": (i + 1) * 0.25} for i, s in enumerate(steps.tolist())], seed=seed + k))
+        return melodies[0] if latent is None else melodies
 
 
 @sk.hookimpl
 def _register(registry):
+    walks = ["generate", "interpolate", "sample_latent"]
     registry.add("chant", family=f"{__name__}:Chant", modality="text",
-                 variants={"short": {"options": {"words": 2}}, "long": {"default": True}})
-    registry.add("tone", family=f"{__name__}:Tone", modality="audio")
-    registry.add("melody", family=f"{__name__}:Melody", modality="notes")
+                 variants={"short": {"options": {"words": 2}}, "long": {"default": True}},
+                 verbs=walks)
+    registry.add("tone", family=f"{__name__}:Tone", modality="audio", verbs=walks)
+    registry.add("melody", family=f"{__name__}:Melody", modality="notes", verbs=["generate"])
 
 
 PLUGIN = types.SimpleNamespace(sketchml_register_models=_register)
@@ -152,7 +167,7 @@ class TestTone(ModelConformance):
 class TestMelody(ModelConformance):
     plugin = PLUGIN
     model_name = "melody"
-    generate_options = {"length": 6}
+    generate_options = {"seconds": 1.5}
 
     def test_generate_options_are_used(self, model):
         assert len(model.generate(seed=0, **self.generate_options)) == 6
@@ -161,26 +176,30 @@ class TestMelody(ModelConformance):
 # -- the building blocks on their own ---------------------------------------------------------
 
 
-@pytest.mark.parametrize(("output", "modality", "message"), [
-    (torch.rand(2, 3, 4, 4) * 2, "image", "must be in [0, 1]"),
-    (torch.rand(2, 4, 4, 3), "image", "must be (N, 3, H, W)"),
-    (torch.rand(3, 3, 4, 4), "image", "expected N=2"),
-    ((torch.rand(2, 3, 4, 4) * 255).to(torch.uint8), "image", "must be float"),
-    (torch.full((2, 3, 4, 4), float("nan")), "image", "NaN"),
-    (["a", "b"], "text", "must be a str"),
-    (sk.Audio(torch.ones(10) * 2, sample_rate=10), "audio", "peak is 2"),
-    (torch.zeros(10), "audio", "must have a .waveform"),
-    (sk.Notes([]), "notes", "has no notes"),
+@pytest.mark.parametrize(("output", "modality", "n", "message"), [
+    (torch.rand(2, 3, 4, 4) * 2, "image", 2, "must be in [0, 1]"),
+    (torch.rand(2, 4, 4, 3), "image", 2, "must be (N, 3, H, W)"),
+    (torch.rand(3, 3, 4, 4), "image", 2, "expected N=2"),
+    ((torch.rand(2, 3, 4, 4) * 255).to(torch.uint8), "image", 2, "must be float"),
+    (torch.full((2, 3, 4, 4), float("nan")), "image", 2, "NaN"),
+    ([sk.Text("a"), 2], "text", 2, "must be a str"),
+    (sk.Text("ab"), "text", 2, "must be a list"),
+    (["a"], "text", 2, "expected 2, got 1"),
+    (torch.randn(2, 16), "embedding", 2, "must be a sk.Latent"),
+    (sk.Audio(torch.ones(10) * 2, sample_rate=10), "audio", None, "peak is 2"),
+    (torch.zeros(10), "audio", None, "must have a .waveform"),
+    (sk.Notes([]), "notes", None, "has no notes"),
 ])
-def test_check_output_refuses_bad_outputs(output, modality, message):
+def test_check_output_refuses_bad_outputs(output, modality, n, message):
     with pytest.raises(AssertionError, match=re.escape(message)):
-        check_output(output, modality, n=2)
+        check_output(output, modality, n=n)
 
 
 def test_check_output_accepts_each_modality():
     check_output(sk.Images(torch.rand(2, 3, 4, 4)), "image", n=2)
-    check_output(torch.randn(2, 16), "embedding", n=2)
+    check_output(sk.Latent({"embedding": torch.randn(2, 16)}), "embedding", n=2)
     check_output(sk.Text("hi"), "text")
+    check_output([sk.Text("hi"), sk.Text("ho")], "text", n=2)
     check_output(sk.Audio(torch.zeros(2, 10), sample_rate=10), "audio")
     check_output(sk.Notes([{"pitch": 60, "start_time": 0, "end_time": 1}]), "notes")
     with pytest.raises(sk.SketchmlError, match="'picture' is not known"):

@@ -34,7 +34,7 @@ import torch.nn.functional as F
 from torch import nn
 
 import sketchml as sk
-from sketchml.plugin import did_you_mean
+from sketchml.plugin import deprecated_alias, did_you_mean, renamed
 
 __all__ = ["CharRNN", "CharRNNNet", "bits_per_char", "train_charrnn", "unigram_bits_per_char"]
 
@@ -276,10 +276,10 @@ def _temperatures(temperature: float | Sequence[float]) -> list[float]:
     return [float(v) for v in values]
 
 
-def _check_length(max_length: Any) -> None:
-    if isinstance(max_length, bool) or not isinstance(max_length, int) or max_length < 0:
-        raise sk.SketchmlError(f"max_length is the number of characters to write, a whole "
-                               f"number >= 0; got {max_length!r}.")
+def _check_length(length: Any, name: str = "length") -> None:
+    if isinstance(length, bool) or not isinstance(length, int) or length < 0:
+        raise sk.SketchmlError(f"{name} is the number of characters to write, a whole "
+                               f"number >= 0; got {length!r}.")
 
 
 class CharRNN(sk.Model):
@@ -298,17 +298,19 @@ class CharRNN(sk.Model):
     Examples:
         >>> import sketchml as sk
         >>> rnn = sk.model("charrnn", device="cpu")
-        >>> text = rnn.generate(prefix="The ", max_length=40, seed=1)
+        >>> text = rnn.generate(prompt="The ", length=40, seed=1)
         >>> text.startswith("The ") and len(text) == 44
         True
     """
 
     interpolation = "lerp"
+    network: CharRNNNet
+    net = deprecated_alias("network")
 
     def load(self) -> None:
         path = self.weights_path()
         state, source = sk.load_weights(path), repr(str(path))
-        self.net = CharRNNNet.from_state_dict(state, source).to(self.device).eval()
+        self.network = CharRNNNet.from_state_dict(state, source).to(self.device).eval()
         self.source = source
 
     # -- facts ---------------------------------------------------------------------------------
@@ -316,12 +318,12 @@ class CharRNN(sk.Model):
     @property
     def chars(self) -> str:
         """The characters this model knows (it can neither read nor write others)."""
-        return self.net.chars
+        return self.network.chars
 
     @property
     def cell(self) -> str:
         """``"lstm"`` or ``"gru"``."""
-        return self.net.cell
+        return self.network.cell
 
     def bits_per_char(self, text: str, *, unknown: str = "error") -> float:
         """How well the model predicts ``text``: average bits per character (lower is better).
@@ -332,7 +334,7 @@ class CharRNN(sk.Model):
             >>> rnn.bits_per_char("Return the value of the attribute.") < 5
             True
         """
-        return bits_per_char(self.net, text, unknown=unknown)
+        return bits_per_char(self.network, text, unknown=unknown)
 
     # -- states ----------------------------------------------------------------------------------
 
@@ -345,7 +347,7 @@ class CharRNN(sk.Model):
 
     def _latent_state(self, latent: sk.Latent) -> Any:
         keys = ["h", "c"] if self.cell == "lstm" else ["h"]
-        shape = (self.net.layers, self.net.hidden)
+        shape = (self.network.layers, self.network.hidden)
         tensors = latent.tensors
         if sorted(tensors) != sorted(keys) or any(tuple(t.shape[1:]) != shape for t in tensors.values()):
             got = ", ".join(f"{k} {tuple(v.shape)}" for k, v in tensors.items())
@@ -358,7 +360,7 @@ class CharRNN(sk.Model):
         return tuple(parts) if self.cell == "lstm" else parts[0]
 
     def _zero_state(self, n: int) -> Any:
-        zeros = torch.zeros(self.net.layers, n, self.net.hidden, device=self.device)
+        zeros = torch.zeros(self.network.layers, n, self.network.hidden, device=self.device)
         return (zeros, zeros.clone()) if self.cell == "lstm" else zeros
 
     @torch.no_grad()
@@ -366,14 +368,15 @@ class CharRNN(sk.Model):
         """Feed ``ids`` to ``n`` copies of ``state``; the next-character logits ``(n, V)`` and the state."""
         if ids:
             x = torch.tensor([ids] * n, dtype=torch.long, device=self.device)
-            logits, state = self.net(x, state)
+            logits, state = self.network(x, state)
             return logits[:, -1], state
         top = state[0][-1] if isinstance(state, tuple) else state[-1]
         # With nothing read, the output is the head applied to the top layer's state.
-        return self.net.head(top), state
+        return self.network.head(top), state
 
+    @renamed(text="data")
     @torch.no_grad()
-    def encode(self, text: str | Sequence[str], *, unknown: str = "error") -> sk.Latent:
+    def encode(self, data: str | Sequence[str], *, unknown: str = "error") -> sk.Latent:
         """The recurrent state after reading ``text`` (or one state per text in a list).
 
         Generating from it continues the text; ``unknown="drop"`` skips characters the
@@ -386,7 +389,7 @@ class CharRNN(sk.Model):
             >>> len(z), sorted(z.tensors)
             (2, ['c', 'h'])
         """
-        texts = [text] if isinstance(text, str) else list(text)
+        texts = [data] if isinstance(data, str) else list(data) if data is not None else []
         if not texts or not all(isinstance(t, str) for t in texts):
             raise sk.SketchmlError("encode() takes a str or a list of str, e.g. "
                                    "rnn.encode('To be or not to be').")
@@ -416,14 +419,14 @@ class CharRNN(sk.Model):
         """
         if isinstance(n, bool) or not isinstance(n, int) or n < 1:
             raise sk.SketchmlError(f"n must be a whole number >= 1, got {n!r}.")
-        _check_length(warmup)
+        _check_length(warmup, "warmup")
         temperatures = _temperatures(temperature)
         gen = self.generator(seed)
         logits, state = self._read(self._zero_state(n), _start_ids(self.chars), n)
         for _ in range(warmup):
             u = torch.rand(n, generator=gen, dtype=torch.float64)
             ids = _draw(logits, temperatures[0], u)
-            logits, state = self.net(ids.to(self.device)[:, None], state)
+            logits, state = self.network(ids.to(self.device)[:, None], state)
             logits = logits[:, -1]
         return self._state_latent(state, seed=seed)
 
@@ -440,7 +443,7 @@ class CharRNN(sk.Model):
             >>> import sketchml as sk
             >>> rnn = sk.model("charrnn", device="cpu")
             >>> walk = rnn.interpolate("Return the", "Raise an", steps=4)
-            >>> len(rnn.generate(walk, max_length=20, seed=3))
+            >>> len(rnn.generate(walk, length=20, seed=3))
             4
         """
         first = self.encode(a) if isinstance(a, str) else a
@@ -449,11 +452,11 @@ class CharRNN(sk.Model):
 
     # -- writing ---------------------------------------------------------------------------------
 
-    def _begin(self, latent: Any, prefix: str, seed: int | None,
+    def _begin(self, latent: Any, prompt: str, seed: int | None,
                unknown: str) -> tuple[torch.Tensor, Any, int, sk.Latent | None]:
-        if not isinstance(prefix, str):
-            raise sk.SketchmlError(f"prefix must be a str, got {type(prefix).__name__}.")
-        ids = _ids(prefix, self.chars, unknown=unknown, what="prefix")
+        if not isinstance(prompt, str):
+            raise sk.SketchmlError(f"prompt must be a str, got {type(prompt).__name__}.")
+        ids = _ids(prompt, self.chars, unknown=unknown, what="prompt")
         if latent is None:
             z = None
             state, n = self._zero_state(1), 1
@@ -466,89 +469,94 @@ class CharRNN(sk.Model):
 
     @torch.no_grad()
     def _write(self, logits: torch.Tensor, state: Any, n: int, temperatures: list[float],
-               max_length: int, seed: int | None) -> Iterator[list[str]]:
-        """Yield the next character of each of the ``n`` texts, ``max_length`` times."""
+               length: int, seed: int) -> Iterator[list[str]]:
+        """Yield the next character of each of the ``n`` texts, ``length`` times."""
         # Every item draws from its own generator with the same seed, so a text depends only
         # on its state and seed, not on the batch it was written in.
-        if seed is None:
-            seed = int(torch.randint(0, 2**62, (1,)).item())
         gens = [self.generator(seed) for _ in range(n)]
         chars = self.chars
-        for i in range(max_length):
+        for i in range(length):
             u = torch.cat([torch.rand(1, generator=g, dtype=torch.float64) for g in gens])
             ids = _draw(logits, temperatures[i % len(temperatures)], u)
             yield [chars[j] for j in ids.tolist()]
-            if i + 1 < max_length:
-                logits, state = self.net(ids.to(self.device)[:, None], state)
+            if i + 1 < length:
+                logits, state = self.network(ids.to(self.device)[:, None], state)
                 logits = logits[:, -1]
 
-    def generate(self, latent: Any = None, *, prefix: str = "",
-                 temperature: float | Sequence[float] = 0.8, max_length: int = 200,
-                 seed: int | None = None, unknown: str = "error") -> Any:
-        """Write ``max_length`` characters after ``prefix``; returns ``prefix`` + the new text.
+    @renamed(prefix="prompt", max_length="length")
+    def generate(self, latent: Any = None, *, prompt: str = "",
+                 temperature: float | Sequence[float] = 0.8, length: int = 200,
+                 seed: int | None = None, unknown: str = "error") -> sk.Text | list[sk.Text]:
+        """Write ``length`` characters after ``prompt``; returns ``prompt`` + the new text.
 
         Args:
-            latent: a state to write from (``encode``, ``sample_latent``, ``interpolate``);
-                ``None`` starts fresh. ``prefix`` is read after it.
-            prefix: text to start with (priming); the output begins with it.
+            latent: ``None`` starts fresh and gives one text; a count ``n``
+                (``sample_latent(n)`` states) or a latent of states (``encode``,
+                ``sample_latent``, ``interpolate``) gives a list, one text per state.
+                ``prompt`` is read after the state.
+            prompt: text to start with (priming); the output begins with it.
             temperature: above 0 (default 0.8): low is cautious, 1.0 samples as trained,
                 higher is wilder. A list (``[0.5, 1.0, 0.2]``) is cycled character by
                 character, as textgenrnn does.
-            max_length: characters to write (default 200).
-            seed: makes the text reproducible.
-            unknown: what to do with prefix characters the model never saw: ``"error"``
+            length: characters to write (default 200).
+            seed: makes the text reproducible (default ``None``: a new seed, kept in
+                ``text.seed``).
+            unknown: what to do with prompt characters the model never saw: ``"error"``
                 (default) or ``"drop"``.
 
         Returns:
-            A :class:`sk.Text` (``.prompt`` is the prefix, ``.latent`` the state used), or a
-            list of them when ``latent`` holds several states.
+            A :class:`sk.Text` (``.prompt`` is the prompt, ``.latent`` the state used,
+            ``.seed`` the seed), or a list of them when ``latent`` was given.
 
         Examples:
             >>> import sketchml as sk
             >>> rnn = sk.model("charrnn", device="cpu")
-            >>> rnn.generate(prefix="def ", temperature=[0.5, 1.0], max_length=30,
-            ...              seed=2) == rnn.generate(prefix="def ", temperature=[0.5, 1.0],
-            ...                                      max_length=30, seed=2)
+            >>> rnn.generate(prompt="def ", temperature=[0.5, 1.0], length=30,
+            ...              seed=2) == rnn.generate(prompt="def ", temperature=[0.5, 1.0],
+            ...                                      length=30, seed=2)
             True
+            >>> len(rnn.generate(3, length=10))
+            3
         """
         temperatures = _temperatures(temperature)
-        _check_length(max_length)
-        logits, state, n, z = self._begin(latent, prefix, seed, unknown)
-        columns = list(self._write(logits, state, n, temperatures, max_length, seed))
-        texts = [sk.Text(prefix + "".join(column[k] for column in columns), prompt=prefix,
-                         latent=z[k] if z is not None else None) for k in range(n)]
-        return texts[0] if n == 1 else texts
+        _check_length(length)
+        logits, state, n, z = self._begin(latent, prompt, seed, unknown)
+        columns = list(self._write(logits, state, n, temperatures, length, seed))
+        texts = [sk.Text(prompt + "".join(column[k] for column in columns), prompt=prompt,
+                         latent=z[k] if z is not None else None, seed=seed) for k in range(n)]
+        return texts[0] if latent is None else texts
 
-    def stream(self, latent: Any = None, *, prefix: str = "",
-               temperature: float | Sequence[float] = 0.8, max_length: int = 200,
+    @renamed(prefix="prompt", max_length="length", include_prefix="include_prompt")
+    def stream(self, latent: Any = None, *, prompt: str = "",
+               temperature: float | Sequence[float] = 0.8, length: int = 200,
                seed: int | None = None, unknown: str = "error",
-               include_prefix: bool = False) -> sk.Stream:
+               include_prompt: bool = False) -> sk.Stream:
         """Write as :meth:`generate` does, on a background thread, one character at a time.
 
         Returns a :class:`sk.Stream` at once: ``stream.poll()`` gives the characters written
         since the last call (``""`` if none), ``stream.text`` everything so far,
         ``stream.done`` whether it finished, ``stream.cancel()`` stops it. With the same
-        seed the text is the one ``generate`` writes (without the prefix, unless
-        ``include_prefix``). Bad arguments are refused here, before the thread starts.
+        seed the text is the one ``generate`` writes (without the prompt, unless
+        ``include_prompt``). Bad arguments are refused here, before the thread starts.
 
         Examples:
             >>> import sketchml as sk
             >>> rnn = sk.model("charrnn", device="cpu")
-            >>> stream = rnn.stream(prefix="The ", max_length=25, seed=4)
-            >>> "The " + stream.wait() == rnn.generate(prefix="The ", max_length=25, seed=4)
+            >>> stream = rnn.stream(prompt="The ", length=25, seed=4)
+            >>> "The " + stream.wait() == rnn.generate(prompt="The ", length=25, seed=4)
             True
         """
         temperatures = _temperatures(temperature)
-        _check_length(max_length)
-        logits, state, n, _ = self._begin(latent, prefix, seed, unknown)
+        _check_length(length)
+        logits, state, n, _ = self._begin(latent, prompt, seed, unknown)
         if n != 1:
             raise sk.SketchmlError(f"stream() writes one text, but the latent holds {n} states; "
                                    f"stream one of them (latent[0]) or use generate() for all.")
 
         def produce(cancelled: Any) -> Iterator[str]:
-            if include_prefix and prefix:
-                yield prefix
-            for column in self._write(logits, state, 1, temperatures, max_length, seed):
+            if include_prompt and prompt:
+                yield prompt
+            for column in self._write(logits, state, 1, temperatures, length, seed):
                 yield column[0]
 
         return sk.Stream(produce, text=True, name=f"{self.name}-stream")
@@ -616,7 +624,7 @@ class CharRNN(sk.Model):
             seed=seed, validation=validation, eval_every=eval_every, sample_every=sample_every,
             sample_length=sample_length, minutes=minutes, checkpoint_every=checkpoint_every,
             progress=progress, on_sample=on_sample, should_stop=should_stop, device=self.device)
-        self.net = net.eval()
+        self.network = net.eval()
         self.source = repr(str(Path(out) / EXPORT_NAME))  # type: ignore[arg-type]
         return run
 

@@ -35,7 +35,7 @@ from transformers import (AutoModelForCausalLM, AutoTokenizer, LogitsProcessor,
 from transformers.generation.streamers import BaseStreamer
 
 import sketchml as sk
-from sketchml.plugin import offline
+from sketchml.plugin import deprecated_alias, offline, renamed
 
 __all__ = ["GPT2", "bits_per_char", "save_model_folder", "token_loss", "unigram_loss"]
 
@@ -214,7 +214,7 @@ class _Until(StoppingCriteria):
 
 
 def _check_knobs(temperature: Any, top_k: Any, top_p: Any, repetition_penalty: Any,
-                 max_new_tokens: Any, stop: Any) -> list[str]:
+                 length: Any, stop: Any) -> list[str]:
     if isinstance(temperature, bool) or not isinstance(temperature, (int, float)) \
             or not temperature > 0 or math.isinf(temperature):
         raise sk.SketchmlError(
@@ -232,10 +232,9 @@ def _check_knobs(temperature: Any, top_k: Any, top_p: Any, repetition_penalty: A
             or not repetition_penalty > 0:
         raise sk.SketchmlError(f"repetition_penalty must be above 0 (1.0 is none, 1.2 discourages "
                                f"repeats); got {repetition_penalty!r}.")
-    if isinstance(max_new_tokens, bool) or not isinstance(max_new_tokens, int) \
-            or max_new_tokens < 1:
-        raise sk.SketchmlError(f"max_new_tokens must be a whole number >= 1, got "
-                               f"{max_new_tokens!r}.")
+    if isinstance(length, bool) or not isinstance(length, int) or length < 1:
+        raise sk.SketchmlError(f"length (new tokens to write) must be a whole number >= 1, "
+                               f"got {length!r}.")
     stops = [stop] if isinstance(stop, str) else list(stop or [])
     if not all(isinstance(s, str) and s for s in stops):
         raise sk.SketchmlError(f"stop must be a non-empty string or a list of them (e.g. "
@@ -268,25 +267,26 @@ class GPT2(sk.Model):
     naming the files to download and where to put them.
 
     Attributes:
-        lm: the transformers model (``AutoModelForCausalLM``), in eval mode.
+        network: the transformers model (``AutoModelForCausalLM``), in eval mode.
         tokenizer: its tokenizer (``AutoTokenizer``).
         source: where it was loaded from: a folder (``Path``) or a hub id.
 
     Examples:
         >>> import sketchml as sk
         >>> gpt = sk.model("gpt2", device="cpu")
-        >>> poem = gpt.generate(prompt="The moon", max_new_tokens=12, seed=1)
+        >>> poem = gpt.generate(prompt="The moon", length=12, seed=1)
         >>> poem.startswith("The moon"), poem.prompt
         (True, 'The moon')
     """
 
     interpolation = "lerp"
+    lm = deprecated_alias("network")
     hints = {"sample_latent": "write from a prompt with generate(prompt=...), or from "
                               "encode(text) / interpolate(a, b) latents"}
 
     def load(self) -> None:
         self.source = self._locate()
-        self.lm, self.tokenizer = _load_pretrained(self.source, self.device)
+        self.network, self.tokenizer = _load_pretrained(self.source, self.device)
 
     def _locate(self) -> Path | str:
         if self.weights is not None:
@@ -319,7 +319,7 @@ class GPT2(sk.Model):
         return torch.tensor([ids], dtype=torch.long, device=self.device)
 
     def _embed(self, ids: torch.Tensor) -> torch.Tensor:
-        return self.lm.get_input_embeddings()(ids)
+        return self.network.get_input_embeddings()(ids)
 
     def _pad_left(self, embeds: torch.Tensor, length: int) -> torch.Tensor:
         missing = length - embeds.shape[1]
@@ -357,7 +357,7 @@ class GPT2(sk.Model):
         embeds, vectors = [], []
         for text in texts:
             ids = self._ids(text)
-            hidden = self.lm(input_ids=ids, output_hidden_states=True).hidden_states[-1]
+            hidden = self.network(input_ids=ids, output_hidden_states=True).hidden_states[-1]
             embeds.append(self._embed(ids))
             vectors.append(hidden.mean(dim=1))
         length = max(e.shape[1] for e in embeds)
@@ -375,13 +375,13 @@ class GPT2(sk.Model):
         prompt turn into the other::
 
             for z in gpt.interpolate("The ocean", "A machine", steps=5):
-                print(gpt.generate(z, max_new_tokens=20, seed=1))
+                print(gpt.generate(z, length=20, seed=1)[0])
 
         Examples:
             >>> import sketchml as sk
             >>> gpt = sk.model("gpt2", device="cpu")
             >>> walk = gpt.interpolate("The ocean", "A broken machine", steps=4)
-            >>> len(walk), len(gpt.generate(walk, max_new_tokens=5, seed=1))
+            >>> len(walk), len(gpt.generate(walk, length=5, seed=1))
             (4, 4)
         """
         first = self.encode(a) if isinstance(a, str) else self.as_latent(a)
@@ -417,7 +417,7 @@ class GPT2(sk.Model):
         z = z.to(self.device)
         items = []
         for k in range(len(z)):
-            embeds = z["inputs_embeds"][k:k + 1].to(self.lm.dtype)
+            embeds = z["inputs_embeds"][k:k + 1].to(self.network.dtype)
             if prompt:
                 more = self.tokenizer(prompt, add_special_tokens=False)["input_ids"]
                 if more:
@@ -427,7 +427,7 @@ class GPT2(sk.Model):
         return items, z
 
     def _run(self, inputs: dict[str, torch.Tensor], *, temperature: float, top_k: int | None,
-             top_p: float, repetition_penalty: float, max_new_tokens: int, seed: int | None,
+             top_p: float, repetition_penalty: float, length: int, seed: int,
              stops: list[str], emit: Callable[[str], None] | None = None,
              cancelled: threading.Event | None = None) -> str:
         """Write one continuation of ``inputs``; returns its text (cut at a stop string)."""
@@ -440,7 +440,7 @@ class GPT2(sk.Model):
                 f"{self._context()} tokens at a time; shorten the prompt."
             )
         # Models with learned positions (GPT-2) cannot write past their context.
-        max_new_tokens = min(max_new_tokens, room)
+        length = min(length, room)
         pieces = None
         if stops or emit is not None:
             pieces = _Pieces(self.tokenizer, skip_prompt="input_ids" in inputs, stops=stops,
@@ -451,8 +451,8 @@ class GPT2(sk.Model):
         pad = self.tokenizer.pad_token_id
         pad = self.tokenizer.eos_token_id if pad is None else pad
         with torch.no_grad():
-            out = self.lm.generate(**inputs, attention_mask=mask, do_sample=False, num_beams=1,
-                                   max_new_tokens=max_new_tokens,
+            out = self.network.generate(**inputs, attention_mask=mask, do_sample=False, num_beams=1,
+                                   max_new_tokens=length,
                                    repetition_penalty=float(repetition_penalty),
                                    logits_processor=LogitsProcessorList([sampler]),
                                    stopping_criteria=criteria, streamer=pieces,
@@ -463,16 +463,19 @@ class GPT2(sk.Model):
         return self.tokenizer.decode(new, skip_special_tokens=True,
                                      clean_up_tokenization_spaces=False)
 
+    @renamed(max_new_tokens="length")
     def generate(self, latent: Any = None, *, prompt: str = "", temperature: float = 0.8,
                  top_k: int | None = 50, top_p: float = 1.0, repetition_penalty: float = 1.0,
-                 max_new_tokens: int = 50, seed: int | None = None,
-                 stop: str | Sequence[str] | None = None) -> Any:
-        """Write up to ``max_new_tokens`` tokens after ``prompt``; returns prompt + new text.
+                 length: int = 50, seed: int | None = None,
+                 stop: str | Sequence[str] | None = None) -> sk.Text | list[sk.Text]:
+        """Write up to ``length`` tokens after ``prompt``; returns prompt + new text.
 
         Args:
-            latent: a latent from :meth:`encode` or :meth:`interpolate` to write from
-                (``prompt`` is then read after it, and the result holds only ``prompt`` and
-                the new text); ``None`` writes from ``prompt`` alone.
+            latent: ``None`` writes one text from ``prompt``; a count ``n`` writes ``n``
+                texts from it (text ``k`` with seed ``seed + k``); a latent from
+                :meth:`encode` or :meth:`interpolate` writes one text per item (``prompt``
+                is then read after it, and each text holds only ``prompt`` and the new
+                text). A count or a latent gives a list.
             prompt: the text to continue (default: nothing, as a new document).
             temperature: above 0 (default 0.8): lower is careful and repetitive, 1.0 samples
                 as the model learned, higher is stranger.
@@ -482,36 +485,47 @@ class GPT2(sk.Model):
                 add up to ``top_p`` (default 1.0, off; 0.9 is common).
             repetition_penalty: above 1 makes tokens already written less likely (default
                 1.0, none; 1.2 is a good start against loops).
-            max_new_tokens: the most tokens to write (default 50; a token is about a word
+            length: the most new tokens to write (default 50; a token is about a word
                 piece, three or four characters).
-            seed: makes the text reproducible (default: a new text every call).
+            seed: makes the text reproducible (default ``None``: a new seed, kept in
+                ``text.seed``).
             stop: a string or list of strings; the text ends before the first one written.
 
         Returns:
-            A :class:`sk.Text` (``.prompt`` the prompt, ``.latent`` the latent written from),
-            or a list of them, one per item, for a latent of several items.
+            A :class:`sk.Text` (``.prompt`` the prompt, ``.latent`` the latent written from,
+            ``.seed`` the seed), or a list of them when ``latent`` was given.
 
         Examples:
             >>> import sketchml as sk
             >>> gpt = sk.model("gpt2", device="cpu")
-            >>> a = gpt.generate(prompt="Return the", top_k=40, max_new_tokens=10, seed=3)
-            >>> a == gpt.generate(prompt="Return the", top_k=40, max_new_tokens=10, seed=3)
+            >>> a = gpt.generate(prompt="Return the", top_k=40, length=10, seed=3)
+            >>> a == gpt.generate(prompt="Return the", top_k=40, length=10, seed=3)
             True
+            >>> len(gpt.generate(4, prompt="The", length=5))
+            4
         """
-        stops = _check_knobs(temperature, top_k, top_p, repetition_penalty, max_new_tokens, stop)
-        items, z = self._inputs(latent, prompt)
+        stops = _check_knobs(temperature, top_k, top_p, repetition_penalty, length, stop)
+        if isinstance(latent, int) and not isinstance(latent, bool):
+            if latent < 1:
+                raise sk.SketchmlError(f"generate(n) writes n texts; n must be >= 1, got {latent}.")
+            items, z = self._inputs(None, prompt)
+            items, seeds = items * latent, [seed + k for k in range(latent)]
+        else:
+            items, z = self._inputs(latent, prompt)
+            seeds = [seed] * len(items)
         texts = [
             sk.Text(prompt + self._run(inputs, temperature=temperature, top_k=top_k, top_p=top_p,
-                                       repetition_penalty=repetition_penalty,
-                                       max_new_tokens=max_new_tokens, seed=seed, stops=stops),
-                    prompt=prompt, latent=z[k] if z is not None else None)
-            for k, inputs in enumerate(items)
+                                       repetition_penalty=repetition_penalty, length=length,
+                                       seed=item_seed, stops=stops),
+                    prompt=prompt, latent=z[k] if z is not None else None, seed=item_seed)
+            for k, (inputs, item_seed) in enumerate(zip(items, seeds, strict=True))
         ]
-        return texts[0] if len(texts) == 1 else texts
+        return texts[0] if latent is None else texts
 
+    @renamed(max_new_tokens="length")
     def stream(self, latent: Any = None, *, prompt: str = "", temperature: float = 0.8,
                top_k: int | None = 50, top_p: float = 1.0, repetition_penalty: float = 1.0,
-               max_new_tokens: int = 50, seed: int | None = None,
+               length: int = 50, seed: int | None = None,
                stop: str | Sequence[str] | None = None, include_prompt: bool = False) -> sk.Stream:
         """Write as :meth:`generate` does, on a background thread, handing out text as it comes.
 
@@ -525,21 +539,21 @@ class GPT2(sk.Model):
         Examples:
             >>> import sketchml as sk
             >>> gpt = sk.model("gpt2", device="cpu")
-            >>> stream = gpt.stream(prompt="The ", max_new_tokens=8, seed=4)
-            >>> "The " + stream.wait() == gpt.generate(prompt="The ", max_new_tokens=8, seed=4)
+            >>> stream = gpt.stream(prompt="The ", length=8, seed=4)
+            >>> "The " + stream.wait() == gpt.generate(prompt="The ", length=8, seed=4)
             True
         """
-        stops = _check_knobs(temperature, top_k, top_p, repetition_penalty, max_new_tokens, stop)
+        stops = _check_knobs(temperature, top_k, top_p, repetition_penalty, length, stop)
         items, _ = self._inputs(latent, prompt)
         if len(items) != 1:
             raise sk.SketchmlError(f"stream() writes one text, but the latent holds {len(items)} "
                                    f"items; stream one of them (latent[0]) or use generate().")
         knobs = {"temperature": temperature, "top_k": top_k, "top_p": top_p,
-                 "repetition_penalty": repetition_penalty, "max_new_tokens": max_new_tokens,
+                 "repetition_penalty": repetition_penalty, "length": length,
                  "seed": seed, "stops": stops}
         return sk.Stream(lambda cancelled: self._produce(items[0], knobs, cancelled,
-                                                      prompt if include_prompt else ""),
-                      text=True, name=f"{self.name}-stream")
+                                                         prompt if include_prompt else ""),
+                         text=True, name=f"{self.name}-stream")
 
     def _produce(self, inputs: dict[str, torch.Tensor], knobs: dict[str, Any],
                  cancelled: threading.Event, first: str) -> Iterator[str]:
@@ -687,7 +701,7 @@ class GPT2(sk.Model):
         lm.eval()
         if run.is_main:
             save_model_folder(lm, tokenizer, out)
-        self.lm, self.tokenizer, self.source = lm, tokenizer, out
+        self.network, self.tokenizer, self.source = lm, tokenizer, out
         return run
 
     def _base(self, base: str | None,
@@ -706,24 +720,24 @@ class GPT2(sk.Model):
             source = Path(source) if Path(source).is_dir() else source
             return *_load_pretrained(source, self.device), source
         if base is None:
-            return copy.deepcopy(self.lm), self.tokenizer, self.source
+            return copy.deepcopy(self.network), self.tokenizer, self.source
         if self.spec is not None and base in self.spec.variants:
             other = type(self)(spec=self.spec, variant=self.spec.variants[base], device=self.device)
         else:
             other = type(self)(spec=self.spec, variant=self.variant, device=self.device,
                                weights=base)
-        return other.lm, other.tokenizer, other.source
+        return other.network, other.tokenizer, other.source
 
     def _sample(self, lm: Any, tokenizer: Any, prompt: str) -> sk.Text:
-        current = self.lm, self.tokenizer
-        self.lm, self.tokenizer = lm, tokenizer
+        current = self.network, self.tokenizer
+        self.network, self.tokenizer = lm, tokenizer
         try:
-            return self.generate(prompt=prompt, max_new_tokens=60, seed=0)
+            return self.generate(prompt=prompt, length=60, seed=0)
         finally:
-            self.lm, self.tokenizer = current
+            self.network, self.tokenizer = current
 
     def _context(self) -> int:
-        return _context(self.lm)
+        return _context(self.network)
 
     def loss(self, text: str, *, length: int | None = None) -> float:
         """The model's mean cross-entropy on ``text``, in nats per token (lower: less surprised).
@@ -739,7 +753,7 @@ class GPT2(sk.Model):
         ids = torch.tensor(_Encoder(self.tokenizer).encode(text), dtype=torch.long)
         if len(ids) < 2:
             raise sk.SketchmlError("loss() needs a text of at least two tokens.")
-        return token_loss(self.lm, ids, length=min(length or 128, self._context() - 1))
+        return token_loss(self.network, ids, length=min(length or 128, self._context() - 1))
 
 
 def _context(lm: Any) -> int:

@@ -53,7 +53,7 @@ def make(cell: str = "lstm") -> sk.Model:
 class TestCharRNN(ModelConformance):
     plugin = sketchml_text
     model_name = "charrnn"
-    generate_options = {"max_length": 40}
+    generate_options = {"length": 40}
 
     @classmethod
     def make_model(cls):
@@ -80,18 +80,18 @@ def rnn():
 # -- writing --------------------------------------------------------------------------------
 
 def test_generate_starts_with_the_prefix_and_writes_max_length(rnn):
-    text = rnn.generate(prefix="The cat", max_length=25, seed=1)
+    text = rnn.generate(prompt="The cat", length=25, seed=1)
     assert isinstance(text, sk.Text) and text.prompt == "The cat"
     assert text.startswith("The cat") and len(text) == len("The cat") + 25
     assert set(text) <= set(rnn.chars)
-    assert rnn.generate(prefix="The cat", max_length=0, seed=1) == "The cat"
+    assert rnn.generate(prompt="The cat", length=0, seed=1) == "The cat"
 
 
 def test_a_list_of_temperatures_is_cycled_character_by_character(rnn):
     # At a temperature near 0 the model writes its most likely next character: every other
     # character must be exactly that, while the ones in between are free.
     prefix = "The "
-    text = rnn.generate(prefix=prefix, temperature=[1e-4, 5.0], max_length=30, seed=3)
+    text = rnn.generate(prompt=prefix, temperature=[1e-4, 5.0], length=30, seed=3)
     chars = rnn.chars
     for i in range(0, 30, 2):
         seen = prefix + text[len(prefix):len(prefix) + i]
@@ -103,13 +103,13 @@ def test_a_list_of_temperatures_is_cycled_character_by_character(rnn):
 
 def test_temperature_changes_how_wild_the_text_is(rnn):
     def spread(t: float) -> int:
-        return len(set(rnn.generate(max_length=300, temperature=t, seed=5)))
+        return len(set(rnn.generate(length=300, temperature=t, seed=5)))
     assert spread(0.05) < spread(3.0)
 
 
 def test_generating_from_an_encoded_text_continues_it(rnn):
-    primed = rnn.generate(prefix="A dog eats", max_length=30, seed=9)
-    continued = rnn.generate(rnn.encode("A dog eats"), max_length=30, seed=9)
+    primed = rnn.generate(prompt="A dog eats", length=30, seed=9)
+    continued = rnn.generate(rnn.encode("A dog eats"), length=30, seed=9)[0]
     assert primed == "A dog eats" + continued
 
 
@@ -129,11 +129,11 @@ def test_interpolating_texts_walks_between_their_states(rnn):
     assert torch.equal(walk[0]["c"], a["c"]) and torch.equal(walk[-1]["h"], b["h"])
     middle = (a["h"] + b["h"]) / 2
     assert torch.allclose(walk[2]["h"], middle, atol=1e-6)
-    texts = rnn.generate(walk, max_length=30, seed=2)
+    texts = rnn.generate(walk, length=30, seed=2)
     assert len(texts) == 5 and all(isinstance(t, sk.Text) for t in texts)
     # The same random draws in every blend: each text is what that state alone writes.
-    assert texts[4] == rnn.generate(b, max_length=30, seed=2)
-    assert texts[0] == rnn.generate(a, max_length=30, seed=2)
+    assert texts[4] == rnn.generate(b, length=30, seed=2)[0]
+    assert texts[0] == rnn.generate(a, length=30, seed=2)[0]
 
 
 def test_sample_latent_is_reproducible_and_varied(rnn):
@@ -146,9 +146,9 @@ def test_sample_latent_is_reproducible_and_varied(rnn):
 def test_states_of_another_model_are_refused(rnn):
     gru = make("gru")
     with pytest.raises(sk.SketchmlError, match="not a state of this char-RNN"):
-        rnn.generate(gru.encode("The"), max_length=5)
+        rnn.generate(gru.encode("The"), length=5)
     with pytest.raises(sk.SketchmlError, match="not a state"):
-        rnn.generate(torch.zeros(1, 8), max_length=5)
+        rnn.generate(torch.zeros(1, 8), length=5)
 
 
 # -- bad input ---------------------------------------------------------------------------------
@@ -156,29 +156,29 @@ def test_states_of_another_model_are_refused(rnn):
 @pytest.mark.parametrize("temperature", [0, -0.5, [0.5, 0.0], [], float("nan"), "hot"])
 def test_temperatures_at_or_below_zero_are_refused(rnn, temperature):
     with pytest.raises(sk.SketchmlError, match="temperature"):
-        rnn.generate(prefix="The", temperature=temperature, max_length=5)
+        rnn.generate(prompt="The", temperature=temperature, length=5)
     with pytest.raises(sk.SketchmlError, match="temperature"):
-        rnn.stream(prefix="The", temperature=temperature, max_length=5)
+        rnn.stream(prompt="The", temperature=temperature, length=5)
 
 
 def test_unseen_prefix_characters_are_listed_or_dropped(rnn):
     with pytest.raises(sk.SketchmlError) as caught:
-        rnn.generate(prefix="Thé cat ☃ sees", max_length=5)
+        rnn.generate(prompt="Thé cat ☃ sees", length=5)
     message = str(caught.value)
     assert "'é'" in message and "'☃'" in message and "unknown='drop'" in message
-    dropped = rnn.generate(prefix="Thé cat", max_length=5, seed=1, unknown="drop")
-    assert dropped == rnn.generate(prefix="Th cat", max_length=5, seed=1).replace("Th cat", "Thé cat", 1) \
+    dropped = rnn.generate(prompt="Thé cat", length=5, seed=1, unknown="drop")
+    assert dropped == rnn.generate(prompt="Th cat", length=5, seed=1).replace("Th cat", "Thé cat", 1) \
         or dropped.startswith("Thé cat")
-    assert dropped[len("Thé cat"):] == rnn.generate(prefix="Th cat", max_length=5, seed=1)[len("Th cat"):]
+    assert dropped[len("Thé cat"):] == rnn.generate(prompt="Th cat", length=5, seed=1)[len("Th cat"):]
     with pytest.raises(sk.SketchmlError, match="unknown='drop'"):
         rnn.encode("naïve")
 
 
 def test_bad_lengths_and_options_are_refused(rnn):
-    with pytest.raises(sk.SketchmlError, match="max_length"):
-        rnn.generate(max_length=-1)
+    with pytest.raises(sk.SketchmlError, match="length"):
+        rnn.generate(length=-1)
     with pytest.raises(sk.SketchmlError, match="unknown="):
-        rnn.generate(prefix="x", unknown="ignore")
+        rnn.generate(prompt="x", unknown="ignore")
     with pytest.raises(sk.SketchmlError, match="Did you mean 'temperature'"):
         rnn.generate(temprature=0.5)
 
@@ -207,14 +207,14 @@ def test_weights_in_another_layout_are_refused(tmp_path):
 # -- streaming ---------------------------------------------------------------------------------
 
 def test_stream_writes_the_same_text_as_generate(rnn):
-    stream = rnn.stream(prefix="The moon", max_length=60, seed=11)
-    assert "The moon" + stream.wait() == rnn.generate(prefix="The moon", max_length=60, seed=11)
-    with_prefix = rnn.stream(prefix="The moon", max_length=10, seed=11, include_prefix=True)
+    stream = rnn.stream(prompt="The moon", length=60, seed=11)
+    assert "The moon" + stream.wait() == rnn.generate(prompt="The moon", length=60, seed=11)
+    with_prefix = rnn.stream(prompt="The moon", length=10, seed=11, include_prompt=True)
     assert with_prefix.wait().startswith("The moon")
 
 
 def test_stream_pieces_arrive_while_the_caller_keeps_going(rnn):
-    stream = rnn.stream(max_length=3000, seed=1)
+    stream = rnn.stream(length=3000, seed=1)
     frames, received, slowest = 0, [], 0.0
     deadline = time.monotonic() + 120
     while not stream.done and time.monotonic() < deadline:
@@ -235,7 +235,7 @@ def test_stream_pieces_arrive_while_the_caller_keeps_going(rnn):
 
 
 def test_cancelling_a_stream_stops_the_writing(rnn):
-    stream = rnn.stream(max_length=1_000_000, seed=1)
+    stream = rnn.stream(length=1_000_000, seed=1)
     while len(stream.text) < 20:
         time.sleep(0.001)
     stream.cancel()
@@ -249,11 +249,11 @@ def test_stream_errors_reach_the_caller(rnn):
     with pytest.raises(sk.SketchmlError, match="one text"):
         rnn.stream(rnn.sample_latent(2, seed=0))
     with pytest.raises(sk.SketchmlError, match="never saw"):
-        rnn.stream(prefix="☃")
+        rnn.stream(prompt="☃")
 
 
 def test_iterating_a_stream_gives_characters(rnn):
-    pieces = list(rnn.stream(max_length=12, seed=6))
+    pieces = list(rnn.stream(length=12, seed=6))
     assert len(pieces) == 12 and all(len(p) == 1 for p in pieces)
 
 
@@ -277,8 +277,8 @@ def test_training_learns_the_text(tmp_path):
     # The model in hand writes with the trained network, and so does one loaded from the folder.
     assert rnn.chars == "".join(sorted(set(text)))
     loaded = sk.model("charrnn", weights=tmp_path / "run", device="cpu")
-    assert loaded.generate(prefix="The ", max_length=40, seed=3) == \
-        rnn.generate(prefix="The ", max_length=40, seed=3)
+    assert loaded.generate(prompt="The ", length=40, seed=3) == \
+        rnn.generate(prompt="The ", length=40, seed=3)
     assert abs(loaded.bits_per_char(val_part) - measured[-1]) < 0.3
 
 
@@ -299,8 +299,8 @@ def test_training_resumes_where_it_stopped(tmp_path):
     straight = make("lstm")
     straight.train(text, out=tmp_path / "b", steps=20, **options)
     assert run.step == 20 and [r["step"] for r in run.history] == list(range(1, 21))
-    for key, value in straight.net.state_dict().items():
-        assert torch.allclose(value, resumed.net.state_dict()[key], atol=1e-5), key
+    for key, value in straight.network.state_dict().items():
+        assert torch.allclose(value, resumed.network.state_dict()[key], atol=1e-5), key
     with pytest.raises(sk.SketchmlError, match="hidden=48"):
         make("lstm").train(text, out=tmp_path / "a", steps=30, **{**options, "hidden": 32})
 
@@ -311,7 +311,7 @@ def test_a_run_folder_without_the_export_loads_from_its_checkpoint(tmp_path):
     (tmp_path / "run" / "charrnn.safetensors").unlink()
     loaded = sk.model("charrnn", weights=tmp_path / "run", device="cpu")
     assert loaded.cell == "gru"
-    assert loaded.generate(max_length=20, seed=1) == rnn.generate(max_length=20, seed=1)
+    assert loaded.generate(length=20, seed=1) == rnn.generate(length=20, seed=1)
 
 
 def test_training_can_be_stopped_from_another_thread(tmp_path):
@@ -375,4 +375,42 @@ def test_sketchml_train_charrnn_on_a_file(tmp_path, sketchml_registry):
     assert args.func(args) == 0
     trained = sk.model("charrnn", weights=tmp_path / "run", device="cpu")
     assert trained.chars == "".join(sorted(set(plays.read_text())))
-    assert trained.net.hidden == 16
+    assert trained.network.hidden == 16
+
+
+# -- the unified names (issue 9) and the old ones, kept for one release ---------------------------
+
+def test_generate_gives_one_text_for_none_and_a_list_for_a_count_or_latent(rnn):
+    one = rnn.generate(length=5, seed=1)
+    assert isinstance(one, sk.Text) and one.seed == 1
+    three = rnn.generate(3, length=5, seed=1)
+    assert isinstance(three, list) and len(three) == 3 and all(t.seed == 1 for t in three)
+    single = rnn.generate(rnn.encode("The"), length=5, seed=1)
+    assert isinstance(single, list) and len(single) == 1
+
+
+def test_an_unseeded_text_records_the_seed_that_writes_it_again(rnn):
+    text = rnn.generate(prompt="The ", length=30)
+    assert isinstance(text.seed, int)
+    assert rnn.generate(prompt="The ", length=30, seed=text.seed) == text
+
+
+@pytest.mark.parametrize(("old", "new"), [("prefix", "prompt"), ("max_length", "length")])
+def test_old_generate_names_still_work_and_warn(rnn, old, new):
+    values = {"prompt": "The ", "length": 12}
+    with pytest.warns(FutureWarning, match=f"'{old}=' was renamed; use {new}="):
+        text = rnn.generate(seed=2, **{old: values[new]})
+    assert text == rnn.generate(seed=2, **{new: values[new]})
+    with pytest.raises(sk.ApiUsageError, match=f"both {old}= and {new}="):
+        rnn.generate(**{old: values[new], new: values[new]})
+
+
+def test_old_stream_and_encode_names_still_work_and_warn(rnn):
+    with pytest.warns(FutureWarning, match="'include_prefix=' was renamed; use include_prompt="):
+        stream = rnn.stream(prompt="The ", length=5, seed=3, include_prefix=True)
+    assert stream.wait(timeout=60) == rnn.generate(prompt="The ", length=5, seed=3)
+    with pytest.warns(FutureWarning, match="'text=' was renamed; use data="):
+        z = rnn.encode(text="The cat")
+    assert torch.equal(z["h"], rnn.encode("The cat")["h"])
+    with pytest.warns(FutureWarning, match="'net' was renamed; use .network"):
+        assert rnn.net is rnn.network

@@ -19,7 +19,7 @@ RECORD = Path(sketchml_text.__file__).parent / "weights" / "charrnn-default.json
 class TestCharRNNDefault(ModelConformance):
     plugin = sketchml_text
     model_name = "charrnn"
-    generate_options = {"max_length": 30}
+    generate_options = {"length": 30}
 
 
 @pytest.fixture(scope="module")
@@ -38,8 +38,8 @@ def corpus():
 def test_the_default_is_the_shipped_lstm(default):
     assert default.name == "charrnn.default" and default.cell == "lstm"
     record = json.loads(RECORD.read_text())
-    assert default.net.hidden == record["recipe"]["hidden"]
-    assert default.net.layers == record["recipe"]["layers"]
+    assert default.network.hidden == record["recipe"]["hidden"]
+    assert default.network.layers == record["recipe"]["layers"]
 
 
 def test_validation_bits_per_char_meet_the_recorded_bound(default, corpus):
@@ -62,7 +62,7 @@ def test_validation_bits_per_char_meet_the_recorded_bound(default, corpus):
 def test_the_default_writes_words_it_has_read(default, corpus):
     # Prose from the standard library is made of common English words: a model that has
     # learnt the corpus writes many of them, where random characters would hit almost none.
-    text = default.generate(prefix="Return the ", max_length=400, temperature=0.5, seed=0)
+    text = default.generate(prompt="Return the ", length=400, temperature=0.5, seed=0)
     corpus_words = set(corpus.train.split())
     words = text.split()
     known = sum(1 for word in words if word.strip(".,:;()'\"") in corpus_words)

@@ -18,4 +18,4 @@ def test_train_command_fine_tunes_from_base(tmp_path, capsys):
     assert latest_checkpoint(out / "checkpoints").step == 3
     assert "sk.model('gpt2'" in capsys.readouterr().out
     tuned = sk.model("gpt2", weights=str(out), device="cpu")
-    assert isinstance(tuned.generate(prompt="the owl", max_new_tokens=4, seed=0), str)
+    assert isinstance(tuned.generate(prompt="the owl", length=4, seed=0), str)

@@ -29,7 +29,7 @@ def measured():
                               seed=RECORD["corpus"]["seed"])
         encode = lambda text: torch.tensor(gpt.tokenizer(text)["input_ids"])  # noqa: E731
         train_ids, val_ids = encode(corpus.train), encode(corpus.validation)
-        loss = token_loss(gpt.lm, val_ids, length=RECORD["eval_length"])
+        loss = token_loss(gpt.network, val_ids, length=RECORD["eval_length"])
         unigram = unigram_loss(train_ids, val_ids, vocab_size=len(gpt.tokenizer))
     finally:
         torch.set_num_threads(threads)
