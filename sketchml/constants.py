@@ -20,9 +20,31 @@ CORNERS = 1
 RADIUS = 2
 CENTER = 3
 
-# colour modes
+# colour modes; image formats (create_image) share RGB
 RGB = 1
 HSB = 3
+ARGB = 2
+ALPHA = 4
+
+# renderers, as py5 spells them: sketchml draws P2D and JAVA2D alike and refuses P3D
+JAVA2D = "processing.awt.PGraphicsJava2D"
+P2D = "processing.opengl.PGraphics2D"
+P3D = "processing.opengl.PGraphics3D"
+
+# image resampling (Image.resize)
+NEAREST_NEIGHBOR = 0
+BILINEAR = 1
+BICUBIC = 2
+
+# filter kinds
+BLUR = 11
+GRAY = 12
+INVERT = 13
+OPAQUE = 14
+POSTERIZE = 15
+THRESHOLD = 16
+ERODE = 17
+DILATE = 18
 
 # stroke caps and joins
 SQUARE = 1

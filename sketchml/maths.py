@@ -28,15 +28,27 @@ __all__ = [
     "MathsMixin",
     "PerlinNoise",
     "RandomSource",
+    "acos",
+    "asin",
+    "atan",
+    "atan2",
+    "ceil",
     "constrain",
+    "cos",
     "degrees",
     "dist",
+    "exp",
+    "floor",
     "lerp",
+    "log",
     "mag",
     "norm",
     "radians",
     "remap",
+    "sin",
     "sq",
+    "sqrt",
+    "tan",
 ]
 
 _SCALARS = (int, float)
@@ -162,6 +174,150 @@ def dist(*coords: Any) -> Any:
     return np.sqrt(sum(np.square(np.asarray(d, dtype=np.float64)) for d in deltas))
 
 
+# Processing's maths functions, as py5 has them: Python numbers give Python numbers
+# (floor and ceil give ints), numpy arrays give arrays, element by element.
+
+
+def _unary(scalar, array, value: Any) -> Any:
+    return scalar(value) if _is_scalar(value) else array(value)
+
+
+def sin(angle: Any) -> Any:
+    """Sine of ``angle`` in radians (numbers or numpy arrays).
+
+    Examples:
+        >>> sin(math.pi / 2)
+        1.0
+    """
+    return _unary(math.sin, np.sin, angle)
+
+
+def cos(angle: Any) -> Any:
+    """Cosine of ``angle`` in radians (numbers or numpy arrays).
+
+    Examples:
+        >>> cos(0)
+        1.0
+    """
+    return _unary(math.cos, np.cos, angle)
+
+
+def tan(angle: Any) -> Any:
+    """Tangent of ``angle`` in radians (numbers or numpy arrays).
+
+    Examples:
+        >>> round(tan(math.pi / 4), 6)
+        1.0
+    """
+    return _unary(math.tan, np.tan, angle)
+
+
+def asin(value: Any) -> Any:
+    """The angle in radians, in ``[-PI/2, PI/2]``, whose sine is ``value`` (in ``[-1, 1]``).
+
+    Examples:
+        >>> round(asin(1), 6)
+        1.570796
+    """
+    return _unary(math.asin, np.arcsin, value)
+
+
+def acos(value: Any) -> Any:
+    """The angle in radians, in ``[0, PI]``, whose cosine is ``value`` (in ``[-1, 1]``).
+
+    Examples:
+        >>> acos(1)
+        0.0
+    """
+    return _unary(math.acos, np.arccos, value)
+
+
+def atan(value: Any) -> Any:
+    """The angle in radians, in ``(-PI/2, PI/2)``, whose tangent is ``value``.
+
+    Examples:
+        >>> round(atan(1), 6)
+        0.785398
+    """
+    return _unary(math.atan, np.arctan, value)
+
+
+def atan2(y: Any, x: Any) -> Any:
+    """The angle in radians from the positive x axis to the point ``(x, y)``, in
+    ``[-PI, PI]``; note the order: ``y`` first, as in Processing.
+
+    Examples:
+        >>> round(atan2(1, 0), 6)
+        1.570796
+    """
+    return math.atan2(y, x) if _is_scalar(y, x) else np.arctan2(y, x)
+
+
+def sqrt(value: Any) -> Any:
+    """Square root of ``value`` (numbers or numpy arrays).
+
+    Examples:
+        >>> sqrt(16)
+        4.0
+    """
+    return _unary(math.sqrt, np.sqrt, value)
+
+
+def exp(value: Any) -> Any:
+    """Euler's number e raised to ``value``.
+
+    Examples:
+        >>> round(exp(1), 5)
+        2.71828
+    """
+    return _unary(math.exp, np.exp, value)
+
+
+def log(value: Any) -> Any:
+    """Natural logarithm (base e) of ``value``, which must be greater than 0.
+
+    Examples:
+        >>> log(1)
+        0.0
+    """
+    return _unary(math.log, np.log, value)
+
+
+def floor(value: Any) -> Any:
+    """The closest whole number less than or equal to ``value``, as an ``int`` (an int array
+    for an array).
+
+    Examples:
+        >>> floor(2.7), floor(-2.2)
+        (2, -3)
+    """
+    return _unary(math.floor, lambda v: np.floor(v).astype(np.int64), value)
+
+
+def ceil(value: Any) -> Any:
+    """The closest whole number greater than or equal to ``value``, as an ``int`` (an int
+    array for an array).
+
+    Examples:
+        >>> ceil(2.2), ceil(-2.7)
+        (3, -2)
+    """
+    return _unary(math.ceil, lambda v: np.ceil(v).astype(np.int64), value)
+
+
+def _as_sequence(objects: Any) -> Any:
+    if isinstance(objects, (Sequence, np.ndarray)) and not isinstance(objects, str):
+        return objects
+    if isinstance(objects, str):
+        return list(objects)
+    try:
+        return list(objects)
+    except TypeError:
+        raise SketchmlError(
+            f"expected a list, tuple or array to pick from, got {type(objects).__name__}."
+        ) from None
+
+
 class RandomSource:
     """Processing-style random numbers with their own seedable generator.
 
@@ -209,6 +365,39 @@ class RandomSource:
         """A number from a normal distribution with mean ``loc`` and standard deviation
         ``scale`` (Processing's ``randomGaussian()`` when called with no arguments)."""
         return self._rng.gauss(loc, scale)
+
+    def random_choice(self, objects: Any) -> Any:
+        """One element of ``objects``, picked at random (``None`` when it is empty, as py5)."""
+        objects = _as_sequence(objects)
+        if len(objects) == 0:
+            return None
+        return objects[self._rng.randrange(len(objects))]
+
+    def random_sample(self, objects: Any, size: int = 1, replace: bool = True) -> Any:
+        """``size`` elements of ``objects``; with ``replace=False`` each element at most once.
+        A numpy array gives an array, anything else a list."""
+        objects = _as_sequence(objects)
+        n = len(objects)
+        if n == 0:
+            return []
+        size = int(size)
+        if not replace and size > n:
+            raise SketchmlError(
+                f"random_sample(): cannot take {size} elements without replacement from {n}; "
+                "ask for at most len(objects), or pass replace=True."
+            )
+        if replace:
+            indices = [self._rng.randrange(n) for _ in range(size)]
+        else:
+            indices = self._rng.sample(range(n), size)
+        if isinstance(objects, np.ndarray):
+            return objects[np.asarray(indices, dtype=np.intp)]
+        return [objects[i] for i in indices]
+
+    def random_permutation(self, objects: Any) -> Any:
+        """The elements of ``objects`` in a random order (an array for an array, else a list)."""
+        objects = _as_sequence(objects)
+        return self.random_sample(objects, len(objects), replace=False)
 
 
 # Lattice coordinates are shifted by these irrational offsets so that integer
@@ -381,6 +570,18 @@ class MathsMixin:
     degrees = staticmethod(degrees)
     mag = staticmethod(mag)
     dist = staticmethod(dist)
+    sin = staticmethod(sin)
+    cos = staticmethod(cos)
+    tan = staticmethod(tan)
+    asin = staticmethod(asin)
+    acos = staticmethod(acos)
+    atan = staticmethod(atan)
+    atan2 = staticmethod(atan2)
+    sqrt = staticmethod(sqrt)
+    exp = staticmethod(exp)
+    log = staticmethod(log)
+    floor = staticmethod(floor)
+    ceil = staticmethod(ceil)
 
     _random_source: RandomSource | None = None
     _perlin: PerlinNoise | None = None
@@ -428,8 +629,40 @@ class MathsMixin:
         """
         return self._maths_random().random_gaussian(loc, scale)
 
+    def random_choice(self, objects: Any) -> Any:
+        """One element of a list, tuple or array, picked at random (``None`` if it is empty).
+
+        Examples:
+            >>> import sketchml as sk
+            >>> sk.random_choice(["red", "green", "blue"]) in ("red", "green", "blue")
+            True
+        """
+        return self._maths_random().random_choice(objects)
+
+    def random_sample(self, objects: Any, size: int = 1, replace: bool = True) -> Any:
+        """``size`` elements picked at random from ``objects`` (a list back; an array for a
+        numpy array); with ``replace=False`` no element is picked twice.
+
+        Examples:
+            >>> import sketchml as sk
+            >>> sorted(sk.random_sample([1, 2, 3], 3, replace=False))
+            [1, 2, 3]
+        """
+        return self._maths_random().random_sample(objects, size, replace)
+
+    def random_permutation(self, objects: Any) -> Any:
+        """The elements of ``objects`` shuffled into a random order (a new list, or array).
+
+        Examples:
+            >>> import sketchml as sk
+            >>> sorted(sk.random_permutation([3, 1, 2]))
+            [1, 2, 3]
+        """
+        return self._maths_random().random_permutation(objects)
+
     def random_seed(self, seed: int) -> None:
-        """Seed ``random``, ``random_int`` and ``random_gaussian`` so a sketch repeats exactly.
+        """Seed ``random``, ``random_int``, ``random_gaussian`` and the ``random_choice``
+        family so a sketch repeats exactly.
 
         Examples:
             >>> import sketchml as sk

@@ -27,10 +27,14 @@ from sketchml.errors import SketchmlError
 from sketchml.graphics import geometry as G
 from sketchml.graphics import renderer as R
 from sketchml.graphics.arrays import ArraysMixin
-from sketchml.graphics.color import ColorMode, lerp_rgba, parse_color, rgba_to_argb
+from sketchml.graphics.color import ColorChannelsMixin, ColorMode, lerp_rgba, parse_color, rgba_to_argb
+from sketchml.graphics.curves import CurvesMixin
+from sketchml.graphics.filters import FilterMixin
 from sketchml.graphics.image import ImageMixin
+from sketchml.graphics.numpy_pixels import NumpyPixelsMixin
 from sketchml.graphics.offscreen import OffscreenMixin
 from sketchml.graphics.pixels import PixelsMixin
+from sketchml.graphics.scope import Scope
 from sketchml.graphics.shader import Shader
 from sketchml.graphics.shapes import ShapesMixin
 from sketchml.graphics.text import TextMixin
@@ -60,7 +64,8 @@ def _mul(m: tuple, n: tuple) -> tuple:
     )
 
 
-class Canvas(ShapesMixin, ArraysMixin, ImageMixin, TextMixin, PixelsMixin, OffscreenMixin):
+class Canvas(CurvesMixin, ShapesMixin, ArraysMixin, ImageMixin, TextMixin, PixelsMixin,
+             NumpyPixelsMixin, FilterMixin, ColorChannelsMixin, OffscreenMixin):
     """A drawing surface with Processing's drawing state and API.
 
     ``width`` and ``height`` are in pixels. Drawing needs an OpenGL context:
@@ -84,15 +89,17 @@ class Canvas(ShapesMixin, ArraysMixin, ImageMixin, TextMixin, PixelsMixin, Offsc
     #: in ``API_METHODS``); the runtime generates the module-level API from it.
     API_METHODS: tuple[str, ...] = tuple(sorted(set((
         "arc", "background", "begin_shape", "bezier", "bezier_vertex", "blend_mode", "circle",
-        "circles", "color", "color_mode", "curve_vertex", "ellipse", "ellipse_mode", "end_shape",
-        "fill", "lerp_color", "line", "lines", "load_shader", "no_fill", "no_smooth", "no_stroke",
+        "circles", "clear", "clip", "color", "color_mode", "curve_vertex", "ellipse", "ellipse_mode",
+        "end_shape", "fill", "get_graphics", "lerp_color", "line", "lines", "load_shader",
+        "no_clip", "no_fill", "no_smooth", "no_stroke",
         "point", "points", "pop", "pop_matrix", "pop_style", "push", "push_matrix", "push_style",
         "quad", "rect", "rect_mode", "rects", "reset_matrix", "reset_shader", "rotate", "scale",
         "shader", "shear_x", "shear_y", "smooth", "square", "stroke", "stroke_cap", "stroke_join",
         "stroke_weight", "translate", "triangle", "vertex",
     )).union(*(
         getattr(mixin, "API_METHODS", ())
-        for mixin in (ImageMixin, TextMixin, PixelsMixin, OffscreenMixin)
+        for mixin in (CurvesMixin, ImageMixin, TextMixin, PixelsMixin, NumpyPixelsMixin,
+                      FilterMixin, ColorChannelsMixin, OffscreenMixin)
     ))))
 
     #: Attributes saved by push()/push_style(); mixins add their own ``_STYLE_ATTRS``.
@@ -199,7 +206,7 @@ class Canvas(ShapesMixin, ArraysMixin, ImageMixin, TextMixin, PixelsMixin, Offsc
         batch = self._batch
         if not batch:
             return
-        rows = batch.rows()
+        rows = R.snap_strokes(batch.rows())
         batch.clear()
         self._sid = -1
         self._require_gl()
@@ -338,16 +345,19 @@ class Canvas(ShapesMixin, ArraysMixin, ImageMixin, TextMixin, PixelsMixin, Offsc
         """
         self._set_matrix(_IDENTITY)
 
-    def push_matrix(self) -> None:
-        """Save the current transform; ``pop_matrix()`` restores it.
+    def push_matrix(self) -> Scope:
+        """Save the current transform; ``pop_matrix()`` restores it (``with push_matrix():``
+        restores it at the end of the block).
 
         Examples:
             >>> c = Canvas(100, 100)
-            >>> c.push_matrix(); c.translate(10, 0); c.pop_matrix()
+            >>> with c.push_matrix():
+            ...     c.translate(10, 0)
             >>> float(c._matrix()[0, 2])
             0.0
         """
         self._matrix_stack.append(self._m)
+        return Scope(self.pop_matrix)
 
     def pop_matrix(self) -> None:
         """Restore the transform saved by the matching ``push_matrix()``.
@@ -373,16 +383,19 @@ class Canvas(ShapesMixin, ArraysMixin, ImageMixin, TextMixin, PixelsMixin, Offsc
                     names.append(name)
         return tuple(names)
 
-    def push_style(self) -> None:
-        """Save the current style (fill, stroke, weights, modes, ...); ``pop_style()`` restores it.
+    def push_style(self) -> Scope:
+        """Save the current style (fill, stroke, weights, modes, ...); ``pop_style()`` restores
+        it (``with push_style():`` restores it at the end of the block).
 
         Examples:
             >>> c = Canvas(100, 100)
-            >>> c.push_style(); c.fill(255, 0, 0); c.pop_style()
+            >>> with c.push_style():
+            ...     c.fill(255, 0, 0)
             >>> c._fill_rgba
             (1.0, 1.0, 1.0, 1.0)
         """
         self._style_stack.append({name: getattr(self, name, None) for name in self._style_attrs()})
+        return Scope(self.pop_style)
 
     def pop_style(self) -> None:
         """Restore the style saved by the matching ``push_style()``.
@@ -405,17 +418,20 @@ class Canvas(ShapesMixin, ArraysMixin, ImageMixin, TextMixin, PixelsMixin, Offsc
             setattr(self, name, value)
         self._sid = -1
 
-    def push(self) -> None:
-        """Save the current transform and style; ``pop()`` restores both.
+    def push(self) -> Scope:
+        """Save the current transform and style; ``pop()`` restores both. As in py5,
+        ``with push():`` restores them at the end of the block.
 
         Examples:
             >>> c = Canvas(100, 100)
-            >>> c.push(); c.translate(10, 10); c.stroke_weight(5); c.pop()
+            >>> with c.push():
+            ...     c.translate(10, 10); c.stroke_weight(5)
             >>> c._stroke_weight, float(c._matrix()[0, 2])
             (1.0, 0.0)
         """
         self.push_matrix()
         self.push_style()
+        return Scope(self.pop)
 
     def pop(self) -> None:
         """Restore the transform and style saved by the matching ``push()``.
@@ -519,6 +535,70 @@ class Canvas(ShapesMixin, ArraysMixin, ImageMixin, TextMixin, PixelsMixin, Offsc
         self._batch.clear()
         self._sid = -1
         self.fbo.clear(r * a, g * a, b * a, a)
+
+    def clear(self) -> None:
+        """Make every pixel fully transparent (for an offscreen ``Graphics``, as in py5; on
+        the sketch's own canvas the window shows it black).
+
+        Examples:
+            >>> from sketchml.graphics.context import create_headless_context
+            >>> c = Canvas(8, 8); c._gl_init(create_headless_context())
+            >>> c.clear(); c._read_pixels()[0, 0].tolist()
+            [0, 0, 0, 0]
+        """
+        self._require_gl()
+        self._batch.clear()
+        self._sid = -1
+        self.fbo.clear(0.0, 0.0, 0.0, 0.0)
+
+    def clip(self, a: float, b: float, c: float, d: float) -> None:
+        """Draw only inside a rectangle until ``no_clip()``; the numbers are read through
+        ``image_mode()`` (by default x, y, width, height) and the current transform.
+
+        Examples:
+            >>> from sketchml.graphics.context import create_headless_context
+            >>> c = Canvas(20, 20); c._gl_init(create_headless_context()); c.background(0)
+            >>> c.clip(0, 0, 10, 20); c.background(255); c.no_clip()
+            >>> c._read_pixels()[5, 15].tolist(), c._read_pixels()[5, 5].tolist()
+            ([0, 0, 0, 255], [255, 255, 255, 255])
+        """
+        mode = self._image_mode
+        a, b, c, d = float(a), float(b), float(c), float(d)
+        if mode == K.CORNERS:
+            x0, y0, x1, y1 = a, b, c, d
+        elif mode == K.CENTER:
+            x0, y0, x1, y1 = a - c / 2, b - d / 2, a + c / 2, b + d / 2
+        else:
+            x0, y0, x1, y1 = a, b, a + c, b + d
+        m = self._matrix()
+        corners = m[:2, :2] @ np.array([[x0, x1, x1, x0], [y0, y0, y1, y1]]) + m[:2, 2:3]
+        left, top = np.floor(corners.min(axis=1) + 1e-6)
+        right, bottom = np.ceil(corners.max(axis=1) - 1e-6)
+        left, top = max(int(left), 0), max(int(top), 0)
+        right, bottom = min(int(right), self.width), min(int(bottom), self.height)
+        self._flush()
+        self._require_gl()
+        self.fbo.scissor = (left, top, max(right - left, 0), max(bottom - top, 0))
+
+    def no_clip(self) -> None:
+        """Draw everywhere again after ``clip()``.
+
+        Examples:
+            >>> c = Canvas(20, 20); c.no_clip()
+        """
+        if self.fbo is not None:
+            self._flush()
+            self.fbo.scissor = None
+
+    def get_graphics(self) -> Canvas:
+        """The canvas the sketch draws on (py5's ``get_graphics()``): the sketch itself, since
+        a sketch is a canvas; handy to pass to a function that draws on any canvas.
+
+        Examples:
+            >>> c = Canvas(8, 8); c.get_graphics() is c
+            True
+        """
+        return self
 
     def fill(self, *args: Any) -> None:
         """Set the colour inside shapes. Takes any colour form.

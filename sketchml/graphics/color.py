@@ -14,7 +14,7 @@ from typing import Any
 from sketchml import constants as K
 from sketchml.errors import SketchmlError, did_you_mean
 
-__all__ = ["CSS_COLORS", "ColorMode", "argb_to_rgba", "lerp_rgba", "parse_color", "rgba_to_argb"]
+__all__ = ["CSS_COLORS", "ColorChannelsMixin", "ColorMode", "argb_to_rgba", "lerp_rgba", "parse_color", "rgba_to_argb"]
 
 RGBA = tuple[float, float, float, float]
 
@@ -238,3 +238,107 @@ def lerp_rgba(c1: RGBA, c2: RGBA, t: float, *, mode: int = K.RGB) -> RGBA:
         r, g, b = colorsys.hsv_to_rgb((h1 + dh * t) % 1.0, s1 + (s2 - s1) * t, v1 + (v2 - v1) * t)
         return (r, g, b, c1[3] + (c2[3] - c1[3]) * t)
     return tuple(a + (b - a) * t for a, b in zip(c1, c2))  # type: ignore[return-value]
+
+
+class ColorChannelsMixin:
+    """Canvas methods that read one channel of a colour (py5's ``red()`` ... ``hex_color()``).
+
+    Each takes any colour form ``fill()`` takes (usually an int from ``color()``) and
+    answers in the current ``color_mode()``'s range, as Processing does: ``red``,
+    ``green`` and ``blue`` scale by the first three maxima, ``hue``, ``saturation`` and
+    ``brightness`` by the same three (whatever the mode), ``alpha`` by the alpha maximum.
+    """
+
+    API_METHODS: tuple[str, ...] = (
+        "alpha", "blue", "brightness", "green", "hex_color", "hue", "red", "saturation",
+    )
+
+    def _channels_of(self, c: Any) -> RGBA:
+        return parse_color(tuple(c) if isinstance(c, (tuple, list)) else (c,), self._color_mode)
+
+    def red(self, c: Any) -> float:
+        """The red part of a colour, in the colour mode's range (0-255 by default).
+
+        Examples:
+            >>> from sketchml.graphics.canvas import Canvas
+            >>> c = Canvas(4, 4); c.red(c.color(255, 128, 0))
+            255.0
+        """
+        return round(self._channels_of(c)[0] * 255.0) / 255.0 * self._color_mode.max1
+
+    def green(self, c: Any) -> float:
+        """The green part of a colour, in the colour mode's range (0-255 by default).
+
+        Examples:
+            >>> from sketchml.graphics.canvas import Canvas
+            >>> c = Canvas(4, 4); c.green(c.color(255, 128, 0))
+            128.0
+        """
+        return round(self._channels_of(c)[1] * 255.0) / 255.0 * self._color_mode.max2
+
+    def blue(self, c: Any) -> float:
+        """The blue part of a colour, in the colour mode's range (0-255 by default).
+
+        Examples:
+            >>> from sketchml.graphics.canvas import Canvas
+            >>> c = Canvas(4, 4); c.blue(c.color(255, 128, 0))
+            0.0
+        """
+        return round(self._channels_of(c)[2] * 255.0) / 255.0 * self._color_mode.max3
+
+    def alpha(self, c: Any) -> float:
+        """The opacity of a colour, in the colour mode's alpha range (0-255 by default).
+
+        Examples:
+            >>> from sketchml.graphics.canvas import Canvas
+            >>> c = Canvas(4, 4); c.alpha(c.color(255, 0, 0, 51))
+            51.0
+        """
+        return round(self._channels_of(c)[3] * 255.0) / 255.0 * self._color_mode.max_a
+
+    def _hsb(self, c: Any) -> tuple[float, float, float]:
+        r, g, b, _ = (round(v * 255.0) / 255.0 for v in self._channels_of(c))
+        return colorsys.rgb_to_hsv(r, g, b)
+
+    def hue(self, c: Any) -> float:
+        """The hue of a colour, scaled to the colour mode's first maximum (255 by default;
+        360 after ``color_mode(HSB, 360, 100, 100)``).
+
+        Examples:
+            >>> from sketchml.graphics.canvas import Canvas
+            >>> c = Canvas(4, 4); c.color_mode(3, 360, 100, 100); round(c.hue(c.color(120, 100, 100)))
+            120
+        """
+        return self._hsb(c)[0] * self._color_mode.max1
+
+    def saturation(self, c: Any) -> float:
+        """The saturation of a colour, scaled to the colour mode's second maximum.
+
+        Examples:
+            >>> from sketchml.graphics.canvas import Canvas
+            >>> c = Canvas(4, 4); c.saturation(c.color(255, 0, 0))
+            255.0
+        """
+        return self._hsb(c)[1] * self._color_mode.max2
+
+    def brightness(self, c: Any) -> float:
+        """The brightness (the largest of red, green and blue) of a colour, scaled to the
+        colour mode's third maximum.
+
+        Examples:
+            >>> from sketchml.graphics.canvas import Canvas
+            >>> c = Canvas(4, 4); c.brightness(c.color(0, 0, 255))
+            255.0
+        """
+        return self._hsb(c)[2] * self._color_mode.max3
+
+    def hex_color(self, c: Any) -> str:
+        """A colour as py5 writes it for people: ``"#RRGGBBAA"``.
+
+        Examples:
+            >>> from sketchml.graphics.canvas import Canvas
+            >>> c = Canvas(4, 4); c.hex_color(c.color(255, 102, 204))
+            '#FF66CCFF'
+        """
+        r, g, b, a = (round(v * 255.0) for v in self._channels_of(c))
+        return f"#{r:02X}{g:02X}{b:02X}{a:02X}"

@@ -429,10 +429,11 @@ def bezier_points(p0, p1, p2, p3, *, scale: float = 1.0, tolerance: float = 0.2)
     return u**3 * ctrl[0] + 3 * u * u * t * ctrl[1] + 3 * u * t * t * ctrl[2] + t**3 * ctrl[3]
 
 
-def catmull_rom_points(ctrl: np.ndarray, *, scale: float = 1.0) -> np.ndarray:
+def catmull_rom_points(ctrl: np.ndarray, *, scale: float = 1.0, tightness: float = 0.0) -> np.ndarray:
     """Points of a Catmull-Rom spline through ``ctrl[1:-1]`` (the first and last only steer).
 
-    This is Processing's ``curve_vertex`` with the default curve tightness 0.
+    This is Processing's ``curve_vertex``: ``tightness`` 0 (the default) is Catmull-Rom,
+    1 gives straight segments (Processing's cardinal spline, tangents scaled by ``1 - s``).
 
     Examples:
         >>> pts = catmull_rom_points(np.array([[0, 0], [0, 0], [10, 0], [10, 0]], float))
@@ -445,8 +446,9 @@ def catmull_rom_points(ctrl: np.ndarray, *, scale: float = 1.0) -> np.ndarray:
     out = []
     for i in range(1, len(ctrl) - 2):
         p0, p1, p2, p3 = ctrl[i - 1], ctrl[i], ctrl[i + 1], ctrl[i + 2]
-        # The Catmull-Rom segment p1 -> p2 as a Bezier with controls p1 + (p2 - p0)/6, p2 - (p3 - p1)/6.
-        seg = bezier_points(p1, p1 + (p2 - p0) / 6.0, p2 - (p3 - p1) / 6.0, p2, scale=scale)
+        # The cardinal segment p1 -> p2 as a Bezier with controls p1 + k (p2 - p0), p2 - k (p3 - p1).
+        k = (1.0 - tightness) / 6.0
+        seg = bezier_points(p1, p1 + k * (p2 - p0), p2 - k * (p3 - p1), p2, scale=scale)
         out.append(seg if not out else seg[1:])
     return np.concatenate(out)
 

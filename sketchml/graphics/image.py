@@ -166,8 +166,11 @@ class Image:
 
     @property
     def pixels(self) -> np.ndarray:
-        """The writable ``(H, W, 4)`` uint8 RGBA array; call ``update_pixels()`` after writing."""
-        return self._pixels
+        """The writable ``(H, W, 4)`` uint8 RGBA array; call ``update_pixels()`` after writing.
+        ``pixels[i]`` with one number is pixel ``i`` along the rows, as in Processing."""
+        from sketchml.graphics.numpy_pixels import PixelArray
+
+        return self._pixels.view(PixelArray)
 
     def load_pixels(self) -> None:
         """Make ``pixels`` current. An Image's pixels always are; kept for Processing habits."""
@@ -311,15 +314,25 @@ class ImageMixin:
 
         return Image.from_array(read_image(path))
 
-    def create_image(self, width: int, height: int) -> Image:
-        """A new transparent :class:`Image` of ``width`` x ``height`` pixels.
+    def create_image(self, width: int, height: int, format: int = K.ARGB) -> Image:
+        """A new :class:`Image` of ``width`` x ``height`` pixels: transparent for ``ARGB``
+        (the default) and ``ALPHA``, opaque black for ``RGB``.
 
         Examples:
+            >>> import sketchml as sk
             >>> from sketchml.graphics.image import ImageMixin
-            >>> ImageMixin().create_image(10, 20).pixels.shape
-            (20, 10, 4)
+            >>> img = ImageMixin().create_image(10, 20, sk.RGB)
+            >>> img.pixels.shape, hex(img.get_pixels(0, 0))
+            ((20, 10, 4), '0xff000000')
         """
-        return Image(width, height)
+        if format not in (K.RGB, K.ARGB, K.ALPHA):
+            raise SketchmlError(
+                f"create_image(width, height, format): format {format!r} is not RGB, ARGB or ALPHA."
+            )
+        img = Image(width, height)
+        if format == K.RGB:
+            img._pixels[..., 3] = 255
+        return img
 
     def image_mode(self, mode: int) -> None:
         """How ``image(img, a, b, c, d)`` reads its numbers: ``CORNER`` (default: x, y,

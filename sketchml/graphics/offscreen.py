@@ -70,13 +70,18 @@ def _build_graphics_class() -> type:
             super()._allocate()
             self.fbo.clear(0.0, 0.0, 0.0, 0.0)
 
-        def begin_draw(self) -> None:
+        def begin_draw(self) -> Any:
             """Start drawing on this graphics: resets its transform (optional in sketchml).
+            ``with pg.begin_draw():`` calls ``end_draw()`` at the end of the block, as in py5.
 
             Examples:
-                >>> pg.begin_draw()  # doctest: +SKIP
+                >>> with pg.begin_draw():  # doctest: +SKIP
+                ...     pg.circle(16, 16, 20)
             """
+            from sketchml.graphics.scope import Scope
+
             self._begin_frame()
+            return Scope(self.end_draw)
 
         def end_draw(self) -> None:
             """Finish drawing: draws pending shapes and checks push/pop balance.

@@ -16,6 +16,7 @@ import numpy as np
 
 from sketchml.errors import SketchmlError
 from sketchml.graphics.image import Image, get_pixels_from, pixel_argb
+from sketchml.graphics.numpy_pixels import PixelArray
 from sketchml.graphics.textured import Sampling
 
 __all__ = ["PixelsMixin"]
@@ -37,6 +38,8 @@ class PixelsMixin:
         ``load_pixels()`` (all zeros before the first). Call ``update_pixels()`` after
         writing to show the changes. The array stays the same object from frame to
         frame (``load_pixels()`` refills it), so a name bound to it stays current.
+        As in Processing, ``pixels[i]`` with one number is pixel ``i`` along the rows
+        (``y * width + x``): an ARGB int to read, any colour to write (``pixels[i] = "#F6C"``).
 
         Examples:
             >>> canvas.load_pixels()  # doctest: +SKIP
@@ -46,7 +49,7 @@ class PixelsMixin:
         arr = self._pixels_array
         if arr is None or arr.shape[:2] != (self.height, self.width):
             # no read-back here: reading pixels must stay cheap (the runtime syncs it every frame)
-            arr = self._pixels_array = np.zeros((self.height, self.width, 4), np.uint8)
+            arr = self._pixels_array = np.zeros((self.height, self.width, 4), np.uint8).view(PixelArray)
         return arr
 
     def load_pixels(self) -> None:
@@ -60,7 +63,7 @@ class PixelsMixin:
         if arr is not None and arr.shape == current.shape and arr.dtype == np.uint8:
             np.copyto(arr, current)
         else:
-            self._pixels_array = np.array(current, dtype=np.uint8, copy=True)
+            self._pixels_array = np.array(current, dtype=np.uint8, copy=True).view(PixelArray)
 
     def update_pixels(self) -> None:
         """Write ``pixels`` back to the canvas, replacing what is there (no blending,

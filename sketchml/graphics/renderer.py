@@ -87,6 +87,8 @@ __all__ = [
     "polygon_frames",
     "rows_to_vertices",
     "shape_frames",
+    "snap_matrix",
+    "snap_strokes",
     "triangle_rows",
 ]
 
@@ -286,6 +288,55 @@ def fringe_rows(
     rows = triangle_rows(tris, rgba, m6, (0.0, 0.0, 1.0, 1.0))
     rows[:, 0] = KIND_FRINGE
     rows[:, 7] = np.asarray(edge, dtype=np.float32) @ np.float32([1.0, 2.0, 4.0])
+    return rows
+
+
+def snap_matrix(m6: tuple, weight: float) -> tuple:
+    """``m6`` moved half a canvas pixel right and down when a stroke ``weight`` wide
+    (local units) is an odd number of canvas pixels wide, else ``m6`` itself.
+
+    Processing's default renderer puts strokes on pixel centres: a 1-px line at
+    ``x = 10`` fills pixel column 10 and nothing else, and a line at ``x = 0`` is
+    not half off the canvas. Coordinates here name pixel corners, so a stroked
+    shape is drawn half a pixel on; an even width already covers whole pixels
+    and fills are left alone, so a ``no_stroke()`` rect still covers exactly
+    the pixels it names.
+
+    Examples:
+        >>> snap_matrix((1, 0, 0, 0, 1, 0), 1.0)
+        (1, 0, 0.5, 0, 1, 0.5)
+        >>> snap_matrix((1, 0, 0, 0, 1, 0), 2.0)
+        (1, 0, 0, 0, 1, 0)
+    """
+    a, c, e, b, d, f = m6
+    if round(weight * abs(a * d - b * c) ** 0.5) % 2 == 1:
+        return (a, c, e + 0.5, b, d, f + 0.5)
+    return m6
+
+
+def snap_strokes(rows: np.ndarray) -> np.ndarray:
+    """Move the stroked shape rows by :func:`snap_matrix`'s rule, in place; returns ``rows``.
+
+    Stroke bands and triangles come from shapes tessellated with a snapped
+    matrix already, so they are left as they are.
+
+    Examples:
+        >>> row = np.zeros((1, ROW_FLOATS), np.float32)
+        >>> row[0, :5] = (KIND_LINE, 0, 0, 10, 0); row[0, 5] = K.ROUND
+        >>> row[0, 16:18] = (1, 1); row[0, 18] = row[0, 22] = 1
+        >>> snap_strokes(row)[0, [20, 23]].tolist()
+        [0.5, 0.5]
+    """
+    weight = rows[:, 17]
+    if not (weight > 0).any():
+        return rows
+    kind = rows[:, 0]
+    det = np.abs(rows[:, 18] * rows[:, 22] - rows[:, 19] * rows[:, 21])
+    odd = np.rint(weight * np.sqrt(det)) % 2 == 1
+    snapped = odd & (rows[:, 16] > 0) & ~((kind == KIND_LINE) & (rows[:, 5] == CAP_BAND))
+    shift = snapped.astype(np.float32) * np.float32(0.5)
+    rows[:, 20] += shift
+    rows[:, 23] += shift
     return rows
 
 

@@ -222,22 +222,23 @@ class ShapesMixin:
         box = (lo[0], lo[1], hi[0] - lo[0], hi[1] - lo[1])
         pixel = 1.0 / self._scale() if self._smooth else 0.0
         stroked = stroke is not None and self._stroke_weight > 0
+        m = R.snap_matrix(self._m, self._stroke_weight) if stroked else self._m
         batch = self._batch
         if fill is not None:
             tris = G.fill_polygon(pts) if fill_tris is None else fill_tris
             if len(tris):
-                batch.add_rows(R.triangle_rows(tris, fill, self._m, box))
+                batch.add_rows(R.triangle_rows(tris, fill, m, box))
                 if not stroked:
                     fringe, edge = G.polygon_fringe(pts[None], pixel)
-                    batch.add_rows(R.fringe_rows(fringe, edge, fill, self._m))
+                    batch.add_rows(R.fringe_rows(fringe, edge, fill, m))
         if stroked:
             mesh = G.stroke_polyline(
                 pts, self._stroke_weight, closed=closed, join=self._stroke_join,
                 cap=self._stroke_cap if cap is None else cap, fringe=pixel,
             )
-            batch.add_rows(R.segment_rows(mesh.segments, stroke, self._stroke_weight, self._m))
-            batch.add_rows(R.triangle_rows(mesh.triangles, stroke, self._m, box))
-            batch.add_rows(R.fringe_rows(mesh.fringe, mesh.edge, stroke, self._m))
+            batch.add_rows(R.segment_rows(mesh.segments, stroke, self._stroke_weight, m))
+            batch.add_rows(R.triangle_rows(mesh.triangles, stroke, m, box))
+            batch.add_rows(R.fringe_rows(mesh.fringe, mesh.edge, stroke, m))
 
     def triangle(self, x1: float, y1: float, x2: float, y2: float, x3: float, y3: float) -> None:
         """Draw a triangle with corners ``(x1, y1)``, ``(x2, y2)``, ``(x3, y3)``.
@@ -410,7 +411,8 @@ class ShapesMixin:
 
         def take_curve() -> None:
             if len(curve) >= 4:
-                pts.extend(G.catmull_rom_points(np.array(curve), scale=scale).tolist())
+                pts.extend(G.catmull_rom_points(
+                    np.array(curve), scale=scale, tightness=self._curve_tightness).tolist())
             curve.clear()
 
         for e in entries:
@@ -484,19 +486,20 @@ class ShapesMixin:
         box = (lo[0], lo[1], hi[0] - lo[0], hi[1] - lo[1])
         pixel = 1.0 / self._scale() if self._smooth else 0.0
         stroked = self._stroke_rgba is not None and self._stroke_weight > 0
+        m = R.snap_matrix(self._m, self._stroke_weight) if stroked else self._m
         if self._fill_rgba is not None:
             tris = polys if polys.shape[1] == 3 else polys[:, [0, 1, 2, 0, 2, 3]].reshape(-1, 3, 2)
-            self._batch.add_rows(R.triangle_rows(tris, self._fill_rgba, self._m, box))
+            self._batch.add_rows(R.triangle_rows(tris, self._fill_rgba, m, box))
             if not stroked:
                 fringe, edge = G.polygon_fringe(polys, pixel)
-                self._batch.add_rows(R.fringe_rows(fringe, edge, self._fill_rgba, self._m))
+                self._batch.add_rows(R.fringe_rows(fringe, edge, self._fill_rgba, m))
         if stroked:
             mesh = G.stroke_polygons(polys, self._stroke_weight, join=self._stroke_join, fringe=pixel)
             self._batch.add_rows(
-                R.segment_rows(mesh.segments, self._stroke_rgba, self._stroke_weight, self._m)
+                R.segment_rows(mesh.segments, self._stroke_rgba, self._stroke_weight, m)
             )
-            self._batch.add_rows(R.triangle_rows(mesh.triangles, self._stroke_rgba, self._m, box))
-            self._batch.add_rows(R.fringe_rows(mesh.fringe, mesh.edge, self._stroke_rgba, self._m))
+            self._batch.add_rows(R.triangle_rows(mesh.triangles, self._stroke_rgba, m, box))
+            self._batch.add_rows(R.fringe_rows(mesh.fringe, mesh.edge, self._stroke_rgba, m))
 
 
 def _not_numbers(*values: Any) -> TypeError:

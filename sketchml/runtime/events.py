@@ -22,7 +22,7 @@ __all__ = ["KeyEvent", "MouseEvent", "glfw_key_to_processing", "printable_key_co
 class MouseEvent:
     """A mouse event: position in canvas pixels, ``button`` (``LEFT``, ``RIGHT``,
     ``CENTER`` or 0), ``count`` (wheel steps, positive towards the user) and
-    ``action`` (``"press"``, ``"release"``, ``"move"``, ``"drag"`` or ``"wheel"``).
+    ``action`` (``"press"``, ``"release"``, ``"click"``, ``"move"``, ``"drag"`` or ``"wheel"``).
 
     Examples:
         >>> MouseEvent(10, 20, button=37, action="press").button
@@ -39,7 +39,7 @@ class MouseEvent:
 @dataclass(frozen=True)
 class KeyEvent:
     """A key event: ``key`` (the character, or ``CODED``), ``key_code`` and ``action``
-    (``"press"`` or ``"release"``); ``is_repeat`` for presses the keyboard repeats.
+    (``"press"``, ``"release"`` or ``"type"``); ``is_repeat`` for presses the keyboard repeats.
 
     Examples:
         >>> KeyEvent("a", 65, action="press").key

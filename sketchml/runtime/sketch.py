@@ -29,6 +29,7 @@ from typing import TYPE_CHECKING, Any
 from sketchml.errors import SketchmlError
 from sketchml.graphics.canvas import Canvas
 from sketchml.maths import MathsMixin
+from sketchml.sound.api import SoundMixin
 from sketchml.runtime.events import KeyEvent, MouseEvent
 
 if TYPE_CHECKING:
@@ -39,16 +40,18 @@ __all__ = ["Sketch"]
 #: Names the user defines (methods in class mode, functions otherwise).
 HOOK_NAMES = ("settings", "setup", "draw")
 CALLBACK_NAMES = (
-    "key_pressed", "key_released", "mouse_dragged", "mouse_moved", "mouse_pressed",
-    "mouse_released", "mouse_wheel",
+    "key_pressed", "key_released", "key_typed", "mouse_clicked", "mouse_dragged", "mouse_moved",
+    "mouse_pressed", "mouse_released", "mouse_wheel", "window_resized",
 )
 _RUNTIME_METHODS = (
     "exit_sketch", "frame_rate", "full_screen", "get_frame_rate", "is_looping", "loop", "millis",
-    "no_loop", "redraw", "size",
+    "no_loop", "println", "redraw", "size",
 )
 _MATHS_METHODS = (
-    "constrain", "degrees", "dist", "lerp", "mag", "noise", "noise_detail", "noise_seed", "norm",
-    "radians", "random", "random_gaussian", "random_int", "random_seed", "remap", "sq",
+    "acos", "asin", "atan", "atan2", "ceil", "constrain", "cos", "degrees", "dist", "exp",
+    "floor", "lerp", "log", "mag", "noise", "noise_detail", "noise_seed", "norm", "radians",
+    "random", "random_choice", "random_gaussian", "random_int", "random_permutation",
+    "random_sample", "random_seed", "remap", "sin", "sq", "sqrt", "tan",
 )
 
 
@@ -77,14 +80,14 @@ def _handler(fn: Callable[..., Any]) -> tuple[Callable[..., Any], bool]:
     return fn, bool(positional) or any(p.kind is p.VAR_POSITIONAL for p in params)
 
 
-class Sketch(MathsMixin, Canvas):
+class Sketch(MathsMixin, SoundMixin, Canvas):
     """A sketch: subclass it and define ``settings``/``setup``/``draw`` and callbacks.
 
     Live variables are plain attributes, current whenever your code runs:
     ``width height frame_count mouse_x mouse_y pmouse_x pmouse_y is_mouse_pressed
     mouse_button key key_code is_key_pressed focused``. Callbacks
-    (``mouse_pressed mouse_released mouse_moved mouse_dragged mouse_wheel key_pressed
-    key_released``) may take the event (:class:`~sketchml.runtime.events.MouseEvent`,
+    (``mouse_pressed mouse_released mouse_clicked mouse_moved mouse_dragged mouse_wheel
+    key_pressed key_released key_typed window_resized``) may take the event (:class:`~sketchml.runtime.events.MouseEvent`,
     :class:`~sketchml.runtime.events.KeyEvent`) as their one argument.
 
     Examples:
@@ -107,7 +110,8 @@ class Sketch(MathsMixin, Canvas):
     ))
     #: Every public API method, sorted: the module-level API is generated from this list.
     API_METHODS: tuple[str, ...] = tuple(
-        sorted(set(Canvas.API_METHODS) | set(_RUNTIME_METHODS) | set(_MATHS_METHODS))
+        sorted(set(Canvas.API_METHODS) | set(_RUNTIME_METHODS) | set(_MATHS_METHODS)
+               | set(SoundMixin.API_METHODS))
     )
 
     def __init__(self) -> None:
@@ -122,6 +126,7 @@ class Sketch(MathsMixin, Canvas):
         self.is_key_pressed = False
         self.focused = False
         self._pressed_buttons: set[int] = set()
+        self._dragged = False
         self._pressed_keys: set[int | str] = set()
         self._draw_mouse: tuple[float, float] | None = None
         self._first_mouse = True
@@ -151,15 +156,20 @@ class Sketch(MathsMixin, Canvas):
 
     # ------------------------------------------------------------------ runtime API
 
-    def size(self, width: int, height: int) -> None:
+    def size(self, width: int, height: int, renderer: str | None = None) -> None:
         """Set the canvas (and window) size in pixels; call it in ``settings()`` or first
         thing in ``setup()``. ``sketchml run --size WxH`` overrides it.
 
+        ``renderer`` may be ``P2D`` or ``JAVA2D`` (both draw with sketchml's one 2D
+        renderer, so py5 sketches run unchanged); ``P3D`` is refused, as 3D is not drawn.
+        A change of size while the sketch runs calls ``window_resized()``.
+
         Examples:
             >>> import sketchml as sk
-            >>> s = sk.Sketch(); s.size(320, 240); (s.width, s.height)
+            >>> s = sk.Sketch(); s.size(320, 240, sk.P2D); (s.width, s.height)
             (320, 240)
         """
+        check_renderer(renderer, "size")
         try:
             w, h = int(width), int(height)
         except (TypeError, ValueError):
@@ -175,6 +185,9 @@ class Sketch(MathsMixin, Canvas):
             self._resize(w, h)
             if self._runner is not None:
                 self._runner._on_resize(self)
+                self._sync_live()
+                if self.frame_count > 0:
+                    self._call("window_resized")
         self._sync_live()
 
     def full_screen(self) -> None:
@@ -190,23 +203,29 @@ class Sketch(MathsMixin, Canvas):
         if screen is not None:
             self.size(*screen)
 
-    def frame_rate(self, fps: float) -> None:
+    def frame_rate(self, fps: float | None = None) -> float | None:
         """Aim for ``fps`` frames a second (60 unless set). Headless renders run as fast
         as they can, but their clock (``millis()``) and videos still run at ``fps``.
+        With no argument it reads the rate reached, as ``get_frame_rate()`` (Processing's
+        ``frameRate`` variable).
 
         Examples:
             >>> import sketchml as sk
-            >>> s = sk.Sketch(); s.frame_rate(30); s.get_frame_rate()
+            >>> s = sk.Sketch(); s.frame_rate(30); s.frame_rate()
             30.0
         """
+        if fps is None:
+            return self.get_frame_rate()
         if not fps > 0:
             raise SketchmlError(f"frame_rate() needs a positive number of frames a second, got {fps}.")
         self._target_fps = float(fps)
         self._measured_fps = float(fps)
+        return None
 
     def get_frame_rate(self) -> float:
-        """The frame rate the sketch is actually reaching (a smoothed average); in a
-        headless render, the rate its clock runs at.
+        """The frame rate the sketch is actually reaching in a window (frames over the
+        last second or so, counted from the first frames on); in a headless render, the
+        rate its clock runs at.
 
         Examples:
             >>> import sketchml as sk
@@ -265,6 +284,18 @@ class Sketch(MathsMixin, Canvas):
             >>> sk.Sketch().redraw()
         """
         self._redraw = True
+
+    @staticmethod
+    def println(*args: Any, sep: str = " ", end: str = "\n", stderr: bool = False) -> None:
+        """Print the arguments to the console, as ``print`` does (py5's ``println``);
+        ``stderr=True`` prints to the error stream.
+
+        Examples:
+            >>> import sketchml as sk
+            >>> sk.println("frame", 1, sep=": ")
+            frame: 1
+        """
+        print(*args, sep=sep, end=end, file=sys.stderr if stderr else sys.stdout, flush=True)
 
     def exit_sketch(self) -> None:
         """Stop the sketch after the current frame and close its window.
@@ -374,6 +405,8 @@ class Sketch(MathsMixin, Canvas):
         self.pmouse_x, self.pmouse_y = self.mouse_x, self.mouse_y
         self.mouse_x, self.mouse_y = float(x), float(y)
         action = "drag" if self.is_mouse_pressed else "move"
+        if self.is_mouse_pressed:
+            self._dragged = True
         self._call(
             "mouse_dragged" if self.is_mouse_pressed else "mouse_moved",
             MouseEvent(self.mouse_x, self.mouse_y, button=self.mouse_button, action=action),
@@ -388,10 +421,14 @@ class Sketch(MathsMixin, Canvas):
             self._pressed_buttons.discard(button)
         self.is_mouse_pressed = bool(self._pressed_buttons)
         action = "press" if pressed else "release"
-        self._call(
-            "mouse_pressed" if pressed else "mouse_released",
-            MouseEvent(self.mouse_x, self.mouse_y, button=button, action=action),
-        )
+        event = MouseEvent(self.mouse_x, self.mouse_y, button=button, action=action)
+        self._call("mouse_pressed" if pressed else "mouse_released", event)
+        if pressed:
+            self._dragged = False
+        elif not self._dragged:
+            # Processing's mouseClicked: a press and a release with no drag between.
+            self._call("mouse_clicked",
+                       MouseEvent(self.mouse_x, self.mouse_y, button=button, action="click"))
         if not pressed:
             self.mouse_button = next(iter(self._pressed_buttons), 0)
 
@@ -416,6 +453,9 @@ class Sketch(MathsMixin, Canvas):
         action = "press" if pressed else "release"
         self._call("key_pressed" if pressed else "key_released",
                    KeyEvent(key, key_code, action=action, is_repeat=is_repeat))
+        if pressed and isinstance(key, str) and key:
+            # Processing's keyTyped: keys that type a character (not arrows, Shift ...).
+            self._call("key_typed", KeyEvent(key, key_code, action="type", is_repeat=is_repeat))
 
     def _dispatch_focus(self, focused: bool) -> None:
         """The window gained or lost the keyboard focus."""
@@ -430,6 +470,23 @@ class Sketch(MathsMixin, Canvas):
         if self._draw_mouse is not None:
             self.pmouse_x, self.pmouse_y = self._draw_mouse
         self._draw_mouse = (self.mouse_x, self.mouse_y)
+
+
+#: Processing's renderer names, as py5 spells their values; sketchml draws them all in 2D.
+_RENDERERS_2D = {"processing.opengl.PGraphics2D", "processing.awt.PGraphicsJava2D"}
+
+
+def check_renderer(renderer: str | None, caller: str) -> None:
+    """Accept ``None``, ``P2D`` or ``JAVA2D``; refuse ``P3D`` and unknown renderers clearly."""
+    if renderer is None or renderer in _RENDERERS_2D:
+        return
+    if renderer == "processing.opengl.PGraphics3D":
+        raise SketchmlError(
+            f"{caller}(..., P3D): sketchml draws in 2D only. Leave the renderer out or use P2D."
+        )
+    raise SketchmlError(
+        f"{caller}(..., {renderer!r}): unknown renderer; use P2D or JAVA2D (or leave it out)."
+    )
 
 
 def _caller_globals() -> dict[str, Any]:
