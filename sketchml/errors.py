@@ -6,9 +6,11 @@ Every error sketchml raises on purpose is a :class:`SketchmlError`, so a sketch
 from __future__ import annotations
 
 import difflib
+import errno
+import os
 from collections.abc import Iterable
 
-__all__ = ["ApiUsageError", "SketchmlError", "did_you_mean", "suggest"]
+__all__ = ["ApiUsageError", "DiskFullError", "SketchmlError", "did_you_mean", "suggest"]
 
 
 class SketchmlError(Exception):
@@ -21,6 +23,45 @@ class ApiUsageError(SketchmlError, TypeError):
     It is also a ``TypeError`` so code written against plain Python habits
     still catches it.
     """
+
+
+class DiskFullError(SketchmlError, OSError):
+    """The disk filled up while a file was written; the unfinished file was removed.
+
+    It is also an ``OSError`` (``errno`` is ``ENOSPC``), so code that handles
+    write errors the usual way still catches it. Whatever was at the path
+    before is left as it was.
+
+    Examples:
+        >>> err = DiskFullError.writing("out/walk.mp4")
+        >>> isinstance(err, OSError), str(err).startswith("disk full while writing 'out/walk.mp4'")
+        (True, True)
+    """
+
+    def __str__(self) -> str:
+        return str(self.strerror)
+
+    @classmethod
+    def writing(cls, path: str | os.PathLike[str]) -> DiskFullError:
+        """The error for a full disk while writing ``path``."""
+        return cls(
+            errno.ENOSPC,
+            f"disk full while writing {os.fspath(path)!r}: free some space (or write to another "
+            "disk) and run again. The unfinished file was removed; what was there before, and "
+            "every file finished earlier, was kept.",
+            os.fspath(path),
+        )
+
+    @staticmethod
+    def caused(err: BaseException) -> bool:
+        """Whether ``err`` (or what it was raised from) is a full disk or quota."""
+        while err is not None:
+            if isinstance(err, OSError) and err.errno in (errno.ENOSPC, errno.EDQUOT):
+                return True
+            if "No space left on device" in str(err):
+                return True
+            err = err.__cause__ or err.__context__
+        return False
 
 
 def suggest(name: str, candidates: Iterable[str], *, n: int = 3, cutoff: float = 0.6) -> list[str]:

@@ -4,6 +4,8 @@ The recipe: write a temporary file in the same folder, flush and fsync it, then
 ``os.replace`` it over the target and fsync the folder so the rename itself is
 durable. A crash at any point leaves the previous file untouched (plus, at
 worst, a stray ``.tmp`` file that the next write of the same name removes).
+A full disk raises :class:`sketchml.errors.DiskFullError` naming the file, after
+the temporary file is removed.
 """
 from __future__ import annotations
 
@@ -13,6 +15,8 @@ import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 from typing import IO
+
+from sketchml.errors import DiskFullError
 
 __all__ = ["atomic_path", "atomic_write", "atomic_write_bytes", "atomic_write_text", "fsync_dir",
            "temp_beside"]
@@ -89,9 +93,11 @@ def atomic_path(path: str | os.PathLike[str], *, durable: bool = True) -> Iterat
             with open(tmp, "rb+") as handle:
                 os.fsync(handle.fileno())
         os.replace(tmp, target)
-    except BaseException:
+    except BaseException as err:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(tmp)
+        if DiskFullError.caused(err) and not isinstance(err, DiskFullError):
+            raise DiskFullError.writing(target) from err
         raise
     if durable:
         fsync_dir(target.parent)
@@ -127,9 +133,11 @@ def atomic_write(path: str | os.PathLike[str], mode: str = "wb", *,
             os.fsync(handle.fileno())
         os.chmod(tmp_name, 0o666 & ~_UMASK)
         os.replace(tmp_name, target)
-    except BaseException:
+    except BaseException as err:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(tmp_name)
+        if DiskFullError.caused(err) and not isinstance(err, DiskFullError):
+            raise DiskFullError.writing(target) from err
         raise
     fsync_dir(folder)
 

@@ -27,7 +27,7 @@ from types import TracebackType
 
 import numpy as np
 
-from sketchml.errors import SketchmlError
+from sketchml.errors import DiskFullError, SketchmlError
 from sketchml.files import atomic_path, temp_beside
 
 __all__ = [
@@ -119,7 +119,13 @@ class _FfmpegWriter(FrameWriter):
         self._quality = quality
         self._gen: Generator[None, bytes, None] | None = None
         self._channels = 0
-        self._tmp = temp_beside(path)
+        self._aborted = False
+        try:
+            self._tmp = temp_beside(path)
+        except OSError as err:
+            if DiskFullError.caused(err):
+                raise DiskFullError.writing(path) from err
+            raise
 
     def _start(self, width: int, height: int, channels: int) -> None:
         import imageio_ffmpeg
@@ -161,13 +167,23 @@ class _FfmpegWriter(FrameWriter):
             self._gen.send(frame)
         except OSError as err:
             self.abort()
-            raise SketchmlError(
-                f"{self.path.name}: ffmpeg stopped accepting frames ({err}); check that the "
-                "folder is writable and the disk is not full."
-            ) from err
+            raise self._failure(err) from err
         self.frames_written += 1
 
+    def _failure(self, err: BaseException) -> SketchmlError:
+        """The error for ffmpeg giving up: a full disk said plainly, else ffmpeg's own words."""
+        free = _free_bytes(self.path.parent)
+        if DiskFullError.caused(err) or (free is not None and free < 1 << 20):
+            return DiskFullError.writing(self.path)
+        detail = str(err).strip().splitlines()
+        return SketchmlError(
+            f"{self.path.name}: ffmpeg stopped ({detail[-1] if detail else type(err).__name__}); "
+            "check that the folder is writable. The unfinished video was removed."
+        )
+
     def close(self) -> None:
+        if self._aborted:  # an error already stopped it and said why
+            return
         if self._gen is None:
             self._tmp.unlink(missing_ok=True)
             raise SketchmlError(
@@ -176,10 +192,17 @@ class _FfmpegWriter(FrameWriter):
                 "least 1."
             )
         gen, self._gen = self._gen, None
-        gen.close()
+        try:
+            gen.close()  # ffmpeg writes the end of the file now, so the disk can fill here too
+            if self._tmp.stat().st_size == 0:
+                raise OSError("ffmpeg wrote nothing")
+        except (OSError, RuntimeError) as err:
+            self.abort()
+            raise self._failure(err) from err
         os.replace(self._tmp, self.path)
 
     def abort(self) -> None:
+        self._aborted = True
         if self._gen is not None:
             gen, self._gen = self._gen, None
             gen.close()
@@ -209,6 +232,15 @@ class _ImageSequenceWriter(FrameWriter):
         return None
 
     def abort(self) -> None:
+        return None
+
+
+def _free_bytes(folder: Path) -> int | None:
+    import shutil
+
+    try:
+        return shutil.disk_usage(folder).free
+    except OSError:
         return None
 
 
