@@ -26,6 +26,8 @@ from sketchml import learn
 from sketchml.learn import *  # noqa: F401,F403  (Learner, GestureLearner, Wekinator ...)
 from sketchml.models import *  # noqa: F401,F403
 from sketchml.runtime import module_api as _module_api
+from sketchml import sound
+from sketchml.sound import *  # noqa: F401,F403  (Sound, AudioIn, Analyzer, react ...)
 
 __version__ = "0.1.0"
 
@@ -36,6 +38,7 @@ __all__ = sorted(
     | set(_models.__all__)
     | set(learn.__all__)
     | set(_module_api.exported_names())
+    | set(sound.__all__) | {"sound"}
     | {"ApiUsageError", "Font", "Graphics", "Image", "Shader", "SketchmlError", "datasets", "learn",
        "training"}
 )

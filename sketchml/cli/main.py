@@ -28,6 +28,7 @@ COMMAND_MODULES = [
     "sketchml.cli.run",
     "sketchml.cli.train",
     "sketchml.cli.walk",
+    "sketchml.cli.react",
     "sketchml.cli.models",
     "sketchml.cli.plugins",
     "sketchml.cli.new_plugin",
@@ -41,6 +42,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--debug", action="store_true",
                         help="show the full traceback of an error, not only its message")
+    from sketchml import __version__
+
+    parser.add_argument("--version", action="version", version=f"sketchml {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     for module_name in COMMAND_MODULES:
         importlib.import_module(module_name).register(sub)

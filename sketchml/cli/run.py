@@ -4,6 +4,7 @@ Examples:
     sketchml run sketches/demo.py                      # window, hot reload
     sketchml run sketches/demo.py --headless --frames 180 --out out/demo.mp4
     sketchml run sketch.py --frames 60 --out frames/frame-####.png --size 320x240 --seed 1
+    sketchml run visualiser.py --headless --audio song.wav --out out/visualiser.mp4
 """
 from __future__ import annotations
 
@@ -32,6 +33,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                         help="write the frames: out.mp4, out.gif, or frames/frame-####.png")
     parser.add_argument("--size", metavar="WxH", help="force the canvas size, e.g. 640x360")
     parser.add_argument("--seed", type=int, metavar="S", help="seed random() and noise()")
+    parser.add_argument("--audio", metavar="SOUND",
+                        help="a soundtrack (WAV, FLAC, OGG, MP3) that plays from the first frame; "
+                             "headless without --frames, the render lasts as long as it")
     parser.add_argument("--watch", action=argparse.BooleanOptionalAction, default=None,
                         help="reload the file when it is saved (default: on in a window)")
     parser.set_defaults(func=_run)
@@ -48,4 +52,5 @@ def _run(args: argparse.Namespace) -> int:
         size=args.size,
         seed=args.seed,
         watch=args.watch,
+        audio=args.audio,
     )

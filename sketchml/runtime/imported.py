@@ -29,6 +29,7 @@ from sketchml.errors import SketchmlError
 from sketchml.media.capture import Capture, Movie
 from sketchml.runtime import module_api
 from sketchml.runtime.sketch import CALLBACK_NAMES, HOOK_NAMES, Sketch, _Loading
+from sketchml.sound import Analyzer, AudioIn, Sound
 
 __all__ = ["FileSketchSource", "inject_api"]
 
@@ -51,6 +52,8 @@ def inject_api(namespace: dict[str, Any], sketch: Sketch) -> None:
         namespace[name] = getattr(sketch, name)
     # Processing's camera and movie classes are bare names in a sketch too.
     namespace["Capture"], namespace["Movie"] = Capture, Movie
+    # ... and the Sound library's classes.
+    namespace["Analyzer"], namespace["AudioIn"], namespace["Sound"] = Analyzer, AudioIn, Sound
 
 
 class FileSketchSource:

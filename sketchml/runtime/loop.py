@@ -25,6 +25,7 @@ from __future__ import annotations
 import os
 import sys
 import time
+from collections import deque
 from pathlib import Path
 from typing import Any
 
@@ -42,6 +43,7 @@ from sketchml.runtime.tracebacks import (
     format_sketch_error,
     print_report,
 )
+from sketchml.sound.render import RunSound
 
 __all__ = ["HeadlessSurface", "Runner", "has_display", "run_file", "run_sketch"]
 
@@ -111,7 +113,10 @@ class Runner:
     :func:`~sketchml.media.video.open_frame_writer` or an open writer; ``size`` forces
     the canvas size; ``seed`` seeds ``random`` and ``noise``; ``watch`` reloads
     ``source`` on save (checked every ``watch_interval`` seconds). ``raise_errors``
-    (headless by default) raises sketch errors instead of showing them.
+    (headless by default) raises sketch errors instead of showing them. ``audio`` is a
+    soundtrack (a sound file or result) that plays from the first frame; a headless run
+    with it and no ``frames`` stops when the soundtrack ends. Whatever the sketch plays
+    goes into an ``out`` video's audio track, in sync (see :mod:`sketchml.sound.render`).
 
     Use :meth:`run`, or :meth:`start`, :meth:`step` (one frame; False when the sketch
     is over) and :meth:`close` to drive it yourself.
@@ -131,6 +136,7 @@ class Runner:
         watch_interval: float = 0.25,
         raise_errors: bool | None = None,
         title: str = "sketchml",
+        audio: Any = None,
     ) -> None:
         if sketch is None and source is None:
             raise SketchmlError("Runner needs a sketch or a sketch file to load.")
@@ -152,13 +158,17 @@ class Runner:
             check_frame_path(self._out_path)
         self._title = title
         self._headless = headless
+        self.sound = RunSound(
+            soundtrack=audio,
+            video=getattr(self.writer, "path", None) if self.writer is not None else self._out_path,
+        )
         self.surface: Any = None
         self.watcher = (
             FileWatcher(source.watched_files(), interval=watch_interval)
             if watch and source is not None else None
         )
         self._next_time = 0.0
-        self._last_frame_time: float | None = None
+        self._frame_times: deque[float] = deque()
 
     # ------------------------------------------------------------------ life cycle
 
@@ -230,16 +240,21 @@ class Runner:
         return True
 
     def close(self) -> None:
-        """Finish the output file and close the window."""
+        """Finish the output file (with what the sketch played as its sound) and close the window."""
         writer, self.writer = self.writer, None
-        if writer is not None:
-            if writer.frames_written:
-                writer.close()
-            else:
-                writer.abort()
-        elif self._out_path is not None and self.frames_drawn == 0 and not self.failed:
-            print(f"sketchml: no frames were drawn, so nothing was written to {self._out_path}",
-                  file=sys.stderr)
+        written = None
+        try:
+            if writer is not None:
+                if writer.frames_written:
+                    writer.close()
+                    written = getattr(writer, "path", None)
+                else:
+                    writer.abort()
+            elif self._out_path is not None and self.frames_drawn == 0 and not self.failed:
+                print(f"sketchml: no frames were drawn, so nothing was written to {self._out_path}",
+                      file=sys.stderr)
+        finally:
+            self.sound.finish(written)
         if self.surface is not None:
             self.surface.close()
         if self.sketch is not None:
@@ -316,6 +331,7 @@ class Runner:
             sketch.noise_seed(self.seed)
         sketch._virtual_ms = 0.0 if self.surface.headless else None
         sketch._started = time.perf_counter()
+        self.sound.begin(headless=self.surface.headless)
         try:
             sketch._call("settings")
         except Exception as exc:
@@ -336,15 +352,19 @@ class Runner:
         sketch._call("draw")
         sketch._end_frame()
         self.frames_drawn += 1
+        self.sound.after_frame(sketch, until_track_ends=self.frames is None)
         if sketch._virtual_ms is not None:
             sketch._virtual_ms += 1000.0 / sketch._target_fps
             sketch._measured_fps = sketch._target_fps
         else:
-            now = time.perf_counter()
-            if self._last_frame_time is not None and now > self._last_frame_time:
-                rate = 1.0 / (now - self._last_frame_time)
-                sketch._measured_fps = 0.9 * sketch._measured_fps + 0.1 * rate
-            self._last_frame_time = now
+            # Frames over about the last second (all of them at first): the rate is right
+            # from the second frame on, and follows a slow draw() within a second.
+            times = self._frame_times
+            times.append(time.perf_counter())
+            while len(times) > 2 and times[-1] - times[0] > 1.0:
+                times.popleft()
+            if len(times) >= 2 and times[-1] > times[0]:
+                sketch._measured_fps = (len(times) - 1) / (times[-1] - times[0])
 
     def _write_frame(self, sketch: Sketch) -> None:
         # Outside the sketch-error handling: a full disk is not a bug in the sketch.
@@ -450,6 +470,7 @@ def run_sketch(
     seed: int | None = None,
     watch: bool | None = None,
     main_globals: dict[str, Any] | None = None,
+    audio: Any = None,
 ) -> None:
     """Run ``sketch`` (class or module mode); see :meth:`Sketch.run_sketch`.
 
@@ -459,8 +480,15 @@ def run_sketch(
     from sketchml.runtime import notebook
 
     if notebook.in_notebook() and headless is not False and out is None:
+        if frames is None:
+            print("sketchml: in a notebook run_sketch() shows one frame as an image; pass "
+                  "frames=N (e.g. sk.run_sketch(frames=60)) for an animation.", file=sys.stderr)
         notebook.display(notebook.render(sketch, frames=frames or 1, size=size, seed=seed))
         return
+    if headless is None and not has_display() and frames is None:
+        print("sketchml: no display, so the sketch runs headless until it calls exit_sketch(); "
+              "pass frames=N to run_sketch() to stop after N frames (Ctrl-C stops it now).",
+              file=sys.stderr)
     headless = _choose_headless(headless)
     main_file = None
     if main_globals is not None and main_globals.get("__name__") == "__main__":
@@ -470,7 +498,7 @@ def run_sketch(
     source = FileSketchSource(main_file) if watch and main_file else None
     title = f"sketchml — {Path(main_file).name}" if main_file else "sketchml"
     Runner(sketch, source=source, headless=headless, frames=frames, out=out, size=size,
-           seed=seed, watch=watch, title=title).run()
+           seed=seed, watch=watch, title=title, audio=audio).run()
 
 
 def run_file(
@@ -482,9 +510,12 @@ def run_file(
     size: tuple[int, int] | str | None = None,
     seed: int | None = None,
     watch: bool | None = None,
+    audio: str | os.PathLike[str] | None = None,
 ) -> int:
     """``sketchml run FILE``: load a sketch file (any of the three modes) and run it.
 
+    ``audio`` is a soundtrack file that plays from the first frame (and, in a headless
+    run without ``frames``, decides its length); see :class:`Runner`.
     Returns the exit status: 0, or 1 after an error (printed as a short traceback).
 
     Examples:
@@ -495,14 +526,14 @@ def run_file(
         0
     """
     source = FileSketchSource(path)
-    if headless is None and not has_display() and frames is None:
+    if headless is None and not has_display() and frames is None and audio is None:
         print("sketchml: no display, so the sketch runs headless until it calls exit_sketch(); "
               "pass --frames N to stop after N frames (Ctrl-C stops it now).", file=sys.stderr)
     headless = _choose_headless(headless)
     if watch is None:
         watch = not headless
     runner = Runner(source=source, headless=headless, frames=frames, out=out, size=size,
-                    seed=seed, watch=watch, title=f"sketchml — {source.path.name}")
+                    seed=seed, watch=watch, title=f"sketchml — {source.path.name}", audio=audio)
     try:
         return runner.run()
     except SketchRuntimeError as err:
