@@ -15,7 +15,7 @@ What is here:
   (``Model.weights_path`` / ``Model.load_weights`` wrap these for a family);
 * atomic writes: :func:`atomic_write_bytes`, :func:`atomic_write_text`, :func:`atomic_path`;
 * renamed arguments and attributes that keep working for one release, with a
-  ``FutureWarning``: :func:`renamed`, :class:`deprecated_alias`;
+  ``FutureWarning``: :func:`renamed`, :class:`deprecated_alias`, :func:`warn_renamed`;
 * media I/O: :func:`read_image`, :func:`write_image`, :func:`read_wav`, :func:`write_wav`,
   :func:`read_midi`, :func:`write_midi`, :func:`open_frame_writer`,
   :func:`read_video_frames`, :func:`video_frame_count`;
@@ -75,6 +75,7 @@ _LAZY = {
     "sketchml_home": "models.weights",
     "suggest": "errors",
     "video_frame_count": "media.frames",
+    "warn_renamed": "models.deprecation",
     "write_image": "media.image_io",
     "write_midi": "media.midi",
     "write_wav": "media.audio",

@@ -91,8 +91,9 @@ def api_problems(method: Any, verb: str, modality: str) -> list[str]:
     ``truncation`` defaulting to none), that no verb takes ``device``, that a verb with
     optimisation ``steps`` shows a ``progress`` bar, and the return annotation. An empty
     list means it follows the page. ``train`` is checked for its ``data``, ``out=None``
-    and ``progress=None``; its seed default and the run it returns belong to the
-    training recipe (``sketchml.plugin.TrainingRun``) and are not checked here.
+    and ``progress=None`` (unless its settings come as ``**options``); its seed default
+    and the run it returns belong to the training recipe (``sketchml.plugin.TrainingRun``)
+    and are not checked here.
 
     Examples:
         >>> def generate(self, latent=None, *, seed=0): ...
@@ -161,7 +162,8 @@ def api_problems(method: Any, verb: str, modality: str) -> list[str]:
             problems.append(f"{verb}(): data is required (no default)")
     if verb == "train":
         default_is("out", None)
-    if verb == "train" or "steps" in by_name and verb != "interpolate":
+    open_options = any(p.kind is p.VAR_KEYWORD for p in signature.parameters.values())
+    if (verb == "train" and not open_options) or ("steps" in by_name and verb != "interpolate"):
         if "progress" not in by_name:
             problems.append(f"{verb}(): runs for steps, so it must take progress=None "
                             "(a bar when someone can see it)")

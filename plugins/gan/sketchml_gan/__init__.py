@@ -42,7 +42,7 @@ def sketchml_register_models(registry) -> None:
         },
         description="BigGAN-deep (Brock et al. 2018): class-conditional ImageNet images",
         verbs=["generate", "interpolate", "sample_latent"],
-        capabilities=["class_names", "class_vector"],
+        capabilities=["class_vector"],
     )
     registry.add(
         "stylegan2",

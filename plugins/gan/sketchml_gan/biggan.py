@@ -46,7 +46,7 @@ import torch.nn.functional as F
 from torch import nn
 
 import sketchml as sk
-from sketchml.plugin import SketchmlError, did_you_mean
+from sketchml.plugin import SketchmlError, deprecated_alias, did_you_mean
 
 __all__ = [
     "BigGANConfig",
@@ -488,8 +488,13 @@ class BigGANDeep(sk.Model):
 
     A latent holds ``"z"``, the noise ``(N, 128)`` already truncated, and ``"y"``, the class
     vectors ``(N, 1000)``; its metadata keeps the truncation it was sampled with. Walks
-    slerp the noise and lerp the class vectors. The bare network is ``model.net``
+    slerp the noise and lerp the class vectors. The bare network is ``model.network``
     (a :class:`BigGANDeepNet`).
+
+    ``truncation`` is psi in (0, 1] as in every GAN family (1 = none, smaller = closer to
+    the class's average picture; above 1 is allowed and gives strange pictures). BigGAN
+    maps it the way its published port does: the noise is a normal truncated to [-2, 2]
+    times psi, and the network's batch-norm uses the statistics measured at psi.
 
     Weights: a folder with ``config.json`` and ``model.safetensors`` or ``pytorch_model.bin``
     (the published port's files), found through ``weights=folder``, the sketchml cache
@@ -513,7 +518,8 @@ class BigGANDeep(sk.Model):
         "train": "train a dcgan on your own images (sk.model('dcgan').train(folder))",
     }
 
-    net: BigGANDeepNet
+    network: BigGANDeepNet
+    net = deprecated_alias("network")
     config: BigGANConfig
 
     def load(self) -> None:
@@ -533,7 +539,7 @@ class BigGANDeep(sk.Model):
         state = {key: value.float() if value.is_floating_point() else value for key, value in state.items()}
         net.load_state_dict(state, strict=True, assign=True)
         self.config = config
-        self.net = net.eval().requires_grad_(False).to(self.device)
+        self.network = net.eval().requires_grad_(False).to(self.device)
 
     def _pick_variant(self) -> None:
         resolution = self.options.resolution
@@ -654,20 +660,20 @@ class BigGANDeep(sk.Model):
 
     # -- the verbs ----------------------------------------------------------------------------
 
-    def sample_latent(self, n: int = 1, *, seed: int | None = None, truncation: float = 0.4,
+    def sample_latent(self, n: int = 1, *, seed: int | None = None, truncation: float = 1.0,
                       label: Any = None) -> sk.Latent:
         """``n`` latents: truncated-normal noise and class vectors (random classes by default).
 
-        The noise is a standard normal truncated to [-2, 2], times ``truncation`` (the
-        port's recipe). Without ``label`` each latent gets one random class, drawn from the
-        same ``seed``.
+        The noise is a standard normal truncated to [-2, 2], times ``truncation`` (psi,
+        default 1: no truncation beyond the port's own [-2, 2]). Without ``label`` each
+        latent gets one random class, drawn from the same ``seed``.
 
         Examples:
             >>> import tempfile, sketchml as sk
             >>> from sketchml_gan.biggan import save_random_checkpoint
             >>> folder = save_random_checkpoint(tempfile.mkdtemp(), resolution=128, channel_width=4)
             >>> gan = sk.model("biggan.deep-128", weights=folder, device="cpu")
-            >>> z = gan.sample_latent(2, seed=1, label="goldfish")
+            >>> z = gan.sample_latent(2, seed=1, label="goldfish", truncation=0.4)
             >>> z["z"].shape, z["y"].shape, z.metadata["truncation"]
             (torch.Size([2, 128]), torch.Size([2, 1000]), 0.4)
         """
@@ -693,9 +699,10 @@ class BigGANDeep(sk.Model):
             latent: a Latent from :meth:`sample_latent` / :meth:`interpolate` / a file, a
                 noise tensor ``(N, 128)`` (then ``label`` is needed), a count ``n``, or
                 ``None`` (one image).
-            truncation: picks the network's batch-norm statistics and, for new latents, the
-                noise scale. Small (0.1-0.5): clean, typical images; 1: varied; above 1:
-                strange. Default: the latent's own truncation, else 0.4.
+            truncation: psi, as in every GAN family: 1 is none, smaller is closer to the
+                class's average picture (0.1-0.5: clean, typical images), above 1 strange.
+                It picks the network's batch-norm statistics and, for new latents, the
+                noise scale. Default: the latent's own truncation, else 1.
             label: the class (index, name, ``{"name": weight}`` mix, tensor, or one per
                 image); replaces the latent's classes when given.
             seed: for new latents.
@@ -711,12 +718,12 @@ class BigGANDeep(sk.Model):
         """
         if latent is None or (isinstance(latent, int) and not isinstance(latent, bool)):
             latent = self.sample_latent(1 if latent is None else latent, seed=seed,
-                                        truncation=0.4 if truncation is None else truncation,
+                                        truncation=1.0 if truncation is None else truncation,
                                         label=label)
         else:
             latent = self.as_latent(latent)
             if truncation is None:
-                truncation = latent.metadata.get("truncation", 0.4)
+                truncation = latent.metadata.get("truncation", 1.0)
             tensors = dict(latent.tensors)
             if label is not None:
                 tensors["y"] = self.class_vector(label, len(latent))
@@ -741,7 +748,7 @@ class BigGANDeep(sk.Model):
         # no_grad rather than inference_mode: the images stay ordinary tensors that sketches
         # may change in place or feed to autograd (e.g. as a CLIP target).
         with torch.no_grad():
-            out = self.net(z.float(), y.float(), float(latent.metadata["truncation"]))
+            out = self.network(z.float(), y.float(), float(latent.metadata["truncation"]))
         return sk.Images(((out + 1) / 2).clamp(0, 1), latent=latent)
 
 
@@ -755,7 +762,8 @@ def _config_beside(path: Path) -> Path | None:
 def _check_truncation(truncation: Any) -> float:
     if isinstance(truncation, bool) or not isinstance(truncation, (int, float)) or not truncation > 0:
         raise SketchmlError(
-            f"truncation must be a number > 0 (typically 0.1-1; above 1 for strange images), "
+            f"truncation must be a number > 0: psi, 1 for none, 0.1-0.5 for clean typical "
+            f"images, above 1 for strange ones; "
             f"got {truncation!r}."
         )
     return float(truncation)

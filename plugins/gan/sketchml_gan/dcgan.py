@@ -38,6 +38,7 @@ import torch.nn.functional as F
 from torch import nn
 
 import sketchml as sk
+from sketchml.plugin import progress_bar, renamed
 
 __all__ = ["DCGAN", "DCGANOptions", "Discriminator", "Generator", "train_dcgan"]
 
@@ -253,7 +254,7 @@ class DCGAN(sk.Model):
         return self.latent(self.randn(n, self.latent_dim, seed=seed), seed=seed)
 
     @torch.no_grad()
-    def generate(self, latent: Any = None, *, seed: int | None = None) -> Any:
+    def generate(self, latent: Any = None, *, seed: int | None = None) -> sk.Images:
         """Images ``(N, 3, R, R)`` float in [0, 1] from latents (a Latent, a tensor, a count or None).
 
         Examples:
@@ -272,15 +273,18 @@ class DCGAN(sk.Model):
         images = (self.network(tensor.to(self.device, torch.float32)) + 1) / 2
         return sk.Images(images.clamp_(0, 1), latent=z)
 
-    def encode(self, image: Any, *, steps: int = 300, seed: int = 0, lr: float = 0.05,
-               candidates: int = 32) -> sk.Latent:
-        """The latent whose image looks most like ``image``, found by optimisation.
+    @renamed(image="data")
+    def encode(self, data: Any, *, steps: int = 300, seed: int | None = None, lr: float = 0.05,
+               candidates: int = 32, progress: bool | None = None) -> sk.Latent:
+        """The latent whose image looks most like ``data`` (an image), found by optimisation.
 
-        ``image`` is a tensor ``(3, H, W)`` / ``(N, 3, H, W)`` in [0, 1] (uint8 works too),
+        ``data`` is a tensor ``(3, H, W)`` / ``(N, 3, H, W)`` in [0, 1] (uint8 works too),
         a Pillow image or a file path; it is scaled to the model's size. The search starts
-        from the best of ``candidates`` random latents and runs ``steps`` Adam steps on the
-        pixel error (with a pull towards typical latent lengths). The result's metadata
-        ``losses`` holds the error per step, ``loss`` the last.
+        from the best of ``candidates`` random latents (drawn from ``seed``; ``None``: a new
+        seed, kept in the result's ``seed``) and runs ``steps`` Adam steps on the pixel
+        error (with a pull towards typical latent lengths), with a progress bar when
+        someone can see it (``progress=None``; ``True``/``False`` force it). The result's
+        metadata ``losses`` holds the error per step, ``loss`` the last.
 
         Examples:
             >>> import sketchml as sk
@@ -292,7 +296,7 @@ class DCGAN(sk.Model):
         """
         if not isinstance(steps, int) or steps < 1:
             raise sk.SketchmlError(f"steps must be a whole number >= 1, got {steps!r}.")
-        target = _image_tensor(image, self.resolution).to(self.device) * 2 - 1
+        target = _image_tensor(data, self.resolution).to(self.device) * 2 - 1
         n = target.shape[0]
         for parameter in self.network.parameters():
             parameter.requires_grad_(False)
@@ -306,7 +310,8 @@ class DCGAN(sk.Model):
         z = start.clone().requires_grad_(True)
         optimiser = torch.optim.Adam([z], lr=lr)
         losses = []
-        for _ in range(steps):
+        quiet = None if progress is None else not progress
+        for _ in progress_bar(range(steps), desc="encoding", quiet=quiet):
             pixel = (self.network(z) - target).pow(2).mean()
             # A Gaussian latent of this size lies near the sphere of radius sqrt(latent_dim).
             prior = (z.pow(2).mean(dim=1) - 1).pow(2).mean()
@@ -315,7 +320,7 @@ class DCGAN(sk.Model):
             loss.backward()
             optimiser.step()
             losses.append(round(float(pixel.detach()), 6))
-        return self.latent(z.detach(), losses=losses, loss=losses[-1], encoded=True)
+        return self.latent(z.detach(), seed=seed, losses=losses, loss=losses[-1], encoded=True)
 
     def train(self, data: Any, *, out: str | os.PathLike[str] | None = None,
               resolution: int = 64, steps: int = 2000, batch_size: int = 64, seed: int = 0,

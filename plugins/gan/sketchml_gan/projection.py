@@ -183,7 +183,8 @@ def _vgg_input(images: torch.Tensor) -> torch.Tensor:
 
 def project(net: Any, image: Any, *, avg: torch.Tensor, steps: int, plus: bool, lr: float,
             video: str | os.PathLike[str] | None, vgg: str | os.PathLike[str] | None, seed: int,
-            device: torch.device, pixel_weight: float = 0.1) -> tuple[torch.Tensor, float, float]:
+            device: torch.device, pixel_weight: float = 0.1,
+            progress: bool | None = None) -> tuple[torch.Tensor, float, float]:
     """Find w (``(1, style_dim)``, or ``(1, num_layers, style_dim)`` when ``plus``) that makes
     ``net`` draw ``image``; returns it with the loss at the start (the average w) and at the end.
 
@@ -217,7 +218,8 @@ def project(net: Any, image: Any, *, avg: torch.Tensor, steps: int, plus: bool, 
     adam = _Adam(w)
     noise_gen = torch.Generator().manual_seed(seed)
     try:
-        for step in progress_bar(range(steps), desc="projecting"):
+        quiet = None if progress is None else not progress
+        for step in progress_bar(range(steps), desc="projecting", quiet=quiet):
             t = step / steps
             # Ramp up over the first 5 %, cosine down over the last 25 %.
             down = 0.5 - 0.5 * math.cos(min(1.0, (1.0 - t) / 0.25) * math.pi)

@@ -62,6 +62,7 @@ from torch import nn
 from torch.utils.data import Dataset
 
 import sketchml as sk
+from sketchml.plugin import deprecated_alias, renamed, warn_renamed
 from sketchml.plugin import did_you_mean
 
 __all__ = [
@@ -747,8 +748,10 @@ class StyleGAN2(sk.Model):
     interpolation = {"z": "slerp", "w": "lerp"}
     trained_networks = ("g_ema",)
 
+    net = deprecated_alias("network")
+
     def load(self) -> None:
-        self.net: Generator | None = None
+        self.network: Generator | None = None
         self._avg: torch.Tensor | None = None
         # A file in the variant's places (the sketchml cache...) loads; none leaves the model
         # untrained, ready for train() (StyleGAN2 ships no default weights).
@@ -760,19 +763,19 @@ class StyleGAN2(sk.Model):
         self._use(load_generator_state(state, source=source, conv_clamp=clamp), avg)
 
     def _use(self, net: Generator, avg: torch.Tensor | None) -> None:
-        self.net = net.to(self.device).eval().requires_grad_(False)
+        self.network = net.to(self.device).eval().requires_grad_(False)
         self._avg = avg.to(self.device) if avg is not None else None
 
     # -- facts -----------------------------------------------------------------------------
 
     def _require(self) -> Generator:
-        if self.net is None:
+        if self.network is None:
             raise sk.SketchmlError(
                 "This StyleGAN2 has no weights yet. Load some with sk.model('stylegan2', "
                 "weights='path/to/model.pt' or '.pkl'), or train one first: "
                 "model.train('my_images/', out='runs/mine', resolution=32)."
             )
-        return self.net
+        return self.network
 
     @property
     def resolution(self) -> int:
@@ -914,27 +917,34 @@ class StyleGAN2(sk.Model):
 
     # -- encode ----------------------------------------------------------------------------------
 
-    def encode(self, image: Any, *, steps: int = 300, space: str = "w+", lr: float = 0.1,
-               video: str | os.PathLike[str] | None = None, out: str | os.PathLike[str] | None = None,
-               vgg: str | os.PathLike[str] | None = None, seed: int = 0) -> sk.Latent:
+    @renamed(image="data")
+    def encode(self, data: Any, *, steps: int = 300, space: str = "w+", lr: float = 0.1,
+               video: str | os.PathLike[str] | None = None,
+               vgg: str | os.PathLike[str] | None = None, seed: int | None = None,
+               progress: bool | None = None,
+               out: str | os.PathLike[str] | None = None) -> sk.Latent:
         """Project an image into W or W+ with a VGG16 perceptual loss (Karras et al. 2020, sec. 5).
 
         Args:
-            image: a file path, PIL image, ``load_image`` result, ``(H, W, 3|4)`` uint8 array, or a tensor
-                ``(3, H, W)`` / ``(1, 3, H, W)`` in [0, 1]; centre-cropped and resized.
+            data: the image: a file path, PIL image, ``load_image`` result, ``(H, W, 3|4)``
+                uint8 array, or a tensor ``(3, H, W)`` / ``(1, 3, H, W)`` in [0, 1];
+                centre-cropped and resized.
             steps: optimisation steps (a few hundred for a photo).
             space: ``"w+"`` (one style per layer: closer fits) or ``"w"`` (one style for all).
             lr: Adam's peak learning rate (ramped up, then down).
             video: write the progression (target | current) to this ``.mp4`` / ``.gif``.
-            out: also save the latent to this ``.safetensors`` file (``sk.load_latent`` reads it).
             vgg: torchvision's ``vgg16-397923af.pth`` (default: torch's hub cache).
-            seed: seeds the noise added to w while searching.
+            seed: seeds the noise added to w while searching (default ``None``: a new seed,
+                kept in the latent's ``seed``).
+            progress: a progress bar (default: when someone can see it).
+            out: deprecated: save the result with ``latent.save(path)`` instead.
 
         Returns a Latent ``{"w": ...}`` with ``space``, ``loss`` (at the end) and ``start_loss``
         (at the average w, where the search begins) in its metadata.
 
         Examples:
-            >>> w = gan.encode("me.jpg", steps=200, video="projection.mp4", out="me.safetensors")  # doctest: +SKIP
+            >>> w = gan.encode("me.jpg", steps=200, video="projection.mp4")  # doctest: +SKIP
+            >>> w.save("me.safetensors")  # doctest: +SKIP
             >>> gan.generate(w).save("me-as-a-stylegan.png")  # doctest: +SKIP
         """
         from sketchml_gan.projection import project
@@ -944,11 +954,14 @@ class StyleGAN2(sk.Model):
         if space == "z":
             raise sk.SketchmlError("encode() projects into 'w' or 'w+', not 'z' (the mapping "
                                    "network cannot be inverted exactly); use space='w+'.")
-        w, start_loss, loss = project(net, image, avg=self.latent_avg, steps=steps,
+        w, start_loss, loss = project(net, data, avg=self.latent_avg, steps=steps,
                                       plus=space == "w+", lr=lr, video=video, vgg=vgg, seed=seed,
-                                      device=self.device)
-        latent = self.latent({"w": w}, space=space, loss=loss, start_loss=start_loss, steps=steps)
+                                      device=self.device, progress=progress)
+        latent = self.latent({"w": w}, seed=seed, space=space, loss=loss, start_loss=start_loss,
+                             steps=steps)
         if out is not None:
+            # out= is a folder everywhere else; a single file is the result's own save().
+            warn_renamed("StyleGAN2.encode()", "out=", "latent.save(path)")
             latent.save(out)
         return latent
 
@@ -983,7 +996,7 @@ class StyleGAN2(sk.Model):
             raise sk.SketchmlError("train() needs out='runs/NAME': the folder for checkpoints, "
                                    "samples and losses (training resumes from it).")
         run, g_ema = _train(
-            self.net, data, out=Path(out), resolution=resolution, steps=steps, batch_size=batch_size,
+            self.network, data, out=Path(out), resolution=resolution, steps=steps, batch_size=batch_size,
             lr=lr, r1=r1, r1_every=r1_every, mixing=mixing, style_dim=style_dim, n_mlp=n_mlp,
             width=width, ema=ema, flip=flip, seed=seed, minutes=minutes,
             checkpoint_every=checkpoint_every,

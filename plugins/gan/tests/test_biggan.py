@@ -89,7 +89,7 @@ def test_tiny_model_makes_images_of_the_right_size_and_range(gan: sk.Model) -> N
 
 
 def test_attention_sits_at_list_index_8_and_is_used(gan: sk.Model) -> None:
-    net = gan.net
+    net = gan.network
     assert type(net.generator.layers[8]).__name__ == "SelfAttention"
     z = gan.sample_latent(1, seed=2)
     before = gan.generate(z)
@@ -105,7 +105,7 @@ def test_weights_changed_in_place_take_effect(tiny_folder: Path) -> None:
     z = gan.sample_latent(1, seed=2)
     before = gan.generate(z)
     with torch.no_grad():  # spectrally normalised weights are cached between calls
-        gan.net.generator.conv_to_rgb.weight_orig[:3].mul_(3.0)
+        gan.network.generator.conv_to_rgb.weight_orig[:3].mul_(3.0)
     assert (gan.generate(z) - before).abs().max() > 0.01
 
 
@@ -113,7 +113,7 @@ def test_gradients_reach_the_latent_after_inference(gan: sk.Model) -> None:
     z = gan.sample_latent(1, seed=3)
     gan.generate(z)  # the normalised weights were cached under inference_mode
     noise = z["z"].clone().requires_grad_(True)
-    gan.net(noise, z["y"], 0.4).mean().backward()
+    gan.network(noise, z["y"], 0.4).mean().backward()
     assert noise.grad is not None and noise.grad.abs().sum() > 0
 
 
@@ -136,10 +136,10 @@ def test_port_format_folder_loads_unchanged(gan: sk.Model, tiny_folder: Path, tm
     folder = _port_style_folder(tiny_folder, tmp_path / "port")
     loaded = sk.model("biggan.deep-128", weights=folder, device="cpu")
     state = torch.load(folder / "pytorch_model.bin", weights_only=True)
-    assert loaded.net.state_dict().keys() == gan.net.state_dict().keys()
-    for key, value in loaded.net.state_dict().items():
+    assert loaded.network.state_dict().keys() == gan.network.state_dict().keys()
+    for key, value in loaded.network.state_dict().items():
         assert torch.equal(value, state[key]), key
-        assert torch.equal(value, gan.net.state_dict()[key]), key
+        assert torch.equal(value, gan.network.state_dict()[key]), key
     z = gan.sample_latent(1, seed=3)
     assert (_plain(loaded.generate(z)) - _plain(gan.generate(z))).abs().max() <= CROSS_MACHINE_ATOL
 
@@ -257,7 +257,7 @@ def test_truncation_picks_and_blends_statistics_rows_as_the_port_does(truncation
 def test_whole_network_uses_the_rows_of_its_truncation(gan: sk.Model) -> None:
     z = gan.sample_latent(1, seed=6)
     reference = gan.generate(z, truncation=0.51)
-    pinned = copy.deepcopy(gan.net)
+    pinned = copy.deepcopy(gan.network)
     position = 0.51 / 0.02
     k, fraction = int(math.floor(position)), position - math.floor(position)
     for module in pinned.modules():
@@ -396,3 +396,12 @@ def test_images_are_ordinary_tensors(gan: sk.Model) -> None:
     images = gan.generate(seed=1)
     assert not images.is_inference()
     images.mul_(0.5)  # sketches may dim or mask results in place
+
+
+def test_truncation_defaults_to_none_and_the_old_name_of_the_network_warns(gan: sk.Model) -> None:
+    # psi = 1 is no truncation, as in StyleGAN2; a latent keeps the truncation it was made with.
+    assert gan.generate(seed=1).latent.metadata["truncation"] == 1.0
+    z = gan.sample_latent(1, seed=1, truncation=0.5)
+    assert gan.generate(z).latent.metadata["truncation"] == 0.5
+    with pytest.warns(FutureWarning, match="'net' was renamed; use .network"):
+        assert gan.net is gan.network

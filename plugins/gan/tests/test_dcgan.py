@@ -144,3 +144,12 @@ def test_encode_takes_a_file_path_and_refuses_other_things(tmp_path):
         gan.encode(tmp_path / "missing.png", steps=2)
     with pytest.raises(sk.SketchmlError, match="encode\\(\\) takes"):
         gan.encode([1, 2, 3], steps=2)
+
+
+def test_old_encode_name_still_works_and_warns():
+    gan = sk.model("dcgan", device="cpu")
+    target = gan.generate(seed=3)
+    with pytest.warns(FutureWarning, match="'image=' was renamed; use data="):
+        old = gan.encode(image=target, steps=2, seed=1, progress=False)
+    assert torch.equal(old.tensor, gan.encode(target, steps=2, seed=1).tensor)
+    assert old.seed == 1 and isinstance(gan.encode(target, steps=1).seed, int)

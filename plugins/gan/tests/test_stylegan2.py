@@ -98,7 +98,7 @@ def test_blur_kernels_are_rosinalitys_constants():
 def test_rosinality_pt_loads_and_draws_like_the_module(gan):
     original = tiny_generator()
     w = gan.sample_latent(2, seed=4, space="w+")["w"]
-    assert torch.equal(gan.net.state_dict()["style.1.weight"], original.state_dict()["style.1.weight"])
+    assert torch.equal(gan.network.state_dict()["style.1.weight"], original.state_dict()["style.1.weight"])
     with torch.no_grad():
         expected = ((original.synthesis(w).clamp(-1, 1) + 1) / 2)
     assert torch.allclose(gan.generate(sk.Latent({"w": w})), expected, atol=1e-6)
@@ -118,7 +118,7 @@ def test_old_files_without_noise_and_kernel_buffers_load(tmp_path):
     model = sk.model("stylegan2", weights=path, device="cpu")
     assert model.generate(model.sample_latent(1, seed=0)).shape == (1, 3, 32, 32)
     # The kernels are constants, so they are rebuilt exactly.
-    assert torch.equal(model.net.convs[0].conv.blur.kernel, g.convs[0].conv.blur.kernel)
+    assert torch.equal(model.network.convs[0].conv.blur.kernel, g.convs[0].conv.blur.kernel)
 
 
 def test_wrong_checkpoint_lists_missing_and_unexpected_keys(tmp_path):
@@ -291,18 +291,18 @@ def test_nvidia_pkl_draws_the_same_image_as_the_rosinality_weights(tmp_path):
     model = sk.model("stylegan2", weights=path, device="cpu")
 
     assert not sentinel.exists()
-    assert model.net.conv_clamp == 256
+    assert model.network.conv_clamp == 256
     assert torch.equal(model.latent_avg, avg)
-    loaded, original = model.net.state_dict(), g.state_dict()
+    loaded, original = model.network.state_dict(), g.state_dict()
     assert list(loaded) == list(original)
     for key in original:
         assert torch.equal(loaded[key], original[key]), key
     w = model.sample_latent(2, seed=2, space="w+")["w"]
     with torch.no_grad():
-        assert torch.allclose(model.net.synthesis(w), g.synthesis(w), atol=1e-6)
+        assert torch.allclose(model.network.synthesis(w), g.synthesis(w), atol=1e-6)
     pt = save_pt(g, tmp_path / "same.pt", latent_avg=avg)
     twin = sk.model("stylegan2", weights=pt, device="cpu")
-    twin.net.set_conv_clamp(256)
+    twin.network.set_conv_clamp(256)
     z = model.sample_latent(2, seed=3)
     assert torch.allclose(model.generate(z, truncation=0.5), twin.generate(z, truncation=0.5), atol=1e-6)
 
@@ -320,7 +320,7 @@ def test_nvidia_ada_256_layout_loads_every_tensor(tmp_path):
     write_nvidia_pickle(path, g_ema, init_kwargs={**_kwargs(), "img_resolution": 256},
                         sentinel=tmp_path / "ran.txt")
     model = sk.model("stylegan2", weights=path, device="cpu")
-    net = model.net.state_dict()
+    net = model.network.state_dict()
     assert model.resolution == 256 and model.num_layers == 14
     # paper256 widths: 512 up to 32 px, then 256, 128, 64.
     assert net["to_rgbs.5.conv.weight"].shape == (1, 3, 64, 1, 1)
@@ -398,7 +398,7 @@ def test_interpolation_is_slerp_in_z_and_lerp_in_w(gan):
 def _layer_outputs(gan, latent, **options):
     outputs = []
     hooks = [conv.register_forward_hook(lambda m, i, o: outputs.append(o.clone()))
-             for conv in [gan.net.conv1, *gan.net.convs]]
+             for conv in [gan.network.conv1, *gan.network.convs]]
     try:
         gan.generate(latent, **options)
     finally:

@@ -47,7 +47,8 @@ def vgg_file(tmp_path_factory) -> Path:
 def test_projection_lowers_its_loss_on_a_generated_target(gan, vgg_file, tmp_path):
     target = gan.generate(gan.sample_latent(1, seed=21))[0]
     video = tmp_path / "projection.mp4"
-    w = gan.encode(target, steps=12, lr=0.1, vgg=vgg_file, video=video, out=tmp_path / "found.safetensors")
+    w = gan.encode(target, steps=12, lr=0.1, vgg=vgg_file, video=video)
+    w.save(tmp_path / "found.safetensors")
     assert isinstance(w, sk.Latent) and w["w"].shape == (1, 8, 64)
     assert w.metadata["space"] == "w+" and w.metadata["steps"] == 12
     assert w.metadata["loss"] < 0.8 * w.metadata["start_loss"]
@@ -61,6 +62,19 @@ def test_projection_lowers_its_loss_on_a_generated_target(gan, vgg_file, tmp_pat
     saved = sk.load_latent(tmp_path / "found.safetensors")
     assert saved.metadata == w.metadata
     assert torch.equal(gan.generate(saved), gan.generate(w))
+
+
+def test_old_encode_names_still_work_and_warn(gan, vgg_file, tmp_path):
+    target = torch.rand(3, 32, 32)
+    with pytest.warns(FutureWarning, match="'image=' was renamed; use data="):
+        old = gan.encode(image=target, steps=2, vgg=vgg_file, seed=4, progress=False)
+    assert torch.equal(old["w"], gan.encode(target, steps=2, vgg=vgg_file, seed=4)["w"])
+    with pytest.warns(FutureWarning, match=r"'out=' was renamed; use latent.save\(path\)"):
+        gan.encode(target, steps=2, vgg=vgg_file, out=tmp_path / "w.safetensors")
+    assert sk.load_latent(tmp_path / "w.safetensors")["w"].shape == (1, 8, 64)
+    assert old.seed == 4 and isinstance(gan.encode(target, steps=1, vgg=vgg_file).seed, int)
+    with pytest.warns(FutureWarning, match="'net' was renamed; use .network"):
+        assert gan.net is gan.network
 
 
 def test_projection_into_w_and_from_a_file(gan, vgg_file, tmp_path):
@@ -149,8 +163,8 @@ def test_training_records_losses_writes_checkpoints_and_resumes(sprites, tmp_pat
     # Stopping after 4 steps and resuming to 6 trains exactly what 6 steps in one go do.
     straight = sk.model("stylegan2", device="cpu")
     straight.train(sprites, out=tmp_path / "straight", steps=6, **TRAIN)
-    for key, value in straight.net.state_dict().items():
-        assert torch.allclose(value, again.net.state_dict()[key], atol=1e-6), key
+    for key, value in straight.network.state_dict().items():
+        assert torch.allclose(value, again.network.state_dict()[key], atol=1e-6), key
 
     loaded = sk.model("stylegan2", weights=out, device="cpu")
     assert loaded.resolution == 32
