@@ -39,6 +39,11 @@ from sketchml.learn.store import Normaliser, vector, write_file
 
 __all__ = ["GestureLearner", "dtw_distance"]
 
+# The cost of a step that stretches time (one sequence waits while the other moves on) is
+# tripled: a gesture made at another speed stays close (its stretched steps pair near
+# frames), while a half-made gesture, whose missing half would pile onto one frame, does not.
+_STRETCH = 3.0
+
 
 def dtw_distance(a: np.ndarray, b: np.ndarray) -> float:
     """The dynamic-time-warping distance of sequences ``a`` ``(n, D)`` and ``b`` ``(m, D)``:
@@ -61,7 +66,7 @@ def dtw_distance(a: np.ndarray, b: np.ndarray) -> float:
         cur = [inf] * (m + 1)
         for j in range(1, m + 1):
             c = row[j - 1]
-            cur[j] = min(prev[j - 1] + 2.0 * c, prev[j] + c, cur[j - 1] + c)
+            cur[j] = min(prev[j - 1] + 2.0 * c, prev[j] + _STRETCH * c, cur[j - 1] + _STRETCH * c)
         prev = cur
     return prev[m] / (n + m)
 
@@ -92,9 +97,10 @@ class _Matcher:
         for j in range(1, self.m):
             cj = c[j]
             best, s = prev_cost[j - 1] + 2.0 * cj, prev_start[j - 1]          # diagonal
-            weight = (t - s + 1) + (j + 1)
-            score = best / weight
-            for cand, cs in ((prev_cost[j] + cj, prev_start[j]), (cost[j - 1] + cj, start[j - 1])):
+            score = best / ((t - s + 1) + (j + 1))
+            stretch = _STRETCH * cj
+            for cand, cs in ((prev_cost[j] + stretch, prev_start[j]),
+                             (cost[j - 1] + stretch, start[j - 1])):
                 w = (t - cs + 1) + (j + 1)
                 if cand / w < score:
                     best, s, score = cand, cs, cand / w
@@ -288,9 +294,9 @@ class GestureLearner:
         Examples:
             >>> import sketchml as sk
             >>> g = sk.GestureLearner(inputs=1, gestures=["up"])
-            >>> g.add_example([[0], [1]], "up"); _ = g.train()
-            >>> g.gesture_distances([[0], [0.5], [1]])["up"] < 0.2
-            True
+            >>> g.add_example([[0], [0.5], [1]], "up"); _ = g.train()
+            >>> round(g.gesture_distances([[0], [0.25], [0.5], [0.75], [1]])["up"], 3)
+            0.125
         """
         norm, matchers = self._ready()
         query = norm(self._sequence(frames))
@@ -307,8 +313,8 @@ class GestureLearner:
         Examples:
             >>> import sketchml as sk
             >>> g = sk.GestureLearner(inputs=1, gestures=["up", "down"], threshold=0.2)
-            >>> g.add_example([[0], [1]], "up"); g.add_example([[1], [0]], "down")
-            >>> _ = g.train(); g.recognize([[0.9], [0.5], [0.1]])
+            >>> g.add_example([[0], [0.5], [1]], "up"); g.add_example([[1], [0.5], [0]], "down")
+            >>> _ = g.train(); g.recognize([[0.9], [0.7], [0.5], [0.3], [0.1]])
             'down'
         """
         distances = self.gesture_distances(frames)
@@ -317,7 +323,8 @@ class GestureLearner:
 
     def predict(self, inputs: Any) -> Any:
         """Match one live frame: the gesture whose example the recent frames completed
-        (within the threshold) is returned two frames after it ends, else ``None``. After
+        (within the threshold) is returned once the match stops improving (two frames
+        without getting closer: near the gesture's end), else ``None``. After
         a match the matching starts afresh, so one performance is reported once. :attr:`distances` holds each gesture's
         current distance, for drawing.
 
@@ -336,23 +343,25 @@ class GestureLearner:
             name = self.gestures[g]
             best[name] = min(best[name], matcher.step(x, self._t))
         self.distances = best
-        # A match is reported once its distance stops falling (by 2 % of the threshold a
-        # frame, for two frames), so a gesture made slowly is reported at its end, once,
-        # rather than as soon as it comes close; resting at the end (which still lowers
-        # the mean a little) counts as stopped.
+        # A match is reported once it stops improving: for two frames its distance has not
+        # fallen by 2 % of the threshold. So a gesture is reported once, near its end, not
+        # as soon as it comes close; a hand resting at the end (which still lowers the mean
+        # distance a little) counts as done.
         name = min(best, key=best.__getitem__)
-        pending = self._pending
         threshold = self.threshold or 0.0
+        pending = self._pending
         if pending is not None:
-            if best[name] < pending[1] - 0.02 * threshold:
-                self._pending = (name, best[name], 0)
-            elif pending[2] + 1 >= 2:
+            gesture, lowest, stale = pending
+            if best[name] < lowest - 0.02 * threshold:
+                gesture, lowest, stale = name, best[name], 0
+            else:
+                stale += 1
+            if stale >= 2:
                 self._pending = None
                 for matcher, _ in matchers:
                     matcher.reset()
-                return pending[0]
-            else:
-                self._pending = (pending[0], pending[1], pending[2] + 1)
+                return gesture
+            self._pending = (gesture, lowest, stale)
         elif best[name] <= threshold:
             self._pending = (name, best[name], 0)
         return None
