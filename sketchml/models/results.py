@@ -336,8 +336,8 @@ class Notes:
     def __repr__(self) -> str:
         return f"Notes({len(self)} notes, {self.total_time:.2f} s, {self.tempo:g} bpm)"
 
-    def save(self, path: str | os.PathLike[str]) -> Path:
-        """Write a MIDI file (atomically).
+    def save(self, path: str | os.PathLike[str], *, sample_rate: int = 44100) -> Path:
+        """Write a MIDI file, or a WAV file of the notes heard (see :meth:`to_audio`), atomically.
 
         Examples:
             >>> import tempfile, sketchml as sk
@@ -347,9 +347,33 @@ class Notes:
         """
         from sketchml.media.midi import write_midi
 
-        if Path(path).suffix.lower() not in (".mid", ".midi"):
-            raise SketchmlError(f"Notes are saved as MIDI: give a path ending in .mid, got {str(path)!r}.")
+        suffix = Path(path).suffix.lower()
+        if suffix == ".wav":
+            return self.to_audio(sample_rate=sample_rate).save(path)
+        if suffix not in (".mid", ".midi"):
+            raise SketchmlError(f"Notes are saved as MIDI (.mid) or as sound (.wav), got {str(path)!r}.")
         return write_midi(path, self.notes, tempo=self.tempo)
+
+    def to_audio(self, sample_rate: int = 44100, *, synth: str = "auto",
+                 soundfont: str | os.PathLike[str] | None = None) -> Audio:
+        """The notes heard: FluidSynth with pretty_midi's General MIDI soundfont, else a plain synth.
+
+        ``synth="auto"`` falls back to the plain synth (with a warning that says how to
+        install FluidSynth) when FluidSynth is missing; ``"fluidsynth"`` insists on it and
+        ``"plain"`` skips it. See :func:`sketchml.media.synth.render_notes`.
+
+        Examples:
+            >>> import sketchml as sk
+            >>> tune = sk.Notes([{"pitch": 69, "start_time": 0, "end_time": 0.5}])
+            >>> tune.to_audio(8000, synth="plain").duration
+            1.5
+        """
+        import torch
+
+        from sketchml.media.synth import render_notes
+
+        wave, rate = render_notes(self.notes, sample_rate=sample_rate, synth=synth, soundfont=soundfont)
+        return Audio(torch.from_numpy(wave), sample_rate=rate, latent=self.latent)
 
     def _repr_png_(self) -> bytes:
         from sketchml.media.midi import piano_roll_png
