@@ -299,7 +299,9 @@ class ImageMixin:
     def load_image(self, path: str | os.PathLike[str]) -> Image:
         """Load a PNG, JPEG, GIF (first frame), WebP, BMP or TIFF file as an :class:`Image`.
 
-        A missing file raises an error naming the path and the working directory.
+        A relative path is looked for in the sketch's ``data/`` folder, beside the sketch
+        file, then in the working directory (see ``data_path()``); an ``https://`` URL is
+        downloaded. A missing file raises an error naming every place looked.
 
         Examples:
             >>> import numpy as np, tempfile, os
@@ -311,8 +313,10 @@ class ImageMixin:
             7
         """
         from sketchml.media.image_io import read_image
+        from sketchml.paths import find_input
 
-        return Image.from_array(read_image(path))
+        return Image.from_array(read_image(find_input(path, getattr(self, "_sketch_folder", None),
+                                                      what="image")))
 
     def create_image(self, width: int, height: int, format: int = K.ARGB) -> Image:
         """A new :class:`Image` of ``width`` x ``height`` pixels: transparent for ``ARGB``

@@ -146,6 +146,10 @@ class _FfmpegWriter(FrameWriter):
         if is_gif:
             options.update(codec="gif", pix_fmt_out="pal8", quality=None,
                            output_params=["-vf", _GIF_FILTER])
+        elif self.path.suffix.lower() == ".webm":
+            # WebM holds VP8/VP9 (or AV1), never H.264.
+            options.update(codec="libvpx-vp9", quality=self._quality,
+                           output_params=["-deadline", "realtime", "-cpu-used", "8"])
         elif _has_libx264():
             # x264's default preset spends 5x longer for the same size at the same
             # quality (measured on sketch renders); a render should not wait on it.
@@ -291,7 +295,7 @@ def open_frame_writer(
 ) -> FrameWriter:
     """Open a streaming writer for the frames of a render, chosen by ``path``.
 
-    * ``.mp4`` / ``.mov`` / ``.mkv`` / ``.webm``: H.264 (yuv420p) video at ``fps``;
+    * ``.mp4`` / ``.mov`` / ``.mkv``: H.264 (yuv420p) video at ``fps`` (``.webm``: VP9);
       ``quality`` is imageio-ffmpeg's 1 (smallest) to 10 (best), 8 unless given;
       width and height must be even.
     * ``.gif``: an animated GIF (looping), palette chosen per frame.

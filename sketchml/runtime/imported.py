@@ -28,6 +28,7 @@ from sketchml import constants
 from sketchml.errors import SketchmlError
 from sketchml.media.capture import Capture, Movie
 from sketchml.runtime import module_api
+from sketchml.runtime.hints import python_map, warn_callbacks
 from sketchml.runtime.sketch import CALLBACK_NAMES, HOOK_NAMES, Sketch, _Loading
 from sketchml.sound import Analyzer, AudioIn, Sound
 
@@ -50,6 +51,8 @@ def inject_api(namespace: dict[str, Any], sketch: Sketch) -> None:
         namespace[name] = getattr(sketch, name)
     for name in Sketch.LIVE_NAMES:
         namespace[name] = getattr(sketch, name)
+    # Python's map, refusing Processing's map(value, ...) with a pointer to remap().
+    namespace["map"] = python_map
     # Processing's camera and movie classes are bare names in a sketch too.
     namespace["Capture"], namespace["Movie"] = Capture, Movie
     # ... and the Sound library's classes.
@@ -107,6 +110,7 @@ class FileSketchSource:
         source = self.path.read_text(encoding="utf-8")
         code = compile(source, str(self.path), "exec")
         sketch = Sketch()
+        sketch._sketch_folder = self.folder
         namespace: dict[str, Any] = {
             "__name__": "__main__",
             "__file__": str(self.path),
@@ -117,6 +121,12 @@ class FileSketchSource:
             sys.path.insert(0, str(self.folder))
         self._forget_local_modules()
         module_api.set_current(sketch)
+        if _is_static(code):
+            # Processing's static mode: the whole file is the setup, drawn once.
+            namespace["setup"] = lambda: exec(code, namespace)
+            sketch.no_loop()
+            sketch._use_functions(namespace, sync=True)
+            return sketch
         claim: dict[str, Any] = {}
         _Loading.stack.append(claim)
         try:
@@ -124,8 +134,14 @@ class FileSketchSource:
         finally:
             _Loading.stack.pop()
             self._record_local_modules()
+        warn_callbacks(
+            name for name, value in namespace.items()
+            if callable(value) and getattr(getattr(value, "__code__", None), "co_filename", None)
+            == str(self.path)
+        )
         claimed = claim.get("sketch")
         if isinstance(claimed, Sketch):
+            claimed._sketch_folder = self.folder
             module_api.set_current(claimed)
             return claimed
         if not any(callable(namespace.get(name)) for name in HOOK_NAMES + CALLBACK_NAMES):
@@ -136,3 +152,13 @@ class FileSketchSource:
             )
         sketch._use_functions(namespace, sync=True)
         return sketch
+
+
+def _is_static(code: Any) -> bool:
+    """Whether a compiled sketch file is in Processing's static mode: it calls the API at
+    the top level (``size``, ``circle`` ...) and never names a hook or callback (no
+    ``def draw():``), ``run_sketch`` or ``Sketch``."""
+    names = set(code.co_names)
+    if names & ({"run_sketch", "Sketch"} | set(HOOK_NAMES) | set(CALLBACK_NAMES)):
+        return False
+    return bool(names & set(Sketch.API_METHODS))

@@ -25,6 +25,7 @@ import inspect
 import os
 import sys
 from collections.abc import Callable
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from sketchml.errors import SketchmlError
@@ -155,6 +156,15 @@ def run_sketch(
     sketch = _idle[0] if _current[0] is None and _idle[0] is not None else Sketch()
     _idle[0] = None
     sketch._use_functions(caller, sync=False)
+    if caller.get("__file__"):
+        sketch._sketch_folder = Path(caller["__file__"]).resolve().parent
+    from sketchml.runtime.hints import warn_callbacks
+
+    warn_callbacks(
+        name for name, value in caller.items()
+        if callable(value) and getattr(getattr(value, "__code__", None), "co_filename", None)
+        == caller.get("__file__")
+    )
     from sketchml.runtime.loop import run_sketch as run_loop
 
     run_loop(sketch, headless=headless, frames=frames, out=out, size=size, seed=seed,

@@ -24,11 +24,13 @@ import os
 import sys
 import time
 from collections.abc import Callable
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from sketchml.errors import SketchmlError
 from sketchml.graphics.canvas import Canvas
 from sketchml.maths import MathsMixin
+from sketchml.paths import SketchPathsMixin
 from sketchml.sound.api import SoundMixin
 from sketchml.runtime.events import KeyEvent, MouseEvent
 
@@ -80,7 +82,7 @@ def _handler(fn: Callable[..., Any]) -> tuple[Callable[..., Any], bool]:
     return fn, bool(positional) or any(p.kind is p.VAR_POSITIONAL for p in params)
 
 
-class Sketch(MathsMixin, SoundMixin, Canvas):
+class Sketch(MathsMixin, SoundMixin, SketchPathsMixin, Canvas):
     """A sketch: subclass it and define ``settings``/``setup``/``draw`` and callbacks.
 
     Live variables are plain attributes, current whenever your code runs:
@@ -111,7 +113,7 @@ class Sketch(MathsMixin, SoundMixin, Canvas):
     #: Every public API method, sorted: the module-level API is generated from this list.
     API_METHODS: tuple[str, ...] = tuple(
         sorted(set(Canvas.API_METHODS) | set(_RUNTIME_METHODS) | set(_MATHS_METHODS)
-               | set(SoundMixin.API_METHODS))
+               | set(SoundMixin.API_METHODS) | set(SketchPathsMixin.API_METHODS))
     )
 
     def __init__(self) -> None:
@@ -343,6 +345,9 @@ class Sketch(MathsMixin, SoundMixin, Canvas):
             )
         if _Loading.claim(self):
             return
+        module_file = getattr(sys.modules.get(type(self).__module__), "__file__", None)
+        if self._sketch_folder is None and module_file:
+            self._sketch_folder = Path(module_file).resolve().parent
         from sketchml.runtime.loop import run_sketch
 
         run_sketch(self, headless=headless, frames=frames, out=out, size=size, seed=seed,
@@ -358,6 +363,11 @@ class Sketch(MathsMixin, SoundMixin, Canvas):
                 handlers[name] = _handler(getattr(self, name))
         self._handlers = handlers
         self._namespace = None
+        from sketchml.runtime.hints import warn_callbacks
+
+        own = {name for klass in type(self).__mro__ if klass not in Sketch.__mro__
+               for name, value in vars(klass).items() if inspect.isfunction(value)}
+        warn_callbacks(sorted(own))
 
     def _use_functions(self, namespace: dict[str, Any], *, sync: bool) -> None:
         """Imported/module mode: the handlers are functions in ``namespace``; with ``sync``

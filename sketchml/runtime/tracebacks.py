@@ -125,6 +125,11 @@ def suggestion(name: str, candidates: Iterable[str]) -> str:
         " Did you mean 'ellipse'?"
     """
     candidates = list(candidates)
+    from sketchml.runtime.hints import processing_name
+
+    renamed = processing_name(name, candidates)
+    if renamed is not None:
+        return f" Did you mean '{renamed}'? (sketchml's name for Processing's {name})"
     close = suggest(name, candidates, cutoff=0.75)
     return did_you_mean(name, close or candidates)
 
@@ -301,6 +306,12 @@ def format_sketch_error(
             hint = suggestion(name, [n for n in dir(obj) if not n.startswith("_")])
             if hint:
                 message += "." + hint
+
+    if isinstance(exc, TypeError) and user and "not iterable" in message and re.search(
+        r"\bmap\(", _summary(*frames[user[-1]]).line or ""
+    ):
+        message += (". That was Python's map(function, iterable): Processing's "
+                    "map(value, start1, stop1, start2, stop2) is remap() in sketchml")
 
     shown = [_summary(*frames[i]) for i in user] or ([_summary(*frames[-1])] if frames else [])
     report = SketchErrorReport(f"{type_name}: {message}" if message else type_name, frames=shown)
