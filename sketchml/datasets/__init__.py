@@ -3,7 +3,8 @@
 :func:`shapes_world` draws pictures of coloured shapes on backgrounds, each with
 its labels and a caption (see :mod:`sketchml.datasets.shapes`);
 :func:`train_shape_classifier` trains a small classifier on them, the yardstick
-for generators trained on the world.
+for generators trained on the world; :func:`scene_clip` writes a stand-in webcam clip
+(a room with things moving in it) for machines without a camera.
 
 Importing this package is light: numpy, GL and torch load on first use.
 
@@ -26,6 +27,8 @@ _LAZY = {
     "ShapesWorld": "shapes",
     "draw_shapes": "shapes",
     "sample_labels": "shapes",
+    "scene_clip": "scene",
+    "scene_frames": "scene",
     "shapes_world": "shapes",
     "train_shape_classifier": "classifier",
 }
