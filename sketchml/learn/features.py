@@ -245,7 +245,8 @@ def bands(samples: Any, rate: int, count: int = 8, *, low: float = 60.0,
 
 class Onsets:
     """Notices notes and beats starting: spectral flux (how much the spectrum grew since the
-    previous buffer) above ``sensitivity`` times its recent average.
+    previous buffer) above ``sensitivity`` times its recent average (after a few buffers
+    of history).
 
     Call it with each new buffer; it returns whether an onset happened in it, and keeps the
     flux in :attr:`strength`.
@@ -276,4 +277,6 @@ class Onsets:
         average = float(np.mean(recent)) if recent else 0.0
         self._fluxes = recent + [flux]
         self.strength = flux
+        if len(recent) < 3:   # too little history to know what is ordinary yet
+            return False
         return flux > self.sensitivity * average + self.floor
