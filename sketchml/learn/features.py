@@ -2,17 +2,20 @@
 a buffer, as Wekinator's example feature extractors make them.
 
 Camera features take any frame: a numpy array ``(H, W, 3)`` (uint8, or float in [0, 1]),
-a torch tensor ``(3, H, W)`` / ``(1, 3, H, W)`` / ``(H, W, 3)``, or an ``sk.Image``, so
-they work on camera captures, video frames, loaded pictures and model outputs alike:
+a torch tensor ``(3, H, W)`` / ``(1, 3, H, W)`` / ``(H, W, 3)``, or an ``sk.Image`` (so an
+``sk.Capture`` camera or an ``sk.Movie`` as it is), so they work on camera captures, video
+frames, loaded pictures and model outputs alike:
 
 * :func:`grid`: a downsampled grid of brightness (or colour), Wekinator's 10 x 10 webcam input;
 * :func:`colour_stats`: mean and spread of each channel, brightness and saturation;
 * :class:`Flow`: how much things move, per region (optical flow, Lucas-Kanade);
 * :func:`embedding`: a model's embedding of the frame (CLIP's, or any model's ``encode``).
 
-Sound features take a buffer of samples (numpy or torch; mono ``(N,)`` or
-``(channels, N)``): :func:`amplitude`, :func:`bands` (energy in log-spaced frequency bands)
-and :class:`Onsets` (a note or beat starting).
+Sound features: :func:`sound` reads a live ``sk.Analyzer`` (a microphone, a playing sound,
+or everything playing) as a learner's inputs; and for any buffer of samples (numpy or
+torch; mono ``(N,)`` or ``(channels, N)``: a file, a model's audio) there are
+:func:`amplitude`, :func:`bands` (energy in log-spaced frequency bands) and
+:class:`Onsets` (a note or beat starting).
 
 Examples:
     >>> import numpy as np
@@ -29,7 +32,7 @@ import numpy as np
 
 from sketchml.errors import SketchmlError
 
-__all__ = ["Flow", "Onsets", "amplitude", "bands", "colour_stats", "embedding", "grid",
+__all__ = ["Flow", "Onsets", "amplitude", "bands", "colour_stats", "embedding", "grid", "sound",
            "to_frame"]
 
 
@@ -41,8 +44,8 @@ def to_frame(frame: Any) -> np.ndarray:
         >>> to_frame(np.full((2, 3), 255, np.uint8)).shape
         (2, 3, 3)
     """
-    if hasattr(frame, "to_numpy") and not isinstance(frame, np.ndarray):
-        frame = frame.to_numpy()
+    if hasattr(frame, "pixels") and hasattr(frame, "load_pixels"):   # an sk.Image, Capture, Movie
+        frame = np.asarray(frame.pixels)
     chw = False
     if hasattr(frame, "detach"):
         tensor = frame.detach().cpu()
@@ -189,6 +192,19 @@ def embedding(frame: Any, model: Any) -> np.ndarray:
     if hasattr(result, "tensor"):       # a Latent
         result = result.tensor
     return result.detach().float().cpu().numpy().reshape(-1).astype(np.float64)
+
+
+def sound(analyzer: Any) -> np.ndarray:
+    """A live sound's features from an ``sk.Analyzer``, once a frame: loudness, each of
+    its bands, and onset strength (``bands + 2`` numbers, ready as a learner's inputs).
+
+    Examples:
+        >>> import sketchml as sk
+        >>> sound(sk.Analyzer(bands=8)).shape
+        (10,)
+    """
+    return np.concatenate([[analyzer.rms()], np.asarray(analyzer.bands(), np.float64),
+                           [analyzer.onset_strength()]]).astype(np.float64)
 
 
 def _mono(samples: Any) -> np.ndarray:

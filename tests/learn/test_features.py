@@ -104,3 +104,47 @@ def test_midi_messages_become_values_in_0_1():
         knobs.handle(message)
     assert knobs.values([1, 2, 3]) == pytest.approx([1.0, 64 / 127, 0.0])
     assert knobs.notes == {60: 1.0} and knobs.pitch_bend == -1.0
+
+
+def test_a_capture_is_a_frame(tmp_path):
+    import imageio.v2 as imageio
+
+    clip = tmp_path / "clip.mp4"
+    frames = [np.zeros((32, 48, 3), np.uint8) for _ in range(3)]
+    for i, frame in enumerate(frames):
+        frame[:, :24] = 80 * (i + 1)
+    imageio.mimwrite(clip, frames, fps=10)
+    with sk.Capture(str(clip)) as cam:
+        cam.start()
+        cam.read()
+        cells = features.grid(cam, cols=2, rows=1)
+        assert cells[0] == pytest.approx(80 / 255, abs=0.05) and cells[1] < 0.05
+        assert np.allclose(features.grid(cam.tensor(), cols=2, rows=1), cells, atol=1e-6)
+
+
+def test_a_live_sound_is_inputs():
+    """Two tones played in a headless sketch: their features tell them apart."""
+    import sketchml.sound as sound
+
+    seen = {}
+
+    class Listen(sk.Sketch):
+        def setup(self):
+            t = np.arange(22050) / 44100
+            self.tones = [sound.Sound((0.5 * np.sin(2 * np.pi * f * t), 44100)) for f in (220, 3520)]
+            self.meter = None
+
+        def draw(self):
+            tone = self.tones[(self.frame_count - 1) // 6]
+            if (self.frame_count - 1) % 6 == 0:
+                for other in self.tones:
+                    other.stop()
+                tone.loop()
+                self.meter = sound.Analyzer(tone, bands=8)
+            seen.setdefault(id(tone), []).append(features.sound(self.meter))
+
+    Listen().run_sketch(headless=True, frames=12)
+    low, high = (np.array(rows[2:]) for rows in seen.values())
+    assert low.shape[1] == 10
+    assert low[:, 0].min() > 0.1 and high[:, 0].min() > 0.1               # loud, both
+    assert low[:, 1:9].argmax(axis=1).max() < high[:, 1:9].argmax(axis=1).min()  # pitch
