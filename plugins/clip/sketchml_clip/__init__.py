@@ -67,5 +67,5 @@ def sketchml_register_models(registry) -> None:
         variants=variants,
         description="CLIP (Radford et al. 2021): image and text embeddings, zero-shot labels, guidance",
         verbs=["encode"],
-        capabilities=["classify", "guide", "similarity"],
+        capabilities=["classify", "embed_images", "embed_texts", "guide", "similarity"],
     )

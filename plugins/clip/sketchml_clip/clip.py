@@ -29,13 +29,16 @@ import warnings
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import torch
 import torch.nn.functional as F
 
 import sketchml as sk
-from sketchml.plugin import SketchmlError, did_you_mean
+from sketchml.plugin import SketchmlError, did_you_mean, renamed, warn_renamed
+
+if TYPE_CHECKING:
+    from sketchml_clip.guide import Guidance
 
 __all__ = ["CLIP", "CLIPOptions", "Classification", "TINY_ARCH", "TINY_TEMPLATES", "TINY_WORDS",
            "build_tiny", "save_tiny", "tiny_tokens"]
@@ -124,8 +127,8 @@ class Classification:
 
 
 class CLIP(sk.Model):
-    """CLIP image and text embeddings: ``encode(images)``, ``encode_text(texts)``, ``similarity``,
-    ``classify``.
+    """CLIP image and text embeddings: ``encode(images or texts)``, ``similarity``, ``classify``,
+    ``guide``.
 
     ``sk.model("clip")`` is the embedded tiny CLIP (shapes-world words, 32 px, offline);
     ``sk.model("clip.ViT-B-32.openai")`` and the other ``sk.models("clip*")`` are open_clip's
@@ -135,7 +138,10 @@ class CLIP(sk.Model):
     open_clip pair: ``sk.model("clip", arch="ViT-B-16", pretrained="laion2b_s34b_b88k",
     weights="path/to/its/file")``.
 
-    Embeddings are L2-normalised, ``(N, D)``. Images are ``(N, 3, H, W)`` float in [0, 1] (any
+    :meth:`encode` gives a :class:`sk.Latent` whose ``"embedding"`` is ``(N, D)``, as every
+    family's encode gives a Latent; :meth:`embed_images` and :meth:`embed_texts` give the bare
+    tensors (differentiable, for losses). Embeddings are L2-normalised, ``(N, D)``. Images are
+    ``(N, 3, H, W)`` float in [0, 1] (any
     size: resized and centre-cropped to :attr:`image_size` in torch, so gradients reach the
     pixels), ``sk.Images``, uint8 tensors, numpy arrays ``(H, W, 3)``, PIL images, file paths,
     or lists of those.
@@ -152,8 +158,8 @@ class CLIP(sk.Model):
         "generate": "CLIP measures how well images match text, it does not make images: steer a "
                     "generator towards a prompt with sk.guide(...), or score images with "
                     "clip.similarity(images, texts)",
-        "sample_latent": "CLIP has no latent space to sample; embed images with clip.encode(images) "
-                         "or texts with clip.encode_text(texts)",
+        "sample_latent": "CLIP has no latent space to sample; embed images or texts with "
+                         "clip.encode(images) / clip.encode(texts)",
         "interpolate": "CLIP has no latent walk; interpolate a generator's latents instead "
                        "(e.g. sk.model('dcgan').interpolate(a, b))",
         "train": "the tiny CLIP is trained by scripts/train_clip_tiny.py; open_clip's own "
@@ -277,7 +283,7 @@ class CLIP(sk.Model):
         """Length of the embeddings."""
         width = getattr(self.network.visual, "output_dim", None)
         if width is None:  # a timm image tower: ask its projection instead
-            return int(self.encode(torch.zeros(1, 3, self.image_size, self.image_size)).shape[1])
+            return int(self.embed_images(torch.zeros(1, 3, self.image_size, self.image_size)).shape[1])
         return int(width)
 
     @property
@@ -323,8 +329,33 @@ class CLIP(sk.Model):
         std = pixels.new_tensor(self.std).view(1, 3, 1, 1)
         return (pixels - mean) / std
 
-    def encode(self, images: Any, *, normalize: bool = True) -> torch.Tensor:
-        """Image embeddings ``(N, D)``, L2-normalised unless ``normalize=False``.
+    @renamed(images="data")
+    def encode(self, data: Any, *, normalize: bool = True) -> sk.Latent:
+        """Images or texts as a :class:`sk.Latent` whose ``"embedding"`` is ``(N, D)``.
+
+        ``data`` is text (a ``str`` or a list of them) or images (see the class; a ``str``
+        naming an existing image file is that image). The embeddings are L2-normalised
+        unless ``normalize=False``, and differentiable as :meth:`embed_images` says. The
+        latent's metadata says what was embedded: ``kind`` (``"image"`` or ``"text"``) and,
+        for text, ``texts``.
+
+        Examples:
+            >>> import sketchml as sk, torch
+            >>> clip = sk.model("clip", device="cpu")
+            >>> clip.encode(torch.rand(3, 3, 32, 32))["embedding"].shape
+            torch.Size([3, 64])
+            >>> clip.encode(["a red circle", "a blue star"]).metadata["kind"]
+            'text'
+        """
+        if _is_text(data):
+            texts = _as_texts(data)
+            return self.latent({"embedding": self.embed_texts(texts, normalize=normalize)},
+                               kind="text", texts=list(texts))
+        return self.latent({"embedding": self.embed_images(data, normalize=normalize)},
+                           kind="image")
+
+    def embed_images(self, images: Any, *, normalize: bool = True) -> torch.Tensor:
+        """Image embeddings ``(N, D)`` as a tensor, L2-normalised unless ``normalize=False``.
 
         Differentiable: with ``images.requires_grad``, ``embedding.sum().backward()`` reaches
         the pixels (the weights themselves are frozen).
@@ -332,7 +363,7 @@ class CLIP(sk.Model):
         Examples:
             >>> import sketchml as sk, torch
             >>> clip = sk.model("clip", device="cpu")
-            >>> clip.encode(torch.rand(3, 3, 32, 32)).norm(dim=1).round(decimals=4).tolist()
+            >>> clip.embed_images(torch.rand(3, 3, 32, 32)).norm(dim=1).round(decimals=4).tolist()
             [1.0, 1.0, 1.0]
         """
         features = self.network.encode_image(self.preprocess(images))
@@ -358,17 +389,32 @@ class CLIP(sk.Model):
         tokens = self._tokenizer(list(texts), context_length=self.context_length)
         return self._token_map[tokens].to(self.device)
 
-    def encode_text(self, texts: str | Sequence[str], *, normalize: bool = True) -> torch.Tensor:
-        """Text embeddings ``(N, D)``, L2-normalised unless ``normalize=False``.
+    def embed_texts(self, texts: str | Sequence[str], *, normalize: bool = True) -> torch.Tensor:
+        """Text embeddings ``(N, D)`` as a tensor, L2-normalised unless ``normalize=False``.
 
         Examples:
             >>> import sketchml as sk
             >>> clip = sk.model("clip", device="cpu")
-            >>> clip.encode_text(["a red circle", "a blue star"]).shape
+            >>> clip.embed_texts(["a red circle", "a blue star"]).shape
             torch.Size([2, 64])
         """
         features = self.network.encode_text(self.tokenize(texts))
         return F.normalize(features, dim=-1) if normalize else features
+
+    def encode_text(self, texts: str | Sequence[str], *, normalize: bool = True) -> torch.Tensor:
+        """Deprecated: ``clip.encode(texts)`` (a Latent) or :meth:`embed_texts` (a tensor).
+
+        Examples:
+            >>> import sketchml as sk, warnings
+            >>> clip = sk.model("clip", device="cpu")
+            >>> with warnings.catch_warnings():
+            ...     warnings.simplefilter("ignore")
+            ...     clip.encode_text("a red circle").shape
+            torch.Size([1, 64])
+        """
+        warn_renamed("CLIP.encode_text()", "encode_text", "encode(texts) for a Latent, or "
+                     "embed_texts(texts) for the tensor")
+        return self.embed_texts(texts, normalize=normalize)
 
     def _warn_unknown(self, texts: Iterable[str]) -> None:
         import re
@@ -387,11 +433,13 @@ class CLIP(sk.Model):
 
     # -- comparing ----------------------------------------------------------------------
 
-    def similarity(self, images: Any, texts: str | Sequence[str] | torch.Tensor) -> torch.Tensor:
+    def similarity(self, images: Any,
+                   texts: str | Sequence[str] | torch.Tensor | sk.Latent) -> torch.Tensor:
         """Cosine similarity ``(N_images, N_texts)`` between images and texts, in [-1, 1].
 
-        ``texts`` may also be text embeddings ``(T, D)`` from :meth:`encode_text`, so a loop
-        scoring many images against the same prompts encodes them once.
+        ``texts`` may also be text embeddings ``(T, D)`` (from :meth:`embed_texts`, or the
+        Latent :meth:`encode` gives), so a loop scoring many images against the same prompts
+        encodes them once.
 
         Examples:
             >>> import sketchml as sk, torch
@@ -399,12 +447,14 @@ class CLIP(sk.Model):
             >>> clip.similarity(torch.rand(1, 3, 32, 32), "a green square").shape
             torch.Size([1, 1])
         """
-        image_embeddings = self.encode(images)
+        image_embeddings = self.embed_images(images)
+        if isinstance(texts, sk.Latent):
+            texts = texts["embedding"]
         if isinstance(texts, torch.Tensor):
             text_embeddings = F.normalize(texts.to(image_embeddings), dim=-1).reshape(
                 -1, image_embeddings.shape[1])
         else:
-            text_embeddings = self.encode_text(texts)
+            text_embeddings = self.embed_texts(texts)
         return image_embeddings @ text_embeddings.T
 
     def label_embeddings(self, labels: Sequence[str], *,
@@ -429,7 +479,7 @@ class CLIP(sk.Model):
                 f"['a photo of a {{}}.']; got {list(templates)!r}."
             )
         texts = [template.format(label) for label in labels for template in templates]
-        embeddings = self.encode_text(texts).view(len(labels), len(templates), -1)
+        embeddings = self.embed_texts(texts).view(len(labels), len(templates), -1)
         return F.normalize(embeddings.mean(dim=1), dim=-1)
 
     def classify(self, images: Any, labels: Sequence[str], *,
@@ -458,7 +508,7 @@ class CLIP(sk.Model):
         labels = _as_labels(labels)
         with torch.no_grad():
             classes = self.label_embeddings(labels, templates=templates)
-            logits = self.logit_scale * self.encode(images) @ classes.T
+            logits = self.logit_scale * self.embed_images(images) @ classes.T
         probabilities = logits.softmax(dim=1).cpu()
         return Classification([labels[i] for i in probabilities.argmax(dim=1).tolist()],
                               probabilities, labels)
@@ -466,7 +516,7 @@ class CLIP(sk.Model):
 
     # -- guidance ----------------------------------------------------------------------------
 
-    def guide(self, prompt: Any, **options: Any) -> Any:
+    def guide(self, prompt: Any, **options: Any) -> Guidance:
         """Steer a generator or a picture towards ``prompt`` with this CLIP: ``guide(self, ...)``.
 
         The options are those of :func:`sketchml_clip.guide.guide` (``model=``, ``steps=``,
@@ -715,6 +765,18 @@ def _as_images(data: Any, device: torch.device) -> torch.Tensor:
     elif not data.is_floating_point():
         raise SketchmlError(f"Images must be float in [0, 1] or uint8, got {data.dtype}.")
     return data.to(device=device, dtype=torch.float32)
+
+
+_IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".gif", ".bmp", ".webp", ".tif", ".tiff"}
+
+
+def _is_text(data: Any) -> bool:
+    """Whether ``encode(data)`` means text: a str or a list of str, none an image file's path."""
+    items = [data] if isinstance(data, str) else data if isinstance(data, (list, tuple)) else None
+    if not items or not all(isinstance(item, str) for item in items):
+        return False
+    return not any(Path(item).suffix.lower() in _IMAGE_SUFFIXES and Path(item).is_file()
+                   for item in items)
 
 
 def _as_texts(texts: Any) -> list[str]:

@@ -453,8 +453,8 @@ class _Objective:
         self.gen = torch.Generator().manual_seed(seed)
         with torch.no_grad():
             texts = [part.text for part in parts if part.image is None]
-            encoded = iter(clip.encode_text(texts) if texts else ())
-            embeddings = [next(encoded) if part.image is None else clip.encode(part.image)[0]
+            encoded = iter(clip.embed_texts(texts) if texts else ())
+            embeddings = [next(encoded) if part.image is None else clip.embed_images(part.image)[0]
                           for part in parts]
         self.targets = torch.stack(embeddings).float()
         weights = torch.tensor([part.weight for part in parts], device=self.targets.device)
@@ -478,7 +478,7 @@ class _Objective:
         if noise is not None:
             noise = noise.to(images.device)
         pieces = _apply_cuts(images, cuts, size, noise)
-        embeddings = self.clip.encode(pieces).view(images.shape[0], len(cuts), -1)
+        embeddings = self.clip.embed_images(pieces).view(images.shape[0], len(cuts), -1)
         similarity = (embeddings @ self.targets.T.to(embeddings)).mean(dim=1)
         loss = -(similarity * self.weights.to(similarity)).sum(dim=1)
         if self.tv:
@@ -712,7 +712,7 @@ def guide(
 
 
 def _check_clip(clip: Any) -> None:
-    if not (isinstance(clip, sk.Model) and callable(getattr(clip, "encode_text", None))
+    if not (isinstance(clip, sk.Model) and callable(getattr(clip, "embed_texts", None))
             and hasattr(clip, "image_size")):
         raise SketchmlError(
             f"Guidance needs a CLIP model to score pictures, got {type(clip).__name__}: pass "

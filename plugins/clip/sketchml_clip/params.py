@@ -97,7 +97,7 @@ class Pixels(sk.Model):
         return self.latent({"pixels": 0.1 * self.randn(_check_count(n), 3, size, size, seed=seed)},
                            seed=seed)
 
-    def generate(self, latent: Any = None, *, seed: int | None = None) -> Any:
+    def generate(self, latent: Any = None, *, seed: int | None = None) -> sk.Images:
         """Pictures ``(N, 3, size, size)`` in [0, 1]; differentiable with respect to the latent."""
         lat = self.as_latent(latent, seed=seed)
         size = self.options.size
@@ -157,7 +157,7 @@ class Fourier(sk.Model):
         spectrum = 0.01 * self.randn(_check_count(n), 3, size, size // 2 + 1, 2, seed=seed)
         return self.latent({"spectrum": spectrum}, seed=seed)
 
-    def generate(self, latent: Any = None, *, seed: int | None = None) -> Any:
+    def generate(self, latent: Any = None, *, seed: int | None = None) -> sk.Images:
         """Pictures ``(N, 3, size, size)`` in [0, 1]; differentiable with respect to the latent."""
         lat = self.as_latent(latent, seed=seed)
         size = self.options.size
@@ -221,7 +221,7 @@ class PixelArt(sk.Model):
         return self.latent({"cells": choices.to(self.device), "palette": palette.to(self.device)},
                            seed=seed)
 
-    def generate(self, latent: Any = None, *, seed: int | None = None) -> Any:
+    def generate(self, latent: Any = None, *, seed: int | None = None) -> sk.Images:
         """Pictures ``(N, 3, size, size)`` with at most ``colours`` colours each; differentiable."""
         lat = self.as_latent(latent, seed=seed)
         k, cells, size = self.options.colours, self.options.cells, self.options.size

@@ -81,13 +81,13 @@ def test_generate_is_refused_with_a_hint_to_guide(clip):
 
 def test_embeddings_are_unit_length_unless_asked(clip):
     images = torch.rand(3, 3, 32, 32)
-    image_embeddings = clip.encode(images)
-    text_embeddings = clip.encode_text(["a red star", "a blue circle"])
+    image_embeddings = clip.embed_images(images)
+    text_embeddings = clip.embed_texts(["a red star", "a blue circle"])
     assert image_embeddings.shape == (3, clip.embed_dim)
     assert text_embeddings.shape == (2, clip.embed_dim)
     torch.testing.assert_close(image_embeddings.norm(dim=1), torch.ones(3))
     torch.testing.assert_close(text_embeddings.norm(dim=1), torch.ones(2))
-    raw = clip.encode(images, normalize=False)
+    raw = clip.embed_images(images, normalize=False)
     assert not torch.allclose(raw.norm(dim=1), torch.ones(3), atol=1e-3)
     torch.testing.assert_close(torch.nn.functional.normalize(raw, dim=-1), image_embeddings)
 
@@ -95,15 +95,15 @@ def test_embeddings_are_unit_length_unless_asked(clip):
 def test_similarity_is_the_cosine_of_the_embeddings(clip):
     images = torch.rand(2, 3, 32, 32)
     texts = ["a green square", "a yellow cross", "a pink triangle"]
-    expected = clip.encode(images) @ clip.encode_text(texts).T
+    expected = clip.embed_images(images) @ clip.embed_texts(texts).T
     torch.testing.assert_close(clip.similarity(images, texts), expected)
-    torch.testing.assert_close(clip.similarity(images, clip.encode_text(texts)), expected)
+    torch.testing.assert_close(clip.similarity(images, clip.embed_texts(texts)), expected)
     assert clip.similarity(images, texts).abs().max() <= 1 + 1e-5
 
 
 def test_text_embeddings_tell_captions_apart(clip):
     texts = ["a red star", "a blue star", "a red circle", "a picture of a red star"]
-    sims = clip.encode_text(texts) @ clip.encode_text(texts).T
+    sims = clip.embed_texts(texts) @ clip.embed_texts(texts).T
     off_diagonal = sims[~torch.eye(len(texts), dtype=torch.bool)]
     assert off_diagonal.max() < 0.999
     # Two wordings of the same thing are closer than two different things.
@@ -124,7 +124,7 @@ def test_gradients_reach_the_pixels(clip, shape):
 def test_following_the_gradient_raises_the_score(clip):
     torch.manual_seed(0)
     pixels = torch.rand(1, 3, 48, 48).requires_grad_(True)
-    target = clip.encode_text("a blue square").detach()
+    target = clip.embed_texts("a blue square").detach()
     before = float(clip.similarity(pixels.detach(), target))
     optimiser = torch.optim.SGD([pixels], lr=0.5)
     for _ in range(20):
@@ -168,7 +168,7 @@ def test_every_image_form_gives_the_same_embedding(clip, tmp_path):
     from PIL import Image
 
     pixels = (np.random.default_rng(0).random((40, 40, 3)) * 255).astype(np.uint8)
-    reference = clip.encode(torch.from_numpy(pixels).permute(2, 0, 1).float() / 255)
+    reference = clip.embed_images(torch.from_numpy(pixels).permute(2, 0, 1).float() / 255)
     Image.fromarray(pixels).save(tmp_path / "p.png")
     forms = {
         "uint8 tensor": torch.from_numpy(pixels).permute(2, 0, 1),
@@ -179,13 +179,13 @@ def test_every_image_form_gives_the_same_embedding(clip, tmp_path):
         "RGBA numpy": np.concatenate([pixels, np.full((40, 40, 1), 255, np.uint8)], axis=-1),
     }
     for name, form in forms.items():
-        torch.testing.assert_close(clip.encode(form), reference, atol=1e-5, rtol=0, msg=name)
+        torch.testing.assert_close(clip.embed_images(form), reference, atol=1e-5, rtol=0, msg=name)
 
 
 def test_a_list_of_images_of_different_sizes(clip):
     a, b = torch.rand(3, 32, 32), torch.rand(3, 64, 48)
-    both = clip.encode([a, b])
-    torch.testing.assert_close(both, torch.cat([clip.encode(a), clip.encode(b)]))
+    both = clip.embed_images([a, b])
+    torch.testing.assert_close(both, torch.cat([clip.embed_images(a), clip.embed_images(b)]))
 
 
 # -- zero-shot classification ---------------------------------------------------------------
@@ -209,18 +209,18 @@ def test_classify_names_the_colour_of_a_disc(clip):
 
 def test_label_embeddings_average_the_templates(clip):
     one = clip.label_embeddings(["star"], templates=["a {}"])
-    torch.testing.assert_close(one, clip.encode_text("a star"))
+    torch.testing.assert_close(one, clip.embed_texts("a star"))
     two = clip.label_embeddings(["star"], templates=["a {}", "a picture of a {}"])
-    mean = clip.encode_text(["a star", "a picture of a star"]).mean(dim=0, keepdim=True)
+    mean = clip.embed_texts(["a star", "a picture of a star"]).mean(dim=0, keepdim=True)
     torch.testing.assert_close(two, torch.nn.functional.normalize(mean, dim=-1))
 
 
 def test_unknown_words_of_the_tiny_clip_are_named_once(clip):
     with pytest.warns(UserWarning, match="'lighthouse'"):
-        clip.encode_text("a lighthouse in fog")
+        clip.embed_texts("a lighthouse in fog")
     with warnings.catch_warnings():
         warnings.simplefilter("error")
-        clip.encode_text("a lighthouse")
+        clip.embed_texts("a lighthouse")
 
 
 # -- weights ---------------------------------------------------------------------------------
@@ -235,7 +235,7 @@ def test_tiny_weights_round_trip(tmp_path):
     network.eval()
     expected = torch.nn.functional.normalize(
         network.encode_image(loaded.preprocess(images)), dim=-1)
-    torch.testing.assert_close(loaded.encode(images), expected, atol=2e-2, rtol=0)
+    torch.testing.assert_close(loaded.embed_images(images), expected, atol=2e-2, rtol=0)
     assert not list(tmp_path.glob(".mine*")), "save_tiny left a temporary file behind"
 
 
@@ -256,8 +256,8 @@ def test_open_clip_checkpoints_load_key_for_key(small_open_clip, file):
     reference, folder = small_open_clip
     loaded = CLIP(device="cpu", arch="ViT-S-32-alt", weights=folder / file)
     images = torch.rand(1, 3, 64, 64)
-    torch.testing.assert_close(loaded.encode(images), reference.encode(images), atol=2e-2, rtol=0)
-    torch.testing.assert_close(loaded.encode_text("a dog"), reference.encode_text("a dog"),
+    torch.testing.assert_close(loaded.embed_images(images), reference.embed_images(images), atol=2e-2, rtol=0)
+    torch.testing.assert_close(loaded.embed_texts("a dog"), reference.embed_texts("a dog"),
                                atol=2e-2, rtol=0)
     assert loaded.image_size == 224 and loaded.context_length == 77
 
@@ -277,7 +277,7 @@ def test_registered_variant_finds_its_file_in_sketchmls_cache(small_open_clip, t
     monkeypatch.setenv("SKETCHML_HOME", str(home))
     loaded = registry.load("clip.ViT-S-32-alt.mine", device="cpu")
     assert loaded.name == "clip.ViT-S-32-alt.mine"
-    torch.testing.assert_close(loaded.encode_text("a cat"), reference.encode_text("a cat"),
+    torch.testing.assert_close(loaded.embed_texts("a cat"), reference.embed_texts("a cat"),
                                atol=2e-2, rtol=0)
 
 
@@ -334,14 +334,14 @@ def test_misspelt_architecture_and_tag_get_suggestions():
 ])
 def test_bad_images_are_explained(clip, bad, match):
     with pytest.raises(sk.SketchmlError, match=match):
-        clip.encode(bad)
+        clip.embed_images(bad)
 
 
 def test_bad_texts_labels_and_templates_are_explained(clip):
     with pytest.raises(sk.SketchmlError, match="empty list of texts"):
-        clip.encode_text([])
+        clip.embed_texts([])
     with pytest.raises(sk.SketchmlError, match="must all be strings"):
-        clip.encode_text(["a star", 3])
+        clip.embed_texts(["a star", 3])
     with pytest.raises(sk.SketchmlError, match="blank"):
         clip.classify(torch.rand(1, 3, 32, 32), ["star", "  "])
     with pytest.raises(sk.SketchmlError, match=r"holding '\{\}'"):
@@ -351,3 +351,36 @@ def test_bad_texts_labels_and_templates_are_explained(clip):
 def test_docstring_examples_run():
     result = doctest.testmod(clip_module)
     assert result.attempted > 5 and result.failed == 0
+
+
+# -- the model API: encode gives a Latent (issue 9) -------------------------------------------
+
+def test_encode_gives_a_latent_of_images_or_texts(clip):
+    images = torch.rand(2, 3, 32, 32)
+    z = clip.encode(images)
+    assert isinstance(z, sk.Latent) and z.metadata["kind"] == "image" and z.family == "clip"
+    torch.testing.assert_close(z["embedding"], clip.embed_images(images))
+    texts = clip.encode(["a red star", "a blue circle"])
+    assert texts.metadata["kind"] == "text" and texts.metadata["texts"] == ["a red star", "a blue circle"]
+    torch.testing.assert_close(texts["embedding"], clip.embed_texts(["a red star", "a blue circle"]))
+    torch.testing.assert_close(clip.similarity(images, texts), z["embedding"] @ texts["embedding"].T)
+
+
+def test_an_image_file_path_is_an_image_not_a_text(clip, tmp_path):
+    import numpy as np
+    from PIL import Image
+
+    path = tmp_path / "red.png"
+    Image.fromarray(np.full((32, 32, 3), (220, 30, 30), np.uint8)).save(path)
+    assert clip.encode(str(path)).metadata["kind"] == "image"
+    with pytest.warns(UserWarning, match="'png'"):  # no such file here: a caption
+        assert clip.encode("red.png").metadata["kind"] == "text"
+
+
+def test_old_names_still_work_and_warn(clip):
+    with pytest.warns(FutureWarning, match="use encode\\(texts\\) for a Latent"):
+        old = clip.encode_text("a red star")
+    torch.testing.assert_close(old, clip.embed_texts("a red star"))
+    with pytest.warns(FutureWarning, match="'images=' was renamed; use data="):
+        z = clip.encode(images=torch.rand(1, 3, 32, 32))
+    assert z["embedding"].shape == (1, clip.embed_dim)

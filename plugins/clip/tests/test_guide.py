@@ -219,10 +219,10 @@ def test_image_prompts_pull_towards_the_image(clip):
     first = next(guidance)
     result = guidance.run(progress=False)
     with torch.no_grad():
-        goal = clip.encode(target)
+        goal = clip.embed_images(target)
 
         def closeness(images):
-            return float(clip.encode(images) @ goal.T)
+            return float(clip.embed_images(images) @ goal.T)
 
         # A random CLIP sees every picture alike; the distance left must still shrink well.
         assert 1 - closeness(result.image) < 0.8 * (1 - closeness(first.image))
