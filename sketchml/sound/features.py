@@ -29,6 +29,9 @@ __all__ = ["AudioFeatures", "audio_features"]
 _RATE = 22050
 _HOP = 256
 _FFT = 2048
+_PAD = _FFT
+# Beats in frames quieter than this fraction of the loudest (about -50 dB) are dropped.
+_SILENT = 3e-3
 
 
 @dataclass
@@ -111,14 +114,17 @@ def audio_features(source: Any, *, fps: float = 30.0, start: float = 0.0,
         raise SketchmlError(f"duration must be positive, got {duration}.")
     duration = min(duration, total - start)
     segment = np.ascontiguousarray(mono[int(round(start * rate)):int(round((start + duration) * rate))])
-    y = resample(segment[None], rate, _RATE)[0]
+    # Silence on both sides, so that a hit on the very first sample is still an onset
+    # (flux needs a "before") and the last hop is analysed whole.
+    y = np.pad(resample(segment[None], rate, _RATE)[0], _PAD)
     frames = max(1, math.ceil(duration * fps - 1e-9))
 
     spec = librosa.stft(y, n_fft=_FFT, hop_length=_HOP)
     mag = np.abs(spec)
     harmonic, percussive = librosa.decompose.hpss(mag)
-    times = librosa.frames_to_time(np.arange(mag.shape[1]), sr=_RATE, hop_length=_HOP)
-    slot = np.minimum((times * fps).astype(np.int64), frames - 1)
+    times = librosa.frames_to_time(np.arange(mag.shape[1]), sr=_RATE, hop_length=_HOP) - _PAD / _RATE
+    inside = (times >= 0) & (times < duration)
+    slot = np.clip(np.floor(times * fps).astype(np.int64), 0, frames - 1)
 
     def rms_of(m: np.ndarray) -> np.ndarray:
         return librosa.feature.rms(S=m, frame_length=_FFT)[0]
@@ -139,24 +145,32 @@ def audio_features(source: Any, *, fps: float = 30.0, start: float = 0.0,
         for b in range(bands)
     ])
 
-    onset_times = librosa.frames_to_time(onset_frames, sr=_RATE, hop_length=_HOP)
-    beat_times = librosa.frames_to_time(beat_frames, sr=_RATE, hop_length=_HOP)
     loud = rms_of(mag)
-    chroma_frames = _mean(chroma.T, slot, frames)
+    onset_times = _within(times[onset_frames], duration)
+    # A beat tracker keeps counting through silence; only beats one can hear are kept.
+    audible = loud[beat_frames] > _SILENT * max(float(loud.max()), 1e-12)
+    beat_times = _within(times[beat_frames[audible]], duration)
+    keep = np.nonzero(inside)[0]
+    slot = slot[keep]
+
+    def pick(values: np.ndarray) -> np.ndarray:
+        return values[..., keep[keep < values.shape[-1]]]
+
+    chroma_frames = _mean(pick(chroma).T, slot, frames)
     peak = chroma_frames.max(axis=1, keepdims=True)
     return AudioFeatures(
         fps=float(fps), start=float(start), duration=float(duration),
-        rms=_mean(loud, slot, frames),
-        rms_harmonic=_mean(rms_of(harmonic), slot, frames),
-        rms_percussive=_mean(rms_of(percussive), slot, frames),
-        onset_strength=_peak(env[: len(slot)], slot[: len(env)], frames),
+        rms=_mean(pick(loud), slot, frames),
+        rms_harmonic=_mean(pick(rms_of(harmonic)), slot, frames),
+        rms_percussive=_mean(pick(rms_of(percussive)), slot, frames),
+        onset_strength=_peak(pick(env), slot, frames),
         onsets=_events(onset_times, fps, frames),
         beats=_events(beat_times, fps, frames),
         onset_times=onset_times, beat_times=beat_times,
         tempo=float(np.atleast_1d(tempo)[0]),
-        centroid=_mean(np.where(loud > 1e-5, centroid, 0.0), slot, frames),
+        centroid=_mean(pick(np.where(loud > 1e-5, centroid, 0.0)), slot, frames),
         chroma=np.where(peak > 1e-9, chroma_frames / np.maximum(peak, 1e-9), 0.0),
-        bands=np.clip((_mean(band_rows.T, slot, frames) + 80.0) / 80.0, 0.0, 1.0),
+        bands=np.clip((_mean(pick(band_rows).T, slot, frames) + 80.0) / 80.0, 0.0, 1.0),
         waveform=segment, sample_rate=rate,
     )
 
@@ -180,9 +194,15 @@ def _mean(values: np.ndarray, slot: np.ndarray, frames: int) -> np.ndarray:
     return out.astype(np.float32)
 
 
+def _within(times: np.ndarray, duration: float) -> np.ndarray:
+    times = np.asarray(times, np.float64)
+    return times[(times >= 0) & (times < duration)]
+
+
 def _peak(values: np.ndarray, slot: np.ndarray, frames: int) -> np.ndarray:
     out = np.zeros(frames)
-    np.maximum.at(out, slot, np.asarray(values, np.float64))
+    values = np.asarray(values, np.float64)[: len(slot)]
+    np.maximum.at(out, slot[: len(values)], values)
     return out.astype(np.float32)
 
 

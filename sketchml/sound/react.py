@@ -116,7 +116,10 @@ class _Mapping:
             self.options["truncation"] = truncation
         self.classes = self._classes(classes, takes)
         self.keys = self._keyframes(keyframes)
-        self.pulse_target = model.sample_latent(1, seed=self.seed + 7919)
+        # Pulses kick towards a latent of the same kind as the walk's: a given keyframe
+        # (e.g. a StyleGAN2 w) or a sampled one.
+        self.pulse_target = (self.keys[len(self.keys) // 2] if self.keys is not None
+                             else model.sample_latent(1, seed=self.seed + 7919)).to("cpu")
         self._segments: dict[int, Latent] = {}
         self._blocks: dict[int, Latent] = {}
         self.position = 0.0
@@ -211,7 +214,7 @@ class _Mapping:
         tensors = {k: a.tensors[k] + (b.tensors[k] - a.tensors[k]) * frac for k in a.tensors}
         here = Latent(tensors, **a.metadata)
         if self.pulse > 0:
-            towards = self.model.interpolate(here, self.pulse_target.to("cpu"), steps=_FINE)
+            towards = self.model.interpolate(here, self.pulse_target, steps=_FINE)
             here = towards[int(round(min(self.pulse, 1.0) * (_FINE - 1)))].to("cpu")
         return here
 
@@ -336,6 +339,8 @@ def _stream(mapping: _Mapping, features: AudioFeatures, signals: dict[str, np.nd
         images = mapping.render(latents, labels)
         for i, frame in enumerate(music):
             image = images[i:i + 1]
+            if getattr(image, "latent", None) is None:
+                image.latent = latents[i]
             for effect in effects:
                 changed = effect(image, frame)
                 image = image if changed is None else changed
