@@ -444,6 +444,43 @@ class Audio:
 
         return audio_html(self.waveform, self.sample_rate)
 
+    def play(self) -> None:
+        """Play the sound once, as ``sk.load_sound(audio).play()`` does: through the speakers
+        where there is an audio device, silently but on time otherwise, and into the video
+        of a headless render.
+
+        Examples:
+            >>> import torch, sketchml as sk
+            >>> sk.Audio(torch.zeros(800), sample_rate=8000).play()
+        """
+        self._sound().play()
+
+    def loop(self) -> None:
+        """Play the sound over and over until :meth:`stop`.
+
+        Examples:
+            >>> import torch, sketchml as sk
+            >>> beep = sk.Audio(torch.zeros(800), sample_rate=8000); beep.loop(); beep.stop()
+        """
+        self._sound().loop()
+
+    def stop(self) -> None:
+        """Stop playing.
+
+        Examples:
+            >>> import torch, sketchml as sk
+            >>> sk.Audio(torch.zeros(800), sample_rate=8000).stop()
+        """
+        self._sound().stop()
+
+    def _sound(self) -> Any:
+        from sketchml.sound.sound import Sound
+
+        sound = self.__dict__.get("_playing")
+        if sound is None:
+            sound = self.__dict__["_playing"] = Sound(self)
+        return sound
+
 
 def load_result(path: str | os.PathLike[str]) -> Any:
     """Read a saved result back: images (PNG/JPEG... as one image, GIF/MP4 as frames), TXT, MID, WAV.

@@ -152,3 +152,13 @@ def test_load_sound_is_part_of_every_sketch_mode():
     assert "load_sound" in sk.Sketch.API_METHODS
     assert isinstance(sk.Sketch().load_sound((np.zeros(100), RATE)), sk.Sound)
     assert isinstance(sk.load_sound((np.zeros(100), RATE)), sk.Sound)
+
+
+def test_an_audio_result_plays_itself(frame_clock, sine):
+    result = sk.Audio(torch.from_numpy(sine(440, 0.5, 16000)), sample_rate=16000)
+    result.play()
+    frame_clock(6, fps=60)
+    assert sk.Analyzer().rms() == pytest.approx(1 / np.sqrt(2), abs=0.02)
+    result.stop()
+    frame_clock(6, fps=60)
+    assert sk.Analyzer().rms() == 0.0
