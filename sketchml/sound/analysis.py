@@ -23,6 +23,7 @@ __all__ = ["Analyzer", "PITCH_CLASSES", "band_edges"]
 #: Names of the 12 chroma bins, C first.
 PITCH_CLASSES = ("C", "C#", "D", "D#", "E", "F", "F#", "G", "G#", "A", "A#", "B")
 _HOP = 512
+_CHROMA_WINDOW = 8192
 _FLUX_WINDOW = 1024
 # Beats are onsets of the bass: the flux of the FFT bins below about 200 Hz.
 _BASS_BINS = 5
@@ -41,10 +42,11 @@ def band_edges(bands: int, *, low: float = 20.0, high: float = 16000.0) -> np.nd
 
 
 def _chroma_matrix(size: int) -> np.ndarray:
-    """(12, bins) weights that fold an rfft of ``size`` into pitch classes (65 Hz - 5 kHz)."""
+    """(12, bins) weights that fold an rfft of ``size`` into pitch classes (110 Hz - 5 kHz:
+    below that, bins are wider than semitones)."""
     freqs = np.fft.rfftfreq(size, 1.0 / RATE)
     matrix = np.zeros((12, len(freqs)), np.float32)
-    usable = (freqs >= 65.0) & (freqs <= 5000.0)
+    usable = (freqs >= 110.0) & (freqs <= 5000.0)
     midi = 69 + 12 * np.log2(np.where(usable, freqs, 440.0) / 440.0)
     pitch = np.round(midi).astype(int) % 12
     matrix[pitch[usable], np.nonzero(usable)[0]] = 1.0
@@ -88,7 +90,8 @@ class Analyzer:
         self._freqs = freqs
         self._band_index = np.clip(np.searchsorted(self._edges, freqs) - 1, -1, bands)
         self._nbands = bands
-        self._chroma = _chroma_matrix(window)
+        self._chroma = _chroma_matrix(_CHROMA_WINDOW)
+        self._chroma_hann = np.hanning(_CHROMA_WINDOW).astype(np.float32)
         self._hann = np.hanning(window).astype(np.float32)
         self._flux_hann = np.hanning(_FLUX_WINDOW).astype(np.float32)
         self._seen = -1
@@ -123,12 +126,13 @@ class Analyzer:
         self._seen = tap.end
         samples = tap.read(self.window)
         spectrum = np.abs(np.fft.rfft(samples * self._hann)) * (2.0 / self.window)
-        power = spectrum ** 2
         bands = np.zeros(self._nbands, np.float32)
         inside = (self._band_index >= 0) & (self._band_index < self._nbands)
         np.maximum.at(bands, self._band_index[inside], spectrum[inside])
         total = float(spectrum.sum())
-        chroma = self._chroma @ power
+        # Pitch needs finer bins than loudness: a longer window (186 ms) for the chroma.
+        long = tap.read(_CHROMA_WINDOW)
+        chroma = self._chroma @ (np.abs(np.fft.rfft(long * self._chroma_hann)) ** 2)
         peak = float(chroma.max())
         onset, strength = self._onsets(tap)
         self._values = {
@@ -267,6 +271,17 @@ class Analyzer:
             True
         """
         return self._update()["beat"]
+
+    def waveform(self, n: int = 1024) -> np.ndarray:
+        """The latest ``n`` samples (mono float32 in [-1, 1]), oldest first: an oscilloscope.
+
+        Examples:
+            >>> import sketchml as sk
+            >>> sk.Analyzer().waveform(256).shape
+            (256,)
+        """
+        engine().sync()
+        return self._tap().read(int(n))
 
     def tempo(self) -> float:
         """Beats per minute from the recent beats (0 until there have been three).
