@@ -292,24 +292,25 @@ def fringe_rows(
 
 
 def snap_matrix(m6: tuple, weight: float) -> tuple:
-    """``m6`` moved half a canvas pixel right and down when a stroke ``weight`` wide
-    (local units) is an odd number of canvas pixels wide, else ``m6`` itself.
+    """``m6`` moved half a canvas pixel right and down for a shape with a stroke
+    (``weight`` > 0), else ``m6`` itself.
 
     Processing's default renderer puts strokes on pixel centres: a 1-px line at
-    ``x = 10`` fills pixel column 10 and nothing else, and a line at ``x = 0`` is
-    not half off the canvas. Coordinates here name pixel corners, so a stroked
-    shape is drawn half a pixel on; an even width already covers whole pixels
-    and fills are left alone, so a ``no_stroke()`` rect still covers exactly
-    the pixels it names.
+    ``x = 10`` fills pixel column 10 and nothing else, a line at ``x = 0`` is not
+    half off the canvas, and a stroked ``rect(10, 10, 20, 20)`` covers columns 10
+    to 30. Coordinates here name pixel corners, so a stroked shape is drawn half a
+    pixel on, whatever its weight (as py5 does: a 2-px line at ``x = 30`` covers
+    column 30 and half of 29 and 31). Fills without a stroke are left alone, so a
+    ``no_stroke()`` rect still covers exactly the pixels it names.
 
     Examples:
         >>> snap_matrix((1, 0, 0, 0, 1, 0), 1.0)
         (1, 0, 0.5, 0, 1, 0.5)
-        >>> snap_matrix((1, 0, 0, 0, 1, 0), 2.0)
+        >>> snap_matrix((1, 0, 0, 0, 1, 0), 0.0)
         (1, 0, 0, 0, 1, 0)
     """
-    a, c, e, b, d, f = m6
-    if round(weight * abs(a * d - b * c) ** 0.5) % 2 == 1:
+    if weight > 0:
+        a, c, e, b, d, f = m6
         return (a, c, e + 0.5, b, d, f + 0.5)
     return m6
 
@@ -328,12 +329,11 @@ def snap_strokes(rows: np.ndarray) -> np.ndarray:
         [0.5, 0.5]
     """
     weight = rows[:, 17]
-    if not (weight > 0).any():
+    stroked = weight > 0
+    if not stroked.any():
         return rows
     kind = rows[:, 0]
-    det = np.abs(rows[:, 18] * rows[:, 22] - rows[:, 19] * rows[:, 21])
-    odd = np.rint(weight * np.sqrt(det)) % 2 == 1
-    snapped = odd & (rows[:, 16] > 0) & ~((kind == KIND_LINE) & (rows[:, 5] == CAP_BAND))
+    snapped = stroked & (rows[:, 16] > 0) & ~((kind == KIND_LINE) & (rows[:, 5] == CAP_BAND))
     shift = snapped.astype(np.float32) * np.float32(0.5)
     rows[:, 20] += shift
     rows[:, 23] += shift

@@ -51,6 +51,7 @@ class Font:
         self.path = Path(path)
         self.size = float(size)
         self._faces: dict[float, ImageFont.FreeTypeFont] = {}
+        self._vertical: tuple[float, float] | None = None
         self.name = " ".join(p for p in self.face(self.size).getname() if p and p != "Book" and p != "Regular")
 
     def face(self, size: float) -> ImageFont.FreeTypeFont:
@@ -68,6 +69,29 @@ class Font:
                 ) from exc
             self._faces[size] = face
         return face
+
+    def vertical_metrics(self) -> tuple[float, float]:
+        """(ascent, descent) per pixel of text size, measured as Processing measures a
+        font: the height of 'd' above the baseline and the depth of 'p' below it, at the
+        size the font was made (at least 32 px, where pixel rounding is small); text
+        sizes scale them linearly, so ``text_ascent()`` is ``text_size * ascent``.
+
+        Examples:
+            >>> from sketchml.graphics.text import Font, DEFAULT_FONT_PATH
+            >>> Font(DEFAULT_FONT_PATH, size=32).vertical_metrics()
+            (0.75, 0.21875)
+        """
+        if self._vertical is None:
+            size = max(self.size, 32.0)
+            face = self.face(size)
+            _, top, _, _ = face.getbbox("d", anchor="ls")
+            _, _, _, bottom = face.getbbox("p", anchor="ls")
+            if top >= 0 or bottom <= 0:  # no 'd' or 'p' in this font: its own line metrics
+                ascent, descent = face.getmetrics()
+                top, bottom = -ascent, descent
+            scale = 1.0 / max(1, round(size))
+            self._vertical = (-top * scale, bottom * scale)
+        return self._vertical
 
     def __repr__(self) -> str:
         return f"Font({self.name!r}, size={self.size:g})"
@@ -330,24 +354,27 @@ class TextMixin:
         return font.face(self._text_size_px)
 
     def text_ascent(self) -> float:
-        """Height above the baseline of the current font at the current size, in pixels.
+        """Height above the baseline of the current font at the current size, in pixels:
+        as in Processing, the height of a lower-case 'd' (``text_size`` is the font's em
+        size, so DejaVu Sans at 32 has an ascent of 24).
 
         Examples:
             >>> from sketchml.graphics.text import TextMixin
-            >>> TextMixin().text_ascent() > 0
-            True
+            >>> t = TextMixin(); t.text_size(32); t.text_ascent()
+            24.0
         """
-        return float(self._face().getmetrics()[0])
+        return (self._text_font_obj or _default()).vertical_metrics()[0] * self._text_size_px
 
     def text_descent(self) -> float:
-        """Depth below the baseline of the current font at the current size, in pixels.
+        """Depth below the baseline of the current font at the current size, in pixels:
+        as in Processing, the depth of a lower-case 'p'.
 
         Examples:
             >>> from sketchml.graphics.text import TextMixin
-            >>> TextMixin().text_descent() > 0
-            True
+            >>> t = TextMixin(); t.text_size(32); t.text_descent()
+            7.0
         """
-        return float(self._face().getmetrics()[1])
+        return (self._text_font_obj or _default()).vertical_metrics()[1] * self._text_size_px
 
     def text_width(self, s: Any) -> float:
         """Width in pixels of ``s`` (its widest line) in the current font and size.
