@@ -6,11 +6,19 @@ character appears). A ``text()`` call lays the string out on the CPU and draws
 every glyph as a quad, transformed by the current matrix and coloured by the
 fill, in one draw call. The default font is DejaVu Sans, bundled (see
 ``fonts/LICENSE_DEJAVU.txt``).
+
+A character the font has no glyph for (an emoji, a symbol, another script) is
+drawn with an installed font that has one, found through fontconfig
+(``fc-list``), instead of an empty box. Installed fonts load by family name
+(``load_font("DejaVu Serif")``) through fontconfig too, or by file name.
 """
 from __future__ import annotations
 
+import functools
 import math
 import os
+import shutil
+import subprocess
 import weakref
 from dataclasses import dataclass
 from pathlib import Path
@@ -52,6 +60,7 @@ class Font:
         self.size = float(size)
         self._faces: dict[float, ImageFont.FreeTypeFont] = {}
         self._vertical: tuple[float, float] | None = None
+        self._chars: frozenset[int] | None = None
         self.name = " ".join(p for p in self.face(self.size).getname() if p and p != "Book" and p != "Regular")
 
     def face(self, size: float) -> ImageFont.FreeTypeFont:
@@ -69,6 +78,31 @@ class Font:
                 ) from exc
             self._faces[size] = face
         return face
+
+    def has_glyph(self, ch: str) -> bool:
+        """Whether the font draws ``ch`` (from its character map; whitespace always counts).
+
+        Examples:
+            >>> from sketchml.graphics.text import Font, DEFAULT_FONT_PATH
+            >>> f = Font(DEFAULT_FONT_PATH); f.has_glyph("a"), f.has_glyph("\U0001F98A")
+            (True, False)
+        """
+        if self._chars is None:
+            from fontTools.ttLib import TTFont
+
+            try:
+                with TTFont(str(self.path), fontNumber=0, lazy=True) as font:
+                    self._chars = frozenset(font.getBestCmap() or ())
+            except Exception:  # a font fontTools cannot read: trust FreeType with every character
+                self._chars = frozenset()
+        return not self._chars or ord(ch) in self._chars or ch.isspace()
+
+    def face_for(self, ch: str, size: float) -> ImageFont.FreeTypeFont:
+        """The face that draws ``ch`` at ``size``: this font's, or a fallback font's."""
+        if self.has_glyph(ch):
+            return self.face(size)
+        fallback = _fallback_font(ord(ch))
+        return (fallback or self).face(size)
 
     def vertical_metrics(self) -> tuple[float, float]:
         """(ascent, descent) per pixel of text size, measured as Processing measures a
@@ -134,8 +168,48 @@ def load_font_file(path_or_name: str | os.PathLike[str], *, size: float = _DEFAU
     )
 
 
+@functools.lru_cache(maxsize=None)
+def _fallback_font(codepoint: int) -> Font | None:
+    """An installed font with a glyph for ``codepoint`` (through fontconfig), or None."""
+    if shutil.which("fc-list") is None:
+        return None
+    try:
+        listed = subprocess.run(
+            ["fc-list", f":charset={codepoint:x}", "file"], capture_output=True, text=True, timeout=10,
+        ).stdout
+    except (OSError, subprocess.SubprocessError):
+        return None
+    files = sorted(line.split(":")[0].strip() for line in listed.splitlines() if line.strip())
+    files = [f for f in files if f.lower().endswith((".ttf", ".otf"))]
+    # Regular faces first: the shortest file name of a family is usually its plain style.
+    files.sort(key=lambda f: (len(Path(f).stem), f))
+    return Font(files[0]) if files else None
+
+
+def _fontconfig_family(name: str) -> Path | None:
+    """The file of the installed font family ``name`` (regular style), through fontconfig."""
+    if shutil.which("fc-match") is None:
+        return None
+    try:
+        found = subprocess.run(
+            ["fc-match", "-f", "%{family}|%{file}", name], capture_output=True, text=True, timeout=10,
+        ).stdout
+    except (OSError, subprocess.SubprocessError):
+        return None
+    families, _, file = found.partition("|")
+    # fc-match always answers with some font: keep it only when the family is the one asked for.
+    wanted = name.strip().lower()
+    if file and any(f.strip().lower() == wanted for f in families.split(",")):
+        return Path(file)
+    return None
+
+
 def _system_font(name: str) -> Path | None:
-    """A font file in the usual system folders whose name (without extension) matches."""
+    """An installed font: the family ``name`` (fontconfig), else a font file in the usual
+    system folders whose name (without extension) matches."""
+    family = _fontconfig_family(name)
+    if family is not None:
+        return family
     stem = Path(name).stem.lower().replace(" ", "")
     folders = [Path("/usr/share/fonts"), Path("/usr/local/share/fonts"), Path.home() / ".fonts",
                Path.home() / ".local/share/fonts", Path("/Library/Fonts"), Path("/System/Library/Fonts"),
@@ -160,9 +234,10 @@ class _Atlas:
 
     PAD = 1  # empty texels around each glyph so linear filtering never picks up a neighbour
 
-    def __init__(self, ctx: moderngl.Context, face: ImageFont.FreeTypeFont) -> None:
+    def __init__(self, ctx: moderngl.Context, font: Font, size: float) -> None:
         self.ctx = ctx
-        self.face = face
+        self.font = font
+        self.font_size = size
         self.size = 256
         self.data = np.zeros((self.size, self.size), np.uint8)
         self.glyphs: dict[str, _Glyph | None] = {}
@@ -175,7 +250,7 @@ class _Atlas:
     def advance(self, ch: str) -> float:
         adv = self.advances.get(ch)
         if adv is None:
-            adv = self.advances[ch] = float(self.face.getlength(ch))
+            adv = self.advances[ch] = float(self.font.face_for(ch, self.font_size).getlength(ch))
         return adv
 
     def glyph(self, ch: str) -> _Glyph | None:
@@ -184,13 +259,14 @@ class _Atlas:
         from PIL import Image as PILImage
         from PIL import ImageDraw
 
-        left, top, right, bottom = self.face.getbbox(ch, anchor="ls")
+        face = self.font.face_for(ch, self.font_size)
+        left, top, right, bottom = face.getbbox(ch, anchor="ls")
         w, h = right - left, bottom - top
         if w <= 0 or h <= 0:
             self.glyphs[ch] = None
             return None
         bitmap = PILImage.new("L", (w, h), 0)
-        ImageDraw.Draw(bitmap).text((-left, -top), ch, font=self.face, fill=255, anchor="ls")
+        ImageDraw.Draw(bitmap).text((-left, -top), ch, font=face, fill=255, anchor="ls")
         x, y = self._place(w, h)
         self.data[y : y + h, x : x + w] = np.asarray(bitmap)
         self.dirty = True
@@ -349,10 +425,6 @@ class TextMixin:
         self._text_align_x = align_x
         self._text_align_y = K.BASELINE if align_y is None else align_y
 
-    def _face(self) -> ImageFont.FreeTypeFont:
-        font = self._text_font_obj or _default()
-        return font.face(self._text_size_px)
-
     def text_ascent(self) -> float:
         """Height above the baseline of the current font at the current size, in pixels:
         as in Processing, the height of a lower-case 'd' (``text_size`` is the font's em
@@ -385,8 +457,11 @@ class TextMixin:
             >>> t.text_width("ab") > t.text_width("a")
             True
         """
-        face = self._face()
-        return max((float(sum(face.getlength(ch) for ch in line)) for line in str(s).split("\n")), default=0.0)
+        font, size = self._text_font_obj or _default(), self._text_size_px
+        return max(
+            (float(sum(font.face_for(ch, size).getlength(ch) for ch in line)) for line in str(s).split("\n")),
+            default=0.0,
+        )
 
     # -- drawing ---------------------------------------------------------------
     def text(self, s: Any, x: float, y: float, w: float | None = None, h: float | None = None) -> None:
@@ -488,5 +563,5 @@ class TextMixin:
         per_ctx = _atlases.setdefault(self.ctx, {})
         atlas = per_ctx.get(key)
         if atlas is None:
-            atlas = per_ctx[key] = _Atlas(self.ctx, font.face(self._text_size_px))
+            atlas = per_ctx[key] = _Atlas(self.ctx, font, self._text_size_px)
         return atlas

@@ -319,3 +319,34 @@ def test_text_metrics_match_py5_for_the_bundled_font(size):
     assert c.text_descent() == pytest.approx(descent, rel=0.03)
     assert c.text_width("Hello world") == pytest.approx(width, rel=0.03)
     assert c.text_leading() == pytest.approx((ascent + descent) * 1.275, rel=0.03)
+
+
+def test_text_falls_back_to_a_font_with_the_glyph(make_canvas):
+    from sketchml.graphics.text import _fallback_font
+
+    fox = "\U0001F98A"   # not in DejaVu Sans
+    if _fallback_font(ord(fox)) is None:
+        pytest.skip("no installed font has U+1F98A (scripts/setup.sh installs fonts-symbola)")
+    c = make_canvas(80, 60)
+    c.background(0)
+    c.fill(255)
+    c.text_size(40)
+    c.text(fox, 10, 45)
+    ink = c._read_pixels()[..., 0] > 128
+    assert ink.sum() > 100
+    font = c._atlas().font
+    assert not font.has_glyph(fox)
+    assert font.face_for(fox, 40).path != font.face(40).path     # drawn by the fallback font
+    assert c.text_width(fox) > 20
+
+
+def test_installed_fonts_load_by_family_name():
+    import shutil
+
+    if shutil.which("fc-match") is None:
+        pytest.skip("fontconfig is not installed")
+    c = sk.Sketch()
+    serif = c.load_font("DejaVu Serif")
+    assert serif.path.name == "DejaVuSerif.ttf" and serif.name == "DejaVu Serif"
+    with pytest.raises(SketchmlError, match="Cannot find a font named"):
+        c.load_font("No Such Family Anywhere")
