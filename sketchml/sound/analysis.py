@@ -97,7 +97,7 @@ class Analyzer:
         self._seen = -1
         self._hop_end: int | None = None
         self._prev_log: np.ndarray | None = None
-        self._flux: deque[tuple[float, float]] = deque(maxlen=_HISTORY)
+        self._flux: deque[tuple[float, float, float]] = deque(maxlen=_HISTORY)
         self._last_onset = -1e9
         self._last_beat = -1e9
         self._beat_now = False
@@ -167,14 +167,17 @@ class Analyzer:
             level = float(np.log(1.0 + np.sum(mag[:_BASS_BINS] ** 2)))
             flux, bass = float(rise.mean()), max(0.0, level - self._bass_level)
             self._bass_level = level
-            recent = np.mean(self._flux, axis=0) if self._flux else np.zeros(2)
-            self._flux.append((flux, bass))
+            recent = np.mean(self._flux, axis=0) if self._flux else np.zeros(3)
+            loudest = max((row[2] for row in self._flux), default=0.0)
+            self._flux.append((flux, bass, level))
             strength = max(strength, flux)
             now = self._hop_end / RATE
             if flux > self.threshold * recent[0] + 0.02 and now - self._last_onset > 0.05:
                 self._last_onset = now
                 onset = True
-            if bass > max(1.0, self.threshold * recent[1]) and now - self._last_beat >= self.sensitivity:
+            # A beat is a jump of the bass to near the loudest bass of the last 1.5 s (within
+            # 10 dB): the flutter of a bass note against a fading kick is not one.
+            if bass > max(1.0, self.threshold * recent[1]) and level > loudest - 2.3 and now - self._last_beat >= self.sensitivity:
                 self._last_beat = now
                 self._beat_times.append(now)
                 beat = True

@@ -133,7 +133,11 @@ def audio_features(source: Any, *, fps: float = 30.0, start: float = 0.0,
                                        sr=_RATE, hop_length=_HOP)
     onset_frames = librosa.onset.onset_detect(onset_envelope=env, sr=_RATE, hop_length=_HOP)
     bass = librosa.onset.onset_strength(y=y, sr=_RATE, hop_length=_HOP, fmax=250, n_mels=16)
-    tempo, beat_frames = librosa.beat.beat_track(onset_envelope=bass, sr=_RATE, hop_length=_HOP)
+    # librosa's trimming drops real beats at the end of a song; ours only drops the
+    # beats the tracker carried on past the first or last hit (no bass onset near them).
+    tempo, beat_frames = librosa.beat.beat_track(onset_envelope=bass, sr=_RATE, hop_length=_HOP,
+                                                 trim=False)
+    beat_frames = _trim_beats(np.asarray(beat_frames), bass)
     chroma = librosa.feature.chroma_stft(S=harmonic ** 2, sr=_RATE, hop_length=_HOP)
     centroid = librosa.feature.spectral_centroid(S=mag, sr=_RATE)[0]
     edges = np.geomspace(20.0, 10000.0, bands + 1)
@@ -192,6 +196,16 @@ def _mean(values: np.ndarray, slot: np.ndarray, frames: int) -> np.ndarray:
         nearest = idx[np.clip(np.searchsorted(idx, np.arange(frames)), 0, len(idx) - 1)]
         out[~filled] = out[nearest[~filled]]
     return out.astype(np.float32)
+
+
+def _trim_beats(beats: np.ndarray, envelope: np.ndarray) -> np.ndarray:
+    if len(beats) == 0:
+        return beats
+    strength = np.array([envelope[max(0, b - 2):b + 3].max() for b in beats])
+    weak = strength < 0.1 * np.median(strength)
+    first = int(np.argmax(~weak)) if not weak.all() else len(beats)
+    last = len(beats) - int(np.argmax(~weak[::-1])) if not weak.all() else 0
+    return beats[first:last]
 
 
 def _within(times: np.ndarray, duration: float) -> np.ndarray:
