@@ -6,6 +6,12 @@ and prints frames per second beside py5's JAVA2D figures for the per-call
 workload on this machine (~70 fps at 1k, ~10 fps at 10k) with the ratio. When
 py5 is importable it is run on the same workload and the measured ratio printed.
 
+Beside them runs a bare reference renderer of the same workload (``ReferenceCircles``):
+one instanced moderngl draw call with a signed-distance fragment shader, the least
+a GL program can do for these circles, so the ratio ours/reference says how much
+sketchml's drawing API costs on top of the GPU (or llvmpipe) work itself. Every
+frame, ours and the reference alike, ends with a readback of the pixels.
+
 A second table splits a per-call frame into its parts (Python recording, numpy
 vertex building, GL draw + finish) and shows the floor of the GL driver: the
 same number of quads drawn with trivial shaders, so a reader can tell whether
@@ -54,14 +60,71 @@ def frame_per_call(c: Canvas, xs: list[float], ys: list[float]) -> None:
     for x, y in zip(xs, ys):
         ellipse(x, y, 12, 12)
     c._flush()
-    c.ctx.finish()
+    c.fbo.read(components=4)
 
 
 def frame_arrays(c: Canvas, x: np.ndarray, y: np.ndarray) -> None:
     style(c)
     c.circles(x, y, 12)
     c._flush()
-    c.ctx.finish()
+    c.fbo.read(components=4)
+
+
+class ReferenceCircles:
+    """The workload as bare moderngl: one instanced draw of a quad per circle, shaded by
+    its signed distance (alpha fill, 1 px stroke, 1 px anti-aliasing), then a readback."""
+
+    VERTEX = """#version 330
+    in vec2 corner; in vec3 circle;  // circle: centre x, y and radius, in pixels
+    uniform vec2 size;
+    out vec2 local; flat out float radius;
+    void main() {
+        radius = circle.z;
+        local = corner * (radius + 1.5);
+        gl_Position = vec4((circle.xy + local) / size * 2.0 - 1.0, 0.0, 1.0);
+    }"""
+    FRAGMENT = """#version 330
+    in vec2 local; flat in float radius;
+    uniform vec4 fill; uniform vec4 stroke;  // premultiplied
+    out vec4 color;
+    void main() {
+        float d = length(local) - radius;
+        float inside = clamp(0.5 - d, 0.0, 1.0);
+        float band = clamp(1.0 - abs(d), 0.0, 1.0);   // a 1 px stroke centred on the edge
+        vec4 c = fill * inside;
+        color = stroke * band + c * (1.0 - stroke.a * band);
+    }"""
+
+    def __init__(self, ctx, n: int) -> None:
+        self.ctx = ctx
+        self.prog = ctx.program(vertex_shader=self.VERTEX, fragment_shader=self.FRAGMENT)
+        self.prog["size"].value = (float(W), float(H))
+        a = 128 / 255
+        self.prog["fill"].value = (30 / 255 * a, 120 / 255 * a, 220 / 255 * a, a)
+        self.prog["stroke"].value = (0.0, 0.0, 0.0, 1.0)
+        quad = np.array([-1, -1, 1, -1, -1, 1, -1, 1, 1, -1, 1, 1], dtype="f4")
+        self.quad = ctx.buffer(quad.tobytes())
+        self.circles = ctx.buffer(reserve=n * 12, dynamic=True)
+        self.vao = ctx.vertex_array(
+            self.prog, [(self.quad, "2f", "corner"), (self.circles, "3f/i", "circle")])
+        self.tex = ctx.texture((W, H), 4)
+        self.fbo = ctx.framebuffer(color_attachments=[self.tex])
+        self.n = n
+
+    def frame(self, x: np.ndarray, y: np.ndarray) -> None:
+        data = np.empty((self.n, 3), dtype="f4")
+        data[:, 0], data[:, 1], data[:, 2] = x, y, 6.0
+        self.circles.write(data)
+        self.fbo.use()
+        self.fbo.clear(1.0, 1.0, 1.0, 1.0)
+        self.ctx.enable(self.ctx.BLEND)
+        self.ctx.blend_func = self.ctx.ONE, self.ctx.ONE_MINUS_SRC_ALPHA
+        self.vao.render(instances=self.n)
+        self.fbo.read(components=4)
+
+    def release(self) -> None:
+        for obj in (self.vao, self.circles, self.quad, self.fbo, self.tex, self.prog):
+            obj.release()
 
 
 def best_seconds(fn, frames: int) -> float:
@@ -168,20 +231,23 @@ def main() -> None:
     c._begin_frame()
     print(f"renderer: {ctx.info['GL_RENDERER']}; {os.cpu_count()} CPUs; load average "
           f"{os.getloadavg()[0]:.1f}; canvas {W}x{H}; 12 px circles, alpha fill, 1 px stroke")
-    print(f"\n{'N':>8} {'ellipse() fps':>14} {'(CPU ms)':>9} {'circles() fps':>14} "
-          f"{'(CPU ms)':>9} {'py5 JAVA2D fps':>15} {'ellipse()/py5':>14}")
+    print(f"\n{'N':>8} {'reference fps':>14} {'ellipse() fps':>14} {'/ref':>6} {'circles() fps':>14} "
+          f"{'/ref':>6} {'py5 JAVA2D fps':>15} {'ellipse()/py5':>14}")
     parts = []
     for n in opts.sizes:
         x, y = workload(n)
         xs, ys = x.tolist(), y.tolist()
-        wall, cpu = best_wall_and_cpu(lambda: frame_per_call(c, xs, ys), opts.frames)
-        awall, acpu = best_wall_and_cpu(lambda: frame_arrays(c, x, y), opts.frames)
-        per_call, arrays = 1.0 / wall, 1.0 / awall
+        reference = ReferenceCircles(ctx, n)
+        rwall = best_wall_and_cpu(lambda: reference.frame(x, y), opts.frames)[0]
+        reference.release()
+        wall = best_wall_and_cpu(lambda: frame_per_call(c, xs, ys), opts.frames)[0]
+        awall = best_wall_and_cpu(lambda: frame_arrays(c, x, y), opts.frames)[0]
+        ref_fps, per_call, arrays = 1.0 / rwall, 1.0 / wall, 1.0 / awall
         ref = PY5_JAVA2D_REFERENCE_FPS.get(n)
         ref_s = f"{ref:15.0f}" if ref else f"{'-':>15}"
         ratio = f"{per_call / ref:13.1f}x" if ref else f"{'-':>14}"
-        print(f"{n:>8} {per_call:14.1f} {cpu * 1e3:9.1f} {arrays:14.1f} {acpu * 1e3:9.1f} "
-              f"{ref_s} {ratio}")
+        print(f"{n:>8} {ref_fps:14.1f} {per_call:14.1f} {per_call / ref_fps:5.2f}x {arrays:14.1f} "
+              f"{arrays / ref_fps:5.2f}x {ref_s} {ratio}")
         parts.append((n, *breakdown(c, xs, ys, opts.frames), driver_floor_ms(ctx, n, opts.frames)))
 
     print(f"\nper-call frame, CPU milliseconds of this process (best of {opts.frames}):")
