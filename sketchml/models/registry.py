@@ -13,16 +13,34 @@ registry) and cached. Each entry point is loaded and registered inside its own
 
 * ``SKETCHML_STRICT_PLUGINS=1`` raises :class:`PluginError` instead (for plugin developers);
 * ``SKETCHML_LOAD_PLUGINS=a,b`` loads only those entry points / distributions;
-* ``SKETCHML_DISABLE_PLUGINS=a,b`` skips those.
+* ``SKETCHML_DISABLE_PLUGINS=a,b`` skips those;
+* ``SKETCHML_PREFER_PLUGINS=a,b``: these distributions win name collisions (below);
+* ``SKETCHML_PLUGIN_TIMEOUT=S``: how long one plugin may take to load (15 s by default).
+
+A plugin cannot stop the program that discovers it. Each one is imported and
+registered in a thread of its own: one that takes longer than the timeout (an
+endless loop, a sleep) is abandoned and reported with its name; ``sys.exit()`` and
+``KeyboardInterrupt`` raised by its import are that plugin's failure (a real Ctrl-C
+still stops the program); what it prints goes to stderr, never into a command's
+output such as ``sketchml models --json``.
+
+Name collisions follow one rule, whatever order entry points come in. When two
+plugins register the same family name, the one whose distribution is listed in
+``SKETCHML_PREFER_PLUGINS`` keeps it; otherwise a first-party plugin
+(:data:`FIRST_PARTY`) keeps it; otherwise the distribution whose name sorts first.
+A warning names both distributions and the winner. A family added by hand (in a
+sketch, after discovery) replaces a plugin's, with a warning.
 """
 from __future__ import annotations
 
+import contextlib
 import fnmatch
 import importlib
 import importlib.util
 import os
 import re
 import sys
+import threading
 import warnings
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import asdict, dataclass, field
@@ -39,6 +57,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "ENTRY_POINT_GROUP",
+    "FIRST_PARTY",
     "MODALITIES",
     "VERBS",
     "ModelEntry",
@@ -55,6 +74,9 @@ __all__ = [
 ]
 
 ENTRY_POINT_GROUP = "sketchml"
+FIRST_PARTY = frozenset({"sketchml-clip", "sketchml-gan", "sketchml-image", "sketchml-music",
+                         "sketchml-text"})
+"""The distributions shipped with sketchml: their family names win collisions by default."""
 MODALITIES = ("image", "text", "notes", "audio", "embedding")
 VERBS = ("generate", "encode", "interpolate", "sample_latent", "train")
 
@@ -230,7 +252,8 @@ class Registry:
         self._pm.add_hookspecs(hookspecs)
         self._discovered = not discover
         self._discovering = False
-        self._current_plugin = "<direct>"
+        self._local = threading.local()
+        self._abandoned: set[int] = set()
 
     # -- registration -------------------------------------------------------------
 
@@ -303,8 +326,24 @@ class Registry:
             verbs=declared,
             capabilities=extras,
         )
+        if threading.get_ident() in self._abandoned:
+            raise PluginError(f"{spec.plugin} took too long to load; its late {name!r} is ignored.")
         old = self._specs.get(name)
-        if old is not None:
+        if old is not None and _plugins_collide(old, spec):
+            keeps, reason = _collision_winner(old, spec)
+            loser = spec if keeps is old else old
+            warnings.warn(
+                f"Two plugins register the model family {name!r}: {old.plugin} ({old.family}) "
+                f"and {spec.plugin} ({spec.family}). {keeps.plugin} keeps the name because "
+                f"{reason}. To use {loser.plugin}'s instead, set "
+                f"SKETCHML_PREFER_PLUGINS={loser.plugin}; or turn one off with "
+                "SKETCHML_DISABLE_PLUGINS.",
+                PluginWarning,
+                stacklevel=2,
+            )
+            if keeps is old:
+                return spec
+        elif old is not None:
             warnings.warn(
                 f"Model family {name!r} ({old.family}, from {old.plugin}) was replaced by "
                 f"{family} from {spec.plugin}. Rename one of them, or disable one plugin with "
@@ -314,6 +353,11 @@ class Registry:
             )
         self._specs[name] = spec
         return spec
+
+    @property
+    def _current_plugin(self) -> str:
+        """The distribution whose hook is running in this thread (``"<direct>"`` outside one)."""
+        return getattr(self._local, "plugin", "<direct>")
 
     def register(self, plugin: object, *, name: str | None = None) -> PluginInfo:
         """Register a plugin object (a module or any object with ``@sk.hookimpl`` functions).
@@ -391,7 +435,7 @@ class Registry:
         only = _env_names("SKETCHML_LOAD_PLUGINS")
         disabled = _env_names("SKETCHML_DISABLE_PLUGINS") or set()
         seen: set[tuple[str, str]] = set()
-        for ep in sorted(found, key=lambda e: e.name):
+        for ep in sorted(found, key=_entry_point_order):
             dist = getattr(ep, "dist", None)
             dist_name = dist.metadata["Name"] if dist is not None else "?"
             version = dist.version if dist is not None else "?"
@@ -413,17 +457,24 @@ class Registry:
         self, name: str, distribution: str, version: str, load: Callable[[], object]
     ) -> PluginInfo:
         before = dict(self._specs)
-        plugin: object | None = None
-        self._current_plugin = distribution if distribution != "<inline>" else name
-        try:
+        loaded: list[object] = []
+
+        def load_and_register() -> None:
             plugin = load()
+            loaded.append(plugin)
             _check_hook_names(plugin)
+            if threading.get_ident() in self._abandoned:
+                return
             self._pm.register(plugin, name=name)
             for impl in self._pm.hook.sketchml_register_models.get_hookimpls():
                 if impl.plugin is plugin:
                     impl.function(*[{"registry": self}[arg] for arg in impl.argnames])
-        except Exception as err:  # isolation: any plugin bug stays in the plugin
+
+        owner = distribution if distribution != "<inline>" else name
+        err = self._isolated(owner, load_and_register)
+        if err is not None:  # isolation: any plugin bug stays in the plugin
             self._specs = before
+            plugin = loaded[0] if loaded else None
             if plugin is not None and self._pm.is_registered(plugin):
                 self._pm.unregister(plugin)
             error = f"{type(err).__name__}: {err}"
@@ -441,12 +492,41 @@ class Registry:
                 raise PluginError(message) from err
             warnings.warn(message, PluginWarning, stacklevel=3)
             return info
-        finally:
-            self._current_plugin = "<direct>"
         added = tuple(n for n, s in self._specs.items() if before.get(n) is not s)
         info = PluginInfo(name, distribution, version, "ok", None, added)
         self._plugins.append(info)
         return info
+
+    def _isolated(self, owner: str, work: Callable[[], None]) -> BaseException | None:
+        """Run a plugin's ``work`` in its own thread; return what it raised, if anything.
+
+        The wait is bounded (``SKETCHML_PLUGIN_TIMEOUT``); a plugin still running then
+        is abandoned (its thread is a daemon: it cannot keep the program alive). Its
+        prints go to stderr, now and later. A Ctrl-C arrives in the waiting thread
+        and stops the program as usual.
+        """
+        outcome: list[BaseException] = []
+
+        def target() -> None:
+            self._local.plugin = owner
+            try:
+                work()
+            except BaseException as err:  # SystemExit, KeyboardInterrupt: the plugin's failure
+                outcome.append(err)
+
+        limit = _plugin_timeout()
+        thread = threading.Thread(target=target, name=f"sketchml-plugin:{owner}", daemon=True)
+        with _prints_to_stderr(thread):
+            thread.start()
+            thread.join(limit)
+        if thread.is_alive():
+            self._abandoned.add(thread.ident or 0)
+            _route_to_stderr_for_good(thread)
+            return PluginTimeout(
+                f"it was still loading after {limit:g} s (an endless loop or a wait in its "
+                "import?), so it was abandoned; SKETCHML_PLUGIN_TIMEOUT sets the limit"
+            )
+        return outcome[0] if outcome else None
 
     # -- look-up ----------------------------------------------------------------------
 
@@ -500,7 +580,7 @@ class Registry:
         module_name, _, attr = spec.family.partition(":")
         try:
             module = importlib.import_module(module_name)
-        except Exception as err:
+        except (Exception, SystemExit) as err:  # a family's import must not end the program
             raise SketchmlError(
                 f"Could not import the {spec.name!r} model family ({spec.family}, from "
                 f"{spec.plugin}): {type(err).__name__}: {err}. Check that the plugin and its "
@@ -610,6 +690,85 @@ def models(pattern: str | None = None) -> list[ModelEntry]:
 
 
 # -- helpers ----------------------------------------------------------------------------
+
+class PluginTimeout(PluginError):
+    """A plugin took longer than ``SKETCHML_PLUGIN_TIMEOUT`` seconds to load and was abandoned."""
+
+
+def _plugin_timeout() -> float:
+    value = os.environ.get("SKETCHML_PLUGIN_TIMEOUT", "").strip()
+    try:
+        return max(float(value), 0.01) if value else 15.0
+    except ValueError:
+        raise SketchmlError(
+            f"SKETCHML_PLUGIN_TIMEOUT={value!r} is not a number of seconds; use e.g. 15."
+        ) from None
+
+
+class _ThreadStdout:
+    """``sys.stdout`` that sends what plugin threads print to stderr, the rest to stdout."""
+
+    def __init__(self, stdout: Any) -> None:
+        self.stdout = stdout
+        self.threads: set[threading.Thread] = set()
+
+    def write(self, text: str) -> int:
+        to = sys.stderr if threading.current_thread() in self.threads else self.stdout
+        return to.write(text)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.stdout, name)
+
+
+_routing_lock = threading.Lock()
+
+
+@contextlib.contextmanager
+def _prints_to_stderr(thread: threading.Thread) -> Any:
+    with _routing_lock:
+        if not isinstance(sys.stdout, _ThreadStdout):
+            sys.stdout = _ThreadStdout(sys.stdout)
+        router = sys.stdout
+        router.threads.add(thread)
+    try:
+        yield
+    finally:
+        with _routing_lock:
+            if not thread.is_alive():
+                router.threads.discard(thread)
+                if sys.stdout is router and not router.threads:
+                    sys.stdout = router.stdout
+
+
+def _route_to_stderr_for_good(thread: threading.Thread) -> None:
+    """An abandoned plugin thread keeps printing to stderr for as long as it runs."""
+    with _routing_lock:
+        if isinstance(sys.stdout, _ThreadStdout):
+            sys.stdout.threads.add(thread)
+
+
+def _entry_point_order(ep: Any) -> tuple[str, str]:
+    """Entry points load by distribution name, then entry-point name: never by chance."""
+    dist = getattr(ep, "dist", None)
+    return (_normal(dist.metadata["Name"]) if dist is not None else "~", ep.name)
+
+
+def _plugins_collide(old: ModelSpec, new: ModelSpec) -> bool:
+    """Two different plugins register one name (by hand, in a sketch, it simply replaces)."""
+    return "<direct>" not in (old.plugin, new.plugin) and old.plugin != new.plugin
+
+
+def _collision_winner(old: ModelSpec, new: ModelSpec) -> tuple[ModelSpec, str]:
+    """Which of two plugins keeps a family name, and why (the rule in the module docstring)."""
+    preferred = _env_names("SKETCHML_PREFER_PLUGINS") or set()
+    old_preferred, new_preferred = _normal(old.plugin) in preferred, _normal(new.plugin) in preferred
+    if old_preferred != new_preferred:
+        return (new if new_preferred else old), "SKETCHML_PREFER_PLUGINS names it"
+    old_first, new_first = _normal(old.plugin) in FIRST_PARTY, _normal(new.plugin) in FIRST_PARTY
+    if old_first != new_first:
+        return (new if new_first else old), "first-party plugins win unless you prefer another"
+    first = min((old, new), key=lambda spec: _normal(spec.plugin))
+    return first, "its distribution name sorts first"
 
 def _variant_specs(
     family: str,
