@@ -365,12 +365,16 @@ def react(model: Model, song: Any, *, out: str | os.PathLike[str], fps: float = 
         song: a sound file (WAV, FLAC, OGG, MP3), an :class:`sketchml.Audio` or anything
             with ``to_audio()``.
         out: ``video.mp4`` (the song's stretch is muxed in), a ``.gif`` or PNG frames.
-        fps: frames per second; start, duration: the stretch of the song, in seconds.
+        fps: frames per second.
+        start: where in the song to begin, in seconds.
+        duration: how many seconds to render (default: to the end).
         speed_fpm: keyframe latents visited per minute of music.
         motion_react: 0 steady speed while there is sound, 1 speed follows the energy.
         pulse_react: how far an onset kicks the latent (0-1).
-        motion_percussive, motion_harmonic: which part's energy drives the motion.
-        pulse_percussive, pulse_harmonic: which part's onsets pulse.
+        motion_percussive: the percussive part's energy drives the motion (default no).
+        motion_harmonic: the harmonic part's energy drives the motion (default yes).
+        pulse_percussive: the percussive part's onsets pulse (default yes).
+        pulse_harmonic: rises of the harmonic part's loudness pulse (default no).
         class_pitch_react: how much the chroma picks the classes (0-1; families with ``label``).
         classes: up to 12 labels, one per pitch class from C (default: 12 random classes
             where the model has ``class_names``).
