@@ -57,18 +57,19 @@ def dtw_distance(a: np.ndarray, b: np.ndarray) -> float:
     """
     a, b = np.asarray(a, np.float64), np.asarray(b, np.float64)
     n, m = len(a), len(b)
-    cost = np.sqrt(((a[:, None, :] - b[None, :, :]) ** 2).sum(axis=2)).tolist()
-    inf = math.inf
-    prev = [inf] * (m + 1)
+    cost = np.sqrt(((a[:, None, :] - b[None, :, :]) ** 2).sum(axis=2))
+    prev = np.full(m + 1, math.inf)
     prev[0] = 0.0
+    stretched = _STRETCH * cost
+    runs = np.cumsum(stretched, axis=1)
     for i in range(n):
-        row = cost[i]
-        cur = [inf] * (m + 1)
-        for j in range(1, m + 1):
-            c = row[j - 1]
-            cur[j] = min(prev[j - 1] + 2.0 * c, prev[j] + _STRETCH * c, cur[j - 1] + _STRETCH * c)
-        prev = cur
-    return prev[m] / (n + m)
+        # From the row above: diagonal (weight 2) or a stretched step down.
+        above = np.minimum(prev[:-1] + 2.0 * cost[i], prev[1:] + stretched[i])
+        # Along the row, cur[j] = min(above[j], cur[j-1] + s[j]): with S the running sum
+        # of s, that is S[j] + the running minimum of above - S, all at once.
+        prev[1:] = runs[i] + np.minimum.accumulate(above - runs[i])
+        prev[0] = math.inf
+    return float(prev[m] / (n + m))
 
 
 class _Matcher:
