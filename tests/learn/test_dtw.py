@@ -103,3 +103,25 @@ def test_dtw_distance_ignores_speed_but_not_shape():
     same = sk.learn.dtw.dtw_distance(circle(s), circle(slow))
     other = sk.learn.dtw.dtw_distance(circle(s), swipe(slow))
     assert other > 5 * same
+
+
+def test_dtw_distance_is_the_textbook_recurrence():
+    """The row-at-once solution equals the cell-by-cell dynamic programme it replaces."""
+    from sketchml.learn.dtw import _STRETCH
+
+    def cell_by_cell(a, b):
+        n, m = len(a), len(b)
+        cost = np.sqrt(((a[:, None] - b[None]) ** 2).sum(2))
+        table = np.full((n + 1, m + 1), np.inf)
+        table[0, 0] = 0.0
+        for i in range(1, n + 1):
+            for j in range(1, m + 1):
+                c = cost[i - 1, j - 1]
+                table[i, j] = min(table[i - 1, j - 1] + 2 * c, table[i - 1, j] + _STRETCH * c,
+                                  table[i, j - 1] + _STRETCH * c)
+        return table[n, m] / (n + m)
+
+    rng = np.random.default_rng(17)
+    for _ in range(20):
+        a, b = rng.random((rng.integers(1, 30), 3)), rng.random((rng.integers(1, 30), 3))
+        assert sk.learn.dtw.dtw_distance(a, b) == pytest.approx(cell_by_cell(a, b), abs=1e-12)
