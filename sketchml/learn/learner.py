@@ -224,7 +224,10 @@ class Learner:
     # ------------------------------------------------------------------ examples
 
     def _target(self, outputs: Any) -> np.ndarray:
-        if isinstance(outputs, (str, int, float, np.number)) and self.outputs == 1:
+        if isinstance(outputs, (str, int, float, np.number)):
+            if self.outputs != 1:
+                raise SketchmlError(f"Expected {self.outputs} outputs (a list), got one value: "
+                                    f"{outputs!r}.")
             outputs = [outputs]
         values = list(outputs.tolist() if hasattr(outputs, "tolist") else outputs)
         if len(values) != self.outputs:
@@ -407,7 +410,10 @@ class Learner:
         norm, models = self._ready()
         if hasattr(inputs, "detach"):
             inputs = inputs.detach().cpu().numpy()
-        rows = np.asarray(inputs, np.float64).reshape(-1, self.inputs)
+        rows = np.asarray(inputs, np.float64)
+        if rows.ndim != 2 or rows.shape[1] != self.inputs:
+            raise SketchmlError(f"predict_many takes rows of {self.inputs} inputs, shape "
+                                f"(M, {self.inputs}); got shape {rows.shape}.")
         values = np.stack([model.predict(norm(rows)) for model in models], axis=1)
         return [self._decode(row) for row in values]
 

@@ -161,6 +161,13 @@ def test_untrained_learner_is_saved_and_loaded_untrained(tmp_path):
     assert again.input_names == ["x", "y"]
 
 
+def _trained() -> sk.Learner:
+    learner = sk.Learner(inputs=1, model="linear")
+    learner.add_example([0], [0])
+    learner.train()
+    return learner
+
+
 @pytest.mark.parametrize("make, message", [
     (lambda: sk.Learner(inputs=2).add_example([1, 2, 3], [0]), "Expected 2 inputs, got 3"),
     (lambda: sk.Learner(inputs=1, classes=["a", "b"]).add_example([1], ["c"]), "not a class"),
@@ -171,6 +178,8 @@ def test_untrained_learner_is_saved_and_loaded_untrained(tmp_path):
     (lambda: sk.Learner(inputs=1, outputs=[{"model": "knn", "kk": 3}]), "no option 'kk'"),
     (lambda: sk.Learner(inputs=1).add_example([float("nan")], [0]), "NaN"),
     (lambda: sk.Learner(inputs=1).save("mapping.json"), ".safetensors"),
+    (lambda: sk.Learner(inputs=1, outputs=2).add_example([1], "red"), "got one value"),
+    (lambda: _trained().predict_many([1, 2, 3]), r"shape \(M, 1\)"),
 ])
 def test_mistakes_get_clear_errors(make, message):
     with pytest.raises(sk.SketchmlError, match=message):
