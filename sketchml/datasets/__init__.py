@@ -3,7 +3,9 @@
 :func:`shapes_world` draws pictures of coloured shapes on backgrounds, each with
 its labels and a caption (see :mod:`sketchml.datasets.shapes`);
 :func:`train_shape_classifier` trains a small classifier on them, the yardstick
-for generators trained on the world; :func:`scene_clip` writes a stand-in webcam clip
+for generators trained on the world; :func:`faces_world` draws cartoon faces with
+attribute labels (the autoencoders' data) and :func:`train_face_checker` trains their
+yardstick; :func:`scene_clip` writes a stand-in webcam clip
 (a room with things moving in it) for machines without a camera.
 
 Importing this package is light: numpy, GL and torch load on first use.
@@ -21,15 +23,24 @@ from sketchml._lazy import lazy_exports
 _LAZY = {
     "BACKGROUNDS": "shapes",
     "COLORS": "shapes",
+    "EXPRESSIONS": "faces",
+    "FACE_ATTRIBUTES": "faces",
+    "FaceChecker": "faces",
+    "FacesWorld": "faces",
     "SHAPES": "shapes",
     "SIZES": "shapes",
     "ShapeClassifier": "classifier",
     "ShapesWorld": "shapes",
+    "draw_faces": "faces",
     "draw_shapes": "shapes",
+    "face_labels": "faces",
+    "faces_world": "faces",
     "sample_labels": "shapes",
+    "save_face_folders": "faces",
     "scene_clip": "scene",
     "scene_frames": "scene",
     "shapes_world": "shapes",
+    "train_face_checker": "faces",
     "train_shape_classifier": "classifier",
 }
 
