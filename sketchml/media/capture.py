@@ -30,6 +30,7 @@ Examples:
 from __future__ import annotations
 
 import glob
+import logging
 import os
 import sys
 import threading
@@ -82,7 +83,14 @@ class _VideoReader:
         self._reader = imageio_ffmpeg.read_frames(
             str(path), input_params=["-ss", f"{max(0.0, start):.4f}"] if start > 0 else None,
             output_params=["-vf", scale])
-        next(self._reader)
+        # imageio-ffmpeg warns that the scaled frames differ from the source: they should.
+        logger = logging.getLogger("imageio_ffmpeg")
+        level = logger.level
+        logger.setLevel(logging.ERROR)
+        try:
+            next(self._reader)
+        finally:
+            logger.setLevel(level)
 
     def next(self) -> np.ndarray | None:
         """The next frame as ``(H, W, 3)`` uint8 (a read-only view of ffmpeg's bytes), or None."""
