@@ -49,3 +49,13 @@ def test_classifier_colours(tmp_path, monkeypatch):
     colours = sk.load_learner(tmp_path / "out/classifier_colours/colours.safetensors")
     assert len(colours) == 60 and colours.trained
     assert colours.predict([250, 40, 30]) == ["warm"] and colours.predict([236, 230, 240]) == ["grey"]
+
+
+def test_camera_to_gan(tmp_path, monkeypatch):
+    _run("camera_to_gan.py", 125, tmp_path, monkeypatch)
+    mapping = sk.load_learner(tmp_path / "out/camera_to_gan/mapping.safetensors")
+    assert len(mapping) == 120 and mapping.trained
+    # Each quarter of the stand-in clip leads to its own landmark (the views it was shown).
+    views, _ = mapping.examples()
+    chosen = [int(np.argmax(mapping.predict(view))) for view in views]
+    assert np.mean([c == i * 4 // 120 for i, c in enumerate(chosen)]) > 0.9
