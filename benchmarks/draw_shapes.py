@@ -157,7 +157,9 @@ def breakdown(c: Canvas, xs: list[float], ys: list[float], frames: int) -> tuple
     rec = best_wall_and_cpu(record, frames)[1]
     rows = c._batch.rows().copy()
     c._batch.clear()
-    build = best_wall_and_cpu(lambda: R.rows_to_vertices(rows), frames)[1]
+    # what the renderer builds from the rows: instance records (R.instanced_rows) or vertices
+    build_fn = R._shape_instances if R.instanced_rows(rows) else R.rows_to_vertices
+    build = best_wall_and_cpu(lambda: build_fn(rows), frames)[1]
 
     def gl() -> None:
         c.fbo.use()
@@ -251,7 +253,7 @@ def main() -> None:
         parts.append((n, *breakdown(c, xs, ys, opts.frames), driver_floor_ms(ctx, n, opts.frames)))
 
     print(f"\nper-call frame, CPU milliseconds of this process (best of {opts.frames}):")
-    print(f"{'N':>8} {'record':>8} {'us/call':>8} {'vertices':>9} {'GL+finish':>10} "
+    print(f"{'N':>8} {'record':>8} {'us/call':>8} {'build':>9} {'GL+finish':>10} "
           f"{'GL floor*':>10}")
     for n, rec, build, gl, floor in parts:
         print(f"{n:>8} {rec:8.1f} {rec / n * 1e3:8.2f} {build:9.1f} {gl:10.1f} {floor:10.1f}")

@@ -434,13 +434,15 @@ class Renderer:
         self.ctx = ctx
         self.vertex_source = read_shader_source("shape.vert")
         self._fragment_template = read_shader_source("shape.frag")
-        self._programs: dict[tuple[int, ...], moderngl.Program] = {}
-        self._darkest_programs: dict[tuple[int, ...], moderngl.Program] = {}
+        self._instanced_vertex_source = read_shader_source("shape_instanced.vert")
+        self._programs: dict[tuple, moderngl.Program] = {}
         self.program = self.program_for(tuple(sorted(_KIND_CODE)))
         self._capacity = 0
         self.buffer = ctx.buffer(reserve=6 * VERTEX_WORDS * 4, dynamic=True)
         self._vaos: dict[int, moderngl.VertexArray] = {}
         self._grow(4096)
+        self._instance_capacity = 0
+        self.instances = ctx.buffer(reserve=INSTANCE_WORDS * 4, dynamic=True)
 
     def _grow(self, shapes: int) -> None:
         capacity = max(self._capacity, 1024)
@@ -451,15 +453,19 @@ class Renderer:
             self.buffer.orphan(capacity * 6 * VERTEX_WORDS * 4)
             self._vertices = np.zeros((capacity * 6, VERTEX_WORDS), dtype=np.float32)
 
-    def program_for(self, kinds: tuple[int, ...], *, darkest: bool = False) -> moderngl.Program:
-        """The shape program specialised to the vertex kinds present in a batch."""
-        cache = self._darkest_programs if darkest else self._programs
-        program = cache.get(kinds)
+    def program_for(
+        self, kinds: tuple[int, ...], *, darkest: bool = False, instanced: bool = False
+    ) -> moderngl.Program:
+        """The shape program specialised to the vertex kinds present in a batch (for
+        per-vertex records, or for instances: see :func:`_shape_instances`)."""
+        key = (kinds, darkest, instanced)
+        program = self._programs.get(key)
         if program is None:
             main = _fragment_main(kinds, finish="finish_darkest" if darkest else "finish")
             source = self._fragment_template.replace("// @main@", main)
-            program = compile_program(self.ctx, self.vertex_source, source, name="shape.frag")
-            cache[kinds] = program
+            vertex = self._instanced_vertex_source if instanced else self.vertex_source
+            program = compile_program(self.ctx, vertex, source, name="shape.frag")
+            self._programs[key] = program
         return program
 
     @classmethod
@@ -498,6 +504,9 @@ class Renderer:
             return
         from sketchml.graphics.geometry import polygon_shape_rows
 
+        if program is None and instanced_rows(rows):
+            self._draw_instances(rows, size, darkest=darkest, smooth=smooth)
+            return
         # Shapes given NaN or infinite numbers end up with NaN corners, which GL
         # drops; numpy need not warn about them on the way.
         with np.errstate(all="ignore"):
@@ -514,16 +523,38 @@ class Renderer:
             present = np.flatnonzero(np.bincount(kinds, minlength=len(_KIND_CODE)))
             program = self.program_for(tuple(int(k) for k in present), darkest=darkest)
         prog = program
-        if "u_size" in prog:
-            prog["u_size"].value = (float(size[0]), float(size[1]))
-        if "resolution" in prog:
-            prog["resolution"].value = (float(size[0]), float(size[1]))
-        if "u_sharpness" in prog:
-            prog["u_sharpness"].value = 1.0 if smooth else 1000.0
-            prog["u_edge"].value = 0.5 if smooth else 1.0
+        _set_uniforms(prog, size, smooth)
         # The flat inputs are only written to the last vertex of each triangle.
         self.ctx.provoking_vertex = _LAST_VERTEX_CONVENTION
         self._vao(prog).render(mode=self.ctx.TRIANGLES, vertices=6 * n)
+
+    def _draw_instances(
+        self, rows: np.ndarray, size: tuple[int, int], *, darkest: bool, smooth: bool
+    ) -> None:
+        """Ellipses, rectangles, lines and points as one instanced draw: a record per
+        shape instead of six vertices, so numpy builds and GL reads a sixth as much."""
+        n = len(rows)
+        with np.errstate(all="ignore"):
+            inst = _shape_instances(rows)
+        if n > self._instance_capacity:
+            self._instance_capacity = max(2 * self._instance_capacity, n, 1024)
+            self.instances.orphan(self._instance_capacity * INSTANCE_WORDS * 4)
+        self.instances.write(inst)
+        kinds = inst.view(np.uint32)[:, 16]
+        present = np.flatnonzero(np.bincount(kinds, minlength=len(_KIND_CODE)))
+        prog = self.program_for(tuple(int(k) for k in present), darkest=darkest, instanced=True)
+        _set_uniforms(prog, size, smooth)
+        vao = self._vaos.get(prog.glo)
+        if vao is None:
+            # Attributes a specialised program does not read are optimised away: skip them.
+            present = [name for name in _INSTANCE_ATTRS if name in prog]
+            layout = " ".join(
+                fmt if name in present else _skip(fmt)
+                for name, fmt in zip(_INSTANCE_ATTRS, _INSTANCE_LAYOUT.split())
+            )
+            vao = self._vaos[prog.glo] = self.ctx.vertex_array(
+                prog, [(self.instances, layout + "/i", *present)])
+        vao.render(mode=self.ctx.TRIANGLES, vertices=6, instances=n)
 
 
 # Fragment code per vertex kind (see the vertex layout above and shape.frag).
@@ -536,6 +567,16 @@ _KIND_CODE = {
     5: "shade(distance_polygon())",
     6: "shade(distance_band())",
 }
+
+
+def _set_uniforms(prog: moderngl.Program, size: tuple[int, int], smooth: bool) -> None:
+    if "u_size" in prog:
+        prog["u_size"].value = (float(size[0]), float(size[1]))
+    if "resolution" in prog:
+        prog["resolution"].value = (float(size[0]), float(size[1]))
+    if "u_sharpness" in prog:
+        prog["u_sharpness"].value = 1.0 if smooth else 1000.0
+        prog["u_edge"].value = 0.5 if smooth else 1.0
 
 
 def _fragment_main(kinds: tuple[int, ...], *, finish: str = "finish") -> str:
@@ -689,8 +730,23 @@ _SX = (-1.0, 1.0, -1.0, -1.0, 1.0, 1.0)
 _SY = (-1.0, -1.0, 1.0, 1.0, -1.0, 1.0)
 
 
-def _shape_vertices(rows: np.ndarray, block: np.ndarray) -> None:
+INSTANCE_WORDS = 17
+_INSTANCE_ATTRS = ("i_p", "i_u", "i_v", "i_e", "i_a", "i_c", "i_k")
+_INSTANCE_LAYOUT = "2f 2f 2f 2f 4f 4u 1u"
+
+
+def _shape_instances(rows: np.ndarray) -> np.ndarray:
+    """One ``INSTANCE_WORDS`` record per shape row (no stroke bands): the quad's centre,
+    its two half-axes and half-extents in the shape frame, then the flat fields.
+
+    Layout (32-bit words): centre (2f, canvas pixels) · U, V (2f each: the quad's
+    half-axes in canvas pixels, corner = centre + sx U + sy V) · e (2f: half-extents
+    in the shape frame, the corner's frame position is (sx ex, sy ey)) · a (4f: half
+    width, half height, half stroke weight, local units per pixel) · c (4u: fill,
+    stroke, radii) · k (1u: kind).
+    """
     n = len(rows)
+    out = np.empty((n, INSTANCE_WORDS), dtype=np.float32)
     f = shape_frames(rows)
     a, c, e, b, d, g = (rows[:, 18 + i] for i in range(6))
     det = np.maximum(np.abs(a * d - c * b), np.float32(1e-12))
@@ -707,59 +763,73 @@ def _shape_vertices(rows: np.ndarray, block: np.ndarray) -> None:
     ex = half[:, 0] + np.where(band, 0.0, hw + grow)
     ey = half[:, 1] + hw + grow
     cx, cy = f["center"][:, 0], f["center"][:, 1]
-    px = a * cx + c * cy + e
-    py = b * cx + d * cy + g
+    out[:, 0] = a * cx + c * cy + e
+    out[:, 1] = b * cx + d * cy + g
     axis = f["axis"]
     if axis is None:
-        ux, uy, vx, vy = a * ex, b * ex, c * ey, d * ey
+        out[:, 2], out[:, 3], out[:, 4], out[:, 5] = a * ex, b * ex, c * ey, d * ey
     else:
         ax, ay = axis[:, 0], axis[:, 1]
-        ux, uy = (a * ax + c * ay) * ex, (b * ax + d * ay) * ex
-        vx, vy = (c * ax - a * ay) * ey, (d * ax - b * ay) * ey
+        out[:, 2], out[:, 3] = (a * ax + c * ay) * ex, (b * ax + d * ay) * ex
+        out[:, 4], out[:, 5] = (c * ax - a * ay) * ey, (d * ax - b * ay) * ey
+    out[:, 6] = ex
+    out[:, 7] = ey
+    out[:, 8:10] = half
+    out[:, 10] = hw
+    out[:, 11] = aa
+    shorter = np.maximum(np.minimum(half[:, 0], half[:, 1]), np.float32(1e-12))
+    # nan_to_num: a shape with NaN numbers is simply not drawn, without a warning.
+    frac = np.clip(np.nan_to_num(f["radii"] / shorter[:, None]), 0.0, 1.0)
+    frac = np.rint(frac * 65535.0).astype(np.uint32)
+    words = out.view(np.uint32)
+    words[:, 12] = _pack_rgba8(f["fill"])
+    words[:, 13] = _pack_rgba8(f["stroke"])
+    words[:, 14] = frac[:, 0] | (frac[:, 1] << 16)
+    words[:, 15] = frac[:, 2] | (frac[:, 3] << 16)
+    # Kind 0 is a circle; ellipses that are not circles take the slower kind 3.
+    shape = f["shape"].copy()
+    shape[(shape == 0) & (np.abs(half[:, 0] - half[:, 1]) > 1e-4 * half[:, 0])] = 3
+    shape[band] = 6
+    words[:, 16] = shape
+    return out
+
+
+def instanced_rows(rows: np.ndarray) -> bool:
+    """Whether a batch can be drawn as instances: only ellipses, rectangles, lines and
+    points, and no stroke bands (whose quads end along their own edges)."""
+    kind = rows[:, 0]
+    if not (kind <= KIND_POINT).all():
+        return False
+    return not ((kind == KIND_LINE) & (rows[:, 5] == CAP_BAND)).any()
+
+
+def _shape_vertices(rows: np.ndarray, block: np.ndarray) -> None:
+    inst = _shape_instances(rows)
     # Corners P + sx U + sy V of the quad, and the frame coordinates (sx ex, sy ey).
     # Each field is built whole and written once: strided writes into the
     # interleaved block are what costs at 100k shapes.
     sx = np.asarray(_SX, dtype=np.float32)[None, :]
     sy = np.asarray(_SY, dtype=np.float32)[None, :]
-    block[..., 0] = px[:, None] + ux[:, None] * sx + vx[:, None] * sy
-    block[..., 1] = py[:, None] + uy[:, None] * sx + vy[:, None] * sy
-    block[..., 2] = ex[:, None] * sx
-    block[..., 3] = ey[:, None] * sy
+    block[..., 0] = inst[:, 0:1] + inst[:, 2:3] * sx + inst[:, 4:5] * sy
+    block[..., 1] = inst[:, 1:2] + inst[:, 3:4] * sx + inst[:, 5:6] * sy
+    block[..., 2] = inst[:, 6:7] * sx
+    block[..., 3] = inst[:, 7:8] * sy
     block[..., 4:6] = 0.0
+    band = inst.view(np.uint32)[:, 16] == 6
     if band.any():
         # Bands end along the edges their polyline gave them (square or mitered).
         rb = rows[band]
         start, end = rb[:, 1:3], rb[:, 3:5]
         cuts = {-1.0: rb[:, 24:26], 1.0: rb[:, 26:28]}
-        e = ey[band][:, None]
+        e = inst[band, 7][:, None]
         mb = rb[:, 18:24]
-        for k, (sx, sy) in enumerate(zip(_SX, _SY)):
-            p = (start if sx < 0 else end) + sy * cuts[sx] * e
+        for k, (sx_k, sy_k) in enumerate(zip(_SX, _SY)):
+            p = (start if sx_k < 0 else end) + sy_k * cuts[sx_k] * e
             block[band, k, 0] = mb[:, 0] * p[:, 0] + mb[:, 1] * p[:, 1] + mb[:, 2]
             block[band, k, 1] = mb[:, 3] * p[:, 0] + mb[:, 4] * p[:, 1] + mb[:, 5]
-    flat = np.empty((n, 4), dtype=np.float32)
-    flat[:, 0:2] = half
-    flat[:, 2] = hw
-    flat[:, 3] = aa
-    shorter = np.maximum(np.minimum(half[:, 0], half[:, 1]), np.float32(1e-12))
-    # nan_to_num: a shape with NaN numbers is simply not drawn, without a warning.
-    frac = np.clip(np.nan_to_num(f["radii"] / shorter[:, None]), 0.0, 1.0)
-    frac = np.rint(frac * 65535.0).astype(np.uint32)
-    words = np.empty((n, 5), dtype=np.uint32)
-    words[:, 0] = _pack_rgba8(f["fill"])
-    words[:, 1] = _pack_rgba8(f["stroke"])
-    words[:, 2] = frac[:, 0] | (frac[:, 1] << 16)
-    words[:, 3] = frac[:, 2] | (frac[:, 3] << 16)
-    # Kind 0 is a circle; ellipses that are not circles take the slower kind 3.
-    shape = f["shape"].copy()
-    shape[(shape == 0) & (np.abs(half[:, 0] - half[:, 1]) > 1e-4 * half[:, 0])] = 3
-    shape[band] = 6
-    words[:, 4] = shape
-    view = block.view(np.uint32)
     # Flat inputs come from each triangle's provoking (last) vertex: 2 and 5.
     for k in (2, 5):
-        block[:, k, 6:10] = flat
-        view[:, k, 10:15] = words
+        block[:, k, 6:15] = inst[:, 8:17]
 
 
 def _triangle_vertices(rows: np.ndarray, block: np.ndarray) -> None:
