@@ -142,7 +142,12 @@ def fan_triangles(pts: np.ndarray) -> np.ndarray:
 def fill_polygon(pts: np.ndarray) -> np.ndarray:
     """Triangulate a simple polygon (convex or concave) given as ``(N, 2)`` points.
 
-    Uses ear clipping (mapbox_earcut), so concave outlines fill correctly.
+    An outline seen whole from the mean of its vertices (every convex one, and
+    stars, flowers, blobs: each ray from that centre crosses it once) is a fan
+    around that centre, in time linear in its vertices. Other outlines go through
+    ear clipping (mapbox_earcut), so any concave outline fills correctly; ear
+    clipping can take time quadratic in the vertices, which is why smooth outlines
+    with many vertices never reach it.
 
     Examples:
         >>> L = np.array([[0, 0], [2, 0], [2, 1], [1, 1], [1, 2], [0, 2]], float)
@@ -157,8 +162,42 @@ def fill_polygon(pts: np.ndarray) -> np.ndarray:
         return _EMPTY
     if len(pts) == 3:
         return pts[None]
+    fan = radial_fan(pts)
+    if fan is not None:
+        return fan
     idx = mapbox_earcut.triangulate_float64(pts, np.array([len(pts)], dtype=np.uint32))
     return pts[np.asarray(idx, dtype=np.intp).reshape(-1, 3)]
+
+
+def radial_fan(pts: np.ndarray) -> np.ndarray | None:
+    """Triangles ``(N, 3, 2)`` fanning the closed outline ``pts`` from its vertex mean, or ``None``.
+
+    The fan is exact when the outline's angle around the mean only ever grows
+    (or only shrinks) and goes round once: then every ray from the mean meets
+    the outline once. Otherwise (a spiral, an L whose corner hides part of it,
+    a pentagram that goes round twice) it returns ``None``.
+
+    Examples:
+        >>> square = np.array([[0, 0], [1, 0], [1, 1], [0, 1]], float)
+        >>> radial_fan(square).shape
+        (4, 3, 2)
+        >>> radial_fan(np.array([[0, 0], [4, 0], [4, 1], [1, 1], [1, 4], [0, 4]], float)) is None
+        True
+    """
+    pts = np.asarray(pts, dtype=np.float64)
+    center = pts.mean(axis=0)
+    rel = pts - center
+    steps = np.diff(np.arctan2(rel[:, 1], rel[:, 0]), append=math.atan2(rel[0, 1], rel[0, 0]))
+    steps = (steps + np.pi) % (2 * np.pi) - np.pi
+    if not ((steps > 1e-12).all() or (steps < -1e-12).all()):
+        return None
+    if abs(abs(float(steps.sum())) - 2 * np.pi) > 1e-6:
+        return None
+    tris = np.empty((len(pts), 3, 2))
+    tris[:, 0] = center
+    tris[:, 1] = pts
+    tris[:, 2] = np.roll(pts, -1, axis=0)
+    return tris
 
 
 def _area(tris: np.ndarray) -> float:
