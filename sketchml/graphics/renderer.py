@@ -5,9 +5,10 @@ flush, numpy turns the rows into six small vertices per shape (a quad around
 the shape, or a triangle for tessellated geometry) and the fragment shader
 evaluates a signed distance per shape, which gives anti-aliased fills and
 centred strokes without tessellating circles, rounded rectangles or thick
-lines on the CPU. (Instanced drawing would upload less, but Mesa's llvmpipe
-runs instances one at a time and a heavy vertex shader six times per shape,
-so the corners are computed once, in numpy, and the vertex shader is trivial.)
+lines on the CPU. A batch of only ellipses, rectangles, lines and points (the
+common case, and every array-first call) is drawn as instances instead: one
+record per shape, its corners made in the vertex shader; measured on Mesa's
+llvmpipe (``benchmarks/draw_shapes.py``), that halves a 10k-circle frame.
 
 Row layout (float32)::
 
