@@ -79,6 +79,12 @@ class FrameWriter:
         """Stop and remove the unfinished output."""
         raise NotImplementedError
 
+    def add_sound(self, path: str | os.PathLike[str]) -> bool:
+        """Give the output the sound in ``path`` (a WAV) as its audio track when it is closed;
+        returns whether this kind of output can hold sound (MP4/MOV/MKV/WEBM can; GIFs
+        and PNG frames cannot)."""
+        return False
+
     def __enter__(self) -> FrameWriter:
         return self
 
@@ -120,6 +126,7 @@ class _FfmpegWriter(FrameWriter):
         self._gen: Generator[None, bytes, None] | None = None
         self._channels = 0
         self._aborted = False
+        self._sound: Path | None = None
         try:
             self._tmp = temp_beside(path)
         except OSError as err:
@@ -203,7 +210,23 @@ class _FfmpegWriter(FrameWriter):
         except (OSError, RuntimeError) as err:
             self.abort()
             raise self._failure(err) from err
+        if self._sound is not None:
+            from sketchml.media.soundtrack import mux_audio
+
+            try:
+                mux_audio(self._tmp, self._sound)
+            except BaseException:
+                self.abort()
+                raise
         os.replace(self._tmp, self.path)
+
+    def add_sound(self, path: str | os.PathLike[str]) -> bool:
+        from sketchml.media.soundtrack import AUDIO_VIDEO_SUFFIXES
+
+        if self.path.suffix.lower() not in AUDIO_VIDEO_SUFFIXES:
+            return False
+        self._sound = Path(path)
+        return True
 
     def abort(self) -> None:
         self._aborted = True

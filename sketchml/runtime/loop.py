@@ -158,10 +158,7 @@ class Runner:
             check_frame_path(self._out_path)
         self._title = title
         self._headless = headless
-        self.sound = RunSound(
-            soundtrack=audio,
-            video=getattr(self.writer, "path", None) if self.writer is not None else self._out_path,
-        )
+        self.sound = RunSound(soundtrack=audio, out=self._out_path, record=out is not None)
         self.surface: Any = None
         self.watcher = (
             FileWatcher(source.watched_files(), interval=watch_interval)
@@ -242,19 +239,20 @@ class Runner:
     def close(self) -> None:
         """Finish the output file (with what the sketch played as its sound) and close the window."""
         writer, self.writer = self.writer, None
-        written = None
         try:
             if writer is not None:
                 if writer.frames_written:
+                    track = self.sound.recording()
+                    if track is not None:
+                        writer.add_sound(track)
                     writer.close()
-                    written = getattr(writer, "path", None)
                 else:
                     writer.abort()
             elif self._out_path is not None and self.frames_drawn == 0 and not self.failed:
                 print(f"sketchml: no frames were drawn, so nothing was written to {self._out_path}",
                       file=sys.stderr)
         finally:
-            self.sound.finish(written)
+            self.sound.finish()
         if self.surface is not None:
             self.surface.close()
         if self.sketch is not None:

@@ -162,6 +162,9 @@ class _InlineWriter(FrameWriter):
         finally:
             shutil.rmtree(self._folder, ignore_errors=True)
 
+    def add_sound(self, path: str | os.PathLike[str]) -> bool:
+        return self._video is not None and self._video.add_sound(path)
+
     def abort(self) -> None:
         if self._video is not None:
             self._video.abort()

@@ -118,3 +118,24 @@ def test_a_gif_render_with_a_soundtrack_says_the_gif_cannot_hold_it(tmp_path, ca
                  "--out", str(out)]) == 0
     assert out.is_file()
     assert "cannot hold sound" in capsys.readouterr().err
+
+
+def test_a_notebook_render_has_the_sound_too(tmp_path):
+    class Beeper(sk.Sketch):
+        def setup(self):
+            self.size(32, 32)
+            self.frame_rate(30)
+            tone = np.sin(2 * np.pi * 440 * np.arange(44100) / 44100) * 0.5
+            self.beep = self.load_sound((tone, 44100))
+
+        def draw(self):
+            self.background(0)
+            if self.frame_count == 4:
+                self.beep.play()
+
+    clip = sk.render(Beeper, frames=20)
+    clip.save(tmp_path / "clip.mp4")
+    wave, rate = read_audio_track(tmp_path / "clip.mp4")
+    assert wave.shape[1] / rate == pytest.approx(20 / 30, abs=1 / 30)
+    assert _first_sound(wave, rate) == pytest.approx(3 / 30, abs=0.01)
+    assert not list(tmp_path.glob("*.wav")) and not list(tmp_path.glob(".*"))
