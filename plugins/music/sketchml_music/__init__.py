@@ -3,9 +3,11 @@
 * ``performance_rnn``: Magenta's Performance RNN (expressive piano as note-on, note-off,
   time-shift and velocity events), conditioned on note density and a key; the ``default``
   variant ships in this package, trained offline on the Bach works in music21's corpus.
+* ``musicvae``: Magenta's MusicVAE for 2-bar melodies (sample, encode, decode, slerp walks);
+  the ``default`` variant ships here, trained offline on the voices of the same corpus.
 
 Registration only stores data: no torch, no networks, no weights are touched until a sketch
-calls ``sk.model("performance_rnn")``.
+calls ``sk.model("performance_rnn")`` or ``sk.model("musicvae")``.
 """
 from __future__ import annotations
 
@@ -23,10 +25,26 @@ def sketchml_register_models(registry) -> None:
             "default": {
                 "weights": "weights/performance_rnn-default.safetensors",
                 "default": True,
-                "description": "multiconditioned Performance RNN (2 x 192 LSTM) trained offline "
+                "description": "multiconditioned Performance RNN (1 x 256 LSTM) trained offline "
                                "on music21's Bach corpus",
             },
         },
         description="Performance RNN (Simon & Oore 2017): expressive piano with temperature, "
                     "primer, note-density and key conditioning; train it on your MIDI",
+    )
+    registry.add(
+        "musicvae",
+        family="sketchml_music.musicvae:MusicVAE",
+        modality="notes",
+        verbs=["generate", "encode", "interpolate", "sample_latent", "train"],
+        variants={
+            "default": {
+                "weights": "weights/musicvae-default.safetensors",
+                "default": True,
+                "description": "2-bar melody MusicVAE (cat-mel_2bar_small, smaller) trained "
+                               "offline on the voices of music21's Bach corpus",
+            },
+        },
+        description="MusicVAE (Roberts et al. 2018): a latent space of 2-bar melodies to "
+                    "sample, encode, decode and walk; train it on your MIDI",
     )
