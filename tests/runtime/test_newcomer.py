@@ -251,3 +251,20 @@ def test_module_mode_without_display_or_frames_says_so(run_python, tmp_path):
     done = run_python(script)
     assert done.returncode == 0, done.stderr
     assert "runs headless until it calls exit_sketch()" in done.stderr
+
+
+def test_run_sketch_in_a_notebook_hints_about_frames(monkeypatch, capsys):
+    from sketchml.runtime import notebook
+
+    shown = []
+    monkeypatch.setattr(notebook, "in_notebook", lambda: True)
+    monkeypatch.setattr(notebook, "display", shown.append)
+
+    class Dot(sk.Sketch):
+        def draw(self):
+            self.background(0)
+
+    Dot().run_sketch()
+    assert len(shown) == 1 and "frames=N" in capsys.readouterr().err
+    Dot().run_sketch(frames=2)
+    assert len(shown) == 2 and "frames=N" not in capsys.readouterr().err
