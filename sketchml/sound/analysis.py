@@ -120,7 +120,11 @@ class Analyzer:
     def _update(self) -> dict[str, Any]:
         eng = engine()
         eng.sync()
-        tap = self._tap()
+        # An audio device's thread writes the taps: read them whole, under the engine's lock.
+        with eng.lock:
+            return self._measure(self._tap())
+
+    def _measure(self, tap: Tap) -> dict[str, Any]:
         if tap.end == self._seen:
             return self._values
         self._seen = tap.end
@@ -283,8 +287,10 @@ class Analyzer:
             >>> sk.Analyzer().waveform(256).shape
             (256,)
         """
-        engine().sync()
-        return self._tap().read(int(n))
+        eng = engine()
+        eng.sync()
+        with eng.lock:
+            return self._tap().read(int(n))
 
     def tempo(self) -> float:
         """Beats per minute from the recent beats (0 until there have been three).

@@ -115,4 +115,5 @@ class AudioIn:
         self._amp = float(amplitude)
 
     def _callback(self, indata: np.ndarray, frames: int, time_info: Any, status: Any) -> None:
-        self._tap.write(indata[:, self.channel] * self._amp)
+        with engine().lock:
+            self._tap.write(indata[:, self.channel] * self._amp)
