@@ -61,6 +61,16 @@ class Note:
         """``end - start`` in seconds."""
         return self.end - self.start
 
+    @property
+    def start_time(self) -> float:
+        """``start``, under ``note_seq.NoteSequence.Note``'s name, so code written for note_seq reads it."""
+        return self.start
+
+    @property
+    def end_time(self) -> float:
+        """``end``, under ``note_seq.NoteSequence.Note``'s name."""
+        return self.end
+
 
 def _note_from(item: Any) -> Note:
     if isinstance(item, Note):
