@@ -100,6 +100,12 @@ class PerformanceRNNNet(nn.Module):
         self.rnn = nn.LSTM(encoding.num_classes + self.control_size, hidden, layers,
                            batch_first=True)
         self.head = nn.Linear(hidden, encoding.num_classes)
+        # The input is one-hot, so each event reaches the cells through one column of
+        # weight_ih_l0: at torch's default scale (+/- 1/sqrt(hidden)) that signal is so faint
+        # that training sits at the unigram loss for hundreds of steps. Columns of unit scale
+        # (what an embedding of the events would give) start learning at once.
+        with torch.no_grad():
+            self.rnn.weight_ih_l0.normal_(0.0, 1.0)
 
     @property
     def control_size(self) -> int:
@@ -280,7 +286,7 @@ class PerformanceRNN(sk.Model):
     """Expressive piano from Magenta's Performance RNN: temperature, primer, density and key.
 
     ``sk.model("performance_rnn")`` is ``performance_rnn.default``: Magenta's
-    multiconditioned-with-dynamics config at a small size (2 x 192 LSTM), trained offline
+    multiconditioned-with-dynamics config at a small size (one LSTM layer of 256), trained offline
     on the Bach works in music21's corpus (``scripts/train_performance_rnn_default.py``).
     ``sk.model("performance_rnn", weights=DIR)`` loads one you trained into ``DIR``.
 

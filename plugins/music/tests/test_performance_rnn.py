@@ -221,3 +221,20 @@ def test_training_learns_resumes_and_skips_bad_midi(tmp_path):
         event_log_likelihood(rnn.network, held), abs=1e-5)
     with pytest.raises(sk.SketchmlError, match="different"):
         rnn.train(str(data), out=tmp_path / "run", steps=50, **{**options, "hidden": 16})
+
+
+def test_results_read_like_note_sequences_and_note_sequences_are_taken(rnn):
+    from types import SimpleNamespace as Proto  # a NoteSequence's fields, without note_seq
+
+    tune = rnn.generate(seconds=2, seed=3)
+    first = tune.notes[0]
+    assert (first.start_time, first.end_time) == (first.start, first.end)
+    assert tune.tempos[0].qpm == 120 and tune.total_time <= 2
+    sequence = Proto(notes=[Proto(pitch=n.pitch, velocity=n.velocity, start_time=n.start_time,
+                                  end_time=n.end_time) for n in tune.notes],
+                     tempos=[Proto(qpm=90.0)])
+    again = sk.Notes(sequence)
+    assert again.tempo == 90.0 and [n.pitch for n in again] == [n.pitch for n in tune]
+    continued = rnn.generate(seconds=4, primer=sequence, seed=3)
+    assert [n.pitch for n in continued.notes if n.start < 1.0][:3] == \
+        [n.pitch for n in tune.notes if n.start < 1.0][:3]
