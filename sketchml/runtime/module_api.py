@@ -128,6 +128,7 @@ def run_sketch(
     size: tuple[int, int] | None = None,
     seed: int | None = None,
     watch: bool | None = None,
+    audio: str | os.PathLike[str] | None = None,
 ) -> None:
     """Module mode: run the ``settings``/``setup``/``draw``/callback functions defined in
     the calling module (your script). Options as :meth:`Sketch.run_sketch`.
@@ -168,7 +169,7 @@ def run_sketch(
     from sketchml.runtime.loop import run_sketch as run_loop
 
     run_loop(sketch, headless=headless, frames=frames, out=out, size=size, seed=seed,
-             watch=watch, main_globals=caller)
+             watch=watch, main_globals=caller, audio=audio)
 
 
 def render(

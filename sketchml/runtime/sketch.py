@@ -317,6 +317,7 @@ class Sketch(MathsMixin, SoundMixin, SketchPathsMixin, Canvas):
         size: tuple[int, int] | None = None,
         seed: int | None = None,
         watch: bool | None = None,
+        audio: str | os.PathLike[str] | None = None,
     ) -> None:
         """Run this sketch: in a window when there is a display, headless otherwise.
 
@@ -325,8 +326,11 @@ class Sketch(MathsMixin, SoundMixin, SketchPathsMixin, Canvas):
         an ``.mp4``, a ``.gif`` or a ``frames/frame-####.png`` sequence. ``size=(w, h)``
         overrides ``size()``; ``seed`` seeds ``random`` and ``noise``. ``watch`` reloads the
         sketch's file when it is saved (on by default in a window when the sketch was
-        started from a file). In a notebook the result is displayed inline instead (one
-        frame as an image, several as a video). An error in a headless run raises
+        started from a file). ``audio`` is a soundtrack (a sound file) that plays from the
+        first frame; a headless run without ``frames`` lasts as long as it, and an MP4
+        ``out`` has it (and whatever the sketch played) as its sound. In a notebook the
+        result is displayed inline instead (one frame as an image, several as a video). An
+        error in a headless run raises
         :class:`~sketchml.runtime.tracebacks.SketchRuntimeError`; in a window it is shown on
         the canvas and in the console.
 
@@ -351,7 +355,7 @@ class Sketch(MathsMixin, SoundMixin, SketchPathsMixin, Canvas):
         from sketchml.runtime.loop import run_sketch
 
         run_sketch(self, headless=headless, frames=frames, out=out, size=size, seed=seed,
-                   watch=watch, main_globals=_caller_globals())
+                   watch=watch, main_globals=_caller_globals(), audio=audio)
 
     # ------------------------------------------------------------------ handlers
 

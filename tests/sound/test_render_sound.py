@@ -139,3 +139,24 @@ def test_a_notebook_render_has_the_sound_too(tmp_path):
     assert wave.shape[1] / rate == pytest.approx(20 / 30, abs=1 / 30)
     assert _first_sound(wave, rate) == pytest.approx(3 / 30, abs=0.01)
     assert not list(tmp_path.glob("*.wav")) and not list(tmp_path.glob(".*"))
+
+
+def test_class_mode_run_sketch_takes_a_soundtrack(tmp_path):
+    song_path = tmp_path / "song.wav"
+    beat_song(bpm=120, seconds=1.0).save(song_path)
+
+    class Pulse(sk.Sketch):
+        def setup(self):
+            self.size(32, 32)
+            self.frame_rate(20)
+            self.meter = sk.Analyzer()
+
+        def draw(self):
+            self.background(self.meter.rms() * 255)
+
+    out = tmp_path / "pulse.mp4"
+    Pulse().run_sketch(headless=True, audio=song_path, out=out)
+    frames, _ = imageio_ffmpeg.count_frames_and_secs(str(out))
+    assert frames == 20
+    wave, rate = read_audio_track(out)
+    assert wave.shape[1] / rate == pytest.approx(1.0, abs=1 / 20)
