@@ -86,7 +86,12 @@ def test_bad_frames_and_buffers_get_clear_errors():
 
 
 def test_midi_without_a_device_says_so():
-    if sk.MidiIn.devices():
+    try:
+        present = sk.MidiIn.devices()
+    except sk.SketchmlError as err:     # rtmidi or its ALSA library missing: said clearly too
+        assert "python-rtmidi" in str(err)
+        return
+    if present:
         pytest.skip("this machine has a MIDI input")
     with pytest.raises(sk.SketchmlError, match="No MIDI input device was found. Plug in"):
         sk.MidiIn()
