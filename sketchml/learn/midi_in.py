@@ -34,8 +34,9 @@ def _backend() -> Any:
         return mido.Backend("mido.backends.rtmidi", load=True)
     except ImportError as err:
         raise SketchmlError(
-            f"MIDI devices need python-rtmidi ({err}); install it with "
-            "`pip install python-rtmidi`."
+            f"MIDI devices need python-rtmidi, which did not load ({err}): install it with "
+            "`pip install python-rtmidi`; on Linux it also needs ALSA's library "
+            "(`apt install libasound2`)."
         ) from None
 
 
