@@ -37,13 +37,14 @@ Label = Any
 
 @dataclass
 class _Output:
-    """One output: its name, model name and options, and its class labels (``None`` for a
-    continuous output)."""
+    """One output: its name, model name and options, its class labels (``None`` for a
+    continuous output) and the inputs it listens to (their positions; ``None``: all)."""
 
     name: str
     model: str
     classes: list[Label] | None = None
     options: dict[str, Any] = field(default_factory=dict)
+    uses: list[int] | None = None
 
     def make(self) -> algorithms.Algorithm:
         task = "regression" if self.classes is None else "classification"
@@ -76,8 +77,10 @@ class Learner:
         inputs: how many numbers go in (mouse x and y: 2), or a list of their names.
         outputs: how many outputs (each uses ``model`` and ``classes``), or a list with one
             item per output: a model name, or a dict such as
-            ``{"model": "knn", "classes": 3, "name": "shape", "k": 5}`` (any keys besides
-            ``model``, ``classes`` and ``name`` are the model's options).
+            ``{"model": "knn", "classes": 3, "name": "shape", "inputs": ["x"], "k": 5}``
+            (``inputs``: the inputs this output listens to, by name or position, all unless
+            given, as Wekinator's per-model input selection; any keys besides ``model``,
+            ``classes``, ``name`` and ``inputs`` are the model's options).
         model: the model of outputs that do not name one: for continuous outputs
             ``"neural"`` (the default), ``"linear"`` or ``"knn"``; for classifiers
             ``"knn"``, ``"neural"``, ``"tree"`` or ``"boost"``.
@@ -131,6 +134,7 @@ class Learner:
         self._x: list[np.ndarray] = []
         self._y: list[np.ndarray] = []
         self._models: list[algorithms.Algorithm] | None = None
+        self._columns: list[list[int]] = []
         self._norm: Normaliser | None = None
         self._recording: np.ndarray | None = None
         self.train_seconds = 0.0
@@ -150,11 +154,30 @@ class Learner:
             model = options.pop("model", default)
             own = _labels(options.pop("classes")) if "classes" in options else labels
             name = str(options.pop("name", name))
-            return _Output(name, model, own, options)
+            uses = self._uses(options.pop("inputs")) if options.get("inputs") is not None else None
+            options.pop("inputs", None)
+            return _Output(name, model, own, options, uses)
         raise SketchmlError(
             f"Output {index + 1} is {item!r}; give a model name ('neural', 'knn' ...) or a dict "
             "like {'model': 'knn', 'classes': 3}."
         )
+
+    def _uses(self, inputs: Sequence[int | str]) -> list[int]:
+        """Positions of the inputs an output listens to, from names or positions."""
+        if isinstance(inputs, (str, int)):
+            inputs = [inputs]
+        positions = []
+        for item in inputs:
+            if isinstance(item, str) and item in self.input_names:
+                positions.append(self.input_names.index(item))
+            elif isinstance(item, int) and not isinstance(item, bool) and 0 <= item < self.inputs:
+                positions.append(item)
+            else:
+                raise SketchmlError(f"An output's inputs= names inputs of the learner ("
+                                    f"{self.input_names} or 0 to {self.inputs - 1}); got {item!r}.")
+        if not positions:
+            raise SketchmlError("An output's inputs= needs at least one input.")
+        return positions
 
     # ------------------------------------------------------------------ description
 
@@ -217,7 +240,7 @@ class Learner:
         """
         i = self._index(output)
         out = self._outputs[i]
-        replaced = self._seeded(i, _Output(out.name, model, out.classes, dict(options)))
+        replaced = self._seeded(i, _Output(out.name, model, out.classes, dict(options), out.uses))
         replaced.make()
         self._outputs[i] = replaced
 
@@ -355,12 +378,14 @@ class Learner:
         y = np.array(self._y)
         norm = Normaliser.fit(x)
         xn = norm(x)
-        models = []
+        models, columns = [], []
         for i, out in enumerate(self._outputs):
             model = out.make()
-            model.fit(xn, y[:, i])
+            cols = out.uses if out.uses is not None else list(range(self.inputs))
+            model.fit(xn[:, cols], y[:, i])
             models.append(model)
-        self._norm, self._models = norm, models
+            columns.append(cols)
+        self._norm, self._models, self._columns = norm, models, columns
         self.train_seconds = time.perf_counter() - start
         return self.train_seconds
 
@@ -395,7 +420,8 @@ class Learner:
         """
         norm, models = self._ready()
         x = norm(vector(inputs, self.inputs))[None, :]
-        return self._decode(np.array([model.predict(x)[0] for model in models]))
+        return self._decode(np.array([model.predict(x[:, cols])[0]
+                                      for model, cols in zip(models, self._columns)]))
 
     def predict_many(self, inputs: Any) -> list[list[Label]]:
         """:meth:`predict` for many input rows ``(M, inputs)`` at once.
@@ -414,7 +440,9 @@ class Learner:
         if rows.ndim != 2 or rows.shape[1] != self.inputs:
             raise SketchmlError(f"predict_many takes rows of {self.inputs} inputs, shape "
                                 f"(M, {self.inputs}); got shape {rows.shape}.")
-        values = np.stack([model.predict(norm(rows)) for model in models], axis=1)
+        xn = norm(rows)
+        values = np.stack([model.predict(xn[:, cols]) for model, cols in zip(models, self._columns)],
+                          axis=1)
         return [self._decode(row) for row in values]
 
     def probabilities(self, inputs: Any, output: int | str = 0) -> dict[Label, float]:
@@ -434,7 +462,8 @@ class Learner:
         if labels is None:
             raise SketchmlError(f"{self._outputs[i].name} is a continuous output, not a "
                                 "classifier: it has no class probabilities.")
-        p = models[i].proba(norm(vector(inputs, self.inputs))[None, :])[0]
+        x = norm(vector(inputs, self.inputs))[None, :]
+        p = models[i].proba(x[:, self._columns[i]])[0]
         return {label: float(v) for label, v in zip(labels, p)}
 
     # ------------------------------------------------------------------ files
@@ -452,7 +481,7 @@ class Learner:
         config: dict[str, Any] = {
             "inputs": self.input_names, "seed": self.seed, "trained": self.trained,
             "outputs": [{"name": o.name, "model": o.model, "classes": o.classes,
-                         "options": o.options} for o in self._outputs],
+                         "options": o.options, "inputs": o.uses} for o in self._outputs],
         }
         arrays = {
             "examples.inputs": np.array(self._x).reshape(len(self._x), self.inputs),
@@ -461,13 +490,14 @@ class Learner:
         if self._models is not None and self._norm is not None:
             arrays.update(self._norm.arrays())
             config["models"] = [model.config for model in self._models]
+            config["columns"] = self._columns
             for i, model in enumerate(self._models):
                 arrays.update({f"model{i}.{key}": value for key, value in model.arrays().items()})
         return write_file(path, "mapping", config, arrays)
 
     @classmethod
     def _from_file(cls, config: Mapping[str, Any], arrays: Mapping[str, np.ndarray]) -> Learner:
-        outputs = [{"model": o["model"], "name": o["name"], **o["options"],
+        outputs = [{"model": o["model"], "name": o["name"], "inputs": o["inputs"], **o["options"],
                     **({"classes": o["classes"]} if o["classes"] else {})}
                    for o in config["outputs"]]
         learner = cls(config["inputs"], outputs, seed=config["seed"])
@@ -480,4 +510,5 @@ class Learner:
                 prefix = f"model{i}."
                 own = {k[len(prefix):]: v for k, v in arrays.items() if k.startswith(prefix)}
                 learner._models.append(algorithms.restore(model_config, own))
+            learner._columns = [list(cols) for cols in config["columns"]]
         return learner

@@ -105,6 +105,27 @@ def test_each_output_has_its_own_model(data):
     assert set(probabilities) == {"l", "r"} and probabilities["r"] > 0.9
 
 
+def test_each_output_listens_to_its_own_inputs(tmp_path):
+    """An output told to ignore an input cannot be fooled by it; the choice is saved."""
+    rng = np.random.default_rng(3)
+    learner = sk.Learner(inputs=["a", "noise"], outputs=[
+        {"model": "knn", "k": 1, "inputs": ["a"]}, {"model": "knn", "k": 1}])
+    for a, noise in rng.random((200, 2)):
+        learner.add_example([a, noise * 100], [a, a])
+    learner.train()
+    probe = rng.random((100, 1))
+    rows = np.hstack([probe, rng.random((100, 1)) * 100])   # new noise values
+    picked = np.array(learner.predict_many(rows))
+    only_a = np.abs(picked[:, 0] - probe[:, 0]).max()
+    everything = np.abs(picked[:, 1] - probe[:, 0]).max()
+    assert only_a < 0.05 < everything
+    again = sk.load_learner(learner.save(tmp_path / "m.safetensors"))
+    assert again.predict_many(rows) == learner.predict_many(rows)
+    learner.set_model(0, "linear")
+    learner.train()
+    assert np.abs(np.array(learner.predict_many(rows))[:, 0] - probe[:, 0]).max() < 1e-3
+
+
 def test_set_model_changes_one_output():
     learner = sk.Learner(inputs=1, outputs=2, model="linear")
     for x in np.linspace(0, 1, 11):
@@ -179,6 +200,7 @@ def _trained() -> sk.Learner:
     (lambda: sk.Learner(inputs=1).add_example([float("nan")], [0]), "NaN"),
     (lambda: sk.Learner(inputs=1).save("mapping.json"), ".safetensors"),
     (lambda: sk.Learner(inputs=1, outputs=2).add_example([1], "red"), "got one value"),
+    (lambda: sk.Learner(inputs=["x"], outputs=[{"inputs": ["y"]}]), "inputs= names inputs"),
     (lambda: _trained().predict_many([1, 2, 3]), r"shape \(M, 1\)"),
 ])
 def test_mistakes_get_clear_errors(make, message):
