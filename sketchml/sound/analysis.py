@@ -35,7 +35,7 @@ def band_edges(bands: int, *, low: float = 20.0, high: float = 16000.0) -> np.nd
     """``bands + 1`` band edges in Hz, spaced evenly in pitch (log frequency) from ``low`` to ``high``.
 
     Examples:
-        >>> band_edges(2, low=100, high=400).tolist()
+        >>> band_edges(2, low=100, high=400).round(6).tolist()
         [100.0, 200.0, 400.0]
     """
     return np.geomspace(low, high, bands + 1)

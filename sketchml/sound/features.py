@@ -52,6 +52,12 @@ class AudioFeatures:
             frame's strongest scaled to 1.
         bands: ``(F, B)`` loudness in B bands spaced evenly in pitch (dB above -80, / 80).
         waveform, sample_rate: the analysed stretch, mono, at its own rate.
+
+    Examples:
+        >>> from sketchml.sound.synth import beat_song
+        >>> feats = audio_features(beat_song(bpm=120, seconds=2), fps=4)
+        >>> feats.frames, feats.beats.astype(int).tolist()
+        (8, [1, 0, 1, 0, 1, 0, 1, 0])
     """
 
     fps: float

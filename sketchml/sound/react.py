@@ -65,6 +65,13 @@ class ReactFrame:
         rms: loudness (0-1, the loudest frame of the song is 1 offline).
         chroma: ``(12,)`` pitch-class energy, C first.
         silent: whether the frame counts as silence.
+
+    Examples:
+        >>> import numpy as np
+        >>> frame = ReactFrame(index=3, time=0.1, motion=0.01, pulse=0.5, onset=True,
+        ...                    beat=False, rms=0.8, chroma=np.zeros(12))
+        >>> frame.pulse, frame.silent
+        (0.5, False)
     """
 
     index: int
