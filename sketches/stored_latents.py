@@ -54,7 +54,7 @@ def setup():
         identical.append(bool((gan.generate(latent) == picture).all()))
 
     # 3. Walk from stored picture to stored picture, into a video.
-    written = sk.walk(gan, stored, out=VIDEO, steps=STEPS, hold=HOLD, easing=EASING, fps=FPS)
+    written = sk.walk(gan, stored, VIDEO, steps=STEPS, hold=HOLD, easing=EASING, fps=FPS)
     print(f"wrote {written}")
 
     # The same walk, frame by frame, to play below the pictures.

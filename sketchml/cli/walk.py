@@ -79,7 +79,7 @@ def run(args: argparse.Namespace) -> int:
             f"{args.latents[0]} holds one latent, and a walk needs at least 2 keyframes: give "
             "more files, or a file saved from model.sample_latent(n) with n >= 2."
         )
-    written = sk.walk(model, keyframes, out=args.out, steps=args.steps, hold=args.hold,
+    written = sk.walk(model, keyframes, args.out, steps=args.steps, hold=args.hold,
                       easing=args.easing, loop=args.loop, fps=args.fps, batch=args.batch)
     print(f"Walked through {len(keyframes)} keyframes of {model.name}: {written}")
     return 0

@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from sketchml import constants as K
-from sketchml.errors import SketchmlError
+from sketchml.errors import ApiUsageError, SketchmlError
 from sketchml.graphics import geometry as G
 from sketchml.graphics import renderer as R
 from sketchml.graphics.arrays import ArraysMixin
@@ -484,7 +484,8 @@ class Canvas(CurvesMixin, ShapesMixin, ArraysMixin, ImageMixin, TextMixin, Pixel
             m = float(max1)
             maxima = (m, m, m, m if max_a is None else float(max_a))
         elif max2 is None or max3 is None:
-            raise TypeError("color_mode takes a mode and 1, 3 or 4 maxima")
+            raise ApiUsageError("color_mode takes a mode and 1, 3 or 4 maxima, e.g. "
+                                "color_mode(HSB, 360, 100, 100); got two of the three channel maxima")
         else:
             maxima = (float(max1), float(max2), float(max3),
                       old.max_a if max_a is None else float(max_a))

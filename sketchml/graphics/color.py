@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from sketchml import constants as K
-from sketchml.errors import SketchmlError, did_you_mean
+from sketchml.errors import ApiUsageError, SketchmlError, did_you_mean
 
 __all__ = ["CSS_COLORS", "ColorChannelsMixin", "ColorMode", "argb_to_rgba", "lerp_rgba", "parse_color", "rgba_to_argb"]
 
@@ -187,7 +187,7 @@ def parse_color(args: tuple, mode: ColorMode = DEFAULT_MODE) -> RGBA:
         if hasattr(v, "tolist") and getattr(v, "ndim", 0) == 1:
             return parse_color(tuple(v.tolist()), mode)
         if isinstance(v, bool):
-            raise TypeError("a colour cannot be True/False; pass a number, a hex string or a name")
+            raise ApiUsageError("a colour cannot be True/False; pass a number, a hex string or a name")
         if _is_color_int(v, mode):
             return argb_to_rgba(v)
         g = float(v)
@@ -207,7 +207,7 @@ def parse_color(args: tuple, mode: ColorMode = DEFAULT_MODE) -> RGBA:
         return _channels(mode, args[0], args[1], args[2], mode.max_a)
     if n == 4:
         return _channels(mode, args[0], args[1], args[2], args[3])
-    raise TypeError(
+    raise ApiUsageError(
         f"expected 1 to 4 colour values (gray, gray+alpha, r,g,b or r,g,b,a), got {n}"
     )
 

@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 
 from sketchml import constants as K
-from sketchml.errors import SketchmlError
+from sketchml.errors import ApiUsageError, SketchmlError
 from sketchml.graphics import geometry as G
 from sketchml.graphics import renderer as R
 
@@ -135,7 +135,7 @@ class ShapesMixin:
         if tr is None:
             radii = (float(tl),) * 4
         elif br is None or bl is None:
-            raise TypeError("rect takes 4, 5 or 8 numbers: x, y, w, h[, r] or [, tl, tr, br, bl]")
+            raise ApiUsageError("rect takes 4, 5 or 8 numbers: x, y, w, h[, r] or [, tl, tr, br, bl]")
         else:
             radii = (float(tl), float(tr), float(br), float(bl))
         row = self._batch_rows(1, R.KIND_RECT)
@@ -502,6 +502,6 @@ class ShapesMixin:
             self._batch.add_rows(R.fringe_rows(mesh.fringe, mesh.edge, self._stroke_rgba, m))
 
 
-def _not_numbers(*values: Any) -> TypeError:
+def _not_numbers(*values: Any) -> ApiUsageError:
     kinds = ", ".join(type(v).__name__ for v in values)
-    return TypeError(f"expected numbers, got ({kinds})")
+    return ApiUsageError(f"expected numbers, got ({kinds}); positions and sizes are ints or floats")

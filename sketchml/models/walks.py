@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from sketchml.errors import SketchmlError
+from sketchml.models.deprecation import renamed
 from sketchml.models.latent import Latent, load_latent
 
 if TYPE_CHECKING:
@@ -119,11 +120,12 @@ def walk_frames(
     return _frames(model, path, batch=batch, repeat=repeat, options=options)
 
 
+@renamed(out="path")
 def walk(
     model: Model,
     keyframes: Any,
+    path: str | os.PathLike[str],
     *,
-    out: str | os.PathLike[str],
     steps: int = 60,
     hold: int | Sequence[int] = 0,
     easing: Easing = "linear",
@@ -135,9 +137,11 @@ def walk(
 ) -> Path:
     """Render a walk through ``keyframes`` to a video, a GIF or PNG frames; returns the path.
 
-    The arguments shaping the path are :func:`walk_path`'s. ``out`` picks the format:
+    The arguments shaping the walk are :func:`walk_path`'s (``steps`` counts the points
+    of each segment, as ``model.interpolate`` does). ``path`` picks the format:
     ``walk.mp4`` (H.264; even width and height), ``walk.gif``, ``frames/f-####.png``
-    or a folder. Frames are generated ``batch`` at a time and streamed to the file,
+    or a folder. (It was called ``out=``, which still works for a release with a
+    warning: ``out=`` names the folder a verb writes into, and this is one file.) Frames are generated ``batch`` at a time and streamed to the file,
     which appears only when complete (an error leaves nothing behind). ``progress``
     shows a progress bar (default: when a person is watching the terminal).
     ``options`` go to ``model.generate``.
@@ -151,22 +155,22 @@ def walk(
         ...         z = self.as_latent(latent, seed=seed).tensor
         ...         return sk.Images(z.sigmoid()[:, :, None, None].expand(-1, 3, 16, 16))
         >>> grey = Grey(device="cpu")
-        >>> path = sk.walk(grey, grey.sample_latent(3, seed=1), steps=8, hold=4,
-        ...                easing="ease-in-out", out=tempfile.mkdtemp() + "/walk.gif", fps=12)
-        >>> path.suffix
+        >>> video = sk.walk(grey, grey.sample_latent(3, seed=1), tempfile.mkdtemp() + "/walk.gif",
+        ...                 steps=8, hold=4, easing="ease-in-out", fps=12)
+        >>> video.suffix
         '.gif'
     """
     from sketchml.media.video import open_frame_writer
     from sketchml.models.results import to_uint8_frames
     from sketchml.training.progress import progress_bar
 
-    path = walk_path(model, keyframes, steps=steps, hold=hold, easing=easing, loop=loop)
+    latents = walk_path(model, keyframes, steps=steps, hold=hold, easing=easing, loop=loop)
     _check_batch(batch)
-    frames = _frames(model, path, batch=batch, repeat=False, options=options)
-    bar = progress_bar(total=len(path), desc=f"walk {model.name}",
+    frames = _frames(model, latents, batch=batch, repeat=False, options=options)
+    bar = progress_bar(total=len(latents), desc=f"walk {model.name}",
                        quiet=None if progress is None else not progress)
     try:
-        with open_frame_writer(out, fps=fps) as writer:
+        with open_frame_writer(path, fps=fps) as writer:
             for index, frame in enumerate(frames, start=1):
                 writer.write(to_uint8_frames(frame)[0], index=index)
                 bar.update(1)

@@ -97,8 +97,8 @@ def api_problems(method: Any, verb: str, modality: str) -> list[str]:
 
     Examples:
         >>> def generate(self, latent=None, *, seed=0): ...
-        >>> api_problems(generate, "generate", "image")[0]
-        "generate(seed=0): seed must default to None (a fresh seed that the result records)"
+        >>> print(api_problems(generate, "generate", "image")[0])
+        generate(seed=0): seed must default to None (a fresh seed that the result records)
     """
     try:
         signature = inspect.signature(method)

@@ -4,7 +4,7 @@ from __future__ import annotations
 import pytest
 
 from sketchml import constants as K
-from sketchml.errors import SketchmlError
+from sketchml.errors import ApiUsageError, SketchmlError
 from sketchml.graphics.canvas import Canvas
 from sketchml.graphics.color import ColorMode, parse_color
 
@@ -46,8 +46,10 @@ def test_unknown_name_suggests():
 def test_bad_hex_and_bad_count():
     with pytest.raises(SketchmlError, match="hex"):
         parse_color(("#12345",))
-    with pytest.raises(TypeError):
+    with pytest.raises(ApiUsageError, match="expected 1 to 4 colour values"):
         parse_color((1, 2, 3, 4, 5))
+    with pytest.raises(ApiUsageError, match="cannot be True/False"):
+        parse_color((True,))
 
 
 def test_hsb_mode():

@@ -227,10 +227,16 @@ def test_texture_is_the_canvas(canvas):
 
 
 def test_bad_argument_types_fail_in_the_call(canvas):
-    with pytest.raises((TypeError, ValueError)):
+    from sketchml.errors import ApiUsageError
+
+    with pytest.raises(ApiUsageError, match=r"expected numbers, got \(int, int, str, int\)"):
         canvas.ellipse(1, 2, "three", 4)
     with pytest.raises((TypeError, ValueError)):
         canvas.rect(1, 2, 3, None)
+    with pytest.raises(ApiUsageError, match="rect takes 4, 5 or 8 numbers"):
+        canvas.rect(1, 2, 3, 4, 5, 6)
+    with pytest.raises(ApiUsageError, match="color_mode takes a mode and 1, 3 or 4 maxima"):
+        canvas.color_mode(1, 255, 255)
     with pytest.raises(TypeError):
         canvas.line(1, 2, 3)
     canvas._flush()   # nothing half-recorded is left behind

@@ -154,7 +154,7 @@ def test_generate_options_reach_the_model(model, keys):
 # -- files ------------------------------------------------------------------------------------
 
 def test_walk_writes_an_mp4_with_every_frame(model, keys, tmp_path):
-    out = sk.walk(model, keys, out=tmp_path / "walk.mp4", steps=6, hold=3, fps=12, batch=5)
+    out = sk.walk(model, keys, tmp_path / "walk.mp4", steps=6, hold=3, fps=12, batch=5)
     assert out == tmp_path / "walk.mp4"
     frames = _ffmpeg_frames(out)
     assert len(frames) == 2 * 5 + 1 + 3 * 3
@@ -166,9 +166,9 @@ def test_walk_writes_an_mp4_with_every_frame(model, keys, tmp_path):
 
 
 def test_walk_writes_a_gif_and_png_frames(model, keys, tmp_path):
-    gif = sk.walk(model, keys, out=tmp_path / "walk.gif", steps=4, loop=True)
+    gif = sk.walk(model, keys, tmp_path / "walk.gif", steps=4, loop=True)
     assert iio.imread(gif).shape == (9, SIZE, SIZE, 3)
-    sk.walk(model, keys[:2], out=tmp_path / "frames" / "f-###.png", steps=5)
+    sk.walk(model, keys[:2], tmp_path / "frames" / "f-###.png", steps=5)
     names = sorted(p.name for p in (tmp_path / "frames").iterdir())
     assert names == [f"f-{i:03d}.png" for i in range(1, 6)]
     last = iio.imread(tmp_path / "frames" / "f-005.png")
@@ -186,7 +186,7 @@ def test_an_error_part_way_leaves_no_file(tmp_path):
     failing = Failing(device="cpu")
     keys = failing.sample_latent(3, seed=4)
     with pytest.raises(RuntimeError, match="out of memory"):
-        sk.walk(failing, keys, out=tmp_path / "walk.mp4", steps=10, batch=4)
+        sk.walk(failing, keys, tmp_path / "walk.mp4", steps=10, batch=4)
     assert failing.calls == [4]
     assert list(tmp_path.iterdir()) == []
 
@@ -254,13 +254,13 @@ def test_bad_walk_settings_are_explained(model, keys, options, message):
 def test_a_family_without_images_is_refused(tmp_path):
     words = Words(device="cpu")
     with pytest.raises(sk.SketchmlError, match="A walk renders images"):
-        sk.walk(words, words.sample_latent(2, seed=0), out=tmp_path / "walk.gif", steps=3)
+        sk.walk(words, words.sample_latent(2, seed=0), tmp_path / "walk.gif", steps=3)
     assert list(tmp_path.iterdir()) == []
 
 
 def test_an_unknown_output_type_is_refused_before_rendering(model, keys, tmp_path):
     with pytest.raises(sk.SketchmlError, match="unknown file type '.avi'"):
-        sk.walk(model, keys, out=tmp_path / "walk.avi", steps=3)
+        sk.walk(model, keys, tmp_path / "walk.avi", steps=3)
     assert model.calls == [] and list(tmp_path.iterdir()) == []
 
 
@@ -271,3 +271,9 @@ def _ffmpeg_frames(path: Path) -> np.ndarray:
     meta = next(reader)
     width, height = meta["size"]
     return np.stack([np.frombuffer(raw, np.uint8).reshape(height, width, 3) for raw in reader])
+
+
+def test_the_old_out_name_still_works_and_warns(model, keys, tmp_path):
+    with pytest.warns(FutureWarning, match="'out=' was renamed; use path="):
+        written = sk.walk(model, keys[:2], out=tmp_path / "old.gif", steps=3)
+    assert written == tmp_path / "old.gif" and written.is_file()

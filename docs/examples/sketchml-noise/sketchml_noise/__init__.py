@@ -27,4 +27,5 @@ def sketchml_register_models(registry):
             "fine": {"options": {"grid": 12}, "description": "finer, busier noise, 64x64"},
         },
         description="Smooth coloured noise; no weights needed",
+        verbs=["generate", "encode", "interpolate", "sample_latent"],
     )

@@ -60,9 +60,9 @@ class Noise(sk.Model):
         images = torch.sigmoid(self.options.contrast * field).reshape(n, 3, size, size)
         return sk.Images(images, latent=z)
 
-    def encode(self, images) -> sk.Latent:
-        """The latents whose noise images are nearest to ``images`` ``(N, 3, H, W)`` in [0, 1]."""
-        data = torch.as_tensor(images).float().to(self.device)
+    def encode(self, data) -> sk.Latent:
+        """The latents whose noise images are nearest to ``data``, images ``(N, 3, H, W)`` in [0, 1]."""
+        data = torch.as_tensor(data).float().to(self.device)
         if data.dim() == 3:
             data = data.unsqueeze(0)
         size = self.options.size
