@@ -40,7 +40,8 @@ def setup():
     gan = sk.model("stylegan2", weights=WEIGHTS)
     photo = load_image(PHOTO)
     # Projection is slow (a few seconds per step on a CPU for a 1024 px model): done once, here.
-    mine = gan.encode(PHOTO, steps=STEPS, video="projection.mp4", out="photo-latent.safetensors")
+    mine = gan.encode(PHOTO, steps=STEPS, video="projection.mp4")
+    mine.save("photo-latent.safetensors")
     new_stranger()
 
 
