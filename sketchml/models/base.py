@@ -111,6 +111,9 @@ class Model:
     Options: ClassVar[type | None] = None
     interpolation: ClassVar[str | dict[str, str]] = "slerp"
     hints: ClassVar[dict[str, str]] = {}
+    network: Any = None
+    """The family's underlying ``torch.nn.Module``, set by :meth:`load` (``None`` when the
+    family has none). Every family calls it ``network``."""
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)

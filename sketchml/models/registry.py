@@ -678,8 +678,9 @@ def model(name: str, *, device: Any = None, weights: str | os.PathLike[str] | No
 def models(pattern: str | None = None) -> list[ModelEntry]:
     """The installed models, sorted, optionally filtered by a glob such as ``"big*"``.
 
-    Each entry has ``name``, ``family``, ``modality``, ``verbs`` and
-    ``weights_available`` (whether the weights are on this machine now).
+    Each entry has ``name``, ``family``, ``modality``, ``verbs``, ``capabilities`` (the
+    family's other public methods, e.g. CLIP's ``classify``) and ``weights_available``
+    (whether the weights are on this machine now).
 
     Examples:
         >>> import sketchml as sk
