@@ -1,4 +1,5 @@
-"""Image-to-image benchmark: pix2pix frames per second at 256 px, and camera-to-canvas latency.
+"""Image-to-image benchmark: pix2pix and style transfer frames per second at 256 px, and
+camera-to-canvas latency.
 
 * ``pix2pix``: the reference ``unet_256`` (8 levels, 64 channels, 54.4 M parameters; random
   weights, loaded through a ``latest_net_G.pth`` as a user's would be). Timed, on the same
@@ -13,6 +14,10 @@
 
   The calls alternate, and each one's fastest of ``--rounds`` is kept, so load from other
   processes hits them alike.
+
+* ``style``: the published fast_neural_style ``TransformerNet`` (width 32, 1.7 M
+  parameters; random weights loaded from a ``.pth``), ``generate(cam)`` on the frame cropped
+  to 256 x 256 against the bare network on a ready tensor in 0-255.
 
 * ``camera -> canvas``: ``cam.read()`` (decode the next frame of the clip into the
   image's pixels) plus ``image(cam)`` on a headless canvas and the read-back that waits for
@@ -73,6 +78,35 @@ def bench_pix2pix(folder: Path, cam: sk.Capture, rounds: int) -> None:
         print(f"  {name:16s} {1 / seconds:7.2f} fps  {seconds * 1000:8.1f} ms{extra}")
 
 
+def bench_style(folder: Path, cam: sk.Capture, rounds: int) -> None:
+    from sketchml_image.style import TransformerNet
+
+    path = folder / "candy.pth"
+    torch.save(TransformerNet().state_dict(), path)
+    model = sk.model("style", weights=path, device="cpu")
+    net = model.network
+    square = cam.tensor()[..., :, 32:288][..., :240, :240]
+    square = torch.nn.functional.interpolate(square, size=(256, 256), mode="bilinear")
+    ready = square * 255
+
+    def bare() -> None:
+        with torch.inference_mode():
+            net(ready)
+
+    calls = {"generate": lambda: model.generate(square), "bare": bare}
+    for call in calls.values():
+        call()
+    times = {name: float("inf") for name in calls}
+    for _ in range(rounds):
+        for name, call in calls.items():
+            times[name] = min(times[name], fastest(call, 1))
+    print(f"style TransformerNet ({sum(p.numel() for p in net.parameters()) / 1e6:.1f} M "
+          f"parameters), 256 px, batch 1:")
+    for name, seconds in times.items():
+        extra = "" if name == "bare" else f"   ({seconds / times['bare'] - 1:+.1%} vs bare)"
+        print(f"  {name:16s} {1 / seconds:7.2f} fps  {seconds * 1000:8.1f} ms{extra}")
+
+
 def bench_latency(clip: Path, frames: int) -> None:
     from sketchml.graphics.canvas import Canvas
     from sketchml.graphics.context import create_headless_context
@@ -109,6 +143,7 @@ def main() -> None:
         cam.start()
         cam.read()
         bench_pix2pix(folder, cam, args.rounds)
+        bench_style(folder, cam, args.rounds)
     bench_latency(clip, args.frames)
 
 
