@@ -12,6 +12,7 @@ import Graphics`` works as usual) to keep the two modules importable in either o
 """
 from __future__ import annotations
 
+import weakref
 from typing import TYPE_CHECKING, Any
 
 from sketchml.errors import SketchmlError
@@ -67,7 +68,13 @@ def _build_graphics_class() -> type:
         """
 
         def _allocate(self) -> None:
+            # GL objects are not garbage collected: a Graphics made in every draw()
+            # would leak its framebuffer. A finalizer releases them with the object.
+            finalizer = getattr(self, "_finalizer", None)
+            if finalizer is not None:
+                finalizer.detach()  # the old ones are released by the reallocation itself
             super()._allocate()
+            self._finalizer = weakref.finalize(self, _release_gl, self.fbo, self._color_tex)
             self.fbo.clear(0.0, 0.0, 0.0, 0.0)
 
         def begin_draw(self) -> Any:
@@ -97,6 +104,14 @@ def _build_graphics_class() -> type:
     Graphics.__module__ = __name__
     Graphics.__qualname__ = "Graphics"
     return Graphics
+
+
+def _release_gl(*objects: Any) -> None:
+    for obj in objects:
+        try:
+            obj.release()
+        except Exception:  # noqa: BLE001 - the context may be gone already (at exit)
+            pass
 
 
 _graphics: type | None = None

@@ -92,7 +92,9 @@ class HeadlessSurface:
         return events
 
     def present(self, sketch: Sketch) -> None:
-        return None
+        # Wait for the frame, as a window's buffer swap does: unsynchronised, the GL driver
+        # queues frame after frame, and memory grows with every frame drawn.
+        self.ctx.finish()
 
     def should_close(self) -> bool:
         return False

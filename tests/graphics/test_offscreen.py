@@ -92,3 +92,18 @@ def test_blend_modes_draw_graphics(canvas, rgba_at, assert_rgba):
     canvas.blend_mode(K.ADD)
     canvas.image(pg, 0, 0, 100, 100)
     assert_rgba(rgba_at(canvas, 50, 50), (150, 100, 255, 255))
+
+
+def test_a_graphics_releases_its_gl_objects_when_collected(canvas):
+    import gc
+
+    pg = canvas.create_graphics(16, 16)
+    pg.circle(8, 8, 10)
+    fbo, texture = pg.fbo, pg._color_tex
+    pg._resize(20, 20)  # the first framebuffer is released by the reallocation
+    assert type(fbo.mglo).__name__ == "InvalidObject"
+    fbo, texture = pg.fbo, pg._color_tex
+    del pg
+    gc.collect()
+    assert type(fbo.mglo).__name__ == "InvalidObject"
+    assert type(texture.mglo).__name__ == "InvalidObject"
