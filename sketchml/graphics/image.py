@@ -429,7 +429,9 @@ class ImageMixin:
                 )
             return img._texture(), Sampling(premultiplied=True), img.width, img.height
         if type(img).__module__.startswith("PIL."):
-            img = np.asarray(img.convert("RGBA"))
+            from sketchml.media.image_io import eight_bit
+
+            img = np.asarray(eight_bit(img).convert("RGBA"))
         from sketchml.bridge import to_texture
 
         tt = to_texture(self.ctx, img, value_range=value_range)

@@ -82,6 +82,9 @@ def _reason(exc: BaseException) -> str:
 
 
 def _to_rgb(image: Image.Image, background: tuple[int, int, int]) -> Image.Image:
+    from sketchml.media.image_io import eight_bit
+
+    image = eight_bit(image)  # 16-bit greyscale would otherwise clip to white
     if image.mode in ("RGBA", "LA", "PA") or (image.mode == "P" and "transparency" in image.info):
         rgba = image.convert("RGBA")
         canvas = Image.new("RGBA", rgba.size, (*background, 255))
@@ -170,7 +173,8 @@ class ImageFolder(_Pictures):
             except UnidentifiedImageError:
                 unreadable.append((path, "not an image Pillow can read"))
                 continue
-            except (OSError, SyntaxError, ValueError, Image.DecompressionBombError) as exc:
+            except (OSError, SyntaxError, ValueError, Image.DecompressionBombError,
+                    SketchmlError) as exc:
                 unreadable.append((path, _reason(exc)))
                 continue
             if size is not None:
