@@ -15,6 +15,7 @@ Examples:
 """
 from __future__ import annotations
 
+import cmath
 import math
 import random as _pyrandom
 from collections.abc import Sequence
@@ -254,13 +255,16 @@ def atan2(y: Any, x: Any) -> Any:
 
 
 def sqrt(value: Any) -> Any:
-    """Square root of ``value`` (numbers or numpy arrays).
+    """Square root of ``value`` (numbers or numpy arrays); as in py5, a negative number
+    gives a complex number (``sqrt(-625)`` is ``25j``).
 
     Examples:
-        >>> sqrt(16)
-        4.0
+        >>> sqrt(16), sqrt(-625)
+        (4.0, 25j)
     """
-    return _unary(math.sqrt, np.sqrt, value)
+    if _is_scalar(value):
+        return math.sqrt(value) if value >= 0 else cmath.sqrt(value)
+    return np.emath.sqrt(value)
 
 
 def exp(value: Any) -> Any:
