@@ -48,7 +48,7 @@ class AudioFeatures:
         onset_times, beat_times: the times (s, from ``start``) of the onsets and beats.
         tempo: beats per minute.
         centroid: ``(F,)`` spectral centroid in Hz.
-        chroma: ``(F, 12)`` energy per pitch class (C first) of the harmonic part, each
+        chroma: ``(F, 12)`` energy per pitch class (C first), each
             frame's strongest scaled to 1.
         bands: ``(F, B)`` loudness in B bands spaced evenly in pitch (dB above -80, / 80).
         waveform, sample_rate: the analysed stretch, mono, at its own rate.
@@ -125,9 +125,13 @@ def audio_features(source: Any, *, fps: float = 30.0, start: float = 0.0,
     y = np.pad(resample(segment[None], rate, _RATE)[0], _PAD)
     frames = max(1, math.ceil(duration * fps - 1e-9))
 
-    spec = librosa.stft(y, n_fft=_FFT, hop_length=_HOP)
-    mag = np.abs(spec)
-    harmonic, percussive = librosa.decompose.hpss(mag)
+    mag = np.abs(librosa.stft(y, n_fft=_FFT, hop_length=_HOP))
+    power = mag ** 2
+    # HPSS on a 128-band mel spectrogram: the median filters cost 8 times less than on
+    # 1025 FFT bins, and parts of a mix are told apart as well at that resolution.
+    mel = librosa.feature.melspectrogram(S=power, sr=_RATE, n_mels=128)
+    harmonic, percussive = librosa.decompose.hpss(mel, kernel_size=(31, 13))
+    share = harmonic.sum(axis=0) / np.maximum(harmonic.sum(axis=0) + percussive.sum(axis=0), 1e-20)
     times = librosa.frames_to_time(np.arange(mag.shape[1]), sr=_RATE, hop_length=_HOP) - _PAD / _RATE
     inside = (times >= 0) & (times < duration)
     slot = np.clip(np.floor(times * fps).astype(np.int64), 0, frames - 1)
@@ -135,7 +139,7 @@ def audio_features(source: Any, *, fps: float = 30.0, start: float = 0.0,
     def rms_of(m: np.ndarray) -> np.ndarray:
         return librosa.feature.rms(S=m, frame_length=_FFT)[0]
 
-    env = librosa.onset.onset_strength(S=librosa.amplitude_to_db(percussive, ref=np.max),
+    env = librosa.onset.onset_strength(S=librosa.power_to_db(percussive, ref=np.max),
                                        sr=_RATE, hop_length=_HOP)
     onset_frames = librosa.onset.onset_detect(onset_envelope=env, sr=_RATE, hop_length=_HOP)
     bass = librosa.onset.onset_strength(y=y, sr=_RATE, hop_length=_HOP, fmax=250, n_mels=16)
@@ -144,7 +148,7 @@ def audio_features(source: Any, *, fps: float = 30.0, start: float = 0.0,
     tempo, beat_frames = librosa.beat.beat_track(onset_envelope=bass, sr=_RATE, hop_length=_HOP,
                                                  trim=False)
     beat_frames = _trim_beats(np.asarray(beat_frames), bass)
-    chroma = librosa.feature.chroma_stft(S=harmonic ** 2, sr=_RATE, hop_length=_HOP)
+    chroma = librosa.feature.chroma_stft(S=power, sr=_RATE, hop_length=_HOP, tuning=0.0)
     centroid = librosa.feature.spectral_centroid(S=mag, sr=_RATE)[0]
     edges = np.geomspace(20.0, 10000.0, bands + 1)
     freqs = librosa.fft_frequencies(sr=_RATE, n_fft=_FFT)
@@ -171,8 +175,9 @@ def audio_features(source: Any, *, fps: float = 30.0, start: float = 0.0,
     return AudioFeatures(
         fps=float(fps), start=float(start), duration=float(duration),
         rms=_mean(pick(loud), slot, frames),
-        rms_harmonic=_mean(pick(rms_of(harmonic)), slot, frames),
-        rms_percussive=_mean(pick(rms_of(percussive)), slot, frames),
+        # Each part's loudness: the whole's, split by its share of the power.
+        rms_harmonic=_mean(pick(loud * np.sqrt(share)), slot, frames),
+        rms_percussive=_mean(pick(loud * np.sqrt(1 - share)), slot, frames),
         onset_strength=_peak(pick(env), slot, frames),
         onsets=_events(onset_times, fps, frames),
         beats=_events(beat_times, fps, frames),
