@@ -152,12 +152,29 @@ class Canvas(CurvesMixin, ShapesMixin, ArraysMixin, ImageMixin, TextMixin, Pixel
 
     def _allocate(self) -> None:
         ctx = self.ctx
+        limit = min(int(ctx.info["GL_MAX_TEXTURE_SIZE"]), *map(int, ctx.info["GL_MAX_VIEWPORT_DIMS"]))
+        if self.width > limit or self.height > limit:
+            raise SketchmlError(
+                f"A canvas of {self.width}x{self.height} pixels is larger than this GPU can draw "
+                f"into: at most {limit}x{limit}. Use a smaller size(), or draw a big picture in "
+                "tiles of at most that size."
+            )
         if self.fbo is not None:
             self.fbo.release()
             self._color_tex.release()
-        self._color_tex = ctx.texture((self.width, self.height), 4)
+            self.fbo = self._color_tex = None
+        try:
+            self._color_tex = ctx.texture((self.width, self.height), 4)
+            self.fbo = ctx.framebuffer(color_attachments=[self._color_tex])
+        except Exception as err:  # moderngl.Error: out of GPU memory, in practice
+            if self._color_tex is not None:
+                self._color_tex.release()
+            self.fbo = self._color_tex = None
+            raise SketchmlError(
+                f"Could not make a {self.width}x{self.height} canvas: {err}. It needs "
+                f"{self.width * self.height * 4 / 2**20:,.0f} MB of GPU memory; use a smaller size()."
+            ) from None
         self._color_tex.filter = (ctx.LINEAR, ctx.LINEAR)
-        self.fbo = ctx.framebuffer(color_attachments=[self._color_tex])
         self._batch.clear()
         self._sid = -1
         self.fbo.clear(_BACKGROUND_GRAY, _BACKGROUND_GRAY, _BACKGROUND_GRAY, 1.0)

@@ -86,7 +86,7 @@ class ShapesMixin:
             sid = self._style_id()
         try:
             self._record(_PACK(0.0, a, b, c, d, 0.0, 0.0, 0.0, 0.0, sid))
-        except struct.error:
+        except (struct.error, OverflowError):
             raise _not_numbers(a, b, c, d) from None
 
     def circle(self, x: float, y: float, extent: float) -> None:
@@ -128,7 +128,7 @@ class ShapesMixin:
             sid = self._style_id()
         try:
             self._record(_PACK(1.0, a, b, c, d, 0.0, 0.0, 0.0, 0.0, sid))
-        except struct.error:
+        except (struct.error, OverflowError):
             raise _not_numbers(a, b, c, d) from None
 
     def _rounded_rect(self, cx, cy, w, h, tl, tr, br, bl) -> None:
@@ -173,7 +173,7 @@ class ShapesMixin:
             sid = self._style_id()
         try:
             record = _PACK(2.0, x1, y1, x2, y2, 0.0, 0.0, 0.0, 0.0, sid)
-        except struct.error:
+        except (struct.error, OverflowError):
             raise _not_numbers(x1, y1, x2, y2) from None
         if self._stroke_rgba is not None:
             self._record(record)
@@ -193,7 +193,7 @@ class ShapesMixin:
             sid = self._style_id()
         try:
             record = _PACK(3.0, x, y, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, sid)
-        except struct.error:
+        except (struct.error, OverflowError):
             raise _not_numbers(x, y) from None
         if self._stroke_rgba is not None:
             self._record(record)
@@ -253,7 +253,7 @@ class ShapesMixin:
             sid = self._style_id()
         try:
             self._record(_PACK(6.0, x1, y1, x2, y2, x3, y3, 0.0, 0.0, sid))
-        except struct.error:
+        except (struct.error, OverflowError):
             raise _not_numbers(x1, y1, x2, y2, x3, y3) from None
 
     def quad(
@@ -272,7 +272,7 @@ class ShapesMixin:
             sid = self._style_id()
         try:
             self._record(_PACK(7.0, x1, y1, x2, y2, x3, y3, x4, y4, sid))
-        except struct.error:
+        except (struct.error, OverflowError):
             raise _not_numbers(x1, y1, x2, y2, x3, y3, x4, y4) from None
 
     @_quiet_numpy
@@ -503,5 +503,13 @@ class ShapesMixin:
 
 
 def _not_numbers(*values: Any) -> ApiUsageError:
+    big = [v for v in values if isinstance(v, (int, float)) and not isinstance(v, bool)
+           and abs(v) > 3.4e38 and v == v]
+    if big:
+        return ApiUsageError(
+            f"{big[0]:g} is too large to draw: the GPU's 32-bit floats stop at about 3.4e38. "
+            "Keep positions and sizes far smaller (a canvas is a few thousand pixels wide); "
+            "constrain() or remap() can bring a value into range."
+        )
     kinds = ", ".join(type(v).__name__ for v in values)
     return ApiUsageError(f"expected numbers, got ({kinds}); positions and sizes are ints or floats")

@@ -19,8 +19,11 @@ Examples:
 from __future__ import annotations
 
 import builtins
+import io
+import linecache
 import os
 import sys
+import tokenize
 from pathlib import Path
 from typing import Any
 
@@ -107,7 +110,9 @@ class FileSketchSource:
         Raises whatever the file's top-level code raises (the runner reports it as
         a sketch error) and :class:`SketchmlError` when it defines no sketch at all.
         """
-        source = self.path.read_text(encoding="utf-8")
+        source = read_source(self.path)
+        # Tracebacks show lines of the version that runs, not a cached older one.
+        linecache.cache[str(self.path)] = (len(source), None, source.splitlines(True), str(self.path))
         code = compile(source, str(self.path), "exec")
         sketch = Sketch()
         sketch._sketch_folder = self.folder
@@ -152,6 +157,39 @@ class FileSketchSource:
             )
         sketch._use_functions(namespace, sync=True)
         return sketch
+
+
+def read_source(path: Path) -> str:
+    """The text of a sketch file: UTF-8, or the encoding its ``# -*- coding: ... -*-`` line names.
+
+    Examples:
+        >>> import pathlib, tempfile
+        >>> path = pathlib.Path(tempfile.mkdtemp()) / "s.py"
+        >>> _ = path.write_bytes(b"# -*- coding: latin-1 -*-\\ntitle = 'caf\\xe9'\\n")
+        >>> read_source(path).splitlines()[1]
+        "title = 'café'"
+    """
+    data = path.read_bytes()
+    try:
+        encoding, _ = tokenize.detect_encoding(io.BytesIO(data).readline)
+        return data.decode(encoding)
+    except (SyntaxError, UnicodeDecodeError, LookupError):
+        pass
+    try:  # where the first byte that is not UTF-8 sits
+        data.decode("utf-8")
+        start = 0
+    except UnicodeDecodeError as err:
+        start = err.start
+    line = data.count(b"\n", 0, start) + 1
+    column = start - (data.rfind(b"\n", 0, start) + 1) + 1
+    text = data.splitlines()[line - 1].decode("utf-8", "replace") if data else ""
+    raise SyntaxError(
+        f"{path.name} is not UTF-8 text (byte 0x{data[start]:02X} at line {line}, "
+        f"column {column}), so Python cannot read it. Save it as UTF-8 in your editor (most "
+        "have an encoding choice in Save As), or name its encoding in its first line: "
+        "# -*- coding: latin-1 -*-",
+        (str(path), line, column, text),
+    )
 
 
 def _is_static(code: Any) -> bool:
