@@ -175,3 +175,20 @@ def test_the_same_mapping_runs_live_in_draw(dcgan, frame_clock):
     assert max(pulses[:int(1.5 * FPS)]) > 0.2
     still = images[int(2.0 * FPS):]
     assert torch.equal(still, still[:1].expand_as(still))
+
+
+def test_biggan_classes_follow_the_chroma(song, features, tmp_path):
+    biggan = pytest.importorskip("sketchml_gan.biggan")
+    folder = biggan.save_random_checkpoint(tmp_path, resolution=128, channel_width=4)
+    gan = sk.model("biggan.deep-128", weights=folder, device="cpu")
+    # Three classes take the pitch classes in turn: C, D#, F#, A -> goldfish; C#, E, G, A#
+    # -> volcano; D, F, G#, B -> daisy. The first bar is C major (C, E, G): no daisy.
+    classes = ["goldfish", "volcano", "daisy"]
+    frames = sk.react_frames(gan, song, fps=FPS, features=features, classes=classes,
+                             class_pitch_react=1.0, smooth=0.05, truncation=0.5, batch=FPS)
+    second = [next(frames) for _ in range(FPS)][-1]
+    assert second.shape == (1, 3, 128, 128)
+    y = second.latent["y"][0]
+    weight = {name: float(y[biggan.find_class(name)]) for name in classes}
+    assert float(y.sum()) == pytest.approx(1.0, abs=1e-4)
+    assert weight["volcano"] > weight["goldfish"] > 3 * weight["daisy"], weight
