@@ -350,3 +350,15 @@ def test_installed_fonts_load_by_family_name():
     assert serif.path.name == "DejaVuSerif.ttf" and serif.name == "DejaVu Serif"
     with pytest.raises(SketchmlError, match="Cannot find a font named"):
         c.load_font("No Such Family Anywhere")
+
+
+def test_with_graphics_begin_draw_ends_the_drawing(canvas):
+    pg = canvas.create_graphics(20, 20)
+    with pg.begin_draw():
+        pg.translate(10, 10)
+        pg.no_stroke()
+        pg.fill(255, 0, 0)
+        pg.rect(-5, -5, 10, 10)
+    assert not pg._batch and pg._read_pixels()[10, 10].tolist() == [255, 0, 0, 255]
+    canvas.image(pg, 0, 0)
+    assert canvas._read_pixels()[10, 10].tolist() == [255, 0, 0, 255]
