@@ -89,6 +89,9 @@ class Engine:
         self._stream: Any = None
         self._device_failed = False
         self._recorder: Any = None
+        # Samples of silence before anything played: written only once something does, so
+        # a render that plays nothing writes no sound file at all.
+        self._silent_lead = 0
         self._frame_time = 0.0
         #: How many times a voice was started (a run compares it to know whether it played).
         self.voices_started = 0
@@ -160,11 +163,18 @@ class Engine:
     def finish_recording(self) -> int:
         """Close the recording; returns the samples it holds (0 without one)."""
         recorder, self._recorder = self._recorder, None
+        self._silent_lead = 0
         if recorder is None:
             return 0
         frames = recorder.frames
         recorder.close()
         return int(frames)
+
+    def _flush_lead(self) -> None:
+        while self._silent_lead:
+            step = min(self._silent_lead, RATE)
+            self._recorder.write(np.zeros((step, 2), np.float32))
+            self._silent_lead -= step
 
     # -------------------------------------------------------------- voices
 
@@ -187,6 +197,7 @@ class Engine:
         """Mix the next ``n`` samples: ``(n, 2)`` float32, also written to the taps and
         the recording."""
         with self.lock:
+            active = bool(self.voices)
             mix = np.zeros((2, n), np.float32)
             for voice in list(self.voices):
                 block, done = voice.render(n)
@@ -200,7 +211,11 @@ class Engine:
             self.position += n
             out = np.ascontiguousarray(np.clip(mix, -1.0, 1.0).T)
             if self._recorder is not None:
-                self._recorder.write(out)
+                if active or self._recorder.frames:
+                    self._flush_lead()
+                    self._recorder.write(out)
+                else:
+                    self._silent_lead += n
             return out
 
     def skip(self, n: int) -> None:
