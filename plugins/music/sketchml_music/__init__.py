@@ -5,9 +5,12 @@
   variant ships in this package, trained offline on the Bach works in music21's corpus.
 * ``musicvae``: Magenta's MusicVAE for 2-bar melodies (sample, encode, decode, slerp walks);
   the ``default`` variant ships here, trained offline on the voices of the same corpus.
+* ``gansynth``: Magenta's GANSynth (instrument notes from a timbre latent and a pitch, as
+  log-mel magnitude and instantaneous-frequency spectrograms); the ``default`` variant ships
+  here, CPU-sized, trained offline on General MIDI instruments rendered by FluidSynth.
 
 Registration only stores data: no torch, no networks, no weights are touched until a sketch
-calls ``sk.model("performance_rnn")`` or ``sk.model("musicvae")``.
+calls ``sk.model("performance_rnn")``, ``sk.model("musicvae")`` or ``sk.model("gansynth")``.
 """
 from __future__ import annotations
 
@@ -47,4 +50,21 @@ def sketchml_register_models(registry) -> None:
         },
         description="MusicVAE (Roberts et al. 2018): a latent space of 2-bar melodies to "
                     "sample, encode, decode and walk; train it on your MIDI",
+    )
+    registry.add(
+        "gansynth",
+        family="sketchml_music.gansynth:GANSynth",
+        modality="audio",
+        verbs=["generate", "encode", "interpolate", "sample_latent", "train"],
+        capabilities=["play_midi"],
+        variants={
+            "default": {
+                "weights": "weights/gansynth-default.safetensors",
+                "default": True,
+                "description": "CPU-sized GANSynth (0.512 s notes, 32 x 128 mel spectrograms) "
+                               "trained offline on pretty_midi's General MIDI soundfont",
+            },
+        },
+        description="GANSynth (Engel et al. 2019): instrument notes at MIDI pitches 24-84 from a "
+                    "timbre latent; slerp timbres along a MIDI file; train it on your notes",
     )

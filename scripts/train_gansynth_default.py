@@ -1,0 +1,259 @@
+"""Build the NSynth-style note dataset, train ``gansynth.default`` on it and measure it.
+
+Stages (each skips what is already on disk, so a stopped run goes on where it was):
+
+1. ``notes``: every melodic General MIDI program (0-127) of pretty_midi's soundfont
+   (TimGM6mb.sf2), rendered by FluidSynth through sketchml's own ``render_notes`` at every
+   pitch 24-84 and velocities 75 and 110 (mono, 16 kHz, 0.512 s: a 0.375 s note and its
+   release), written as ``DATA/{train,heldout}/gm{program:03d}-PPP-VVV.wav`` with
+   ``DATA/labels.json`` (program -> name, General MIDI family). One program of each of the
+   16 GM families (the last of its eight) is held out of all training.
+2. ``gan``: GANSynth trained on the training instruments at velocity 110
+   (``GANSynth.train``, resumable; CPU-sized: see ``sketchml_music.gansynth.CPU_FORMAT``).
+3. ``classifier``: a small CNN naming the GM family of a note's log-mel spectrogram, trained
+   on the training instruments; its accuracy on the held-out instruments is measured.
+4. ``measure``: on notes generated at random pitches and timbres, the YIN detector's pitch
+   (exact: within half a semitone; and up to octaves), and the spread of families the
+   classifier hears (entropy of its votes) beside the same for the held-out real notes.
+   The weights, the classifier and the record go to ``plugins/music/sketchml_music/weights``.
+
+Usage:
+    OMP_NUM_THREADS=1 nice -n 10 python scripts/train_gansynth_default.py \\
+        --data ~/.cache/sketchml/gm-notes --minutes 30
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import shutil
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+from safetensors.torch import load_file, save_file
+from torch import nn
+
+import sketchml as sk
+from sketchml.media.audio import write_wav
+from sketchml.media.midi import Note
+from sketchml.media.synth import general_midi_soundfont, render_notes
+from sketchml_music.gansynth import CPU_FORMAT, PITCHES, read_notes
+from sketchml_music.pitch import detect_pitch
+
+WEIGHTS = Path(__file__).resolve().parents[1] / "plugins/music/sketchml_music/weights"
+FAMILIES = ["piano", "chromatic percussion", "organ", "guitar", "bass", "strings", "ensemble",
+            "brass", "reed", "pipe", "synth lead", "synth pad", "synth effects", "ethnic",
+            "percussive", "sound effects"]
+VELOCITIES = (75, 110)
+TRAIN_VELOCITY = 110
+SLOT = 1.0  # seconds between notes in a render, so each note's release has died away
+HELD = 0.375  # seconds each note is held
+
+
+def held_out(program: int) -> bool:
+    return program % 8 == 7
+
+
+def build_notes(data: Path) -> None:
+    """Stage 1: render every program at every pitch and velocity into WAV files."""
+    labels_path = data / "labels.json"
+    if labels_path.is_file():
+        print(f"notes: already in {data}")
+        return
+    if general_midi_soundfont() is None:
+        sys.exit("pretty_midi's soundfont is missing: pip install pretty_midi")
+    import pretty_midi
+
+    rate, length = CPU_FORMAT.sample_rate, CPU_FORMAT.audio_length
+    labels = {}
+    started = time.time()
+    for program in range(128):
+        folder = data / ("heldout" if held_out(program) else "train")
+        folder.mkdir(parents=True, exist_ok=True)
+        for velocity in VELOCITIES:
+            notes = [Note(p, velocity, i * SLOT, i * SLOT + HELD, program=program)
+                     for i, p in enumerate(PITCHES)]
+            wave, _ = render_notes(notes, sample_rate=rate, synth="fluidsynth")
+            mono = wave.mean(axis=0)
+            for i, pitch in enumerate(PITCHES):
+                start = int(round(i * SLOT * rate))
+                clip = mono[start:start + length]
+                write_wav(folder / f"gm{program:03d}-{pitch:03d}-{velocity:03d}.wav",
+                          np.clip(clip, -1, 1), rate)
+        labels[program] = {"name": pretty_midi.program_to_instrument_name(program),
+                           "family": program // 8, "held_out": held_out(program)}
+        print(f"notes: program {program} ({labels[program]['name']}) "
+              f"{time.time() - started:.0f} s", flush=True)
+    labels_path.write_text(json.dumps(labels, indent=1))
+
+
+def train_gan(data: Path, out: Path, minutes: float, steps: int) -> None:
+    """Stage 2: train GANSynth on the training instruments at one velocity."""
+    subset = data / "train-gan"
+    if not subset.is_dir():
+        subset.mkdir()
+        for path in sorted((data / "train").glob(f"*-{TRAIN_VELOCITY:03d}.wav")):
+            (subset / path.name).symlink_to(path.resolve())
+    synth = sk.model("gansynth", weights=_seed_weights(), device="cpu")
+    run = synth.train(subset, out=out, steps=steps, minutes=minutes, batch_size=16,
+                      channels=32, fmap_base=256, seed=0, sample_every=200,
+                      checkpoint_every=100)
+    print(f"gan: step {run.step} of {steps}; last losses {run.history[-1] if run.history else {}}")
+
+
+def _seed_weights() -> Path:
+    """Any generator file to make the model object from (training replaces its network)."""
+    from sketchml_music.gansynth import Generator
+
+    path = Path("/tmp/gansynth-seed.safetensors")
+    g = Generator(channels=(2, 2, 2, 2, 2), start=(2, 8), spectral=CPU_FORMAT)
+    save_file({k: v.contiguous() for k, v in g.state_dict().items()}, str(path))
+    return path
+
+
+class FamilyClassifier(nn.Module):
+    """A small CNN: log-mel magnitude ``(N, 1, 32, 128)`` -> logits over the 16 GM families."""
+
+    def __init__(self, width: int = 16) -> None:
+        super().__init__()
+        layers, c = [], 1
+        for out in (width, width * 2, width * 4, width * 4):
+            layers += [nn.Conv2d(c, out, 3, padding=1), nn.BatchNorm2d(out), nn.ReLU(),
+                       nn.MaxPool2d(2)]
+            c = out
+        self.features = nn.Sequential(*layers)
+        self.head = nn.Linear(c, len(FAMILIES))
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.head(self.features(x).mean(dim=(2, 3)))
+
+
+def _magnitudes(folder: Path) -> tuple[torch.Tensor, torch.Tensor, list[str]]:
+    waves, pitches, names = read_notes(folder, CPU_FORMAT)
+    spec = CPU_FORMAT.to_specgrams(waves)[:, :1]
+    return spec, pitches, names
+
+
+def _standardise(spec: torch.Tensor) -> torch.Tensor:
+    # Per note, so loudness does not decide the family.
+    flat = spec.flatten(1)
+    return ((flat - flat.mean(1, keepdim=True)) / (flat.std(1, keepdim=True) + 1e-6)).view_as(spec)
+
+
+def train_classifier(data: Path, steps: int = 600) -> tuple[FamilyClassifier, float]:
+    """Stage 3: the family classifier, and its accuracy on the held-out instruments."""
+    torch.manual_seed(0)
+    spec, _, names = _magnitudes(data / "train")
+    families = torch.tensor([int(n[2:5]) // 8 for n in names])
+    x = _standardise(spec)
+    model = FamilyClassifier()
+    optimiser = torch.optim.Adam(model.parameters(), lr=2e-3)
+    for step in range(steps):
+        index = torch.randint(0, len(x), (64,))
+        loss = F.cross_entropy(model(x[index]), families[index])
+        optimiser.zero_grad()
+        loss.backward()
+        optimiser.step()
+        if step % 100 == 0:
+            print(f"classifier: step {step} loss {float(loss):.3f}", flush=True)
+    model.eval()
+    held_spec, _, held_names = _magnitudes(data / "heldout")
+    held_families = torch.tensor([int(n[2:5]) // 8 for n in held_names])
+    with torch.no_grad():
+        predicted = torch.cat([model(_standardise(held_spec[i:i + 256])).argmax(1)
+                               for i in range(0, len(held_spec), 256)])
+    accuracy = float((predicted == held_families).float().mean())
+    return model, accuracy
+
+
+def _entropy(votes: torch.Tensor) -> float:
+    counts = torch.bincount(votes, minlength=len(FAMILIES)).float()
+    p = counts / counts.sum()
+    p = p[p > 0]
+    return float(-(p * p.log()).sum() / math.log(len(FAMILIES)))
+
+
+def pitch_scores(waves: np.ndarray, pitches: list[int]) -> dict[str, float]:
+    heard = np.array([detect_pitch(w, CPU_FORMAT.sample_rate) for w in waves])
+    wanted = np.array(pitches, dtype=float)
+    ok = ~np.isnan(heard)
+    exact = ok & (np.abs(heard - wanted) <= 0.5)
+    off = np.abs(heard - wanted)
+    octave = ok & (np.abs(off - 12 * np.round(off / 12)) <= 0.5)
+    return {"exact": float(exact.mean()), "up_to_octaves": float(octave.mean()),
+            "unpitched": float((~ok).mean())}
+
+
+def measure(data: Path, generator_path: Path, classifier: FamilyClassifier,
+            classifier_accuracy: float, samples: int = 305) -> dict:
+    """Stage 4: pitch and timbre-variety bars on generated notes beside held-out real notes."""
+    synth = sk.model("gansynth", weights=generator_path, device="cpu")
+    rng = np.random.default_rng(1)
+    pitches = [int(p) for p in rng.integers(PITCHES[0], PITCHES[-1] + 1, samples)]
+    notes = synth.generate(synth.sample_latent(samples, seed=1), pitch=pitches)
+    waves = np.stack([n.waveform[0].numpy() for n in notes])
+    generated = pitch_scores(waves, pitches)
+    held_waves, held_pitches, _ = read_notes(data / "heldout", CPU_FORMAT)
+    pick = rng.choice(len(held_waves), samples, replace=False)
+    real = pitch_scores(held_waves.numpy()[pick], [int(held_pitches[i]) for i in pick])
+    with torch.no_grad():
+        gen_votes = classifier(_standardise(
+            CPU_FORMAT.to_specgrams(torch.from_numpy(waves))[:, :1])).argmax(1)
+        real_votes = classifier(_standardise(
+            CPU_FORMAT.to_specgrams(held_waves[pick])[:, :1])).argmax(1)
+    return {
+        "pitch_generated": generated, "pitch_heldout_real": real,
+        "family_entropy_generated": round(_entropy(gen_votes), 4),
+        "family_entropy_heldout_real": round(_entropy(real_votes), 4),
+        "families_heard_generated": int(torch.unique(gen_votes).numel()),
+        "families_heard_heldout_real": int(torch.unique(real_votes).numel()),
+        "classifier_accuracy_heldout": round(classifier_accuracy, 4),
+        "samples": samples,
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--data", type=Path, default=Path.home() / ".cache/sketchml/gm-notes")
+    parser.add_argument("--out", type=Path, default=Path("runs/gansynth-default"))
+    parser.add_argument("--minutes", type=float, default=30.0)
+    parser.add_argument("--steps", type=int, default=4000)
+    args = parser.parse_args()
+    torch.set_num_threads(1)
+    build_notes(args.data)
+    started = time.time()
+    train_gan(args.data, args.out, args.minutes, args.steps)
+    train_minutes = (time.time() - started) / 60
+    exported = args.out / "gansynth.safetensors"
+    if not exported.is_file():
+        sys.exit(f"no exported generator in {args.out}; run again to go on training")
+    classifier, accuracy = train_classifier(args.data)
+    record = measure(args.data, exported, classifier, accuracy)
+    WEIGHTS.mkdir(exist_ok=True)
+    shutil.copyfile(exported, WEIGHTS / "gansynth-default.safetensors")
+    save_file({k: v.contiguous() for k, v in classifier.state_dict().items()},
+              str(WEIGHTS / "gansynth-family-classifier.safetensors"))
+    losses = [json.loads(line) for line in (args.out / "losses.jsonl").read_text().splitlines()
+              if line.strip()]
+    record.update({
+        "data": "pretty_midi TimGM6mb.sf2 via FluidSynth, GM programs 0-127, MIDI 24-84, "
+                f"velocity {TRAIN_VELOCITY} (dataset also {VELOCITIES}); held out: programs "
+                "7, 15, ..., 127 (one per GM family)",
+        "format": {"audio_length": CPU_FORMAT.audio_length, "frames": CPU_FORMAT.frames,
+                   "n_fft": CPU_FORMAT.n_fft, "hop": CPU_FORMAT.hop,
+                   "mel_bins": CPU_FORMAT.mel_bins, "sample_rate": CPU_FORMAT.sample_rate},
+        "steps": losses[-1].get("step") if losses else None,
+        "train_minutes_this_session": round(train_minutes, 1),
+        "batch_size": 16, "channels": 32, "fmap_base": 256,
+        "command": "OMP_NUM_THREADS=1 nice -n 10 python scripts/train_gansynth_default.py",
+    })
+    (WEIGHTS / "gansynth-default.json").write_text(json.dumps(record, indent=1) + "\n")
+    print(json.dumps(record, indent=1))
+
+
+if __name__ == "__main__":
+    main()
