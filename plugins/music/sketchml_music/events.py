@@ -48,6 +48,7 @@ __all__ = ["DENSITY_BINS", "DENSITY_WINDOW", "PITCH_WINDOW", "PerformanceEncodin
 
 DENSITY_BINS = (1.0, 2.0, 4.0, 8.0, 16.0, 32.0, 64.0)
 DENSITY_WINDOW = 3.0
+MAX_NOTE_DURATION = 5.0
 PITCH_WINDOW = 5.0
 _NOTE_NAMES = {"c": 0, "d": 2, "e": 4, "f": 5, "g": 7, "a": 9, "b": 11}
 # Scale weights from the tonic up, the tonic counted twice (as Magenta's examples do).
@@ -152,13 +153,16 @@ class PerformanceEncoding:
             steps -= size
         return out
 
-    def decode(self, events: Sequence[int], *, start: float = 0.0) -> list[dict[str, Any]]:
+    def decode(self, events: Sequence[int], *, start: float = 0.0,
+               max_note_duration: float | None = MAX_NOTE_DURATION) -> list[dict[str, Any]]:
         """Notes (dicts with pitch, velocity, start_time, end_time) from events.
 
         A note-off ends the earliest sounding note of its pitch (and is ignored when none
         sounds); notes still sounding at the end are ended there (at least one step long).
+        Notes are cut at ``max_note_duration`` seconds (5, as Magenta's generator does; a
+        network that forgets a note-off would otherwise hold the key for good).
         """
-        decoder = EventDecoder(self, start=start)
+        decoder = EventDecoder(self, start=start, max_note_duration=max_note_duration)
         notes = []
         for event in events:
             notes.extend(decoder.push(int(event)))
@@ -189,11 +193,14 @@ class EventDecoder:
         ([], [], [{'pitch': 60, 'velocity': 80, 'start_time': 0.0, 'end_time': 0.1}])
     """
 
-    def __init__(self, encoding: PerformanceEncoding, *, start: float = 0.0) -> None:
+    def __init__(self, encoding: PerformanceEncoding, *, start: float = 0.0,
+                 max_note_duration: float | None = MAX_NOTE_DURATION) -> None:
         self.encoding = encoding
         self.step = round(start * encoding.steps_per_second)
         self.velocity = encoding.default_velocity
         self.sounding: dict[int, deque[tuple[int, int]]] = defaultdict(deque)
+        self.longest = None if max_note_duration is None else round(
+            max_note_duration * encoding.steps_per_second)
 
     @property
     def time(self) -> float:
@@ -206,7 +213,7 @@ class EventDecoder:
                 "end_time": max(end, began + 1) / rate}
 
     def push(self, event: int) -> list[dict[str, Any]]:
-        """Apply one event; the notes it ends (a list of zero or one)."""
+        """Apply one event; the notes it ends (a note-off ends one, a shift may cut long ones)."""
         code = self.encoding
         if event < 128:
             self.sounding[event].append((self.step, self.velocity))
@@ -217,11 +224,21 @@ class EventDecoder:
                 return [self._note(event - 128, began, velocity, self.step)]
         elif event < code.velocity_offset:
             self.step += event - code.shift_offset + 1
+            if self.longest is not None:
+                return self._cut_long_notes()
         elif event < code.num_classes:
             self.velocity = code.bin_velocity(event - code.velocity_offset + 1)
         else:
             raise sk.SketchmlError(f"Event {event} is outside this encoding's 0..{code.num_classes - 1}.")
         return []
+
+    def _cut_long_notes(self) -> list[dict[str, Any]]:
+        cut = []
+        for pitch, queue in self.sounding.items():
+            while queue and self.step - queue[0][0] >= self.longest:  # type: ignore[operator]
+                began, velocity = queue.popleft()
+                cut.append(self._note(pitch, began, velocity, began + self.longest))  # type: ignore[operator]
+        return cut
 
     def close(self) -> list[dict[str, Any]]:
         """End every sounding note now."""

@@ -238,3 +238,12 @@ def test_results_read_like_note_sequences_and_note_sequences_are_taken(rnn):
     continued = rnn.generate(seconds=4, primer=sequence, seed=3)
     assert [n.pitch for n in continued.notes if n.start < 1.0][:3] == \
         [n.pitch for n in tune.notes if n.start < 1.0][:3]
+
+
+def test_forgotten_note_offs_are_cut_after_five_seconds_as_magenta_does():
+    code = PerformanceEncoding()
+    events = [60] + code.shifts(800) + [62] + code.shifts(50) + [128 + 62]
+    notes = code.decode(events)
+    assert [(n["pitch"], n["start_time"], n["end_time"]) for n in notes] == [
+        (60, 0.0, 5.0), (62, 8.0, 8.5)]
+    assert code.decode(events, max_note_duration=None)[0]["end_time"] == 8.5
