@@ -48,6 +48,8 @@ def register(subparsers: Any) -> None:
                         help="up to 12 class names or indices, one per pitch class from C")
     parser.add_argument("--smooth", type=float, default=0.25, metavar="S",
                         help="seconds of smoothing for motion and classes (default 0.25)")
+    parser.add_argument("--pulse-decay", type=float, default=0.15, metavar="S",
+                        help="seconds a pulse takes to fade (default 0.15)")
     parser.add_argument("--truncation", type=float, metavar="T",
                         help="truncation for models that take it (BigGAN, StyleGAN2)")
     parser.add_argument("--seed", type=int, default=0, help="seed of the walk (default 0)")
@@ -71,6 +73,7 @@ def run(args: argparse.Namespace) -> int:
         pulse_percussive=args.pulse in ("percussive", "both"),
         pulse_harmonic=args.pulse in ("harmonic", "both"),
         class_pitch_react=args.class_pitch_react, classes=classes, smooth=args.smooth,
+        pulse_decay=args.pulse_decay,
         truncation=args.truncation, seed=args.seed, batch=args.batch,
     )
     print(f"Reacted to {args.song} with {model.name}: {written}")

@@ -151,14 +151,18 @@ def test_stylegan2_walks_its_w_space(song, features, tmp_path):
     assert set(frames[0].latent.tensors) == {"w"}
 
 
-def test_cli_react(tmp_path, song):
+def test_cli_react(tmp_path):
     song_path = tmp_path / "song.wav"
     beat_song(bpm=120, seconds=2).save(song_path)
     out = tmp_path / "cli.mp4"
     assert main(["react", str(song_path), "--model", "dcgan.shapes", "--out", str(out),
-                 "--fps", "12", "--pulse-react", "0.8", "--device", "cpu"]) == 0
+                 "--fps", "12", "--pulse-react", "0.8", "--pulse-decay", "0.3",
+                 "--start", "0.5", "--duration", "1.0", "--device", "cpu"]) == 0
     wave, rate = read_audio_track(out)
-    assert abs(wave.shape[1] / rate - 2.0) <= 1 / 12
+    assert abs(wave.shape[1] / rate - 1.0) <= 1 / 12
+    original = sk.load_sound(song_path)._data[0, int(0.5 * 44100):int(1.5 * 44100)]
+    lag = np.argmax(np.correlate(wave[0, :22050], original[:22050], mode="full")) - 22049
+    assert lag == 0                          # the stretch from 0.5 s, not from the start
 
 
 def test_the_same_mapping_runs_live_in_draw(dcgan, frame_clock):
