@@ -162,3 +162,13 @@ def test_an_audio_result_plays_itself(frame_clock, sine):
     result.stop()
     frame_clock(6, fps=60)
     assert sk.Analyzer().rms() == 0.0
+
+
+def test_notes_play_through_their_to_audio(frame_clock):
+    tune = sk.Notes([{"pitch": 69, "velocity": 100, "start_time": 0.0, "end_time": 1.0}])
+    sound = sk.load_sound(tune)
+    meter = sk.Analyzer(sound)
+    sound.play()
+    frame_clock(20, fps=60)
+    assert sound.is_playing() and meter.rms() > 0.01
+    assert sk.PITCH_CLASSES[int(np.argmax(meter.chroma()))] == "A"
