@@ -247,7 +247,7 @@ class Model:
         if seed is None:
             gen.seed()
         else:
-            gen.manual_seed(int(seed))
+            gen.manual_seed(check_seed(seed))
         return gen
 
     def randn(self, *shape: int, seed: int | None = None,
@@ -455,6 +455,31 @@ def _check_keywords(method: Any, cls: type, verb: str) -> Any:
 
     checked._sketchml_checked = True  # type: ignore[attr-defined]
     return checked
+
+
+def check_seed(seed: Any) -> int:
+    """``seed`` as an int torch takes (-2**63 up to 2**64 - 1), or a clear error.
+
+    Examples:
+        >>> check_seed(7)
+        7
+        >>> check_seed(2**70)
+        Traceback (most recent call last):
+        ...
+        sketchml.errors.SketchmlError: seed=1180591620717411303424 is too large: ...
+    """
+    import numbers
+
+    if isinstance(seed, bool) or not isinstance(seed, numbers.Integral):
+        raise SketchmlError(
+            f"seed must be a whole number, got {seed!r} ({type(seed).__name__}); e.g. seed=1."
+        )
+    if not -(2**63) <= int(seed) < 2**64:
+        raise SketchmlError(
+            f"seed={int(seed)} is too large: seeds go from -2**63 to 2**64 - 1. Use a smaller "
+            f"one, e.g. seed % 2**32 = {int(seed) % 2**32}."
+        )
+    return int(seed)
 
 
 def fresh_seed_value() -> int:

@@ -59,6 +59,7 @@ def guide(prompt: Any = None, *, model: Any = None, clip: Any = None,
     """
     from sketchml.models.base import Model
 
+    _check_prompt(prompt)  # before any model loads: that takes seconds
     if isinstance(clip, Model):
         if clip_weights is not None or device is not None:
             raise SketchmlError("clip_weights= and device= apply when clip is a name; this model "
@@ -77,6 +78,16 @@ def guide(prompt: Any = None, *, model: Any = None, clip: Any = None,
     if model is not None:
         options["model"] = model
     return method(prompt, **options)
+
+
+def _check_prompt(prompt: Any) -> None:
+    """Refuse a prompt with no words in it (``""``, ``" | "``, ``":1"``)."""
+    if isinstance(prompt, str) and not any(
+            part.rpartition(":")[0 if ":" in part else 2].strip() for part in prompt.split("|")):
+        raise SketchmlError(
+            f"The prompt {prompt!r} is empty: say what the picture should show, e.g. "
+            "'a lighthouse:1 | fog:0.5 | text:-1'."
+        )
 
 
 def _guiders() -> list[str]:
@@ -169,6 +180,11 @@ def guide_prompts(prompts: str | os.PathLike[str], *, out: str | os.PathLike[str
                             "UTF-8 text, one prompt per line.") from err
     while lines and not lines[-1].strip():
         lines.pop()
+    if not any(line.strip() and not line.lstrip().startswith("#") for line in lines):
+        raise SketchmlError(
+            f"The prompts file {str(file)!r} holds no prompts (only blank lines and # comments), "
+            "so nothing would be rendered: write one prompt per line, e.g. 'a red circle'."
+        )
     folder = Path(out)
     folder.mkdir(parents=True, exist_ok=True)
     batch = GuideBatch()

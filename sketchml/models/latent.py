@@ -216,5 +216,24 @@ def load_latent(path: str | os.PathLike[str], *, device: Any = None) -> Latent:
             f"{str(file)!r} is a safetensors file but not a sketchml latent (no "
             f"'format: {_FORMAT}' in its header); load weights with sketchml.models.weights."
         )
-    latent = Latent(tensors, **json.loads(header.get("sketchml", "{}")))
+    latent = Latent(tensors, **_metadata(file, header.get("sketchml", "{}")))
     return latent.to(device) if device is not None else latent
+
+
+def _metadata(file: Path, text: str) -> dict[str, Any]:
+    """The metadata a latent file records, checked: it comes from a file anyone may craft."""
+    problem = f"{str(file)!r} has latent metadata sketchml cannot use"
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as err:
+        raise SketchmlError(f"{problem} (not JSON: {err}). Save latents with latent.save(path).") from None
+    if not isinstance(data, dict):
+        raise SketchmlError(f"{problem} (a {type(data).__name__}, not a JSON object).")
+    for key in ("family", "variant"):
+        if data.get(key) is not None and not isinstance(data[key], str):
+            raise SketchmlError(f"{problem}: its {key} is {data[key]!r}, not a name.")
+    if data.get("seed") is not None and (isinstance(data["seed"], bool) or not isinstance(data["seed"], int)):
+        raise SketchmlError(f"{problem}: its seed is {data['seed']!r}, not a whole number.")
+    if not isinstance(data.get("options") or {}, dict):
+        raise SketchmlError(f"{problem}: its options are {data['options']!r}, not a JSON object.")
+    return data

@@ -549,6 +549,11 @@ class Registry:
             >>> registry.spec("noise")[1].name
             'default'
         """
+        if not isinstance(name, str) or not name.strip():
+            raise SketchmlError(
+                f"A model is named by a string such as 'dcgan' or 'biggan.deep-256', got "
+                f"{name!r}. List the installed ones with sk.models() or `sketchml models`."
+            )
         self._ensure_discovered()
         family_name, _, variant_name = name.partition(".")
         spec = self._specs.get(family_name)

@@ -242,4 +242,31 @@ def _keyframes(model: Model, keyframes: Any) -> list[Latent]:
                 f"Keyframe {number} holds the tensors {keys} but the first holds {names[0]}; "
                 "walk between latents of one kind (e.g. all 'z' or all 'w')."
             )
+    _check_shapes(model, items)
     return items
+
+
+def _check_shapes(model: Model, items: list[Latent]) -> None:
+    """Refuse keyframes whose tensors the model cannot render (a file from elsewhere, say)."""
+    import torch
+
+    try:
+        reference = model.sample_latent(1, seed=0)
+    except SketchmlError:  # a family without sample_latent: its generate() judges
+        return
+    for number, item in enumerate(items, start=1):
+        for name, tensor in item.tensors.items():
+            want = reference.tensors.get(name)
+            if want is None:
+                continue
+            if tuple(tensor.shape[1:]) != tuple(want.shape[1:]):
+                raise SketchmlError(
+                    f"Keyframe {number}'s {name!r} has shape {tuple(tensor.shape[1:])} per latent, "
+                    f"but the {model.name!r} model's latents have {tuple(want.shape[1:])}; the "
+                    "latent comes from another model or variant: walk with the one that made it."
+                )
+            if not torch.isfinite(tensor).all():
+                raise SketchmlError(
+                    f"Keyframe {number}'s {name!r} holds NaN or infinite values, which render "
+                    "nothing; make it again with model.sample_latent()."
+                )

@@ -282,9 +282,14 @@ class TextFile(Dataset):
         try:
             text = raw.decode(encoding)
         except UnicodeDecodeError as exc:
+            line = raw.count(b"\n", 0, exc.start) + 1
+            column = exc.start - (raw.rfind(b"\n", 0, exc.start) + 1) + 1
             raise SketchmlError(
-                f"{source} is not {encoding} text (undecodable byte at position {exc.start}). "
-                f"Save it as UTF-8, or pass encoding='latin-1' (or the file's encoding)."
+                f"{source} is not {encoding} text (byte 0x{raw[exc.start]:02X} at line {line}, "
+                f"column {column}). Save it as UTF-8 and train on that: in your editor choose "
+                f"UTF-8 under Save As, or run: iconv -f latin1 -t utf-8 {source.name} > "
+                f"{source.stem}-utf8{source.suffix} (for a file in Latin-1). In Python, "
+                "sketchml.training.TextFile(path, encoding='latin-1') reads it as it is."
             ) from exc
         if not text.strip():
             raise SketchmlError(f"{source} is empty (no text to learn from). Put some text in it.")

@@ -79,8 +79,9 @@ def seed_everything(seed: int) -> None:
         >>> seed_everything(1); bool((a == torch.rand(2)).all())
         True
     """
-    if not isinstance(seed, int) or isinstance(seed, bool):
-        raise SketchmlError(f"seed must be an int, got {seed!r}. Pass e.g. seed=1.")
+    from sketchml.models.base import check_seed
+
+    seed = check_seed(seed)
     random.seed(seed)
     # NumPy's legacy seeding only takes 32-bit values.
     np.random.seed(seed % 2**32)
