@@ -77,7 +77,7 @@ def _biggan(device: str, folder: Path) -> Family:
 
     weights = save_random_checkpoint(folder / "biggan", resolution=128, channel_width=128)
     model = sk.model("biggan.deep-128", weights=weights, device=device)
-    return Family("biggan.deep-128", model, model.net,
+    return Family("biggan.deep-128", model, model.network,
                   lambda net, lat: net(lat["z"], lat["y"], float(lat.metadata["truncation"])),
                   "random weights, full width")
 
@@ -96,7 +96,7 @@ def _stylegan2(device: str, folder: Path, size: int) -> Family:
         w = net.mapping(lat["z"]).unsqueeze(1).repeat(1, net.n_latent, 1)
         return net.synthesis(w, noise="const")
 
-    return Family(f"stylegan2 {size}px", model, model.net, bare, "random weights, config-f widths")
+    return Family(f"stylegan2 {size}px", model, model.network, bare, "random weights, config-f widths")
 
 
 def interleaved(fns: dict[str, Callable[[], object]], rounds: int, sync: Callable[[], None],
