@@ -182,11 +182,15 @@ class Model:
     # -- the verbs ------------------------------------------------------------------------
 
     def generate(self, latent: Any = None, **options: Any) -> Any:
-        """Make outputs (images, text, notes, audio, embeddings) from a latent or prompt."""
+        """Make outputs (images, text, notes, audio, embeddings) from a latent or prompt.
+
+        A family's own ``generate`` is annotated with its modality's result (docs/model-api.md):
+        one result for ``latent=None``, a batch for a count or a latent.
+        """
         raise self._missing("generate")
 
-    def encode(self, data: Any, **options: Any) -> Any:
-        """Map data (an image, text, ...) to this family's latent or embedding."""
+    def encode(self, data: Any, **options: Any) -> Latent:
+        """Map data (an image, text, ...) to this family's latent (an embedding is its ``"embedding"``)."""
         raise self._missing("encode")
 
     def sample_latent(self, n: int = 1, *, seed: int | None = None) -> Latent:
