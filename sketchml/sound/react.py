@@ -46,6 +46,9 @@ __all__ = ["ReactFrame", "Reactor", "react", "react_frames"]
 # Points per keyframe segment at which the model's interpolate() is asked; a frame's
 # latent is a straight mix of the two nearest (they are 1/32 of a segment apart).
 _FINE = 33
+# The furthest a pulse moves the latent towards the pulse latent (at pulse_react=1): a
+# third of the way already changes a GAN's picture a lot; further swaps it outright.
+_PULSE_REACH = 0.35
 # Keyframes are sampled this many at a time.
 _BLOCK = 16
 # Below this fraction of the song's loudest frame (about -50 dB) a frame counts as silent.
@@ -222,7 +225,7 @@ class _Mapping:
         here = Latent(tensors, **a.metadata)
         if self.pulse > 0:
             towards = self.model.interpolate(here, self.pulse_target, steps=_FINE)
-            here = towards[int(round(min(self.pulse, 1.0) * (_FINE - 1)))].to("cpu")
+            here = towards[int(round(min(self.pulse * _PULSE_REACH, 1.0) * (_FINE - 1)))].to("cpu")
         return here
 
     def label(self) -> dict[Any, float] | None:
@@ -377,7 +380,8 @@ def react(model: Model, song: Any, *, out: str | os.PathLike[str], fps: float = 
         duration: how many seconds to render (default: to the end).
         speed_fpm: keyframe latents visited per minute of music.
         motion_react: 0 steady speed while there is sound, 1 speed follows the energy.
-        pulse_react: how far an onset kicks the latent (0-1).
+        pulse_react: how far an onset kicks the latent (0-1; 1 moves it a third of the
+            way to the pulse latent).
         motion_percussive: the percussive part's energy drives the motion (default no).
         motion_harmonic: the harmonic part's energy drives the motion (default yes).
         pulse_percussive: the percussive part's onsets pulse (default yes).
