@@ -172,7 +172,7 @@ def main(argv: list[str] | None = None) -> int:
         progress=None, device="cpu", sample_every=250, checkpoint_every=250,
         resolution=RECIPE["resolution"], width=RECIPE["width"],
         latent_dim=RECIPE["latent_dim"], batch_size=RECIPE["batch_size"], lr=RECIPE["lr"],
-        ema=RECIPE["ema"], shapes=RECIPE["shapes"], seed=RECIPE["seed"])
+        ema=RECIPE["ema"], shapes=RECIPE["shapes"], seed=RECIPE["seed"], flip=False)
     over.set()
     sessions = _add_session(Path(args.out), wall=time.time() - started,
                             cpu=time.process_time() - cpu_started, step=run.step)

@@ -19,10 +19,13 @@ What is here:
 * media I/O: :func:`read_image`, :func:`write_image`, :func:`read_wav`, :func:`write_wav`,
   :func:`read_midi`, :func:`write_midi`, :func:`open_frame_writer`,
   :func:`read_video_frames`, :func:`video_frame_count`;
-* training: :class:`TrainingRun`, :func:`latest_checkpoint`, :func:`run_weights`,
-  :func:`seed_everything`, :func:`progress_bar`, :func:`pick_device` and the datasets
-  (:class:`ImageFolder`, :class:`VideoFrames`, :class:`TextFile`, :class:`MidiFolder`);
-* the procedural worlds: :func:`shapes_world`, :class:`ShapesWorld`.
+* training: :class:`TrainingRun`, :class:`TrainSettings` and :func:`setting` (a family's
+  training options, which ``sketchml train`` reads too), :func:`image_dataset`,
+  :func:`latest_checkpoint`, :func:`run_weights`, :func:`seed_everything`,
+  :func:`progress_bar`, :func:`pick_device` and the datasets (:class:`ImageFolder`,
+  :class:`VideoFrames`, :class:`TextFile`, :class:`MidiFolder`);
+* the procedural worlds: :func:`shapes_world`, :class:`ShapesWorld`;
+* guidance batches: :func:`guide_prompts`, :func:`result_name`.
 
 Importing this module is light (no torch): names load on first use.
 
@@ -39,10 +42,12 @@ from sketchml._lazy import lazy_exports
 _LAZY = {
     "ApiUsageError": "errors",
     "ImageFolder": "training.data",
+    "ImageTrainSettings": "training.settings",
     "MidiFolder": "training.data",
     "ShapesWorld": "datasets.shapes",
     "SketchmlError": "errors",
     "TextFile": "training.data",
+    "TrainSettings": "training.settings",
     "TrainingRun": "training.run",
     "UnsafeWeightsError": "models.weights",
     "VideoFrames": "training.data",
@@ -55,6 +60,7 @@ _LAZY = {
     "find_weights": "models.weights",
     "guide_prompts": "models.guidance",
     "hf_cache_dir": "models.weights",
+    "image_dataset": "training.images",
     "latest_checkpoint": "training.checkpoint",
     "load_weights": "models.weights",
     "module_state_dict": "models.weights",
@@ -71,6 +77,7 @@ _LAZY = {
     "result_name": "models.guidance",
     "run_weights": "training.checkpoint",
     "seed_everything": "training.device",
+    "setting": "training.settings",
     "shapes_world": "datasets.shapes",
     "sketchml_home": "models.weights",
     "suggest": "errors",

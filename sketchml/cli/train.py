@@ -1,13 +1,17 @@
 """``sketchml train FAMILY DATA --out DIR``: train a model family on your own data.
 
-It calls ``sk.model(FAMILY).train(DATA, out=DIR, ...)``, passing only the options
-given on the command line, so each family keeps its own defaults; options without
-a flag of their own go through ``--option NAME=VALUE`` (repeatable). Training into
-a folder that holds a run resumes it; Ctrl-C saves a checkpoint first.
+The flags after FAMILY are the family's own: every field of its training settings
+(``Model.TrainSettings``, a :class:`sketchml.training.TrainSettings` dataclass) is a flag
+with the help text written there, so ``sketchml train dcgan --help`` lists dcgan's and
+``sketchml train gpt2 --help`` gpt2's (``--base`` among them). Only the flags given are
+passed to ``sk.model(FAMILY).train(DATA, out=DIR, ...)``, so each family keeps its
+defaults; ``--option NAME=VALUE`` (repeatable) passes any other value as JSON. Training
+into a folder that holds a run resumes it; Ctrl-C saves a checkpoint first.
 
 Examples:
     sketchml train dcgan my_photos/ --out runs/photos --resolution 64 --steps 5000
-    sketchml train dcgan my_video.mp4 --out runs/video --option frames=500
+    sketchml train dcgan my_video.mp4 --out runs/video --frames 500
+    sketchml train gpt2 poems.txt --out runs/poems --base gpt2
 """
 from __future__ import annotations
 
@@ -19,35 +23,42 @@ from sketchml.errors import SketchmlError
 
 
 def register(subparsers: Any) -> None:
-    """Add the ``train`` sub-command."""
+    """Add the ``train`` sub-command (its flags come from the family named after it)."""
     parser = subparsers.add_parser(
-        "train",
+        "train", add_help=False,
         help="train a model family on a folder of images, a video, a text file ...",
-        description=(
-            "Train FAMILY (see `sketchml models`; e.g. dcgan) on DATA, writing checkpoints, "
-            "samples, the loss plot and the trained weights into --out. Run it again with the "
-            "same --out to resume. Load the result with sk.model(FAMILY, weights=OUT)."
-        ),
+        description=_DESCRIPTION,
     )
-    parser.add_argument("family", help="model family (or family.variant), e.g. dcgan")
-    parser.add_argument("data", help="what to train on: a folder, a file, or a name the family "
-                                     "knows (dcgan: 'shapes')")
-    parser.add_argument("--out", required=True, metavar="DIR", help="folder for the run")
-    parser.add_argument("--steps", type=int, metavar="N", help="optimisation steps in all")
-    parser.add_argument("--resolution", type=int, metavar="PX", help="image size, e.g. 64")
-    parser.add_argument("--batch-size", type=int, metavar="B", help="examples per step")
-    parser.add_argument("--seed", type=int, metavar="S", help="seed for weights, noise and order")
-    parser.add_argument("--sample-every", type=int, metavar="N",
-                        help="write samples every N steps")
-    parser.add_argument("--minutes", type=float, metavar="M",
-                        help="stop (and save) after M minutes; run again to go on")
-    parser.add_argument("--device", metavar="DEV", help="cpu, cuda, cuda:1, mps (default: best)")
-    parser.add_argument("--base", metavar="MODEL",
-                        help="weights to start from, for families that fine-tune "
-                             "(gpt2: tiny, gpt2, a hub id or a folder)")
-    parser.add_argument("--option", action="append", default=[], metavar="NAME=VALUE",
-                        help="any other option of the family's train(), e.g. --option lr=0.001")
+    parser.add_argument("family", nargs="?", help="model family (or family.variant), e.g. dcgan")
+    parser.add_argument("rest", nargs=argparse.REMAINDER, help=argparse.SUPPRESS)
     parser.set_defaults(func=run)
+
+
+_DESCRIPTION = ("Train FAMILY (see `sketchml models`; e.g. dcgan) on DATA, writing checkpoints, "
+                "samples, the loss plot and the trained weights into --out. Run it again with the "
+                "same --out to resume. Load the result with sk.model(FAMILY, weights=OUT). "
+                "`sketchml train FAMILY --help` lists the family's own flags.")
+
+
+def family_parser(family: str, settings: Any) -> argparse.ArgumentParser:
+    """The parser of ``sketchml train FAMILY``: DATA, --out, --device and the family's settings.
+
+    Examples:
+        >>> from sketchml.training import TrainSettings
+        >>> args = family_parser("noise", TrainSettings).parse_args(["x/", "--out", "r", "--steps", "5"])
+        >>> args.data, args.out, args.steps
+        ('x/', 'r', 5)
+    """
+    parser = argparse.ArgumentParser(prog=f"sketchml train {family}", description=_DESCRIPTION)
+    parser.add_argument("data", help="what to train on: a folder, a file, or a name the family "
+                                     "knows (image families: 'shapes')")
+    parser.add_argument("--out", required=True, metavar="DIR", help="folder for the run")
+    parser.add_argument("--device", metavar="DEV", help="cpu, cuda, cuda:1, mps (default: best)")
+    settings.add_arguments(parser)
+    parser.add_argument("--option", action="append", default=[], metavar="NAME=VALUE",
+                        help="any other option of the family's train(), as JSON, e.g. "
+                             "--option lr=0.001")
+    return parser
 
 
 def parse_option(text: str) -> tuple[str, Any]:
@@ -71,26 +82,34 @@ def parse_option(text: str) -> tuple[str, Any]:
 def run(args: argparse.Namespace) -> int:
     """Build the model and train it; exit code 0 when training ended (finished or stopped)."""
     import sketchml as sk
+    from sketchml.models.registry import default_registry
 
-    options: dict[str, Any] = {}
-    for flag in ("steps", "resolution", "batch_size", "seed", "sample_every", "minutes", "base"):
-        value = getattr(args, flag)
-        if value is not None:
-            options[flag] = value
-    for text in args.option:
+    if args.family is None or args.family in ("-h", "--help"):
+        trainable = sorted({e.name.split(".", 1)[0] for e in sk.models() if "train" in e.verbs})
+        print(f"usage: sketchml train FAMILY DATA --out DIR [FAMILY's flags]\n\n{_DESCRIPTION}\n\n"
+              f"Families that train: {', '.join(trainable) or 'none installed'}.")
+        return 0 if args.family else 2
+    from sketchml.training.settings import TrainSettings
+
+    cls = default_registry().family_class(args.family)
+    if "train" not in cls.verbs():
+        raise SketchmlError(
+            f"The {args.family!r} model family cannot be trained (its verbs: "
+            f"{', '.join(cls.verbs())}). `sketchml models` shows which families have 'train'."
+        )
+    # A family without its own settings dataclass gets the shared flags.
+    settings = cls.TrainSettings or TrainSettings
+    parsed = family_parser(args.family, settings).parse_args(args.rest)
+    options = settings.given(parsed)
+    for text in parsed.option:
         name, value = parse_option(text)
         if name in ("out", "data"):
             raise SketchmlError(f"--option {name}=... is given as a positional argument or --out.")
         options[name] = value
-    model = sk.model(args.family, device=args.device)
-    if not model.can("train"):
-        raise SketchmlError(
-            f"The {model.family!r} model family cannot be trained (its verbs: "
-            f"{', '.join(model.verbs())}). `sketchml models` shows which families have 'train'."
-        )
-    result = model.train(args.data, out=args.out, **options)
+    model = sk.model(args.family, device=parsed.device)
+    result = model.train(parsed.data, out=parsed.out, **options)
     step = getattr(result, "step", None)
     done = f" at step {step}" if step is not None else ""
-    print(f"Training of {model.name}{done} saved in {args.out}. Load it with "
-          f"sk.model({model.family!r}, weights={args.out!r}).")
+    print(f"Training of {model.name}{done} saved in {parsed.out}. Load it with "
+          f"sk.model({model.family!r}, weights={parsed.out!r}).")
     return 0

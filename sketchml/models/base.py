@@ -114,6 +114,12 @@ class Model:
     network: Any = None
     """The family's underlying ``torch.nn.Module``, set by :meth:`load` (``None`` when the
     family has none). Every family calls it ``network``."""
+    TrainSettings: ClassVar[type | None] = None
+    """The family's training settings (a :class:`sketchml.training.TrainSettings` subclass):
+    what ``train(data, out=..., **options)`` takes and ``sketchml train`` offers as flags."""
+    trained_networks: ClassVar[tuple[str, ...]] = ("model",)
+    """The networks of this family's training checkpoints that load as its weights, preferred
+    first (e.g. ``("g_ema", "g")``: the weight average, else the generator)."""
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
@@ -121,9 +127,6 @@ class Model:
             method = cls.__dict__.get(verb)
             if callable(method) and not getattr(method, "_sketchml_checked", False):
                 setattr(cls, verb, _check_keywords(method, cls, verb))
-    trained_networks: ClassVar[tuple[str, ...]] = ("model",)
-    """The networks of this family's training checkpoints that load as its weights, preferred
-    first (e.g. ``("g_ema", "g")``: the weight average, else the generator)."""
 
     def __init__(
         self,

@@ -1,7 +1,10 @@
 """Shared training helpers: plain PyTorch loops with checkpoints, resuming, logs and DDP.
 
 Every trainable model family builds its ``train`` verb from these pieces:
-:class:`TrainingRun` (the loop bookkeeping), datasets (:class:`ImageFolder`,
+:class:`TrainingRun` (the loop bookkeeping: time budget, weight averages, the
+final save and export), :class:`TrainSettings` (a family's options, read by
+``train()`` and ``sketchml train`` alike), :func:`image_dataset` (folder, video,
+tensor or a named world, for every image family), datasets (:class:`ImageFolder`,
 :class:`VideoFrames`, :class:`TextFile`, :class:`MidiFolder`), device and seed
 set-up, atomic checkpoints and the ``torchrun`` helpers.
 
@@ -22,14 +25,17 @@ _LAZY = {
     "Checkpoint": "checkpoint",
     "DistributedInfo": "distributed",
     "ImageFolder": "data",
+    "ImageTrainSettings": "settings",
     "MidiFolder": "data",
     "TextFile": "data",
+    "TrainSettings": "settings",
     "TrainingRun": "run",
     "VideoFrames": "data",
     "all_agree": "distributed",
     "barrier": "distributed",
     "capture_rng_state": "device",
     "distributed_info": "distributed",
+    "image_dataset": "images",
     "image_grid": "samples",
     "init_distributed": "distributed",
     "iterate_batches": "batches",
@@ -43,6 +49,7 @@ _LAZY = {
     "save_checkpoint": "checkpoint",
     "save_image_grid": "samples",
     "seed_everything": "device",
+    "setting": "settings",
     "to_device": "batches",
     "wants_progress": "progress",
     "wrap_ddp": "distributed",

@@ -94,6 +94,22 @@ class TrainingRun:
             hyper-parameters a family needs to rebuild the model).
         ddp_options: keyword arguments for ``DistributedDataParallel`` (e.g.
             ``{"broadcast_buffers": False}`` for GANs with batch norm).
+        minutes: the time budget: the loop ends (saving a checkpoint, :attr:`timed_out` then
+            True) once this many minutes of wall time have passed; run again to go on. A
+            limited run is reproducible through the step it reached, not its minutes.
+        ema: moving averages of weights to keep, as ``{average: trained}`` names of
+            ``model`` (e.g. ``{"g_ema": "g"}``); the average is updated after every step
+            with decay ``min(ema_decay, (1 + step) / (10 + step))``, so it warms up fast
+            instead of staying near the random start; buffers (batch-norm statistics) are
+            copied. Averages are checkpointed like any model.
+        ema_decay: the averages' decay (default 0.999).
+        export: ``{file name: model name}``: when the loop ends (finished, out of time or
+            stopped) rank 0 writes each named model's weights to ``out/<file name>`` as
+            safetensors, atomically, with ``config`` and the step in the header; this is
+            the file ``sk.model(family, weights=out)`` loads.
+        should_stop: called before every step; once it returns True the loop ends as on
+            Ctrl-C (a checkpoint, the export, :attr:`interrupted` True), e.g. a sketch's
+            "stop" button while training runs on another thread.
 
     Examples:
         >>> import tempfile, torch
@@ -129,6 +145,11 @@ class TrainingRun:
         progress: bool | None = None,
         config: Mapping[str, Any] | None = None,
         ddp_options: Mapping[str, Any] | None = None,
+        minutes: float | None = None,
+        ema: Mapping[str, str] | None = None,
+        ema_decay: float = 0.999,
+        export: Mapping[str, str] | None = None,
+        should_stop: Callable[[], bool] | None = None,
     ) -> None:
         if not isinstance(steps, int) or steps < 1:
             raise SketchmlError(f"steps must be a whole number >= 1, got {steps!r}.")
@@ -138,6 +159,11 @@ class TrainingRun:
         if sample_every is not None and (sample_every < 1 or on_sample is None):
             raise SketchmlError("sample_every needs on_sample=fn (called as fn(run)) and a value "
                                 ">= 1.")
+        if minutes is not None and (isinstance(minutes, bool) or not isinstance(minutes, (int, float))
+                                    or minutes < 0):
+            raise SketchmlError(f"minutes must be a number >= 0 (the time budget), got {minutes!r}.")
+        if not 0.0 <= ema_decay < 1.0:
+            raise SketchmlError(f"ema_decay must be in [0, 1) (0.999 is usual), got {ema_decay!r}.")
         if config is not None:
             try:
                 json.dumps(dict(config))
@@ -154,6 +180,12 @@ class TrainingRun:
         self.config = dict(config or {})
         self.progress = progress
         self.interrupted = False
+        self.timed_out = False
+        self.minutes = minutes
+        self.ema = dict(ema or {})
+        self.ema_decay = ema_decay
+        self.export = dict(export or {})
+        self.should_stop = should_stop
         self.history: list[dict[str, float]] = []
 
         self.info = distributed_info()
@@ -170,6 +202,11 @@ class TrainingRun:
             raise SketchmlError("model must be a torch.nn.Module or a dict of them, e.g. "
                                 "model={'g': generator, 'd': discriminator}.")
         self.modules: dict[str, torch.nn.Module] = modules
+        for name in [*self.ema, *self.ema.values(), *self.export.values()]:
+            if name not in modules:
+                raise SketchmlError(f"ema= and export= name models of this run; {name!r} is not "
+                                    f"one.{did_you_mean(name, modules)} Its models: "
+                                    f"{', '.join(modules)}.")
         self.optimizers = self._named(optimizers, "opt")
         self.schedulers = self._named(schedulers, "sched")
         for module in self.modules.values():
@@ -361,8 +398,22 @@ class TrainingRun:
             if self.is_main else None
         previous_handler = self._install_sigint()
         self._log_file = open(self.log_path, "a", encoding="utf-8") if self.is_main else None
+        deadline = None if self.minutes is None else time.monotonic() + self.minutes * 60
         try:
             while self.step < self.steps:
+                # Checked before a step, so minutes=0 takes none and a step once begun ends.
+                out_of_time = deadline is not None and time.monotonic() > deadline
+                if all_agree(out_of_time, self.device):
+                    self.timed_out = True
+                    self._finish()
+                    if self.is_main:
+                        print(f"Time budget of {self.minutes:g} minutes used at step {self.step} "
+                              f"of {self.steps}; saved in {self.out}. Run the same training "
+                              f"again to go on.", file=sys.stderr)
+                    return
+                if self.should_stop is not None and all_agree(self.should_stop(), self.device):
+                    self._stop(bar)
+                    return
                 batch = to_device(next(batches), self.device)
                 step = self.step + 1
                 self._pending = {}
@@ -382,7 +433,7 @@ class TrainingRun:
                 self._log_file.close()
                 self._log_file = None
             batches.close()
-            if self._joined_group and (self.completed or self.interrupted):
+            if self._joined_group and (self.completed or self.interrupted or self.timed_out):
                 self._leave_group()
 
     def _install_sigint(self) -> Any:
@@ -406,7 +457,19 @@ class TrainingRun:
 
         return signal.signal(signal.SIGINT, on_sigint)
 
+    @torch.no_grad()
+    def _update_averages(self) -> None:
+        decay = min(self.ema_decay, (1 + self.step) / (10 + self.step))
+        for average, trained in self.ema.items():
+            mean, current = self.modules[average], self.modules[trained]
+            for target, source in zip(mean.parameters(), current.parameters(), strict=True):
+                target.lerp_(source, 1.0 - decay)
+            for target, source in zip(mean.buffers(), current.buffers(), strict=True):
+                target.copy_(source)
+
     def _after_step(self, bar: Any) -> None:
+        if self.ema:
+            self._update_averages()
         if self._pending:
             record = {"step": self.step, **self._pending}
             self.history.append(record)
@@ -475,6 +538,7 @@ class TrainingRun:
         self.interrupted = True
         if self._last_saved_step != self.step:
             self.save()
+        self._export()
         if bar is not None:
             bar.close()
         if self.is_main:
@@ -486,6 +550,21 @@ class TrainingRun:
     def _finish(self) -> None:
         if self._last_saved_step != self.step:
             self.save()
+        self._export()
+
+    def _export(self) -> None:
+        if not self.is_main or not self.export:
+            return
+        from safetensors.torch import save
+
+        from sketchml.files import atomic_write_bytes
+
+        meta = {"format": "sketchml-export/1",
+                "config": json.dumps({**self.config, "step": self.step})}
+        for file, name in self.export.items():
+            state = {k: v.detach().cpu().contiguous()
+                     for k, v in self.modules[name].state_dict().items()}
+            atomic_write_bytes(self.out / file, save(state, metadata=meta))
 
     def _leave_group(self) -> None:
         if dist.is_initialized():

@@ -25,10 +25,8 @@ The default variant ``dcgan.shapes`` (64 px) was trained on the shapes world by
 from __future__ import annotations
 
 import copy
-import json
 import math
 import os
-import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -39,13 +37,13 @@ from torch import nn
 
 import sketchml as sk
 from sketchml.plugin import progress_bar, renamed
+from sketchml.plugin import (ImageTrainSettings, TrainingRun, image_dataset, latest_checkpoint,
+                             seed_everything, setting)
 
-__all__ = ["DCGAN", "DCGANOptions", "Discriminator", "Generator", "train_dcgan"]
+__all__ = ["DCGAN", "DCGANOptions", "DCGANTraining", "Discriminator", "Generator", "train_dcgan"]
 
 RESOLUTIONS = (32, 64, 128)
 EXPORT_NAME = "dcgan.safetensors"
-_VIDEO_SUFFIXES = {".mp4", ".mov", ".m4v", ".avi", ".mkv", ".webm", ".mpg", ".mpeg", ".wmv",
-                   ".flv"}
 
 
 def _stages(resolution: int) -> int:
@@ -191,6 +189,18 @@ class DCGANOptions:
     were not trained at is an error that says how to train one."""
 
 
+@dataclass
+class DCGANTraining(ImageTrainSettings):
+    """What ``DCGAN.train`` and ``sketchml train dcgan`` take (and the shared image settings)."""
+
+    batch_size: int = setting(64, "images per step")
+    resolution: int = setting(64, "image size: 32, 64 or 128 px")
+    lr: float = setting(0.0002, "Adam learning rate (betas 0.5, 0.999, as in the paper)")
+    width: int = setting(32, "channels of the networks' outermost hidden layers (32 is quick "
+                             "on a CPU; the paper's models are wider, 64 or 128, on a GPU)")
+    latent_dim: int = setting(100, "size of the latent z")
+
+
 class DCGAN(sk.Model):
     """DCGAN (Radford et al. 2015): generate, walk, encode, and train on your own images.
 
@@ -208,6 +218,7 @@ class DCGAN(sk.Model):
     """
 
     Options = DCGANOptions
+    TrainSettings = DCGANTraining
     interpolation = "slerp"
     # The weight average is what a finished run exports, so it wins in checkpoints too.
     trained_networks = ("g_ema", "g")
@@ -323,41 +334,18 @@ class DCGAN(sk.Model):
         return self.latent(z.detach(), seed=seed, losses=losses, loss=losses[-1], encoded=True)
 
     def train(self, data: Any, *, out: str | os.PathLike[str] | None = None,
-              resolution: int = 64, steps: int = 2000, batch_size: int = 64, seed: int = 0,
-              sample_every: int | None = None, lr: float = 0.0002, width: int = 32,
-              latent_dim: int = 100, frames: int | None = None, flip: bool = False,
-              minutes: float | None = None, checkpoint_every: int | None = None,
-              progress: bool | None = None, shapes: int = 4000, ema: float = 0.999) -> Any:
+              **options: Any) -> TrainingRun:
         """Train a DCGAN on ``data``; checkpoints, samples and the result go to ``out``.
 
         Args:
-            data: a folder of images, a video file (``frames`` evenly spaced frames are
-                used), ``"shapes"`` (``shapes`` pictures of sketchml's shapes world), or a
-                dataset / tensor of images ``(N, 3, H, W)`` in [0, 1].
+            data: a folder of images, a video file, ``"shapes"`` (sketchml's shapes world), a
+                :class:`~sketchml.datasets.ShapesWorld`, an image tensor ``(N, 3, H, W)`` in
+                [0, 1] or a dataset of images (see :func:`sketchml.training.image_dataset`).
             out: the run's folder (required). Training again into the same folder resumes;
                 a larger ``steps`` trains further.
-            resolution: 32, 64 (default) or 128 px.
-            steps: optimisation steps in all (default 2000).
-            batch_size: images per step (default 64).
-            seed: seeds the weights, the noise and the data order (default 0).
-            sample_every: write a grid of samples (fixed latents) every this many steps
-                (default: ten grids over the run) to ``out/samples/``.
-            lr: Adam learning rate (default 0.0002, betas (0.5, 0.999), as in the paper).
-            width: channels of the networks' outermost hidden layers (default 32, quick on a
-                CPU; the paper's models are wider, e.g. 64 or 128 on a GPU).
-            latent_dim: size of the latent ``z`` (default 100).
-            frames: for a video, how many frames to sample (default 2000, or all if fewer).
-            flip: mirror images at random (a cheap augmentation for small sets).
-            minutes: stop after this many minutes (saving a checkpoint); run again to go on.
-                The step reached is ``run.step``; the clock is wall time, so a limited run
-                is reproducible through its step count rather than its minutes.
-            checkpoint_every: steps between checkpoints (default a tenth of ``steps``).
-            progress: show a progress bar (default: when someone can see it).
-            shapes: pictures drawn for ``data="shapes"`` (default 4000).
-            ema: keep a moving average of the generator's weights with this decay (default
-                0.999, warmed up over the first steps; 0 turns it off). The average is what
-                samples, the export and this model use: it smooths out the back-and-forth
-                of the adversarial game (Yazici et al. 2019).
+            **options: the fields of :class:`DCGANTraining` (``steps``, ``resolution``,
+                ``batch_size``, ``minutes``, ``width``, ``ema`` ...), the same as the flags of
+                ``sketchml train dcgan``.
 
         Returns:
             The :class:`~sketchml.training.TrainingRun` (``.history`` holds the losses,
@@ -372,23 +360,14 @@ class DCGAN(sk.Model):
             >>> run.step, gan.resolution
             (2, 32)
         """
-        run, generator = train_dcgan(
-            data, out=out, resolution=resolution, steps=steps, batch_size=batch_size, seed=seed,
-            sample_every=sample_every, lr=lr, width=width, latent_dim=latent_dim, frames=frames,
-            flip=flip, minutes=minutes, checkpoint_every=checkpoint_every, progress=progress,
-            shapes=shapes, ema=ema, device=self.device)
+        run, generator = train_dcgan(data, out=out, device=self.device, **options)
         self.network = generator.eval()
-        self.source = repr(str(Path(out) / EXPORT_NAME))
+        self.source = repr(str(Path(out) / EXPORT_NAME))  # type: ignore[arg-type]
         return run
 
 
-def train_dcgan(data: Any, *, out: str | os.PathLike[str] | None, resolution: int = 64,
-                steps: int = 2000, batch_size: int = 64, seed: int = 0,
-                sample_every: int | None = None, lr: float = 0.0002, width: int = 32,
-                latent_dim: int = 100, frames: int | None = None, flip: bool = False,
-                minutes: float | None = None, checkpoint_every: int | None = None,
-                progress: bool | None = None, shapes: int = 4000, ema: float = 0.999,
-                device: Any = None) -> tuple[Any, Generator]:
+def train_dcgan(data: Any, *, out: str | os.PathLike[str] | None, device: Any = None,
+                **options: Any) -> tuple[TrainingRun, Generator]:
     """Train a DCGAN (see :meth:`DCGAN.train`); returns ``(run, generator)``.
 
     The same as ``sk.model("dcgan").train(...)`` without a model to start from, plus
@@ -402,64 +381,64 @@ def train_dcgan(data: Any, *, out: str | os.PathLike[str] | None, resolution: in
         >>> g.resolution
         32
     """
-    from sketchml.training import TrainingRun, latest_checkpoint, seed_everything
-
+    settings = DCGANTraining.build("dcgan", options)
     if out is None:
         raise sk.SketchmlError("train() needs out='folder' for checkpoints, samples and the "
                                "trained weights, e.g. gan.train('my_images/', out='runs/mine').")
-    _stages(resolution)
-    for name, value in (("steps", steps), ("batch_size", batch_size), ("width", width),
-                        ("latent_dim", latent_dim), ("shapes", shapes)):
-        if not isinstance(value, int) or isinstance(value, bool) or value < 1:
+    _stages(settings.resolution)
+    for name in ("steps", "batch_size", "width", "latent_dim", "shapes"):
+        value = getattr(settings, name)
+        if value < 1:
             raise sk.SketchmlError(f"{name} must be a whole number >= 1, got {value!r}.")
-    config = {"family": "dcgan", "resolution": resolution, "latent_dim": latent_dim,
-              "width": width, "ema": ema, "data": str(data) if isinstance(data, (str, os.PathLike))
-              else type(data).__name__}
+    seed = settings.seed_for(out)
+    config = {"family": "dcgan", "resolution": settings.resolution,
+              "latent_dim": settings.latent_dim, "width": settings.width, "ema": settings.ema,
+              "data": str(data) if isinstance(data, (str, os.PathLike)) else type(data).__name__}
     previous = latest_checkpoint(Path(out) / "checkpoints")
     if previous is not None:
         before = previous.meta.get("config", {})
         changed = [k for k in ("resolution", "latent_dim", "width", "ema")
                    if before.get(k) != config[k]]
         if changed:
-            settings = ", ".join(f"{k}={before.get(k)!r}" for k in changed)
+            given = ", ".join(f"{k}={before.get(k)!r}" for k in changed)
             raise sk.SketchmlError(
-                f"{out} holds a DCGAN run with {settings}; resuming it needs the same "
+                f"{out} holds a DCGAN run with {given}; resuming it needs the same "
                 f"settings. Pass those, or train into another out= folder."
             )
     # The dataset is read before anything is written, so bad data leaves no folder behind.
-    dataset = _dataset(data, resolution=resolution, frames=frames, flip=flip, seed=seed,
-                       shapes=shapes)
-    if len(dataset) < batch_size:
-        batch_size = len(dataset)
+    dataset = image_dataset(data, size=settings.resolution, frames=settings.frames,
+                            flip=settings.flip, seed=seed, count=settings.shapes)
+    batch_size = min(settings.batch_size, len(dataset))
 
     seed_everything(seed)
-    generator = Generator(resolution=resolution, latent_dim=latent_dim, width=width)
-    discriminator = Discriminator(resolution=resolution, width=width)
+    latent_dim = settings.latent_dim
+    generator = Generator(resolution=settings.resolution, latent_dim=latent_dim,
+                          width=settings.width)
+    discriminator = Discriminator(resolution=settings.resolution, width=settings.width)
     generator.apply(_init_weights)
     discriminator.apply(_init_weights)
-    opt_g = torch.optim.Adam(generator.parameters(), lr=lr, betas=(0.5, 0.999))
-    opt_d = torch.optim.Adam(discriminator.parameters(), lr=lr, betas=(0.5, 0.999))
+    betas = (0.5, 0.999)
+    opt_g = torch.optim.Adam(generator.parameters(), lr=settings.lr, betas=betas)
+    opt_d = torch.optim.Adam(discriminator.parameters(), lr=settings.lr, betas=betas)
     fixed = torch.randn(64, latent_dim, generator=torch.Generator().manual_seed(seed))
-
     modules = {"g": generator, "d": discriminator}
-    if ema:
-        modules["g_ema"] = average = copy.deepcopy(generator).requires_grad_(False)
+    if settings.ema:
+        modules["g_ema"] = copy.deepcopy(generator).requires_grad_(False)
+    result = "g_ema" if settings.ema else "g"
 
     def on_sample(run: TrainingRun) -> None:
-        images = run.modules["g_ema" if ema else "g"](fixed.to(run.device))
+        images = run.modules[result](fixed.to(run.device))
         run.save_samples(images, nrow=8, value_range=(-1.0, 1.0))
 
-    run = TrainingRun(out=out, model=modules,
-                      optimizers={"g": opt_g, "d": opt_d}, steps=steps, seed=seed,
-                      device=device, sample_every=sample_every or max(1, steps // 10),
-                      on_sample=on_sample, progress=progress, config=config,
-                      checkpoint_every=checkpoint_every,
-                      ddp_options={"broadcast_buffers": False})
-    started = time.monotonic()
+    run = TrainingRun(out=out, model=modules, optimizers={"g": opt_g, "d": opt_d},
+                      steps=settings.steps, seed=seed, device=device,
+                      sample_every=settings.sample_every or max(1, settings.steps // 10),
+                      on_sample=on_sample, progress=settings.progress, config=config,
+                      checkpoint_every=settings.checkpoint_every, minutes=settings.minutes,
+                      ema={"g_ema": "g"} if settings.ema else None, ema_decay=settings.ema or 0.0,
+                      export={EXPORT_NAME: result}, ddp_options={"broadcast_buffers": False})
     real_label = 0.9  # one-sided label smoothing (Salimans et al. 2016) steadies D
-    for step, batch in run.loop(dataset, batch_size=batch_size):
-        if minutes is not None and time.monotonic() - started > minutes * 60:
-            break
+    for _, batch in run.loop(dataset, batch_size=batch_size):
         real = batch[0] if isinstance(batch, (list, tuple)) else batch
         z = torch.randn(real.shape[0], latent_dim, device=run.device)
         fake = run.models["g"](z)
@@ -475,36 +454,9 @@ def train_dcgan(data: Any, *, out: str | os.PathLike[str] | None, resolution: in
         opt_g.zero_grad(set_to_none=True)
         loss_g.backward()
         opt_g.step()
-        if ema:
-            _update_average(average, generator, min(ema, (1 + step) / (10 + step)))
         run.log(loss_d=loss_d, loss_g=loss_g, d_real=d_real.sigmoid().mean(),
                 d_fake=d_fake.sigmoid().mean())
-    if run.checkpoint is None or run.checkpoint.step != run.step:
-        run.save()
-    result = average if ema else generator
-    if run.is_main:
-        _export(result, Path(out) / EXPORT_NAME, config=config, step=run.step)
-    return run, result
-
-
-@torch.no_grad()
-def _update_average(average: Generator, generator: Generator, decay: float) -> None:
-    for mean, current in zip(average.parameters(), generator.parameters()):
-        mean.lerp_(current, 1 - decay)
-    # Batch-norm statistics are copied: they describe the current weights' activations.
-    for mean, current in zip(average.buffers(), generator.buffers()):
-        mean.copy_(current)
-
-
-def _export(generator: Generator, path: Path, *, config: dict[str, Any], step: int) -> None:
-    """Write the generator's weights (with its settings in the header), atomically."""
-    from safetensors.torch import save
-
-    from sketchml.files import atomic_write_bytes
-
-    state = {k: v.detach().cpu().contiguous() for k, v in generator.state_dict().items()}
-    meta = {"format": "sketchml.dcgan/1", "config": json.dumps({**config, "step": step})}
-    atomic_write_bytes(path, save(state, metadata=meta))
+    return run, run.modules[result]
 
 
 def _image_tensor(image: Any, resolution: int) -> torch.Tensor:
@@ -542,53 +494,3 @@ def _image_tensor(image: Any, resolution: int) -> torch.Tensor:
                                size=(resolution, resolution), mode="bilinear", antialias=True,
                                align_corners=False)
     return tensor.clamp(0, 1)
-
-
-def _dataset(data: Any, *, resolution: int, frames: int | None, flip: bool, seed: int,
-             shapes: int) -> torch.utils.data.Dataset:
-    """The training images as a Dataset of ``(3, R, R)`` tensors in [-1, 1]."""
-    from torch.utils.data import Dataset, TensorDataset
-
-    from sketchml.datasets import ShapesWorld
-    from sketchml.training import ImageFolder, VideoFrames
-
-    if isinstance(data, (str, os.PathLike)):
-        path = Path(data).expanduser()
-        if path.is_dir():
-            return ImageFolder(path, size=resolution, flip=flip)
-        if path.is_file():
-            if path.suffix.lower() in _VIDEO_SUFFIXES or path.suffix.lower() == ".gif":
-                from sketchml.media.frames import video_frame_count
-
-                count = min(frames or 2000, max(1, video_frame_count(path)))
-                return VideoFrames(path, size=resolution, count=count, flip=flip)
-            raise sk.SketchmlError(
-                f"{str(path)!r} is a file but not a video (by its extension). Pass a folder of "
-                f"images, a video ({', '.join(sorted(_VIDEO_SUFFIXES))}) or 'shapes'."
-            )
-        if str(data) == "shapes":
-            from sketchml.datasets import shapes_world
-
-            world = shapes_world(shapes, size=resolution, seed=seed, value_range=(-1.0, 1.0))
-            return TensorDataset(world.images)
-        raise sk.SketchmlError(
-            f"No folder or file at {str(path)!r} to train on. Pass a folder of images, a video "
-            f"file, or 'shapes' for sketchml's procedural shapes world."
-        )
-    if isinstance(data, torch.Tensor):
-        images = data.as_subclass(torch.Tensor).float()
-        if images.dim() != 4 or images.shape[1] != 3:
-            raise sk.SketchmlError(f"Training images must be (N, 3, H, W) in [0, 1], got "
-                                   f"{tuple(images.shape)}.")
-        images = _image_tensor(images, resolution) * 2 - 1
-        return TensorDataset(images)
-    if isinstance(data, ShapesWorld):
-        low, high = data.value_range
-        unit = (data.images - low) / (high - low)
-        return TensorDataset(_image_tensor(unit, resolution) * 2 - 1)
-    if isinstance(data, Dataset):
-        return data
-    raise sk.SketchmlError(
-        f"train() takes a folder of images, a video file, 'shapes', an image tensor or a "
-        f"Dataset; got {type(data).__name__}."
-    )

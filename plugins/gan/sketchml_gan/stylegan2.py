@@ -51,24 +51,24 @@ import copy
 import math
 import os
 import re
-import time
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import torch
 import torch.nn.functional as F
 from torch import nn
-from torch.utils.data import Dataset
 
 import sketchml as sk
-from sketchml.plugin import deprecated_alias, renamed, warn_renamed
-from sketchml.plugin import did_you_mean
+from sketchml.plugin import (ImageTrainSettings, TrainingRun, deprecated_alias, did_you_mean,
+                             image_dataset, renamed, seed_everything, setting, warn_renamed)
 
 __all__ = [
     "Discriminator",
     "Generator",
     "StyleGAN2",
+    "StyleGAN2Training",
     "default_channels",
     "load_generator_state",
     "nvidia_to_rosinality",
@@ -727,6 +727,22 @@ def _to_float(value: Any, name: str) -> float:
     return float(value)
 
 
+@dataclass
+class StyleGAN2Training(ImageTrainSettings):
+    """What ``StyleGAN2.train`` and ``sketchml train stylegan2`` take (and the shared image settings)."""
+
+    batch_size: int = setting(16, "images per step")
+    resolution: int = setting(64, "image size of a new generator: 32 or 64 px (a model with "
+                                  "weights keeps its own)")
+    lr: float = setting(0.002, "Adam learning rate (betas 0, 0.99)")
+    r1: float = setting(10.0, "gamma of the R1 penalty on real images (0 turns it off)")
+    r1_every: int = setting(16, "steps between R1 penalties (lazy regularisation)")
+    mixing: float = setting(0.9, "probability of style mixing per step")
+    style_dim: int = setting(128, "size of z and w of a new generator")
+    n_mlp: int = setting(4, "layers of a new generator's mapping network")
+    width: int = setting(128, "most feature maps per layer of a new generator")
+
+
 class StyleGAN2(sk.Model):
     """StyleGAN2 (Karras et al. 2020): generate, truncation, style mixing, projection, training.
 
@@ -747,6 +763,7 @@ class StyleGAN2(sk.Model):
 
     interpolation = {"z": "slerp", "w": "lerp"}
     trained_networks = ("g_ema",)
+    TrainSettings = StyleGAN2Training
 
     net = deprecated_alias("network")
 
@@ -967,23 +984,24 @@ class StyleGAN2(sk.Model):
 
     # -- train --------------------------------------------------------------------------------------
 
-    def train(self, data: Any, *, out: str | os.PathLike[str] | None = None, resolution: int = 32,
-              steps: int = 2000, batch_size: int = 16, lr: float = 0.002, r1: float = 10.0,
-              r1_every: int = 16, mixing: float = 0.9, style_dim: int = 128, n_mlp: int = 4,
-              width: int = 128, ema: float = 0.999, flip: bool = True, seed: int = 0,
-              minutes: float | None = None, checkpoint_every: int | None = None,
-              sample_every: int | None = None, progress: bool | None = None) -> Any:
-        """Train a small StyleGAN2 on a folder of images (or a video's frames), resumably.
+    def train(self, data: Any, *, out: str | os.PathLike[str] | None = None,
+              **options: Any) -> TrainingRun:
+        """Train a small StyleGAN2 on your images, resumably, on this model's device.
 
-        The loss is the non-saturating logistic loss; ``r1`` is the R1 penalty's gamma (0 turns
-        it off), applied every ``r1_every`` steps; ``mixing`` is the style-mixing probability;
-        ``ema`` the decay of the averaged generator that is kept (and generates afterwards);
-        ``minutes`` stops (with a checkpoint) after that long, to go on by running it again.
-        Without loaded weights a new generator of ``resolution`` px (32 or 64) is built with
-        ``style_dim``, ``n_mlp`` mapping layers and at most ``width`` feature maps; with
-        weights, training continues from them. Files under ``out``: checkpoints (resumed
-        automatically), ``losses.*`` and ``samples/``. Afterwards the model generates with
-        the trained weights; ``sk.model("stylegan2", weights=out)`` loads them later.
+        The loss is the non-saturating logistic loss with a lazy R1 penalty and style mixing;
+        the kept generator is a moving average of the trained one (``ema``), which generates
+        afterwards. Without loaded weights a new generator of ``resolution`` px (32 or 64)
+        is built; with weights, training continues from them. Files under ``out``:
+        checkpoints (resumed automatically), ``losses.*``, ``samples/`` and
+        ``stylegan2.safetensors``, which ``sk.model("stylegan2", weights=out)`` loads.
+
+        Args:
+            data: a folder of images, a video file, ``"shapes"``, a
+                :class:`~sketchml.datasets.ShapesWorld`, an image tensor ``(N, 3, H, W)`` in
+                [0, 1] or a dataset of images (see :func:`sketchml.training.image_dataset`).
+            out: the run's folder (required).
+            **options: the fields of :class:`StyleGAN2Training` (``steps``, ``resolution``,
+                ``r1``, ``mixing``, ``minutes`` ...), the flags of ``sketchml train stylegan2``.
 
         Returns the :class:`sketchml.training.TrainingRun` (``.history``, ``.step``, ``.out``).
 
@@ -992,106 +1010,64 @@ class StyleGAN2(sk.Model):
             >>> gan.train("sprites/", out="runs/sprites", resolution=32, steps=3000)  # doctest: +SKIP
             >>> gan.generate(gan.sample_latent(16, seed=1)).save("sprites.png")  # doctest: +SKIP
         """
+        settings = StyleGAN2Training.build(self.family, options)
         if out is None:
             raise sk.SketchmlError("train() needs out='runs/NAME': the folder for checkpoints, "
                                    "samples and losses (training resumes from it).")
-        run, g_ema = _train(
-            self.network, data, out=Path(out), resolution=resolution, steps=steps, batch_size=batch_size,
-            lr=lr, r1=r1, r1_every=r1_every, mixing=mixing, style_dim=style_dim, n_mlp=n_mlp,
-            width=width, ema=ema, flip=flip, seed=seed, minutes=minutes,
-            checkpoint_every=checkpoint_every,
-            sample_every=sample_every, progress=progress)
-        self._use(copy.deepcopy(g_ema), None)
+        run = _train(self.network, data, out=Path(out), settings=settings, device=self.device)
+        self._use(copy.deepcopy(run.modules["g_ema"]), None)
         return run
 
 
 # -- training -------------------------------------------------------------------------------
 
-class _Items(Dataset):
-    """A map-style dataset over anything indexable (e.g. sketchml's ShapesWorld)."""
-
-    def __init__(self, items: Any) -> None:
-        self.items = items
-
-    def __len__(self) -> int:
-        return len(self.items)
-
-    def __getitem__(self, index: int) -> Any:
-        return self.items[index]
-
-
-def _dataset(data: Any, resolution: int, flip: bool) -> Any:
-    from sketchml.training import ImageFolder, VideoFrames
-
-    if not isinstance(data, (str, os.PathLike, Dataset)) and hasattr(data, "__getitem__") \
-            and hasattr(data, "__len__"):
-        data = _Items(data)
-    if isinstance(data, Dataset):
-        first = data[0]
-        image = first[0] if isinstance(first, (tuple, list)) else first
-        if not isinstance(image, torch.Tensor) or tuple(image.shape) != (3, resolution, resolution):
-            shape = tuple(image.shape) if isinstance(image, torch.Tensor) else type(image).__name__
-            raise sk.SketchmlError(
-                f"The dataset's items are {shape}; this StyleGAN2 trains on (3, {resolution}, "
-                f"{resolution}) images in [-1, 1]. Make them that size (e.g. shapes_world(n, "
-                f"size={resolution}, value_range=(-1, 1))) or pass resolution= to match."
-            )
-        return data
-    if not isinstance(data, (str, os.PathLike)):
-        raise sk.SketchmlError(f"train() takes a folder of images, a video file or a torch "
-                               f"Dataset, got {type(data).__name__}.")
-    path = Path(data)
-    if path.is_file():
-        return VideoFrames(path, size=resolution, count=2000, value_range=(-1.0, 1.0), flip=flip)
-    return ImageFolder(path, size=resolution, value_range=(-1.0, 1.0), flip=flip)
-
-
-def _train(start: Generator | None, data: Any, *, out: Path, resolution: int, steps: int,
-           batch_size: int, lr: float, r1: float, r1_every: int, mixing: float, style_dim: int,
-           n_mlp: int, width: int, ema: float, flip: bool, seed: int, minutes: float | None,
-           checkpoint_every: int | None, sample_every: int | None,
-           progress: bool | None) -> tuple[Any, Generator]:
-    """The training loop behind :meth:`StyleGAN2.train`; returns ``(run, g_ema)``."""
-    from sketchml.training import TrainingRun, seed_everything
-
-    if start is None and resolution not in (32, 64):
-        raise sk.SketchmlError(f"resolution={resolution!r}: a StyleGAN2 is trained here at 32 or "
-                               f"64 px (small enough for a laptop). Pick resolution=32 or 64.")
-    size = start.size if start is not None else resolution
+def _train(start: Generator | None, data: Any, *, out: Path, settings: StyleGAN2Training,
+           device: torch.device) -> TrainingRun:
+    """The networks, losses and loop behind :meth:`StyleGAN2.train`; returns the run."""
+    if start is None and settings.resolution not in (32, 64):
+        raise sk.SketchmlError(f"resolution={settings.resolution!r}: a StyleGAN2 is trained here "
+                               f"at 32 or 64 px (small enough for a laptop). Pick 32 or 64.")
+    size = start.size if start is not None else settings.resolution
+    mixing, r1, r1_every = settings.mixing, settings.r1, settings.r1_every
     if not 0.0 <= mixing <= 1.0 or r1 < 0 or r1_every < 1:
         raise sk.SketchmlError("mixing must be in [0, 1], r1 >= 0 and r1_every >= 1.")
-    dataset = _dataset(data, size, flip)
+    seed = settings.seed_for(out)
+    dataset = image_dataset(data, size=size, flip=settings.flip, frames=settings.frames,
+                            seed=seed, count=settings.shapes)
     seed_everything(seed)
     if start is not None:
         g = copy.deepcopy(start).train().requires_grad_(True)
         channels = g.channels
     else:
+        width = settings.width
         channels = {res: min(width, 4096 // res) if res > 16 else width
                     for res in (2 ** i for i in range(2, int(math.log2(size)) + 1))}
-        g = Generator(size, style_dim=style_dim, n_mlp=n_mlp, channels=channels)
+        g = Generator(size, style_dim=settings.style_dim, n_mlp=settings.n_mlp, channels=channels)
     d = Discriminator(size, channels=channels)
     g_ema = copy.deepcopy(g).eval().requires_grad_(False)
     # Lazy R1 scales the Adam settings by how often the penalty runs (Karras et al. 2020, app. B).
     d_ratio = r1_every / (r1_every + 1) if r1 > 0 else 1.0
-    opt_g = torch.optim.Adam(g.parameters(), lr=lr, betas=(0.0, 0.99))
-    opt_d = torch.optim.Adam(d.parameters(), lr=lr * d_ratio,
+    opt_g = torch.optim.Adam(g.parameters(), lr=settings.lr, betas=(0.0, 0.99))
+    opt_d = torch.optim.Adam(d.parameters(), lr=settings.lr * d_ratio,
                              betas=(0.0, 0.99 ** d_ratio))
     fixed_z = torch.randn(16, g.z_dim, generator=torch.Generator().manual_seed(seed))
 
-    def on_sample(run: Any) -> None:
-        ema_net = run.modules["g_ema"]
-        images = ema_net(fixed_z.to(run.device), noise="const")
+    def on_sample(run: TrainingRun) -> None:
+        images = run.modules["g_ema"](fixed_z.to(run.device), noise="const")
         run.save_samples(images.clamp(-1, 1), nrow=4, value_range=(-1.0, 1.0))
 
     run = TrainingRun(out=out, model={"g": g, "d": d, "g_ema": g_ema},
-                      optimizers={"g": opt_g, "d": opt_d}, steps=steps, seed=seed,
-                      checkpoint_every=checkpoint_every, sample_every=sample_every or max(1, steps // 10),
-                      on_sample=on_sample, progress=progress,
+                      optimizers={"g": opt_g, "d": opt_d}, steps=settings.steps, seed=seed,
+                      device=device, checkpoint_every=settings.checkpoint_every,
+                      sample_every=settings.sample_every or max(1, settings.steps // 10),
+                      on_sample=on_sample, progress=settings.progress, minutes=settings.minutes,
+                      ema={"g_ema": "g"}, ema_decay=settings.ema,
+                      export={"stylegan2.safetensors": "g_ema"},
                       config={"family": "stylegan2", "size": size, "style_dim": g.style_dim,
                               "n_mlp": g.n_mlp, "channels": {str(k): v for k, v in g.channels.items()}},
                       ddp_options={"broadcast_buffers": False})
     gen, disc = run.models["g"], run.models["d"]
-    plain_g, plain_ema = run.modules["g"], run.modules["g_ema"]
+    plain_g = run.modules["g"]
     n_latent = plain_g.n_latent
 
     def fake_images(batch: int) -> torch.Tensor:
@@ -1101,10 +1077,7 @@ def _train(start: Generator | None, data: Any, *, out: Path, resolution: int, st
             return gen(z, torch.randn_like(z), cut)
         return gen(z)
 
-    started = time.monotonic()
-    for step, batch in run.loop(dataset, batch_size=batch_size):
-        if minutes is not None and time.monotonic() - started > minutes * 60:
-            break
+    for step, batch in run.loop(dataset, batch_size=min(settings.batch_size, len(dataset))):
         real = batch[0] if isinstance(batch, (list, tuple)) else batch
         count = real.shape[0]
 
@@ -1130,12 +1103,5 @@ def _train(start: Generator | None, data: Any, *, out: Path, resolution: int, st
         opt_g.zero_grad(set_to_none=True)
         loss_g.backward()
         opt_g.step()
-        # The average starts fast (a short run's g_ema is not stuck near its random start).
-        decay = min(ema, (1 + step) / (10 + step))
-        with torch.no_grad():
-            for target, source in zip(plain_ema.parameters(), plain_g.parameters(), strict=True):
-                target.lerp_(source, 1.0 - decay)
         run.log(loss_g=loss_g, **logs)
-    if run.checkpoint is None or run.checkpoint.step != run.step:
-        run.save()
-    return run, plain_ema
+    return run

@@ -148,7 +148,7 @@ def test_bad_data_is_refused_and_nothing_is_written(tmp_path):
     assert not out.exists()
     with pytest.raises(sk.SketchmlError, match="does not exist"):
         sk.model("dcgan", weights=tmp_path / "nowhere", device="cpu")
-    with pytest.raises(sk.SketchmlError, match="holds no trained DCGAN"):
+    with pytest.raises(sk.SketchmlError, match="holds no trained dcgan"):
         sk.model("dcgan", weights=empty, device="cpu")
 
 
@@ -159,7 +159,7 @@ def test_the_train_command(tmp_path, capsys):
     train_cli.register(parser.add_subparsers())
     args = parser.parse_args(["train", "dcgan", "shapes", "--out", str(tmp_path / "run"),
                               "--steps", "2", "--resolution", "32", "--batch-size", "4",
-                              "--device", "cpu", "--option", "width=4", "--option", "shapes=8",
+                              "--device", "cpu", "--width", "4", "--shapes", "8", "--no-flip",
                               "--option", "progress=false"])
     assert args.func(args) == 0
     assert "at step 2" in capsys.readouterr().out

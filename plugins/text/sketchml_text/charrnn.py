@@ -19,13 +19,11 @@ Cell, sizes and layers are read from the shapes, so any file in this layout load
 """
 from __future__ import annotations
 
-import json
 import math
 import os
 import re
-import tempfile
-import time
 from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -34,7 +32,8 @@ import torch.nn.functional as F
 from torch import nn
 
 import sketchml as sk
-from sketchml.plugin import deprecated_alias, did_you_mean, renamed
+from sketchml.plugin import (TrainingRun, TrainSettings, deprecated_alias, did_you_mean,
+                             latest_checkpoint, renamed, seed_everything, setting)
 
 __all__ = ["CharRNN", "CharRNNNet", "bits_per_char", "train_charrnn", "unigram_bits_per_char"]
 
@@ -151,7 +150,7 @@ def _read_text(data: Any) -> tuple[str, str]:
     if isinstance(data, Corpus):
         return data.text, "the given corpus"
     if isinstance(data, os.PathLike) or (isinstance(data, str) and _is_file(data)):
-        from sketchml.training import TextFile
+        from sketchml.plugin import TextFile
 
         # TextFile refuses missing, empty, binary and undecodable files with clear messages.
         return TextFile(Path(data).expanduser(), length=1).text, str(data)
@@ -282,6 +281,32 @@ def _check_length(length: Any, name: str = "length") -> None:
                                f"number >= 0; got {length!r}.")
 
 
+@dataclass
+class CharRNNTraining(TrainSettings):
+    """What ``CharRNN.train`` and ``sketchml train charrnn`` take."""
+
+    batch_size: int = setting(32, "windows of text per step")
+    cell: str = setting("lstm", "the recurrent cell: 'lstm' or 'gru'")
+    hidden: int = setting(256, "units per recurrent layer")
+    layers: int = setting(2, "recurrent layers")
+    embedding: int = setting(64, "size of the character embedding")
+    dropout: float = setting(0.0, "dropout between recurrent layers while training")
+    length: int = setting(128, "characters per training window: the span gradients flow back")
+    lr: float = setting(0.002, "Adam learning rate, decayed along a cosine to a tenth")
+    validation: float = setting(0.1, "fraction held out at the end of the text to measure "
+                                     "validation bits per character (0: none; a corpus keeps "
+                                     "its own)")
+    eval_every: int | None = setting(None, "steps between validation measurements, logged as "
+                                           "val_bpc (default: twenty over the run)")
+    sample_length: int = setting(200, "characters per sample written to OUT/samples/")
+    on_sample: Callable[[int, sk.Text], Any] | None = setting(
+        None, "called as on_sample(step, text) with each sample, e.g. to show it in a sketch",
+        flag=False)
+    should_stop: Callable[[], bool] | None = setting(
+        None, "called before every step; training stops (and saves) once it returns True",
+        flag=False)
+
+
 class CharRNN(sk.Model):
     """A character-level RNN: generate in the style of a text, prime it, blend styles, train it.
 
@@ -304,6 +329,7 @@ class CharRNN(sk.Model):
     """
 
     interpolation = "lerp"
+    TrainSettings = CharRNNTraining
     network: CharRNNNet
     net = deprecated_alias("network")
 
@@ -563,15 +589,8 @@ class CharRNN(sk.Model):
 
     # -- training --------------------------------------------------------------------------------
 
-    def train(self, data: Any, *, out: str | os.PathLike[str] | None = None, steps: int = 2000,
-              cell: str = "lstm", hidden: int = 256, layers: int = 2, embedding: int = 64,
-              dropout: float = 0.0, length: int = 128, batch_size: int = 32, lr: float = 0.002,
-              seed: int = 0, validation: float = 0.1, eval_every: int | None = None,
-              sample_every: int | None = None, sample_length: int = 200,
-              minutes: float | None = None, checkpoint_every: int | None = None,
-              progress: bool | None = None,
-              on_sample: Callable[[int, sk.Text], Any] | None = None,
-              should_stop: Callable[[], bool] | None = None) -> Any:
+    def train(self, data: Any, *, out: str | os.PathLike[str] | None = None,
+              **options: Any) -> TrainingRun:
         """Train a new char-RNN on ``data``; checkpoints, samples and the result go to ``out``.
 
         Args:
@@ -580,29 +599,9 @@ class CharRNN(sk.Model):
                 documentation) or a :class:`~sketchml_text.corpus.Corpus`.
             out: the run's folder (required). Training again into it resumes; a larger
                 ``steps`` trains further. The result is ``out/charrnn.safetensors``.
-            steps: optimisation steps in all (default 2000).
-            cell: ``"lstm"`` (default) or ``"gru"``.
-            hidden: units per layer (default 256).
-            layers: recurrent layers (default 2).
-            embedding: size of the character embedding (default 64).
-            dropout: between recurrent layers while training (default 0).
-            length: characters per training window, the span gradients flow back (default 128).
-            batch_size: windows per step (default 32).
-            lr: Adam learning rate (default 0.002, decayed along a cosine to a tenth).
-            seed: seeds the weights and the data order (default 0).
-            validation: the fraction held out at the end of the text to measure validation
-                bits per character (default 0.1; 0 holds out nothing). A corpus keeps its own.
-            eval_every: steps between validation measurements (default: twenty over the run).
-                Logged as ``val_bpc`` beside the training ``bpc``.
-            sample_every: steps between text samples written to ``out/samples/`` (default:
-                ten over the run), each ``sample_length`` characters (default 200).
-            minutes: stop after this many minutes (saving a checkpoint); run again to go on.
-            checkpoint_every: steps between checkpoints (default a tenth of ``steps``).
-            progress: show a progress bar (default: when someone can see it).
-            on_sample: called as ``on_sample(step, text)`` with each sample (e.g. to show it
-                in a sketch while training runs on another thread).
-            should_stop: called after every step; training stops (and saves) once it
-                returns True.
+            **options: the fields of :class:`CharRNNTraining` (``steps``, ``cell``,
+                ``hidden``, ``layers``, ``length``, ``minutes``, ``on_sample`` ...), the same
+                as the flags of ``sketchml train charrnn``.
 
         Returns:
             The :class:`~sketchml.training.TrainingRun`: ``.history`` holds ``bpc`` per step
@@ -618,12 +617,7 @@ class CharRNN(sk.Model):
             >>> run.step, rnn.chars
             (3, ' ,.abehinoqrstu')
         """
-        run, net = train_charrnn(
-            data, out=out, steps=steps, cell=cell, hidden=hidden, layers=layers,
-            embedding=embedding, dropout=dropout, length=length, batch_size=batch_size, lr=lr,
-            seed=seed, validation=validation, eval_every=eval_every, sample_every=sample_every,
-            sample_length=sample_length, minutes=minutes, checkpoint_every=checkpoint_every,
-            progress=progress, on_sample=on_sample, should_stop=should_stop, device=self.device)
+        run, net = train_charrnn(data, out=out, device=self.device, **options)
         self.network = net.eval()
         self.source = repr(str(Path(out) / EXPORT_NAME))  # type: ignore[arg-type]
         return run
@@ -642,16 +636,8 @@ def _whole(name: str, value: Any, low: int = 1) -> None:
         raise sk.SketchmlError(f"{name} must be a whole number >= {low}, got {value!r}.")
 
 
-def train_charrnn(data: Any, *, out: str | os.PathLike[str] | None, steps: int = 2000,
-                  cell: str = "lstm", hidden: int = 256, layers: int = 2, embedding: int = 64,
-                  dropout: float = 0.0, length: int = 128, batch_size: int = 32,
-                  lr: float = 0.002, seed: int = 0, validation: float = 0.1,
-                  eval_every: int | None = None, sample_every: int | None = None,
-                  sample_length: int = 200, minutes: float | None = None,
-                  checkpoint_every: int | None = None, progress: bool | None = None,
-                  on_sample: Callable[[int, sk.Text], Any] | None = None,
-                  should_stop: Callable[[], bool] | None = None,
-                  device: Any = None) -> tuple[Any, CharRNNNet]:
+def train_charrnn(data: Any, *, out: str | os.PathLike[str] | None, device: Any = None,
+                  **options: Any) -> tuple[TrainingRun, CharRNNNet]:
     """Train a char-RNN (see :meth:`CharRNN.train`); returns ``(run, net)``.
 
     The same as ``sk.model("charrnn").train(...)`` without a model to start from, plus
@@ -666,16 +652,17 @@ def train_charrnn(data: Any, *, out: str | os.PathLike[str] | None, steps: int =
         >>> net.chars, net.cell
         (' abc', 'lstm')
     """
-    from sketchml.training import TrainingRun, latest_checkpoint, seed_everything
     from sketchml_text.corpus import Corpus
 
+    settings = CharRNNTraining.build("charrnn", options)
     if out is None:
         raise sk.SketchmlError("train() needs out='folder' for checkpoints, samples and the "
                                "trained weights, e.g. rnn.train('plays.txt', out='runs/plays').")
-    for name, value in (("steps", steps), ("hidden", hidden), ("layers", layers),
-                        ("embedding", embedding), ("length", length), ("batch_size", batch_size)):
-        _whole(name, value)
-    _whole("sample_length", sample_length, 0)
+    for name in ("steps", "hidden", "layers", "embedding", "length", "batch_size"):
+        _whole(name, getattr(settings, name))
+    _whole("sample_length", settings.sample_length, 0)
+    cell, validation, dropout = settings.cell, settings.validation, settings.dropout
+    steps, length = settings.steps, settings.length
     if cell not in _CELLS:
         raise sk.SketchmlError(f"cell={cell!r} is not known: use 'lstm' or 'gru'."
                                f"{did_you_mean(cell, _CELLS)}")
@@ -700,7 +687,9 @@ def train_charrnn(data: Any, *, out: str | os.PathLike[str] | None, steps: int =
             f"{max(8, len(train_text) // 4)})."
         )
     windows = _Windows(ids, length)
-    batch_size = min(batch_size, len(windows))
+    batch_size = min(settings.batch_size, len(windows))
+    hidden, layers, embedding = settings.hidden, settings.layers, settings.embedding
+    seed = settings.seed_for(out)
 
     config = {"family": "charrnn", "cell": cell, "hidden": hidden, "layers": layers,
               "embedding": embedding, "vocab": vocab, "length": length,
@@ -722,28 +711,24 @@ def train_charrnn(data: Any, *, out: str | os.PathLike[str] | None, steps: int =
     seed_everything(seed)
     net = CharRNNNet(vocab, cell=cell, hidden=hidden, layers=layers, embedding=embedding,
                      dropout=dropout)
-    optimizer = torch.optim.Adam(net.parameters(), lr=lr)
+    optimizer = torch.optim.Adam(net.parameters(), lr=settings.lr)
     schedule = torch.optim.lr_scheduler.LambdaLR(
         optimizer, lambda step: 0.1 + 0.9 * 0.5 * (1 + math.cos(math.pi * min(step, steps) / steps)))
-    sample_gen_seed = seed
 
-    def on_sample_run(run: Any) -> None:
-        sample = _sample_text(run.modules["model"], sample_length, sample_gen_seed)
+    def on_sample_run(run: TrainingRun) -> None:
+        sample = _sample_text(run.modules["model"], settings.sample_length, seed)
         run.save_samples(sample)
-        if on_sample is not None:
-            on_sample(run.step, sample)
+        if settings.on_sample is not None:
+            settings.on_sample(run.step, sample)
 
     run = TrainingRun(out=out, model=net, optimizers=optimizer, schedulers=schedule,
                       steps=steps, seed=seed, device=device,
-                      sample_every=sample_every or max(1, steps // 10), on_sample=on_sample_run,
-                      progress=progress, config=config, checkpoint_every=checkpoint_every)
-    eval_every = eval_every or max(1, steps // 20)
-    started = time.monotonic()
+                      sample_every=settings.sample_every or max(1, steps // 10),
+                      on_sample=on_sample_run, progress=settings.progress, config=config,
+                      checkpoint_every=settings.checkpoint_every, minutes=settings.minutes,
+                      should_stop=settings.should_stop, export={EXPORT_NAME: "model"})
+    eval_every = settings.eval_every or max(1, steps // 20)
     for step, (x, y) in run.loop(windows, batch_size=batch_size):
-        # Checked before the step's work, so the checkpoint's step count matches its weights.
-        if (minutes is not None and time.monotonic() - started > minutes * 60) or \
-                (should_stop is not None and should_stop()):
-            break
         logits, _ = run.model(x)
         loss = F.cross_entropy(logits.flatten(0, 1), y.flatten())
         optimizer.zero_grad(set_to_none=True)
@@ -755,10 +740,6 @@ def train_charrnn(data: Any, *, out: str | os.PathLike[str] | None, steps: int =
         if val_text and (step % eval_every == 0 or step == steps):
             values["val_bpc"] = bits_per_char(net, val_text, unknown="drop")
         run.log(**values)
-    if run.checkpoint is None or run.checkpoint.step != run.step:
-        run.save()
-    if run.is_main:
-        _export(net, Path(out) / EXPORT_NAME, config=config, step=run.step)
     return run, net
 
 
@@ -777,24 +758,3 @@ def _sample_text(net: CharRNNNet, length: int, seed: int) -> sk.Text:
         logits, state = net(index.to(device)[:, None], state)
         logits = logits[:, -1]
     return sk.Text("".join(out))
-
-
-def _export(net: CharRNNNet, path: Path, *, config: dict[str, Any], step: int) -> None:
-    """Write the network's weights (settings in the header), atomically."""
-    from safetensors.torch import save
-
-    state = {k: v.detach().cpu().contiguous() for k, v in net.state_dict().items()}
-    meta = {"format": "sketchml.charrnn/1", "config": json.dumps({**config, "step": step})}
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(handle, "wb") as file:
-            file.write(save(state, metadata=meta))
-            file.flush()
-            os.fsync(file.fileno())
-        # mkstemp makes owner-only files; weights are meant to be shared like any output.
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise

@@ -23,8 +23,8 @@ import re
 import shutil
 import tempfile
 import threading
-import time
 from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -35,7 +35,8 @@ from transformers import (AutoModelForCausalLM, AutoTokenizer, LogitsProcessor,
 from transformers.generation.streamers import BaseStreamer
 
 import sketchml as sk
-from sketchml.plugin import deprecated_alias, offline, renamed
+from sketchml.plugin import (TextFile, TrainingRun, TrainSettings, deprecated_alias,
+                             latest_checkpoint, offline, renamed, setting)
 
 __all__ = ["GPT2", "bits_per_char", "save_model_folder", "token_loss", "unigram_loss"]
 
@@ -255,6 +256,26 @@ def _schedule(steps: int) -> Callable[[int], float]:
     return factor
 
 
+@dataclass
+class GPT2Training(TrainSettings):
+    """What ``GPT2.train`` and ``sketchml train gpt2`` take (fine-tuning)."""
+
+    steps: int = setting(300, "optimisation steps in all; training again into the same folder "
+                              "with more steps trains further")
+    batch_size: int = setting(8, "windows of text per step")
+    base: str | None = setting(None, "what to fine-tune: a variant of this family ('tiny', "
+                                     "'gpt2'), a model folder or a hub id (default: the model "
+                                     "trained); a resumed run keeps its base")
+    length: int = setting(128, "tokens per window (at most the model's context)")
+    lr: float = setting(1e-4, "AdamW learning rate, warmed up then decayed along a cosine to a "
+                              "tenth; small models such as tiny like 1e-3")
+    validation: float = setting(0.1, "fraction of the file held out, from its end, to measure "
+                                     "the validation loss (0: none), logged as val_loss")
+    eval_every: int | None = setting(None, "steps between validation measurements (default: "
+                                           "ten over the run)")
+    sample_prompt: str = setting("", "the prompt samples written to OUT/samples/ start from")
+
+
 class GPT2(sk.Model):
     """GPT-2 or any causal language model from transformers: prompts in, text out.
 
@@ -280,6 +301,7 @@ class GPT2(sk.Model):
     """
 
     interpolation = "lerp"
+    TrainSettings = GPT2Training
     lm = deprecated_alias("network")
     hints = {"sample_latent": "write from a prompt with generate(prompt=...), or from "
                               "encode(text) / interpolate(a, b) latents"}
@@ -597,11 +619,7 @@ class GPT2(sk.Model):
     # -- fine-tuning ---------------------------------------------------------------------------
 
     def train(self, data: Any, *, out: str | os.PathLike[str] | None = None,
-              base: str | None = None, steps: int = 300, batch_size: int = 8, length: int = 128,
-              lr: float = 1e-4, seed: int = 0, validation: float = 0.1,
-              eval_every: int | None = None, sample_every: int | None = None,
-              sample_prompt: str = "", minutes: float | None = None,
-              checkpoint_every: int | None = None, progress: bool | None = None) -> Any:
+              **options: Any) -> TrainingRun:
         """Fine-tune on a text file; ``out`` becomes a model folder (``weights=out`` loads it).
 
         Args:
@@ -610,24 +628,8 @@ class GPT2(sk.Model):
                 ``samples/``, and the fine-tuned model (``config.json``,
                 ``model.safetensors``, tokenizer files). Training again into it resumes; a
                 larger ``steps`` trains further.
-            base: what to start from: a variant of this family (``"tiny"``, ``"gpt2"``), a
-                model folder or a hub id (default: this model). A resumed run keeps its base.
-            steps: optimisation steps in all (default 300).
-            batch_size: windows of text per step (default 8).
-            length: tokens per window (default 128, at most the model's context).
-            lr: AdamW learning rate (default 1e-4, warmed up then decayed along a cosine to a
-                tenth); small models such as ``tiny`` like 1e-3.
-            seed: seeds the data order and dropout (default 0).
-            validation: fraction of the file held out, from its end, to measure the
-                validation loss (default 0.1; 0 holds out nothing). Logged as ``val_loss``.
-            eval_every: steps between validation measurements (default: ten over the run).
-            sample_every: steps between samples written to ``out/samples/`` (default: five
-                over the run), each from ``sample_prompt`` with seed 0.
-            sample_prompt: the prompt samples start from (default: nothing).
-            minutes: stop after this many minutes (saving a checkpoint and the model); run
-                again to go on.
-            checkpoint_every: steps between checkpoints (default a tenth of ``steps``).
-            progress: show a progress bar (default: when someone can see it).
+            **options: the fields of :class:`GPT2Training` (``base``, ``steps``, ``length``,
+                ``lr``, ``minutes`` ...), the same as the flags of ``sketchml train gpt2``.
 
         Returns:
             The :class:`~sketchml.training.TrainingRun` (``.history`` holds ``loss`` per step
@@ -644,45 +646,47 @@ class GPT2(sk.Model):
             >>> run.step, sk.model("gpt2", weights=folder / "run").generate(seed=0) != ""
             (3, True)
         """
-        from sketchml.training import TextFile, TrainingRun, latest_checkpoint
-
+        settings = GPT2Training.build(self.family, options)
         if out is None:
             raise sk.SketchmlError("train() needs out=FOLDER for checkpoints and the fine-tuned "
                                    "model, e.g. gpt.train('poems.txt', out='runs/poems').")
-        for name, value in (("steps", steps), ("batch_size", batch_size), ("length", length)):
-            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-                raise sk.SketchmlError(f"{name} must be a whole number >= 1, got {value!r}.")
+        for name in ("steps", "batch_size", "length"):
+            if getattr(settings, name) < 1:
+                raise sk.SketchmlError(f"{name} must be a whole number >= 1, got "
+                                       f"{getattr(settings, name)!r}.")
+        validation, steps = settings.validation, settings.steps
         if not 0 <= validation < 1:
             raise sk.SketchmlError(f"validation is the fraction of the text held out, from 0 to "
                                    f"below 1 (e.g. 0.1); got {validation!r}.")
         out = Path(out)
         previous = latest_checkpoint(out / "checkpoints")
         recorded = previous.meta.get("config", {}) if previous is not None else None
-        lm, tokenizer, source = self._base(base, recorded)
-        length = min(length, _context(lm) - 1)
+        lm, tokenizer, source = self._base(settings.base, recorded)
+        length = min(settings.length, _context(lm) - 1)
         text = TextFile(data, length=length, tokenizer=_Encoder(tokenizer))
         held = int(len(text) * validation) if len(text) > 1 else 0
         train_set = torch.utils.data.Subset(text, range(len(text) - held))
         val_ids = text.ids[(len(text) - held) * length:]
-        eval_every = eval_every or max(1, steps // 10)
+        eval_every = settings.eval_every or max(1, steps // 10)
 
-        opt = torch.optim.AdamW(lm.parameters(), lr=lr, weight_decay=0.01)
+        opt = torch.optim.AdamW(lm.parameters(), lr=settings.lr, weight_decay=0.01)
         sched = torch.optim.lr_scheduler.LambdaLR(opt, _schedule(steps))
 
-        def on_sample(run: Any) -> None:
-            sample = self._sample(run.modules["model"], tokenizer, sample_prompt)
+        def on_sample(run: TrainingRun) -> None:
+            sample = self._sample(run.modules["model"], tokenizer, settings.sample_prompt)
             run.save_samples(sample)
 
-        config = {"base": str(source), "base_given": base, "length": length,
-                  "batch_size": batch_size, "lr": lr,
+        config = {"base": str(source), "base_given": settings.base, "length": length,
+                  "batch_size": settings.batch_size, "lr": settings.lr,
                   "validation": validation, "data": str(data)}
         run = TrainingRun(out=out, model=lm, optimizers=opt, schedulers=sched, steps=steps,
-                          seed=seed, device=self.device, checkpoint_every=checkpoint_every,
-                          sample_every=sample_every or max(1, steps // 5), on_sample=on_sample,
-                          progress=progress, config=config)
+                          seed=settings.seed_for(out), device=self.device,
+                          checkpoint_every=settings.checkpoint_every, minutes=settings.minutes,
+                          sample_every=settings.sample_every or max(1, steps // 5),
+                          on_sample=on_sample, progress=settings.progress, config=config)
         lm.train()
-        started = time.monotonic()
-        for step, (x, y) in run.loop(train_set, batch_size=min(batch_size, len(train_set))):
+        for step, (x, y) in run.loop(train_set, batch_size=min(settings.batch_size,
+                                                                len(train_set))):
             logits = run.model(input_ids=x).logits
             loss = F.cross_entropy(logits.flatten(0, 1).float(), y.flatten())
             opt.zero_grad(set_to_none=True)
@@ -694,12 +698,10 @@ class GPT2(sk.Model):
             if len(val_ids) > 1 and (step % eval_every == 0 or step == steps):
                 values["val_loss"] = token_loss(lm, val_ids, length=length)
             run.log(**values)
-            if minutes is not None and time.monotonic() - started > minutes * 60:
-                break
-        if run.checkpoint is None or run.checkpoint.step != run.step:
-            run.save()
         lm.eval()
         if run.is_main:
+            # A Hugging Face model folder (config, model.safetensors, tokenizer): what
+            # weights=out loads, and what transformers loads too.
             save_model_folder(lm, tokenizer, out)
         self.network, self.tokenizer, self.source = lm, tokenizer, out
         return run
