@@ -380,6 +380,18 @@ class Notes:
 
         return piano_roll_png(self.notes)
 
+    def _repr_html_(self) -> str:
+        """In Jupyter: the piano roll with an audio player beside it."""
+        import base64
+
+        from sketchml.media.audio import audio_html
+
+        picture = base64.b64encode(self._repr_png_()).decode("ascii")
+        sound = self.to_audio(22050)
+        return (f'<div style="display:flex;align-items:center;gap:12px">'
+                f'<img src="data:image/png;base64,{picture}" alt="piano roll">'
+                f"{audio_html(sound.waveform.numpy(), sound.sample_rate)}</div>")
+
 
 class Audio:
     """A generated sound: ``waveform`` ``(channels, samples)`` float in [-1, 1] and ``sample_rate``.

@@ -70,3 +70,9 @@ def test_without_fluidsynth_auto_falls_back_with_a_message(monkeypatch):
     assert audio.channels == 1
     with pytest.raises(sk.SketchmlError, match="Cannot render with FluidSynth"):
         a440().to_audio(16000, synth="fluidsynth")
+
+
+def test_notes_show_a_piano_roll_beside_an_audio_player_in_jupyter():
+    page = a440(0.5)._repr_html_()
+    assert 'src="data:image/png;base64,' in page and "<audio controls" in page
+    assert 'src="data:audio/wav;base64,' in page
