@@ -36,8 +36,8 @@ if TYPE_CHECKING:
     from sketchml.models.base import Model
     from sketchml.models.registry import Registry
 
-__all__ = ["DRIFTED_NAMES", "ModelConformance", "api_problems", "assert_same_output",
-           "check_output", "expected_returns"]
+__all__ = ["DRIFTED_NAMES", "MODALITY_DRIFTED_NAMES", "ModelConformance", "api_problems",
+           "assert_same_output", "check_output", "expected_returns"]
 
 
 # Argument names families drifted to, and the model API's name for each (None: no verb takes it).
@@ -48,6 +48,14 @@ DRIFTED_NAMES: dict[str, str | None] = {
     "optimizers": "optimiser", "optimisers": "optimiser", "psi": "truncation",
     "truncation_psi": "truncation", "output": "out", "out_dir": "out", "output_dir": "out",
     "device": None,
+}
+
+# Names that drift only within a modality: music and sound last seconds=, text is length= long.
+MODALITY_DRIFTED_NAMES: dict[str, dict[str, str]] = {
+    "notes": {"length": "seconds", "duration": "seconds", "num_seconds": "seconds"},
+    "audio": {"length": "seconds", "duration": "seconds", "num_seconds": "seconds"},
+    "text": {"max_tokens": "length", "num_tokens": "length", "n_chars": "length",
+             "num_chars": "length"},
 }
 
 # What each verb returns, as the names in its annotation (``sk.`` and module paths dropped).
@@ -129,9 +137,12 @@ def api_problems(method: Any, verb: str, modality: str) -> list[str]:
     if not params or params[0].name != first:
         got = params[0].name if params else "nothing"
         problems.append(f"{verb}(): the first argument must be {first!r}, not {got!r}")
+    # train's own settings (a training window's length...) are not results' lengths.
+    drifted = DRIFTED_NAMES if verb == "train" else {
+        **DRIFTED_NAMES, **MODALITY_DRIFTED_NAMES.get(modality, {})}
     for param in params:
-        if param.name in DRIFTED_NAMES:
-            new = DRIFTED_NAMES[param.name]
+        if param.name in drifted:
+            new = drifted[param.name]
             problems.append(
                 f"{verb}({param.name}=...): verbs never take a device (it is chosen by "
                 "sk.model(name, device=...))" if new is None else

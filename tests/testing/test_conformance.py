@@ -213,3 +213,25 @@ def test_assert_same_output_tolerance():
         assert_same_output(a, a + 1e-2, "image")
     with pytest.raises(AssertionError, match="text outputs differ"):
         assert_same_output(sk.Text("a"), sk.Text("b"), "text")
+
+
+def test_api_problems_name_each_drift_and_pass_the_model_api():
+    from sketchml.testing import api_problems
+
+    def good(self, latent=None, *, seconds: float = 2.0, seed: int | None = None) -> sk.Notes | list[sk.Notes]:
+        ...
+
+    def drifting(self, latent=None, *, length: int = 8, seed: int | None = None) -> sk.Notes:
+        ...
+
+    def text(self, latent=None, *, max_tokens: int = 8, seed: int | None = None) -> sk.Text | list[sk.Text]:
+        ...
+
+    assert api_problems(good, "generate", "notes") == []
+    problems = api_problems(drifting, "generate", "notes")
+    assert problems == [
+        "generate(length=...): the model API calls it seconds= (keep the old name working for a "
+        "release with sketchml.plugin.renamed(length='seconds'))",
+        "generate() of a notes family must be annotated -> Notes | list[Notes], got -> Notes"]
+    assert "calls it length=" in api_problems(text, "generate", "text")[0]
+    assert api_problems(drifting, "train", "notes")[0].startswith("train(): the first argument")
