@@ -313,7 +313,10 @@ def format_sketch_error(
         message += (". That was Python's map(function, iterable): Processing's "
                     "map(value, start1, stop1, start2, stop2) is remap() in sketchml")
 
-    shown = [_summary(*frames[i]) for i in user] or ([_summary(*frames[-1])] if frames else [])
+    # A SketchmlError from sketchml itself (no line of the user's in play) is its message
+    # alone: the place inside sketchml that raised it would only distract.
+    inside = frames and not isinstance(exc, SketchmlError)
+    shown = [_summary(*frames[i]) for i in user] or ([_summary(*frames[-1])] if inside else [])
     report = SketchErrorReport(f"{type_name}: {message}" if message else type_name, frames=shown)
     if shown:
         last = shown[-1]

@@ -65,3 +65,12 @@ def test_sizes_beyond_the_gpu_say_the_limit(write_sketch, run_cli, draw, message
     assert done.returncode == 1
     assert message in done.stderr
     assert "float too large to pack" not in done.stderr and "INCOMPLETE" not in done.stderr
+
+
+def test_a_mistake_sketchml_finds_in_the_file_is_its_message_alone(run_cli, tmp_path):
+    empty = tmp_path / "empty.py"
+    empty.write_text("")
+    done = run_cli("run", empty, "--headless", "--frames", "1")
+    assert done.returncode == 1
+    assert "empty.py defines no setup() or draw()" in done.stderr
+    assert "Traceback" not in done.stderr and "imported.py" not in done.stderr
