@@ -97,3 +97,26 @@ def test_the_cli_says_disk_full_without_a_traceback(small_disk, tmp_path):
     assert "disk full while writing" in done.stderr
     assert "Traceback" not in done.stderr
     assert (small_disk / "old.mp4").read_bytes() == b"the previous render"
+
+
+def test_the_cli_says_a_read_only_place_cannot_be_written(tmp_path):
+    folder = tmp_path / "read-only"
+    folder.mkdir()
+    mounted = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=64k,ro", "tmpfs", str(folder)],
+                             capture_output=True, text=True)
+    if mounted.returncode != 0:
+        pytest.skip(f"cannot mount a read-only tmpfs here ({mounted.stderr.strip() or 'not root'})")
+    try:
+        sketch = tmp_path / "dot.py"
+        sketch.write_text("def draw():\n    circle(50, 50, 20)\n", encoding="utf-8")
+        env = {k: v for k, v in os.environ.items() if k not in ("DISPLAY", "WAYLAND_DISPLAY")}
+        done = subprocess.run(
+            [sys.executable, "-m", "sketchml.cli.main", "run", str(sketch), "--headless",
+             "--frames", "2", "--out", str(folder / "f-##.png")],
+            cwd=ROOT, env=env, capture_output=True, text=True, timeout=300,
+        )
+    finally:
+        subprocess.run(["umount", str(folder)], check=False)
+    assert done.returncode == 1
+    assert "Read-only file system" in done.stderr and "Choose a place you may write to" in done.stderr
+    assert "Traceback" not in done.stderr
