@@ -336,9 +336,9 @@ class FaceChecker:
     """Tells a face of the faces world from pictures that are not one.
 
     ``face_probability(images)`` gives, per picture ``(N, 3, H, W)`` in [0, 1], the
-    probability that it shows a face. It was trained against blurred faces, flat colour,
-    noise and faces cut into shuffled tiles, so a high score needs a sharp face with its
-    parts in place. Make one with :func:`train_face_checker`.
+    probability that it shows a face. It was trained against heavily blurred faces, flat
+    colour, noise and faces cut into shuffled tiles (with slightly soft faces still counted
+    as faces), so a high score needs a face with its parts in place. Make one with :func:`train_face_checker`.
 
     Examples:
         >>> import torch
@@ -412,6 +412,11 @@ def train_face_checker(*, n: int = 2000, size: int = 64, steps: int = 600,
     faces = F.interpolate(faces, size=(32, 32), mode="bilinear", antialias=True,
                           align_corners=False)
     others = _negatives(faces[torch.randperm(n, generator=generator)], generator)
+    # A face drawn a little soft is still a face: half the faces are also shown at half
+    # sharpness, so only the heavy blur of the negatives counts against a picture.
+    soft = F.interpolate(F.interpolate(faces[: n // 2], size=(16, 16), mode="area"),
+                         size=(32, 32), mode="bilinear", align_corners=False)
+    faces = torch.cat([faces, soft])
     images = torch.cat([faces, others]) * 2 - 1
     targets = torch.cat([torch.ones(len(faces)), torch.zeros(len(others))])
     order = torch.randperm(len(images), generator=generator)
