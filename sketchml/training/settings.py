@@ -137,7 +137,7 @@ class TrainSettings:
                                     help=help_text)
             else:
                 parser.add_argument(flag, type=kind, default=None, help=help_text,
-                                    metavar=field.name.upper())
+                                    metavar={int: "N", float: "X"}.get(kind, "TEXT"))
 
     @classmethod
     def given(cls, args: argparse.Namespace) -> dict[str, Any]:
