@@ -8,8 +8,9 @@ Stages (each skips what is already on disk, so a stopped run goes on where it wa
    release), written as ``DATA/{train,heldout}/gm{program:03d}-PPP-VVV.wav`` with
    ``DATA/labels.json`` (program -> name, General MIDI family). One program of each of the
    16 GM families (the last of its eight) is held out of all training.
-2. ``gan``: GANSynth trained on the training instruments at velocity 110
-   (``GANSynth.train``, resumable; CPU-sized: see ``sketchml_music.gansynth.CPU_FORMAT``).
+2. ``gan``: GANSynth trained on the pitched training instruments (GM families 0-13; the
+   percussive and sound-effect families have no pitch) at velocity 110 (``GANSynth.train``,
+   resumable; CPU-sized: see ``sketchml_music.gansynth.CPU_FORMAT``).
 3. ``classifier``: a small CNN naming the GM family of a note's log-mel spectrogram, trained
    on the training instruments; its accuracy on the held-out instruments is measured.
 4. ``measure``: on notes generated at random pitches and timbres, the YIN detector's pitch
@@ -25,7 +26,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import math
 import shutil
 import sys
 import time
@@ -35,7 +35,6 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 from safetensors.torch import load_file, save_file
-from torch import nn
 
 import sketchml as sk
 from sketchml.media.audio import write_wav
@@ -43,13 +42,16 @@ from sketchml.media.midi import Note
 from sketchml.media.synth import general_midi_soundfont, render_notes
 from sketchml_music.gansynth import CPU_FORMAT, PITCHES, read_notes
 from sketchml_music.pitch import detect_pitch
+from sketchml_music.timbre import FamilyClassifier, family_entropy, standardise
 
 WEIGHTS = Path(__file__).resolve().parents[1] / "plugins/music/sketchml_music/weights"
-FAMILIES = ["piano", "chromatic percussion", "organ", "guitar", "bass", "strings", "ensemble",
-            "brass", "reed", "pipe", "synth lead", "synth pad", "synth effects", "ethnic",
-            "percussive", "sound effects"]
 VELOCITIES = (75, 110)
 TRAIN_VELOCITY = 110
+# Percussive and sound-effect programs (gunshot, applause...) have no pitch to learn; NSynth
+# leaves such sounds out too. They stay in the dataset (and in the classifier's training).
+UNPITCHED = (14, 15)
+RECIPE = {"batch_size": 16, "channels": 32, "fmap_base": 256, "lr": 0.0015, "pitch_weight": 2.0,
+          "grow": 0.1}
 SLOT = 1.0  # seconds between notes in a render, so each note's release has died away
 HELD = 0.375  # seconds each note is held
 
@@ -97,11 +99,11 @@ def train_gan(data: Path, out: Path, minutes: float, steps: int) -> None:
     if not subset.is_dir():
         subset.mkdir()
         for path in sorted((data / "train").glob(f"*-{TRAIN_VELOCITY:03d}.wav")):
-            (subset / path.name).symlink_to(path.resolve())
+            if int(path.stem[2:5]) // 8 not in UNPITCHED:
+                (subset / path.name).symlink_to(path.resolve())
     synth = sk.model("gansynth", weights=_seed_weights(), device="cpu")
-    run = synth.train(subset, out=out, steps=steps, minutes=minutes, batch_size=16,
-                      channels=32, fmap_base=256, seed=0, sample_every=200,
-                      checkpoint_every=100)
+    run = synth.train(subset, out=out, steps=steps, minutes=minutes, **RECIPE, seed=0,
+                      sample_every=200, checkpoint_every=100)
     print(f"gan: step {run.step} of {steps}; last losses {run.history[-1] if run.history else {}}")
 
 
@@ -115,33 +117,10 @@ def _seed_weights() -> Path:
     return path
 
 
-class FamilyClassifier(nn.Module):
-    """A small CNN: log-mel magnitude ``(N, 1, 32, 128)`` -> logits over the 16 GM families."""
-
-    def __init__(self, width: int = 16) -> None:
-        super().__init__()
-        layers, c = [], 1
-        for out in (width, width * 2, width * 4, width * 4):
-            layers += [nn.Conv2d(c, out, 3, padding=1), nn.BatchNorm2d(out), nn.ReLU(),
-                       nn.MaxPool2d(2)]
-            c = out
-        self.features = nn.Sequential(*layers)
-        self.head = nn.Linear(c, len(FAMILIES))
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return self.head(self.features(x).mean(dim=(2, 3)))
-
-
 def _magnitudes(folder: Path) -> tuple[torch.Tensor, torch.Tensor, list[str]]:
     waves, pitches, names = read_notes(folder, CPU_FORMAT)
     spec = CPU_FORMAT.to_specgrams(waves)[:, :1]
     return spec, pitches, names
-
-
-def _standardise(spec: torch.Tensor) -> torch.Tensor:
-    # Per note, so loudness does not decide the family.
-    flat = spec.flatten(1)
-    return ((flat - flat.mean(1, keepdim=True)) / (flat.std(1, keepdim=True) + 1e-6)).view_as(spec)
 
 
 def train_classifier(data: Path, steps: int = 600) -> tuple[FamilyClassifier, float]:
@@ -149,7 +128,7 @@ def train_classifier(data: Path, steps: int = 600) -> tuple[FamilyClassifier, fl
     torch.manual_seed(0)
     spec, _, names = _magnitudes(data / "train")
     families = torch.tensor([int(n[2:5]) // 8 for n in names])
-    x = _standardise(spec)
+    x = standardise(spec)
     model = FamilyClassifier()
     optimiser = torch.optim.Adam(model.parameters(), lr=2e-3)
     for step in range(steps):
@@ -164,17 +143,10 @@ def train_classifier(data: Path, steps: int = 600) -> tuple[FamilyClassifier, fl
     held_spec, _, held_names = _magnitudes(data / "heldout")
     held_families = torch.tensor([int(n[2:5]) // 8 for n in held_names])
     with torch.no_grad():
-        predicted = torch.cat([model(_standardise(held_spec[i:i + 256])).argmax(1)
+        predicted = torch.cat([model(standardise(held_spec[i:i + 256])).argmax(1)
                                for i in range(0, len(held_spec), 256)])
     accuracy = float((predicted == held_families).float().mean())
     return model, accuracy
-
-
-def _entropy(votes: torch.Tensor) -> float:
-    counts = torch.bincount(votes, minlength=len(FAMILIES)).float()
-    p = counts / counts.sum()
-    p = p[p > 0]
-    return float(-(p * p.log()).sum() / math.log(len(FAMILIES)))
 
 
 def pitch_scores(waves: np.ndarray, pitches: list[int]) -> dict[str, float]:
@@ -201,14 +173,14 @@ def measure(data: Path, generator_path: Path, classifier: FamilyClassifier,
     pick = rng.choice(len(held_waves), samples, replace=False)
     real = pitch_scores(held_waves.numpy()[pick], [int(held_pitches[i]) for i in pick])
     with torch.no_grad():
-        gen_votes = classifier(_standardise(
+        gen_votes = classifier(standardise(
             CPU_FORMAT.to_specgrams(torch.from_numpy(waves))[:, :1])).argmax(1)
-        real_votes = classifier(_standardise(
+        real_votes = classifier(standardise(
             CPU_FORMAT.to_specgrams(held_waves[pick])[:, :1])).argmax(1)
     return {
         "pitch_generated": generated, "pitch_heldout_real": real,
-        "family_entropy_generated": round(_entropy(gen_votes), 4),
-        "family_entropy_heldout_real": round(_entropy(real_votes), 4),
+        "family_entropy_generated": round(family_entropy(gen_votes), 4),
+        "family_entropy_heldout_real": round(family_entropy(real_votes), 4),
         "families_heard_generated": int(torch.unique(gen_votes).numel()),
         "families_heard_heldout_real": int(torch.unique(real_votes).numel()),
         "classifier_accuracy_heldout": round(classifier_accuracy, 4),
@@ -248,7 +220,7 @@ def main() -> None:
                    "mel_bins": CPU_FORMAT.mel_bins, "sample_rate": CPU_FORMAT.sample_rate},
         "steps": losses[-1].get("step") if losses else None,
         "train_minutes_this_session": round(train_minutes, 1),
-        "batch_size": 16, "channels": 32, "fmap_base": 256,
+        "recipe": RECIPE, "gan_families": [f for f in range(16) if f not in UNPITCHED],
         "command": "OMP_NUM_THREADS=1 nice -n 10 python scripts/train_gansynth_default.py",
     })
     (WEIGHTS / "gansynth-default.json").write_text(json.dumps(record, indent=1) + "\n")
