@@ -11,7 +11,7 @@ What is here:
   :func:`suggest`, and the weight errors;
 * weights: :func:`find_weights`, :func:`resolve_weights`, :func:`load_weights` (never runs
   code; :class:`UnsafeWeightsError` and :class:`WeightsFormatError` when it will not),
-  :func:`module_state_dict`, :func:`sketchml_home`, :func:`hf_cache_dir`
+  :func:`module_state_dict`, :func:`sketchml_home`, :func:`hf_cache_dir`, :func:`offline`
   (``Model.weights_path`` / ``Model.load_weights`` wrap these for a family);
 * atomic writes: :func:`atomic_write_bytes`, :func:`atomic_write_text`, :func:`atomic_path`;
 * renamed arguments and attributes that keep working for one release, with a
@@ -19,8 +19,9 @@ What is here:
 * media I/O: :func:`read_image`, :func:`write_image`, :func:`read_wav`, :func:`write_wav`,
   :func:`read_midi`, :func:`write_midi`, :func:`open_frame_writer`,
   :func:`read_video_frames`, :func:`video_frame_count`;
-* training: :class:`TrainingRun`, :class:`TrainSettings` and :func:`setting` (a family's
-  training options, which ``sketchml train`` reads too), :func:`image_dataset`,
+* training: :class:`TrainingRun`, :class:`TrainSettings`, :class:`ImageTrainSettings` and
+  :func:`setting` (a family's training options, which ``sketchml train`` reads too),
+  :func:`image_dataset`,
   :func:`latest_checkpoint`, :func:`run_weights`, :func:`seed_everything`,
   :func:`progress_bar`, :func:`pick_device` and the datasets (:class:`ImageFolder`,
   :class:`VideoFrames`, :class:`TextFile`, :class:`MidiFolder`);
