@@ -115,5 +115,8 @@ class AudioIn:
         self._amp = float(amplitude)
 
     def _callback(self, indata: np.ndarray, frames: int, time_info: Any, status: Any) -> None:
+        # A driver may hand over garbage (NaN, huge values) when it glitches: keep the
+        # analysis finite.
+        block = np.clip(np.nan_to_num(indata[:, self.channel] * self._amp), -1.0, 1.0)
         with engine().lock:
-            self._tap.write(indata[:, self.channel] * self._amp)
+            self._tap.write(block)
