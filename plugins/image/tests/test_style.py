@@ -104,3 +104,22 @@ def test_training_a_fast_style(tmp_path: Path) -> None:
     assert structure(restyled, held) > 0.3
     again = sk.model("style", weights=tmp_path / "run", device="cpu")
     assert torch.allclose(again.generate(held), restyled, atol=1e-5)
+
+
+def test_cli_trains_a_style(tmp_path: Path) -> None:
+    from PIL import Image
+
+    from sketchml.cli.main import main as cli
+
+    painting = tmp_path / "painting.png"
+    Image.fromarray((stripes(32).permute(1, 2, 0).numpy() * 255).astype(np.uint8)).save(painting)
+    content = tmp_path / "photos"
+    content.mkdir()
+    for k in range(3):
+        Image.fromarray(scene_frames(1, size=32, seed=k)[0]).save(content / f"{k}.png")
+    out = tmp_path / "run"
+    assert cli(["train", "style", str(painting), "--out", str(out), "--steps", "2", "--size",
+                "32", "--width", "4", "--batch-size", "2", "--device", "cpu",
+                "--option", f"content={content}"]) == 0
+    model = sk.model("style", weights=out, device="cpu")
+    assert model.network.width == 4
