@@ -56,6 +56,7 @@ Fragment output is premultiplied alpha; see :func:`apply_blend`.
 """
 from __future__ import annotations
 
+import math
 import struct
 from importlib import resources
 from typing import TYPE_CHECKING
@@ -292,35 +293,41 @@ def fringe_rows(
     return rows
 
 
-def snap_matrix(m6: tuple, weight: float) -> tuple:
-    """``m6`` moved half a canvas pixel right and down for a shape with a stroke
-    (``weight`` > 0), else ``m6`` itself.
+def snap_matrix(m6: tuple, weight: float, anchor: tuple[float, float]) -> tuple:
+    """``m6`` moved so that the shape point ``anchor`` (local units) lands on a pixel
+    centre, for a shape with a stroke (``weight`` > 0); else ``m6`` itself.
 
-    Processing's default renderer puts strokes on pixel centres: a 1-px line at
-    ``x = 10`` fills pixel column 10 and nothing else, a line at ``x = 0`` is not
-    half off the canvas, and a stroked ``rect(10, 10, 20, 20)`` covers columns 10
-    to 30. Coordinates here name pixel corners, so a stroked shape is drawn half a
-    pixel on, whatever its weight (as py5 does: a 2-px line at ``x = 30`` covers
-    column 30 and half of 29 and 31). Fills without a stroke are left alone, so a
-    ``no_stroke()`` rect still covers exactly the pixels it names.
+    Processing's default renderer (Java2D, as py5 draws) normalises stroked paths to
+    pixel centres: a 1-px line at ``x = 10`` fills pixel column 10 and nothing else,
+    one at ``x = 57.5`` column 57, a line at ``x = 0`` is not half off the canvas, a
+    stroked ``rect(10, 10, 20, 20)`` covers columns 10 to 30, and a 2-px line at
+    ``x = 30`` covers column 30 and half of 29 and 31. Coordinates here name pixel
+    corners, so a stroked shape moves by less than a pixel, all of it by the same
+    amount (its anchor's), which keeps curves smooth. Fills without a stroke are left
+    alone, so a ``no_stroke()`` rect still covers exactly the pixels it names.
 
     Examples:
-        >>> snap_matrix((1, 0, 0, 0, 1, 0), 1.0)
+        >>> snap_matrix((1, 0, 0, 0, 1, 0), 1.0, (10.0, 20.0))
         (1, 0, 0.5, 0, 1, 0.5)
-        >>> snap_matrix((1, 0, 0, 0, 1, 0), 0.0)
-        (1, 0, 0, 0, 1, 0)
+        >>> snap_matrix((1, 0, 0, 0, 1, 0), 1.0, (57.5, 3.25))
+        (1, 0, 0.0, 0, 1, 0.25)
     """
-    if weight > 0:
-        a, c, e, b, d, f = m6
-        return (a, c, e + 0.5, b, d, f + 0.5)
-    return m6
+    if not weight > 0:
+        return m6
+    a, c, e, b, d, f = m6
+    x = a * anchor[0] + c * anchor[1] + e
+    y = b * anchor[0] + d * anchor[1] + f
+    if not (math.isfinite(x) and math.isfinite(y)):  # a shape of NaNs is not drawn anyway
+        return m6
+    return (a, c, e + math.floor(x) + 0.5 - x, b, d, f + math.floor(y) + 0.5 - y)
 
 
 def snap_strokes(rows: np.ndarray) -> np.ndarray:
     """Move the stroked shape rows by :func:`snap_matrix`'s rule, in place; returns ``rows``.
 
-    Stroke bands and triangles come from shapes tessellated with a snapped
-    matrix already, so they are left as they are.
+    The anchor is a line's first end, a point, a triangle's or quad's first corner,
+    and the top-left of an ellipse's or rectangle's box. Stroke bands and triangles
+    come from shapes tessellated with a snapped matrix already, so they are left alone.
 
     Examples:
         >>> row = np.zeros((1, ROW_FLOATS), np.float32)
@@ -335,9 +342,15 @@ def snap_strokes(rows: np.ndarray) -> np.ndarray:
         return rows
     kind = rows[:, 0]
     snapped = stroked & (rows[:, 16] > 0) & ~((kind == KIND_LINE) & (rows[:, 5] == CAP_BAND))
-    shift = snapped.astype(np.float32) * np.float32(0.5)
-    rows[:, 20] += shift
-    rows[:, 23] += shift
+    boxed = kind <= KIND_RECT
+    # Shapes given NaN or infinite numbers are not drawn; numpy need not warn about them.
+    with np.errstate(all="ignore"):
+        ax = np.where(boxed, rows[:, 1] - np.abs(rows[:, 3]), rows[:, 1])
+        ay = np.where(boxed, rows[:, 2] - np.abs(rows[:, 4]), rows[:, 2])
+        x = rows[:, 18] * ax + rows[:, 19] * ay + rows[:, 20]
+        y = rows[:, 21] * ax + rows[:, 22] * ay + rows[:, 23]
+        rows[:, 20] += np.where(snapped, np.floor(x) + 0.5 - x, 0.0)
+        rows[:, 23] += np.where(snapped, np.floor(y) + 0.5 - y, 0.0)
     return rows
 
 

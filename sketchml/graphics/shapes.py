@@ -222,7 +222,7 @@ class ShapesMixin:
         box = (lo[0], lo[1], hi[0] - lo[0], hi[1] - lo[1])
         pixel = 1.0 / self._scale() if self._smooth else 0.0
         stroked = stroke is not None and self._stroke_weight > 0
-        m = R.snap_matrix(self._m, self._stroke_weight) if stroked else self._m
+        m = R.snap_matrix(self._m, self._stroke_weight, pts[0]) if stroked else self._m
         batch = self._batch
         if fill is not None:
             tris = G.fill_polygon(pts) if fill_tris is None else fill_tris
@@ -486,7 +486,7 @@ class ShapesMixin:
         box = (lo[0], lo[1], hi[0] - lo[0], hi[1] - lo[1])
         pixel = 1.0 / self._scale() if self._smooth else 0.0
         stroked = self._stroke_rgba is not None and self._stroke_weight > 0
-        m = R.snap_matrix(self._m, self._stroke_weight) if stroked else self._m
+        m = R.snap_matrix(self._m, self._stroke_weight, flat[0]) if stroked else self._m
         if self._fill_rgba is not None:
             tris = polys if polys.shape[1] == 3 else polys[:, [0, 1, 2, 0, 2, 3]].reshape(-1, 3, 2)
             self._batch.add_rows(R.triangle_rows(tris, self._fill_rgba, m, box))

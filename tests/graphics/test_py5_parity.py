@@ -362,3 +362,14 @@ def test_with_graphics_begin_draw_ends_the_drawing(canvas):
     assert not pg._batch and pg._read_pixels()[10, 10].tolist() == [255, 0, 0, 255]
     canvas.image(pg, 0, 0)
     assert canvas._read_pixels()[10, 10].tolist() == [255, 0, 0, 255]
+
+
+def test_strokes_at_half_pixels_stay_crisp_like_py5(canvas):
+    # py5's TRIANGLE_FAN example puts vertices at x = 57.5: the line covers column 57 only
+    canvas.background(255)
+    canvas.stroke(0)
+    canvas.line(57.5, 10, 57.5, 90)
+    canvas.line(20.25, 0, 20.25, 100)
+    row = canvas._read_pixels()[50, :, 0]
+    assert row[57] == 0 and row[56] == 255 and row[58] == 255
+    assert row[20] == 0 and row[19] == 255 and row[21] == 255
