@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import hashlib
 import os
 import types
 import typing
@@ -98,6 +99,8 @@ class TrainSettings:
     def seed_for(self, out: str | os.PathLike[str]) -> int:
         """The seed to use: the one given, else the seed of the run in ``out``, else a new one.
 
+        Under ``torchrun`` the new one is the same in every process (derived from the launch).
+
         Examples:
             >>> import tempfile
             >>> TrainSettings(seed=3).seed_for(tempfile.mkdtemp())
@@ -111,6 +114,12 @@ class TrainSettings:
         previous = latest_checkpoint(Path(out) / "checkpoints")
         if previous is not None and isinstance(previous.meta.get("seed"), int):
             return int(previous.meta["seed"])
+        if int(os.environ.get("WORLD_SIZE", "1")) > 1:
+            # Every torchrun process must draw the same seed (the data order is shared):
+            # derive it from what the launch gives them all alike.
+            launch = "|".join(os.environ.get(k, "") for k in
+                              ("TORCHELASTIC_RUN_ID", "MASTER_ADDR", "MASTER_PORT"))
+            return int(hashlib.sha256(launch.encode()).hexdigest(), 16) % 2**31
         return fresh_seed_value()
 
     @classmethod

@@ -124,3 +124,12 @@ def test_seed_is_the_resumed_run_s_or_a_fresh_one(tmp_path):
     assert TrainSettings().seed_for(tmp_path) == 1234
     assert TrainSettings(seed=5).seed_for(tmp_path) == 5
     assert isinstance(TrainSettings().seed_for(tmp_path / "new"), int)
+
+
+def test_a_new_seed_is_the_same_in_every_torchrun_process(tmp_path, monkeypatch):
+    monkeypatch.setenv("WORLD_SIZE", "2")
+    monkeypatch.setenv("MASTER_PORT", "29500")
+    monkeypatch.setenv("TORCHELASTIC_RUN_ID", "run-a")
+    first, again = TrainSettings().seed_for(tmp_path), TrainSettings().seed_for(tmp_path)
+    monkeypatch.setenv("TORCHELASTIC_RUN_ID", "run-b")
+    assert first == again != TrainSettings().seed_for(tmp_path)
