@@ -25,7 +25,8 @@ What is here:
   :func:`latest_checkpoint`, :func:`run_weights`, :func:`seed_everything`,
   :func:`progress_bar`, :func:`pick_device` and the datasets (:class:`ImageFolder`,
   :class:`VideoFrames`, :class:`TextFile`, :class:`MidiFolder`);
-* the procedural worlds: :func:`shapes_world`, :class:`ShapesWorld`;
+* the procedural worlds: :func:`shapes_world`, :class:`ShapesWorld`, :func:`faces_world`,
+  :data:`FACE_ATTRIBUTES`, and the stand-in camera clip :func:`scene_frames`;
 * guidance batches: :func:`guide_prompts`, :func:`result_name`.
 
 Importing this module is light (no torch): names load on first use.
@@ -45,6 +46,7 @@ _LAZY = {
     "ImageFolder": "training.data",
     "ImageTrainSettings": "training.settings",
     "MidiFolder": "training.data",
+    "FACE_ATTRIBUTES": "datasets.faces",
     "ShapesWorld": "datasets.shapes",
     "SketchmlError": "errors",
     "TextFile": "training.data",
@@ -58,6 +60,7 @@ _LAZY = {
     "atomic_write_text": "files",
     "deprecated_alias": "models.deprecation",
     "did_you_mean": "errors",
+    "faces_world": "datasets.faces",
     "find_weights": "models.weights",
     "guide_prompts": "models.guidance",
     "hf_cache_dir": "models.weights",
@@ -79,6 +82,7 @@ _LAZY = {
     "run_weights": "training.checkpoint",
     "seed_everything": "training.device",
     "setting": "training.settings",
+    "scene_frames": "datasets.scene",
     "shapes_world": "datasets.shapes",
     "sketchml_home": "models.weights",
     "suggest": "errors",

@@ -413,7 +413,7 @@ def load_labelled_images(data: Any, *, resolution: int = 64, kind: str = "vae",
                                    "folder with one sub-folder per label, or 'faces'.")
         return _fit(_as_images(data, "train()"), resolution), None, []
     if isinstance(data, str) and data == "faces":
-        from sketchml.datasets import FACE_ATTRIBUTES, faces_world
+        from sketchml.plugin import FACE_ATTRIBUTES, faces_world
 
         size = resolution if resolution in (32, 64, 128) else 64
         world = faces_world(faces, size=size, seed=seed)

@@ -242,7 +242,7 @@ def _content_index(net: nn.Module) -> int:
 
 
 def _picture(data: Any, size: int | None, what: str) -> torch.Tensor:
-    from sketchml_image.pix2pix import _as_images, _fit
+    from sketchml_image.pix2pix import _as_images
 
     images = _as_images(data, what)
     if size is None:
@@ -455,7 +455,7 @@ def _content_pictures(content: Any, size: int) -> torch.Tensor:
     from sketchml_image.pix2pix import _as_images, _fit
 
     if content is None:
-        from sketchml.datasets import scene_frames
+        from sketchml.plugin import scene_frames
 
         frames = torch.from_numpy(scene_frames(240, size=max(size, 16)))
         return _fit(frames.permute(0, 3, 1, 2).float() / 255, size)
