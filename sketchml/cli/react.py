@@ -3,7 +3,7 @@
 Examples:
     sketchml react song.wav --model dcgan.shapes --out out/react.mp4
     sketchml react song.mp3 --model biggan.deep-256 --classes goldfish,volcano,daisy --out out/b.mp4
-    sketchml react song.wav --start 30 --duration 20 --fps 24 --speed-fpm 20 --pulse-react 0.8 --out o.mp4
+    sketchml react song.wav --start 30 --duration 20 --fps 24 --speed-fpm 20 --out o.mp4
 """
 from __future__ import annotations
 

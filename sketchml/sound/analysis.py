@@ -100,7 +100,6 @@ class Analyzer:
         self._flux: deque[tuple[float, float, float]] = deque(maxlen=_HISTORY)
         self._last_onset = -1e9
         self._last_beat = -1e9
-        self._beat_now = False
         self._bass_level = 0.0
         self._beat_times: deque[float] = deque(maxlen=16)
         self._values: dict[str, Any] = {}
@@ -138,7 +137,7 @@ class Analyzer:
         long = tap.read(_CHROMA_WINDOW)
         chroma = self._chroma @ (np.abs(np.fft.rfft(long * self._chroma_hann)) ** 2)
         peak = float(chroma.max())
-        onset, strength = self._onsets(tap)
+        onset, strength, beat = self._onsets(tap)
         self._values = {
             "rms": float(np.sqrt(np.mean(samples[-self.window:] ** 2))),
             "spectrum": spectrum,
@@ -147,12 +146,13 @@ class Analyzer:
             "chroma": chroma / peak if peak > 1e-12 else np.zeros(12, np.float32),
             "onset": onset,
             "strength": strength,
-            "beat": self._beat(onset, tap.end / RATE),
+            "beat": beat,
         }
         return self._values
 
-    def _onsets(self, tap: Tap) -> tuple[bool, float]:
-        """Flux of every hop since the last update; whether one of them was an onset."""
+    def _onsets(self, tap: Tap) -> tuple[bool, float, bool]:
+        """Flux of every hop since the last update: whether one was an onset, the strongest
+        flux, and whether one was a beat."""
         end = tap.end
         if self._hop_end is None or end - self._hop_end > len(tap.buffer) - _FLUX_WINDOW:
             self._hop_end = max(0, end - end % _HOP - 8 * _HOP)
@@ -181,15 +181,12 @@ class Analyzer:
                 onset = True
             # A beat is a jump of the bass to near the loudest bass of the last 1.5 s (within
             # 10 dB): the flutter of a bass note against a fading kick is not one.
-            if bass > max(1.0, self.threshold * recent[1]) and level > loudest - 2.3 and now - self._last_beat >= self.sensitivity:
+            rested = now - self._last_beat >= self.sensitivity
+            if bass > max(1.0, self.threshold * recent[1]) and level > loudest - 2.3 and rested:
                 self._last_beat = now
                 self._beat_times.append(now)
                 beat = True
-        self._beat_now = beat
-        return onset, strength
-
-    def _beat(self, onset: bool, now: float) -> bool:
-        return self._beat_now
+        return onset, strength, beat
 
     # -------------------------------------------------------------- what draw() reads
 

@@ -203,7 +203,9 @@ class Sound:
         """
         amplitude = _number(amplitude, "amp()")
         if amplitude < 0:
-            raise SketchmlError(f"amp() takes a loudness of 0 or more (1 = as recorded), got {amplitude}.")
+            raise SketchmlError(
+                f"amp() takes a loudness of 0 or more (1 = as recorded), got {amplitude}."
+            )
         self._amp = amplitude
 
     def rate(self, rate: float) -> None:
