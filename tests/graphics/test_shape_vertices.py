@@ -18,8 +18,8 @@ def _shoelace(pts: np.ndarray) -> float:
 
 
 def _area(tris: np.ndarray) -> float:
-    a, b, c = tris[:, 0], tris[:, 1], tris[:, 2]
-    return float(np.abs(np.cross(b - a, c - a)).sum() / 2)
+    u, v = tris[:, 1] - tris[:, 0], tris[:, 2] - tris[:, 0]
+    return float(np.abs(u[:, 0] * v[:, 1] - u[:, 1] * v[:, 0]).sum() / 2)
 
 
 def _outline(kind: str, n: int) -> np.ndarray:
