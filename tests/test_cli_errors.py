@@ -136,3 +136,11 @@ def test_latin1_text_gets_advice_that_works(tmp_path):
     assert "byte 0xE9 at line 1, column 12" in message
     assert "iconv -f latin1 -t utf-8 play.txt > play-utf8.txt" in message
     assert TextFile(latin, encoding="latin-1", length=2).text.startswith("HAMLET")
+
+
+def test_a_training_option_of_the_wrong_type_is_one_message(sketchml, tmp_path):
+    code, _, err = sketchml("train", "dcgan", "shapes", "--out", tmp_path / "run", "--steps", 1,
+                            "--option", "lr=abc")
+    assert code == 1
+    assert "option 'lr' of the 'dcgan' model family must be a float, got 'abc'" in err
+    assert "Traceback" not in err and not (tmp_path / "run" / "checkpoints").exists()
