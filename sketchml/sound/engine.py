@@ -98,12 +98,6 @@ class Engine:
 
     # -------------------------------------------------------------- clock control
 
-    def seconds(self) -> float:
-        """The engine's clock in seconds (after catching up with the wall clock if that
-        is the clock)."""
-        self.sync()
-        return self.position / RATE
-
     def sync(self) -> None:
         """On the wall clock, mix up to now; other clocks move by themselves."""
         if self.clock != "wall":

@@ -14,7 +14,6 @@ the beat in most music.
 from __future__ import annotations
 
 import math
-import os
 from dataclasses import dataclass, field
 from typing import Any
 

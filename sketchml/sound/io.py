@@ -18,8 +18,6 @@ from sketchml.errors import SketchmlError
 
 __all__ = ["as_waveform", "read_sound", "resample"]
 
-SOUND_SUFFIXES = (".wav", ".flac", ".ogg", ".oga", ".mp3", ".aif", ".aiff", ".m4a", ".opus")
-
 
 def read_sound(path: str | os.PathLike[str]) -> tuple[np.ndarray, int]:
     """Decode an audio file: ``(waveform (channels, samples) float32 in [-1, 1], sample_rate)``.
