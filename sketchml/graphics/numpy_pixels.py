@@ -4,7 +4,8 @@
 the :class:`PixelArray` kind: numpy indexing as usual, and, as in Processing and
 py5, ``pixels[i]`` with one whole number ``i`` is the pixel ``i`` counted along the
 rows (``y * width + x``), read as an ARGB int and written with any colour
-(``pixels[i] = "#F6C"``, ``color(255, 0, 0)``, ``(r, g, b)``).
+(``pixels[i] = "#F6C"``, ``color(255, 0, 0)``, ``(r, g, b)``), and ``len(pixels)`` is
+the number of pixels, so ``for i in range(len(pixels))`` visits each one.
 
 ``np_pixels`` is py5's array: the same pixels with the channels in ARGB order.
 ``get_np_pixels``/``set_np_pixels``/``create_image_from_numpy`` take a ``bands``
@@ -72,6 +73,12 @@ class PixelArray(np.ndarray):
                 "pixels[y * width + x] is the pixel at (x, y)."
             )
         return divmod(i, w)
+
+    def __len__(self) -> int:
+        # As py5's pixels: one entry per pixel, so range(len(pixels)) walks every pixel.
+        if self.ndim == 3 and self.shape[2] == 4:
+            return self.shape[0] * self.shape[1]
+        return super().__len__()
 
     def __getitem__(self, key: Any) -> Any:
         at = self._pixel_index(key)

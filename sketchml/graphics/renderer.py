@@ -322,6 +322,20 @@ def snap_matrix(m6: tuple, weight: float, anchor: tuple[float, float]) -> tuple:
     return (a, c, e + math.floor(x) + 0.5 - x, b, d, f + math.floor(y) + 0.5 - y)
 
 
+def _soften_small_points(rows: np.ndarray) -> np.ndarray:
+    """Round points under a pixel across cover only their area of their pixel, as
+    anti-aliased points do in py5 (a 1-px point is a disc of 78% there, not a solid
+    pixel); ``no_smooth()`` points stay solid. Works in place; returns ``rows``.
+    """
+    point = (rows[:, 0] == KIND_POINT) & (np.rint(rows[:, 5]) != K.SQUARE)
+    if not point.any():
+        return rows
+    det = np.abs(rows[point, 18] * rows[point, 22] - rows[point, 19] * rows[point, 21])
+    width = rows[point, 17] * np.sqrt(det)
+    rows[point, 16] *= np.minimum(1.0, 0.25 * np.pi * width * width)
+    return rows
+
+
 def snap_strokes(rows: np.ndarray) -> np.ndarray:
     """Move the stroked shape rows by :func:`snap_matrix`'s rule, in place; returns ``rows``.
 
@@ -518,6 +532,8 @@ class Renderer:
             return
         from sketchml.graphics.geometry import polygon_shape_rows
 
+        if smooth:
+            rows = _soften_small_points(rows)
         if program is None and instanced_rows(rows):
             self._draw_instances(rows, size, darkest=darkest, smooth=smooth)
             return

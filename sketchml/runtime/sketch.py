@@ -287,6 +287,16 @@ class Sketch(MathsMixin, SoundMixin, SketchPathsMixin, Canvas):
         """
         self._redraw = True
 
+    def clear(self) -> None:
+        """Does nothing on the sketch's own canvas, as in py5: ``clear()`` makes an
+        offscreen ``Graphics`` transparent (``pg.clear()``); the window always has a
+        background, so use ``background()`` here.
+
+        Examples:
+            >>> import sketchml as sk
+            >>> sk.Sketch().clear()
+        """
+
     @staticmethod
     def println(*args: Any, sep: str = " ", end: str = "\n", stderr: bool = False) -> None:
         """Print the arguments to the console, as ``print`` does (py5's ``println``);

@@ -52,8 +52,12 @@ def test_point_is_one_pixel(canvas, smooth):
     if not smooth:
         canvas.no_smooth()
     canvas.point(40, 40)
-    px = canvas._read_pixels()[39:42, 39:42, 0]
-    assert px[1, 1] == 0
+    px = canvas._read_pixels()[39:42, 39:42, 0].astype(int)
+    if smooth:
+        # a disc one pixel across covers 78% of its pixel (py5 draws 74 of 255 here)
+        assert 40 <= px[1, 1] <= 90
+    else:
+        assert px[1, 1] == 0
     assert (px[[0, 0, 0, 1, 1, 2, 2, 2], [0, 1, 2, 0, 2, 0, 1, 2]] == 255).all()
 
 
@@ -167,6 +171,19 @@ def test_clear_makes_graphics_transparent(make_canvas):
     assert c._read_pixels()[5, 5].tolist() == [0, 0, 0, 0]
 
 
+def test_clear_leaves_the_sketch_canvas_alone_as_in_py5():
+    class Cleared(sk.Sketch):
+        def setup(self):
+            self.size(10, 10)
+            self.background(255, 0, 0)
+            self.clear()
+            self.seen = self.get_pixels(5, 5)
+
+    s = Cleared()
+    s.run_sketch(headless=True, frames=0)
+    assert hex(s.seen) == "0xffff0000"
+
+
 def test_clip_limits_drawing_and_follows_translate(canvas):
     canvas.translate(10, 0)
     canvas.clip(0, 0, 20, 100)
@@ -210,6 +227,7 @@ def test_pixels_take_one_index_and_colour_strings(canvas):
     assert hex(canvas.get_pixels(8, 3)) == "0xff00ff00"
     assert hex(canvas.get_pixels(1, 1)) == "0xffff0000"
     assert canvas.pixels[i] == 0xFFFF66CC
+    assert len(canvas.pixels) == canvas.width * canvas.height    # py5: one entry per pixel
     assert canvas.pixels[3, 5].shape == (4,)       # tuple and slice indexing stay numpy's
     with pytest.raises(IndexError, match="y \\* width \\+ x"):
         canvas.pixels[10**6] = "red"
