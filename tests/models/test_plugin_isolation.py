@@ -133,3 +133,13 @@ def test_between_third_parties_the_first_distribution_name_wins(site):
     plugin, message = _winner(site, entries=[("zzz-toys", "a", "zzz_toys"),
                                              ("bbb-toys", "z", "bbb_toys")])
     assert plugin == "bbb-toys" and "sorts first" in message
+
+
+def test_first_party_is_every_plugin_this_repository_ships():
+    import re
+
+    from sketchml.models.registry import FIRST_PARTY
+
+    shipped = {re.search(r'^name\s*=\s*"([^"]+)"', path.read_text(), re.M).group(1)
+               for path in (ROOT / "plugins").glob("*/pyproject.toml")}
+    assert FIRST_PARTY == shipped
