@@ -26,7 +26,7 @@ def test_load_sound_reads_the_usual_formats(tmp_path, fmt, subtype, sine):
 
 
 def test_missing_and_undecodable_files_say_so(tmp_path):
-    with pytest.raises(sk.SketchmlError, match="No sound file"):
+    with pytest.raises(sk.SketchmlError, match="Cannot find the sound"):
         sk.load_sound(tmp_path / "nope.wav")
     junk = tmp_path / "junk.wav"
     junk.write_bytes(b"this is not audio at all" * 10)

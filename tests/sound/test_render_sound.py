@@ -160,3 +160,24 @@ def test_class_mode_run_sketch_takes_a_soundtrack(tmp_path):
     assert frames == 20
     wave, rate = read_audio_track(out)
     assert wave.shape[1] / rate == pytest.approx(1.0, abs=1 / 20)
+
+
+def test_a_sketch_finds_its_sound_in_its_data_folder(tmp_path, monkeypatch):
+    folder = tmp_path / "project"
+    (folder / "data").mkdir(parents=True)
+    beat_song(bpm=120, seconds=0.5).save(folder / "data" / "drums.wav")
+    sketch = _sketch(folder, """
+        def setup():
+            global drums
+            size(16, 16)
+            drums = load_sound("drums.wav")
+            drums.play()
+
+        def draw():
+            background(0)
+    """)
+    monkeypatch.chdir(tmp_path)            # not the sketch's folder
+    out = tmp_path / "drums.mp4"
+    assert main(["run", str(sketch), "--headless", "--frames", "10", "--out", str(out)]) == 0
+    wave, rate = read_audio_track(out)
+    assert np.abs(wave).max() > 0.3
