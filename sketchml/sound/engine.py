@@ -14,6 +14,10 @@ calls ``advance`` is the clock:
   is exact and the same on every run. What the sketch played is recorded for the
   video's audio track.
 
+Set ``SKETCHML_NO_AUDIO=1`` to keep sketches off the speakers even where there is a
+device (the wall clock then keeps time), and ``SKETCHML_DEBUG_AUDIO=1`` to be told why no
+device was opened.
+
 Each voice, the mix (``"master"``) and every :class:`~sketchml.sound.AudioIn` keep their
 latest samples (mono) in a :class:`Tap`, a ring buffer indexed by the engine's sample
 clock, which :class:`~sketchml.sound.Analyzer` reads.
