@@ -63,7 +63,7 @@ import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any, Mapping, Sequence
 
 import numpy as np
 import torch
@@ -77,8 +77,8 @@ from sketchml.plugin import (TrainSettings, TrainingRun, latest_checkpoint, prog
 from sketchml_music.pitch import detect_pitch, resample
 
 __all__ = ["CPU_FORMAT", "Discriminator", "GANSynth", "GANSynthTraining", "Generator",
-           "MAGENTA_FORMAT", "PITCHES", "SAMPLE_RATE", "SpectralFormat", "read_notes",
-           "train_gansynth"]
+           "MAGENTA_FORMAT", "PITCHES", "SAMPLE_RATE", "SpectralFormat", "convert_magenta",
+           "read_notes", "train_gansynth"]
 
 SAMPLE_RATE = 16000
 LATENT_DIM = 256
@@ -464,6 +464,54 @@ class Discriminator(nn.Module):
         return first["logits"](x).flatten(), self.classification_logits(x)
 
 
+_TF_GENERATOR = re.compile(
+    r"^Generator/progressive_gan_generator/(progressive_gan_block_\d+)/(conv0|conv1|to_rgb)/"
+    r"(conv2d/kernel|bias)$")
+
+
+def convert_magenta(variables: Mapping[str, Any], normalizer: Sequence[float], *,
+                    spectral: SpectralFormat = MAGENTA_FORMAT) -> dict[str, torch.Tensor]:
+    """Magenta's TensorFlow generator variables -> the state dict sketchml's GANSynth loads.
+
+    Args:
+        variables: variable name -> array, as a TensorFlow checkpoint reader gives them
+            (other variables, such as the discriminator's or Adam's, are left out).
+        normalizer: Magenta's ``specgrams_simple_normalizer.npz`` values
+            ``[m_a, m_b, p_a, p_b]`` (magnitude and frequency scale and offset), found in
+            the checkpoint's ``assets/`` folder.
+        spectral: the representation the checkpoint was trained on (Magenta's 4 s notes).
+
+    Examples:
+        >>> import numpy as np
+        >>> from sketchml_music.gansynth import convert_magenta
+        >>> name = "Generator/progressive_gan_generator/progressive_gan_block_1/conv0/conv2d/kernel"
+        >>> state = convert_magenta({name: np.zeros((2, 16, 317, 256))}, [1, 0, 1, 0])
+        >>> tuple(state["progressive_gan_block_1.conv0.weight"].shape)
+        (256, 317, 2, 16)
+    """
+    state: dict[str, torch.Tensor] = {}
+    for name, value in variables.items():
+        found = _TF_GENERATOR.match(name)
+        if found is None:
+            continue
+        block, layer, kind = found.groups()
+        tensor = torch.as_tensor(np.asarray(value, dtype=np.float32))
+        if kind == "bias":
+            state[f"{block}.{layer}.bias"] = tensor
+        else:
+            # TensorFlow keeps kernels as height x width x in x out; torch as out x in x h x w.
+            state[f"{block}.{layer}.weight"] = tensor.permute(3, 2, 0, 1).contiguous()
+    if not state:
+        raise sk.SketchmlError(
+            "No GANSynth generator variables found (names such as 'Generator/progressive_gan_"
+            "generator/progressive_gan_block_1/conv0/conv2d/kernel'); is this a GANSynth "
+            "checkpoint?")
+    m_a, m_b, p_a, p_b = (float(v) for v in normalizer)
+    state["normalizer"] = torch.tensor([[m_a, p_a], [m_b, p_b]])
+    state["spectral"] = spectral.as_tensor()
+    return state
+
+
 def _generator_from_state(state: dict[str, torch.Tensor], source: str) -> Generator:
     if not isinstance(state, dict) or "spectral" not in state or "normalizer" not in state:
         raise sk.SketchmlError(
@@ -688,7 +736,7 @@ class GANSynth(sk.Model):
             >>> import sketchml as sk
             >>> synth = sk.model("gansynth", device="cpu")
             >>> note = synth.generate(seed=5, pitch=57)
-            >>> z = synth.encode(note, steps=10, seed=0)
+            >>> z = synth.encode(note, pitch=57, steps=10, seed=0)
             >>> z.metadata["losses"][-1] < z.metadata["losses"][0], z.metadata["pitch"]
             (True, 57)
         """

@@ -280,3 +280,16 @@ def test_pitches_come_from_nsynth_names_or_from_listening(tmp_path):
     waves, pitches, names = read_notes(tmp_path, CPU_FORMAT)
     assert dict(zip(names, pitches.tolist())) == {"named-050-100": 50, "unnamed": 67}
     assert waves.shape == (2, CPU_FORMAT.audio_length) and list(PITCHES)[0] == 24
+
+
+def test_docstring_examples_run():
+    import doctest
+
+    import sketchml_music.gansynth
+    import sketchml_music.pitch
+    import sketchml_music.timbre
+
+    for module, at_least in ((sketchml_music.gansynth, 20), (sketchml_music.pitch, 4),
+                             (sketchml_music.timbre, 3)):
+        result = doctest.testmod(module)
+        assert result.attempted >= at_least and result.failed == 0, module.__name__
