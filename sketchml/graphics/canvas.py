@@ -223,7 +223,7 @@ class Canvas(CurvesMixin, ShapesMixin, ArraysMixin, ImageMixin, TextMixin, Pixel
         batch = self._batch
         if not batch:
             return
-        rows = R.snap_strokes(batch.rows())
+        rows = batch.rows()
         batch.clear()
         self._sid = -1
         self._require_gl()
@@ -237,7 +237,7 @@ class Canvas(CurvesMixin, ShapesMixin, ArraysMixin, ImageMixin, TextMixin, Pixel
             )
             return
         # A user shader has no signed distance to shade with: give it real triangles.
-        rows = G.rows_to_triangles(rows)
+        rows = G.rows_to_triangles(R.snap_strokes(rows))
         user._bind(self)
         self._apply_blend(premultiplied=False)
         self._renderer.draw(rows, (self.width, self.height), program=user.program)

@@ -336,8 +336,10 @@ def _soften_small_points(rows: np.ndarray) -> np.ndarray:
     return rows
 
 
-def snap_strokes(rows: np.ndarray) -> np.ndarray:
+def snap_strokes(rows: np.ndarray, *, polygons_only: bool = False) -> np.ndarray:
     """Move the stroked shape rows by :func:`snap_matrix`'s rule, in place; returns ``rows``.
+    With ``polygons_only`` only triangle and quad shapes move (the renderer snaps the
+    others as it builds their records, see :func:`_shape_instances`).
 
     The anchor is a line's first end, a point, a triangle's or quad's first corner,
     and the top-left of an ellipse's or rectangle's box. Stroke bands and triangles
@@ -355,6 +357,11 @@ def snap_strokes(rows: np.ndarray) -> np.ndarray:
     if not stroked.any():
         return rows
     kind = rows[:, 0]
+    if polygons_only:
+        polygon = kind >= KIND_TRIANGLE_SHAPE
+        if not polygon.any():
+            return rows
+        stroked &= polygon
     snapped = stroked & (rows[:, 16] > 0) & ~((kind == KIND_LINE) & (rows[:, 5] == CAP_BAND))
     boxed = kind <= KIND_RECT
     # Shapes given NaN or infinite numbers are not drawn; numpy need not warn about them.
@@ -540,7 +547,7 @@ class Renderer:
         # Shapes given NaN or infinite numbers end up with NaN corners, which GL
         # drops; numpy need not warn about them on the way.
         with np.errstate(all="ignore"):
-            rows = polygon_shape_rows(rows)
+            rows = polygon_shape_rows(snap_strokes(rows, polygons_only=True))
             if not smooth:
                 rows = rows[rows[:, 0] != KIND_FRINGE]
             n = len(rows)
@@ -793,8 +800,22 @@ def _shape_instances(rows: np.ndarray) -> np.ndarray:
     ex = half[:, 0] + np.where(band, 0.0, hw + grow)
     ey = half[:, 1] + hw + grow
     cx, cy = f["center"][:, 0], f["center"][:, 1]
-    out[:, 0] = a * cx + c * cy + e
-    out[:, 1] = b * cx + d * cy + g
+    px = a * cx + c * cy + e
+    py = b * cx + d * cy + g
+    # Strokes on pixel centres (see snap_matrix): the anchor is the top-left of an
+    # ellipse's or rectangle's box, a line's first end, or a point.
+    snapped = (rows[:, 17] > 0) & (rows[:, 16] > 0) & ~band
+    if snapped.any():
+        kind = rows[:, 0]
+        boxed = kind <= KIND_RECT
+        ax = np.where(boxed, rows[:, 1] - np.abs(rows[:, 3]), rows[:, 1])
+        ay = np.where(boxed, rows[:, 2] - np.abs(rows[:, 4]), rows[:, 2])
+        x = a * ax + c * ay + e
+        y = b * ax + d * ay + g
+        px = px + np.where(snapped, np.floor(x) + 0.5 - x, 0.0)
+        py = py + np.where(snapped, np.floor(y) + 0.5 - y, 0.0)
+    out[:, 0] = px
+    out[:, 1] = py
     axis = f["axis"]
     if axis is None:
         out[:, 2], out[:, 3], out[:, 4], out[:, 5] = a * ex, b * ex, c * ey, d * ey
@@ -828,9 +849,10 @@ def instanced_rows(rows: np.ndarray) -> bool:
     """Whether a batch can be drawn as instances: only ellipses, rectangles, lines and
     points, and no stroke bands (whose quads end along their own edges)."""
     kind = rows[:, 0]
-    if not (kind <= KIND_POINT).all():
+    if kind.max() > KIND_POINT:
         return False
-    return not ((kind == KIND_LINE) & (rows[:, 5] == CAP_BAND)).any()
+    line = kind == KIND_LINE
+    return not (line.any() and (rows[line, 5] == CAP_BAND).any())
 
 
 def _shape_vertices(rows: np.ndarray, block: np.ndarray) -> None:
