@@ -144,3 +144,15 @@ def test_a_training_option_of_the_wrong_type_is_one_message(sketchml, tmp_path):
     assert code == 1
     assert "option 'lr' of the 'dcgan' model family must be a float, got 'abc'" in err
     assert "Traceback" not in err and not (tmp_path / "run" / "checkpoints").exists()
+
+
+def test_a_reader_that_goes_away_ends_the_command_quietly():
+    import subprocess
+    import sys
+
+    listing = subprocess.Popen([sys.executable, "-m", "sketchml.cli.main", "plugins"],
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=ROOT)
+    listing.stdout.close()  # like `sketchml plugins | head -0`: a short output, flushed at the end
+    _, err = listing.communicate(timeout=120)
+    assert listing.returncode == 141
+    assert b"Broken pipe" not in err and b"Traceback" not in err
