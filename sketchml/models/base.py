@@ -437,7 +437,8 @@ def _check_keywords(method: Any, cls: type, verb: str) -> Any:
     params = [p for p in signature.parameters.values() if p.name != "self"]
     open_keywords = any(p.kind is inspect.Parameter.VAR_KEYWORD for p in params)
     names = [p.name for p in params if p.kind in (p.KEYWORD_ONLY, p.POSITIONAL_OR_KEYWORD)]
-    names += list(getattr(method, "__sketchml_renamed__", {}))
+    # Old names kept by @renamed are accepted (the wrapper maps them) but not advertised.
+    accepted = set(names) | set(getattr(method, "__sketchml_renamed__", {}))
     seed = signature.parameters.get("seed")
     fresh_seed = seed is not None and seed.default is None
     # Where a positional seed would sit (seed is keyword-only in the model API).
@@ -450,7 +451,7 @@ def _check_keywords(method: Any, cls: type, verb: str) -> Any:
     def checked(self: Model, *args: Any, **kwargs: Any) -> Any:
         if not open_keywords:
             for key in kwargs:
-                if key not in names:
+                if key not in accepted:
                     family = getattr(self, "family", cls.__name__.lower())
                     raise SketchmlError(
                         f"{verb}() of the {family!r} model family has no option {key!r}."

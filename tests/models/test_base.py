@@ -8,6 +8,7 @@ import torch
 
 import sketchml as sk
 from sketchml.models.registry import ModelSpec, VariantSpec
+from sketchml.plugin import renamed
 
 
 @dataclasses.dataclass
@@ -136,3 +137,26 @@ def test_as_latent_accepts_tensors_counts_and_none():
     assert noise.as_latent(torch.zeros(2, 16)).family == "noise"
     with pytest.raises(sk.SketchmlError, match="Expected a latent"):
         noise.as_latent("cat")
+
+
+def test_seed_none_becomes_a_fresh_seed_that_the_latent_records():
+    noise = Noise(device="cpu")
+    first, second = noise.sample_latent(2), noise.sample_latent(2)
+    assert isinstance(first.seed, int) and first.seed != second.seed
+    assert torch.equal(noise.sample_latent(2, seed=first.seed).tensor, first.tensor)
+    assert noise.sample_latent(1, seed=5).seed == 5
+
+
+def test_renamed_keywords_are_accepted_with_a_warning_but_not_advertised():
+    class Writer(sk.Model):
+        @renamed(max_length="length")
+        def generate(self, latent=None, *, length: int = 3, seed: int | None = None) -> sk.Text:
+            return sk.Text("x" * length, seed=seed)
+
+    writer = Writer(device="cpu")
+    with pytest.warns(FutureWarning, match="'max_length=' was renamed; use length="):
+        assert writer.generate(max_length=5) == "xxxxx"
+    with pytest.raises(sk.SketchmlError, match="has no option 'lenght'") as caught:
+        writer.generate(lenght=5)
+    assert "It takes: latent, length, seed." in str(caught.value)
+    assert isinstance(writer.generate().seed, int)
