@@ -18,7 +18,8 @@ same number of quads drawn with trivial shaders, so a reader can tell whether
 our shaders or the rasteriser (Mesa's llvmpipe on a CPU-only machine) limit
 the frame rate.
 
-Frame rates are the best of several frames. The machine may be shared, so the
+Frame rates are the best of several frames, the three variants taking turns frame by
+frame so that load from other processes hits them alike. The machine may be shared, so the
 load average is printed, and beside each frame rate the CPU time the frame
 took in this process (all threads, llvmpipe's rasteriser threads included),
 which other processes do not inflate: on an idle machine with C cores a frame
@@ -144,6 +145,20 @@ def best_wall_and_cpu(fn, frames: int) -> tuple[float, float]:
     return min(wall), min(cpu)
 
 
+def interleaved_best(fns: dict, frames: int) -> dict:
+    """The fastest wall-clock seconds of each function over ``frames`` rounds, calling them
+    in turn every round, so load from other processes hits them alike."""
+    for fn in fns.values():
+        fn()
+    best = {name: float("inf") for name in fns}
+    for _ in range(frames):
+        for name, fn in fns.items():
+            start = time.perf_counter()
+            fn()
+            best[name] = min(best[name], time.perf_counter() - start)
+    return best
+
+
 def breakdown(c: Canvas, xs: list[float], ys: list[float], frames: int) -> tuple[float, float, float]:
     """CPU milliseconds of one per-call frame spent recording, building vertices, and in GL."""
 
@@ -240,11 +255,13 @@ def main() -> None:
         x, y = workload(n)
         xs, ys = x.tolist(), y.tolist()
         reference = ReferenceCircles(ctx, n)
-        rwall = best_wall_and_cpu(lambda: reference.frame(x, y), opts.frames)[0]
+        best = interleaved_best({
+            "reference": lambda: reference.frame(x, y),
+            "ellipse": lambda: frame_per_call(c, xs, ys),
+            "circles": lambda: frame_arrays(c, x, y),
+        }, opts.frames)
         reference.release()
-        wall = best_wall_and_cpu(lambda: frame_per_call(c, xs, ys), opts.frames)[0]
-        awall = best_wall_and_cpu(lambda: frame_arrays(c, x, y), opts.frames)[0]
-        ref_fps, per_call, arrays = 1.0 / rwall, 1.0 / wall, 1.0 / awall
+        ref_fps, per_call, arrays = (1.0 / best[k] for k in ("reference", "ellipse", "circles"))
         ref = PY5_JAVA2D_REFERENCE_FPS.get(n)
         ref_s = f"{ref:15.0f}" if ref else f"{'-':>15}"
         ratio = f"{per_call / ref:13.1f}x" if ref else f"{'-':>14}"
