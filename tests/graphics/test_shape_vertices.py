@@ -65,3 +65,30 @@ def test_a_shape_of_many_vertices_draws_filled(canvas, rgba_at):
     assert rgba_at(canvas, 50, 50)[0] == 255      # the centre
     assert rgba_at(canvas, 50, 78)[0] == 255      # inside the inner radius (25)
     assert rgba_at(canvas, 2, 2)[0] == 0          # outside the outer radius (40)
+
+
+def _spiral_band(n: int) -> np.ndarray:
+    t = np.linspace(0, 6 * np.pi, n // 2)
+    r = 10 + 4 * t
+    outer = np.stack([r * np.cos(t), r * np.sin(t)], axis=1)
+    inner = np.stack([(r - 6) * np.cos(t), (r - 6) * np.sin(t)], axis=1)[::-1]
+    return 100 + np.concatenate([outer, inner])
+
+
+def test_a_smooth_outline_the_centre_cannot_see_is_thinned_before_ear_clipping():
+    band = _spiral_band(100_000)
+    assert G.radial_fan(band) is None
+    tris = G.fill_polygon(band)
+    assert len(tris) < 20_000  # the flattest vertices went: ear clipping is quick on the rest
+    assert _area(tris) == pytest.approx(_shoelace(band), rel=1e-5)
+
+
+def test_thinning_keeps_corners_and_spikes():
+    # A square with a needle: the needle's tip lies on the line of its neighbours, but beyond them.
+    square = np.array([[0, 0], [10, 0], [10, 5], [20, 5], [10, 5.000001], [10, 10], [0, 10]], float)
+    edge = np.stack([np.linspace(0, 10, 5000, endpoint=False), np.zeros(5000)], axis=1)
+    outline = np.concatenate([edge, square[1:]])
+    thinned = G.thin_outline(outline, 1e-4)
+    assert len(thinned) < 20
+    for corner in square:
+        assert np.any(np.all(np.isclose(thinned, corner), axis=1)), corner
