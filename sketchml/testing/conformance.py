@@ -538,6 +538,11 @@ class ModelConformance:
         network = getattr(model, "network", None)
         assert network is None or isinstance(network, torch.nn.Module), (
             f"model.network must be the family's torch.nn.Module, got {type(network).__name__}")
+        if network is None:
+            kept = sorted(k for k, v in vars(model).items() if isinstance(v, torch.nn.Module))
+            assert not kept, (
+                f"the family keeps its torch.nn.Module as model.{kept[0]}; the model API calls "
+                "it model.network (keep the old name with sketchml.plugin.deprecated_alias)")
 
     # -- outputs and seeds --------------------------------------------------------------
 

@@ -119,6 +119,11 @@ class Family(Good):
     def load(self) -> None:
         self.network = {"weights": torch.zeros(3)}
 ''',
+    "module_named_net": '''
+class Family(Good):
+    def load(self) -> None:
+        self.net = torch.nn.Linear(3, 3)
+''',
     "undeclared_verbs": '''
 class Family(Good):
     pass
@@ -213,6 +218,7 @@ def test_a_good_family_passes_everything(outcomes, variant):
     ("unrecorded_seed", "test_results_record_their_seed", "must record the one it drew"),
     ("no_metadata", "test_results_record_their_seed", "must record the one it drew"),
     ("network_is_not_a_module", "test_network_is_the_module", "must be the family's torch.nn.Module"),
+    ("module_named_net", "test_network_is_the_module", "keeps its torch.nn.Module as model.net;"),
 ])
 def test_a_broken_family_fails_with_a_clear_message(outcomes, variant, test, message):
     outcome, text = outcomes[f"{variant}::{test}"]
