@@ -43,8 +43,8 @@ import numpy as np
 
 import sketchml as sk
 
-__all__ = ["DENSITY_BINS", "DENSITY_WINDOW", "PITCH_WINDOW", "PerformanceEncoding",
-           "density_index", "key_histogram", "note_density", "pitch_histogram"]
+__all__ = ["DENSITY_BINS", "DENSITY_WINDOW", "EventDecoder", "MAX_NOTE_DURATION", "PITCH_WINDOW",
+           "PerformanceEncoding", "key_histogram", "note_density", "pitch_histogram"]
 
 DENSITY_BINS = (1.0, 2.0, 4.0, 8.0, 16.0, 32.0, 64.0)
 DENSITY_WINDOW = 3.0
@@ -249,17 +249,6 @@ class EventDecoder:
 
 
 # -- controls -------------------------------------------------------------------------------
-
-def density_index(notes_per_second: float) -> int:
-    """The density bin (0..7) of a note density.
-
-    Examples:
-        >>> density_index(0.5), density_index(2), density_index(8.5)
-        (0, 2, 4)
-    """
-    value = float(notes_per_second)
-    return sum(value >= edge for edge in DENSITY_BINS)
-
 
 def _window_ends(times: np.ndarray, seconds: float, rate: int) -> np.ndarray:
     return np.searchsorted(times, times + seconds * rate, side="left")

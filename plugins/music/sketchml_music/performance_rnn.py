@@ -45,7 +45,7 @@ from torch import nn
 import sketchml as sk
 from sketchml.plugin import did_you_mean
 from sketchml_music.events import (DENSITY_BINS, EventDecoder, PerformanceEncoding,
-                                   density_index, key_histogram, note_density, pitch_histogram)
+                                   key_histogram, note_density, pitch_histogram)
 
 __all__ = ["CONFIGS", "PerformanceRNN", "PerformanceRNNNet", "event_log_likelihood",
            "train_performance_rnn"]
