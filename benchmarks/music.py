@@ -1,4 +1,4 @@
-"""Music benchmark: seconds of music Performance RNN writes per second of CPU, against real time.
+"""Music benchmark: seconds of music each family writes per second of CPU, against real time.
 
 For the embedded ``performance_rnn`` default, the CPU time (``time.process_time``, so other
 processes on the machine do not count) to write ``--seconds`` of music:
@@ -9,11 +9,16 @@ processes on the machine do not count) to write ``--seconds`` of music:
    nothing else (no encoding, no conditioning functions, no notes), for the same number of
    events that ``generate`` took, which is the floor our overhead is measured against.
 
+For the embedded ``musicvae`` default, the CPU time to decode ``--melodies`` 2-bar melodies
+(4 s each at 120 bpm) in one batch from latents: ``vae.generate(z)`` against the bare
+decoder loop (the LSTM stepped and sampled 32 times, no notes made).
+
 Each line prints music-seconds per CPU-second, i.e. how many times faster than real time
 (target: at least 10x for the defaults), and the overhead against the bare module.
 Rounds are interleaved and the best is kept.
 
-Run: ``.venv/bin/python benchmarks/music.py [--seconds 30] [--rounds 3] [--threads 1]``
+Run: ``.venv/bin/python benchmarks/music.py [--seconds 30] [--melodies 16] [--rounds 3]
+[--threads 1]``
 """
 from __future__ import annotations
 
@@ -35,11 +40,25 @@ def cpu_seconds(fn: Callable[[], object]) -> float:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=float, default=30.0, help="music to write per round")
+    parser.add_argument("--melodies", type=int, default=16, help="MusicVAE melodies per round")
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--threads", type=int, default=1)
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
 
+    performance_rnn(args)
+    musicvae(args)
+
+
+def report(best: dict[str, float], music_seconds: float) -> None:
+    bare = next(v for k, v in best.items() if k.startswith("bare"))
+    for name, seconds in best.items():
+        overhead = seconds / bare - 1
+        print(f"  {name:18s}: {seconds:6.2f} CPU-s  {music_seconds / seconds:6.1f}x real time"
+              + ("" if name.startswith("bare") else f"  (overhead vs bare: {overhead:+.0%})"))
+
+
+def performance_rnn(args: argparse.Namespace) -> None:
     rnn = sk.model("performance_rnn", device="cpu")
     net = rnn.network
     options = {"seconds": args.seconds, "notes_per_second": 6, "pitch_histogram": "C major",
@@ -67,10 +86,35 @@ def main() -> None:
     print(f"performance_rnn.default ({net.layers} x {net.hidden} LSTM), {args.seconds:g} s of "
           f"music = {events} events, {len(tune)} notes; best of {args.rounds}, "
           f"{args.threads} thread(s)")
-    for name, seconds in best.items():
-        overhead = seconds / best["bare torch module"] - 1
-        print(f"  {name:18s}: {seconds:6.2f} CPU-s  {args.seconds / seconds:6.1f}x real time"
-              + ("" if name.startswith("bare") else f"  (overhead vs bare: {overhead:+.0%})"))
+    report(best, args.seconds)
+
+
+def musicvae(args: argparse.Namespace) -> None:
+    vae = sk.model("musicvae", device="cpu")
+    net = vae.network
+    z = vae.sample_latent(args.melodies, seed=1)
+
+    @torch.no_grad()
+    def bare() -> None:
+        gen = torch.Generator().manual_seed(1)
+        latent = z.tensor
+        state = net.start_state(latent)
+        previous = torch.full((len(latent), 1), -1)
+        for _ in range(net.coding.steps):
+            hidden, state = net.decoder(net.step_inputs(previous, latent), state)
+            probs = torch.softmax(net.head(hidden[:, -1]).double() / 0.5, -1)
+            previous = torch.multinomial(probs, 1, generator=gen)
+
+    runs = {"generate": lambda: vae.generate(z, seed=1), "bare torch module": bare}
+    best = {name: float("inf") for name in runs}
+    for _ in range(args.rounds):
+        for name, fn in runs.items():
+            best[name] = min(best[name], cpu_seconds(fn))
+    seconds = args.melodies * net.coding.steps * net.coding.step_seconds
+    print(f"musicvae.default (z {net.z_size}, decoder {net.decoder.num_layers} x "
+          f"{net.decoder.hidden_size}), {args.melodies} melodies of 2 bars = {seconds:g} s of "
+          f"music in one batch; best of {args.rounds}")
+    report(best, seconds)
 
 
 if __name__ == "__main__":
