@@ -93,6 +93,7 @@ class Analyzer:
         self._chroma = _chroma_matrix(_CHROMA_WINDOW)
         self._chroma_hann = np.hanning(_CHROMA_WINDOW).astype(np.float32)
         self._hann = np.hanning(window).astype(np.float32)
+        self._scale = 2.0 / float(self._hann.sum())
         self._flux_hann = np.hanning(_FLUX_WINDOW).astype(np.float32)
         self._seen = -1
         self._hop_end: int | None = None
@@ -128,7 +129,8 @@ class Analyzer:
             return self._values
         self._seen = tap.end
         samples = tap.read(self.window)
-        spectrum = np.abs(np.fft.rfft(samples * self._hann)) * (2.0 / self.window)
+        # Scaled so that a full-scale sine on a bin's frequency peaks at 1.
+        spectrum = np.abs(np.fft.rfft(samples * self._hann)) * self._scale
         bands = np.zeros(self._nbands, np.float32)
         inside = (self._band_index >= 0) & (self._band_index < self._nbands)
         np.maximum.at(bands, self._band_index[inside], spectrum[inside])

@@ -49,7 +49,8 @@ class AudioFeatures:
         centroid: ``(F,)`` spectral centroid in Hz.
         chroma: ``(F, 12)`` energy per pitch class (C first), each
             frame's strongest scaled to 1.
-        bands: ``(F, B)`` loudness in B bands spaced evenly in pitch (dB above -80, / 80).
+        bands: ``(F, B)`` loudness of the loudest bin in each of B bands spaced evenly in
+            pitch: 0 at -80 dB or less, 1 at a full-scale sine (0 dB).
         waveform, sample_rate: the analysed stretch, mono, at its own rate.
 
     Examples:
@@ -152,11 +153,14 @@ def audio_features(source: Any, *, fps: float = 30.0, start: float = 0.0,
     edges = np.geomspace(20.0, 10000.0, bands + 1)
     freqs = librosa.fft_frequencies(sr=_RATE, n_fft=_FFT)
     which = np.clip(np.searchsorted(edges, freqs) - 1, -1, bands)
-    db = librosa.amplitude_to_db(mag, ref=1.0 * _FFT / 2)
+    # The loudest bin of each band, in dB of a full-scale sine (the max first: it is the
+    # same as the max of the dBs, without a dB copy of the whole spectrogram).
     band_rows = np.stack([
-        db[(which == b)].max(axis=0) if np.any(which == b) else np.full(mag.shape[1], -80.0)
+        mag[which == b].max(axis=0) if np.any(which == b) else np.zeros(mag.shape[1])
         for b in range(bands)
     ])
+    # librosa's Hann window sums to _FFT / 2, so a full-scale sine peaks at _FFT / 4.
+    band_rows = np.maximum(20.0 * np.log10(np.maximum(band_rows, 1e-10) / (_FFT / 4)), -80.0)
 
     loud = rms_of(mag)
     onset_times = _within(times[onset_frames], duration)

@@ -121,3 +121,22 @@ def test_offline_start_and_duration_pick_a_stretch():
     assert len(part.waveform) == 2 * 44100
     with pytest.raises(sk.SketchmlError, match="outside the sound"):
         sk.audio_features(song, start=9.0)
+
+
+def test_offline_bands_are_decibels_of_a_full_scale_sine(sine):
+    feats = sk.audio_features((sine(1000, 1.0), RATE), fps=10, bands=8)
+    edges = np.geomspace(20.0, 10000.0, 9)
+    home = int(np.searchsorted(edges, 1000.0)) - 1
+    middle = feats.bands[2:8]
+    assert middle[:, home].min() == pytest.approx(1.0, abs=0.05)     # 0 dB
+    assert np.delete(middle, home, axis=1).max() < 0.6                # far below it
+
+
+def test_live_spectrum_of_a_full_scale_sine_peaks_at_one(frame_clock, sine):
+    on_bin = 20 * RATE / 2048                          # 430.7 Hz: exactly on FFT bin 20
+    tone = sk.load_sound((sine(on_bin, 1.0), RATE))
+    meter = sk.Analyzer(tone)
+    tone.play()
+    frame_clock(6, fps=60)
+    assert meter.spectrum().max() == pytest.approx(1.0, abs=0.01)
+    assert meter.bands().max() == pytest.approx(1.0, abs=0.01)
