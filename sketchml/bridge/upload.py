@@ -22,9 +22,6 @@ if _mode not in _MODES:
     _mode = "auto"
 
 # Textures are kept per shape so a sketch drawing one tensor per frame allocates once.
-# Each shape has two, used in turn: writing into a texture the previous draw sampled
-# makes the driver wait for (or copy behind) that draw; on Mesa's llvmpipe it cost a
-# third of a 512x512 upload.
 _CACHE_SIZE = 8
 
 
@@ -77,14 +74,8 @@ def _texture(ctx: moderngl.Context, p: Plan) -> Any:
 
     cache = _textures.setdefault(ctx, OrderedDict())
     key = p.texture_key
-    pair = cache.pop(key, None)
-    if pair is None:
-        pair = []
-        while len(cache) >= _CACHE_SIZE:
-            _, old = cache.popitem(last=False)
-            for tex in old:
-                tex.release()
-    if len(pair) < 2:
+    tex = cache.pop(key, None)
+    if tex is None:
         if p.layout == "planar":
             tex = ctx.texture_array((p.width, p.height, p.channels), 1, dtype=p.gl_dtype)
         else:
@@ -93,11 +84,11 @@ def _texture(ctx: moderngl.Context, p: Plan) -> Any:
         filt = moderngl.NEAREST if p.gl_dtype == "u2" else moderngl.LINEAR
         tex.filter = (filt, filt)
         tex.repeat_x = tex.repeat_y = False
-        pair.append(tex)
-    else:
-        pair.reverse()  # the one not written last time
-    cache[key] = pair
-    return pair[-1]
+        while len(cache) >= _CACHE_SIZE:
+            _, old = cache.popitem(last=False)
+            old.release()
+    cache[key] = tex
+    return tex
 
 
 def to_texture(ctx: moderngl.Context, obj: Any, *, value_range: tuple[float, float] | None = None) -> TensorTexture:

@@ -131,13 +131,9 @@ def test_textures_are_reused_for_the_same_shape():
     from sketchml.graphics.context import create_headless_context
 
     ctx = create_headless_context()
-    # two textures per shape, used in turn, so an upload never waits for the last draw
     first = to_texture(ctx, torch.rand(3, 8, 8)).texture
-    second = to_texture(ctx, torch.rand(3, 8, 8)).texture
-    assert second is not first
     assert to_texture(ctx, torch.rand(3, 8, 8)).texture is first
-    assert to_texture(ctx, torch.rand(3, 8, 8)).texture is second
-    assert to_texture(ctx, torch.rand(3, 8, 9)).texture not in (first, second)
+    assert to_texture(ctx, torch.rand(3, 8, 9)).texture is not first
 
 
 @pytest.mark.parametrize(
