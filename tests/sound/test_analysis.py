@@ -140,3 +140,14 @@ def test_live_spectrum_of_a_full_scale_sine_peaks_at_one(frame_clock, sine):
     frame_clock(6, fps=60)
     assert meter.spectrum().max() == pytest.approx(1.0, abs=0.01)
     assert meter.bands().max() == pytest.approx(1.0, abs=0.01)
+
+
+def test_onsets_of_a_song_rendered_from_midi():
+    starts = np.arange(0.25, 4.0, 0.5)
+    melody = [60, 64, 67, 72, 67, 64, 60, 55]
+    notes = sk.Notes([{"pitch": p, "velocity": 100, "start_time": t, "end_time": t + 0.4}
+                      for p, t in zip(melody, starts)])
+    feats = sk.audio_features(notes, fps=30)
+    found = np.array([min(feats.onset_times, key=lambda o: abs(o - t)) for t in starts])
+    assert np.all(np.abs(found - starts) <= 0.05), feats.onset_times
+    assert len(feats.onset_times) <= len(starts) + 2
