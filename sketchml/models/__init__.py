@@ -36,6 +36,7 @@ from sketchml.models.registry import (
 from sketchml.models.registry import models as _list_models
 from sketchml.models.results import Audio, Images, Notes, Text, load_result
 from sketchml.models.streaming import Stream
+from sketchml.models.threads import set_threads, thread_count
 from sketchml.models.walks import walk, walk_frames, walk_path
 from sketchml.models.weights import UnsafeWeightsError, WeightsFormatError, load_weights
 
@@ -68,7 +69,9 @@ __all__ = [
     "model",
     "models",
     "resolve_device",
+    "set_threads",
     "slerp",
+    "thread_count",
     "truncated_normal",
     "walk",
     "walk_frames",

@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 from sketchml.errors import SketchmlError, did_you_mean
 from sketchml.models.latent import Latent
 from sketchml.models.registry import VERBS, ModelSpec, VariantSpec
+from sketchml.models.threads import apply_threads
 
 if TYPE_CHECKING:
     import torch
@@ -144,6 +145,7 @@ class Model:
         self.device = resolve_device(device)
         self.weights = weights
         self.options = self._make_options({**self.variant.options, **options})
+        apply_threads()
         self.load()
 
     def load(self) -> None:

@@ -34,6 +34,7 @@ import torch
 import torch.distributed as dist
 
 from sketchml.errors import SketchmlError, did_you_mean
+from sketchml.models.threads import apply_threads
 from sketchml.training.batches import iterate_batches, to_device
 from sketchml.training.checkpoint import Checkpoint, latest_checkpoint, save_checkpoint
 from sketchml.training.device import (capture_rng_state, pick_device, restore_rng_state,
@@ -81,7 +82,8 @@ class TrainingRun:
             and fixes the data order. Seed model initialisation yourself with
             :func:`~sketchml.training.seed_everything` before building the model.
         device: ``None`` picks CUDA, MPS, then CPU (each ``torchrun`` process takes its own
-            GPU); or a device name.
+            GPU); or a device name. torch's CPU thread count is chosen as the run starts
+            (see :func:`sketchml.set_threads`).
         resume: continue from the last checkpoint in ``out`` (default True). With False,
             an ``out`` that already holds checkpoints is an error rather than overwritten.
         sample_every: call ``on_sample(run)`` every this many steps and at the end
@@ -190,6 +192,7 @@ class TrainingRun:
 
         self.info = distributed_info()
         self.device = pick_device(device)
+        apply_threads()
         if self.info.is_distributed and self.device.type == "cuda" and self.device.index is None:
             # Each torchrun process on a machine takes its own GPU.
             self.device = torch.device("cuda", self.info.local_rank)
