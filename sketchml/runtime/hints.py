@@ -42,8 +42,6 @@ RENAMED = {
     "PGraphics": "Graphics",
     "PFont": "Font",
     "PShader": "Shader",
-    "createImg": "load_image",
-    "loadTable": "load_strings",
     "print": "println",
 }
 
