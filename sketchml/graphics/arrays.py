@@ -13,13 +13,14 @@ import numpy as np
 
 from sketchml.errors import SketchmlError
 from sketchml.graphics import renderer as R
+from sketchml.graphics.state import CanvasState
 
 __all__ = ["ArraysMixin"]
 
 RGBA = tuple[float, float, float, float]
 
 
-class ArraysMixin:
+class ArraysMixin(CanvasState):
     """The array-first drawing methods; state lives on the Canvas."""
 
     def points(self, xy: Any, *, colors: Any = None, sizes: Any = None) -> None:

@@ -13,6 +13,7 @@ from typing import Any
 
 from sketchml import constants as K
 from sketchml.errors import ApiUsageError, SketchmlError, did_you_mean
+from sketchml.graphics.state import CanvasState
 
 __all__ = ["CSS_COLORS", "ColorChannelsMixin", "ColorMode", "argb_to_rgba", "lerp_rgba", "parse_color", "rgba_to_argb"]
 
@@ -240,7 +241,7 @@ def lerp_rgba(c1: RGBA, c2: RGBA, t: float, *, mode: int = K.RGB) -> RGBA:
     return tuple(a + (b - a) * t for a, b in zip(c1, c2))  # type: ignore[return-value]
 
 
-class ColorChannelsMixin:
+class ColorChannelsMixin(CanvasState):
     """Canvas methods that read one channel of a colour (py5's ``red()`` ... ``hex_color()``).
 
     Each takes any colour form ``fill()`` takes (usually an int from ``color()``) and

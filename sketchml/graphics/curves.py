@@ -20,6 +20,7 @@ from sketchml import constants as K
 from sketchml.errors import SketchmlError
 from sketchml.graphics import geometry as G
 from sketchml.graphics.scope import Scope
+from sketchml.graphics.state import CanvasState
 
 __all__ = ["CurvesMixin", "bezier_point", "bezier_tangent", "curve_point", "curve_tangent"]
 
@@ -87,7 +88,7 @@ def _array(coords: Any, columns: int, caller: str) -> np.ndarray:
     return arr
 
 
-class CurvesMixin:
+class CurvesMixin(CanvasState):
     """Curve, contour and array-vertex methods; state lives on the Canvas."""
 
     API_METHODS: tuple[str, ...] = (

@@ -21,6 +21,7 @@ import numpy as np
 
 from sketchml import constants as K
 from sketchml.errors import SketchmlError
+from sketchml.graphics.state import CanvasState
 
 __all__ = ["FilterMixin", "apply_filter"]
 
@@ -128,7 +129,7 @@ def apply_filter(px: np.ndarray, kind: int, param: float | None = None) -> np.nd
     return out
 
 
-class FilterMixin:
+class FilterMixin(CanvasState):
     """The canvas method ``filter``."""
 
     API_METHODS: tuple[str, ...] = ("filter",)

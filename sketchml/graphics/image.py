@@ -14,6 +14,7 @@ import numpy as np
 
 from sketchml import constants as K
 from sketchml.errors import SketchmlError
+from sketchml.graphics.state import CanvasState
 from sketchml.graphics.textured import Sampling, draw_textured, quad_corners, quads_to_triangles
 
 if TYPE_CHECKING:
@@ -287,7 +288,7 @@ class Image:
         return tex
 
 
-class ImageMixin:
+class ImageMixin(CanvasState):
     """Canvas methods for images: ``image``, ``image_mode``, ``tint``, ``no_tint``,
     ``load_image``, ``create_image``. State lives on the canvas (defaults below)."""
 

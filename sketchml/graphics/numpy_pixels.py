@@ -20,6 +20,7 @@ import numpy as np
 
 from sketchml.errors import SketchmlError
 from sketchml.graphics.color import parse_color
+from sketchml.graphics.state import CanvasState
 
 if TYPE_CHECKING:
     from PIL import Image as PILImage
@@ -157,7 +158,7 @@ def _check_bands(bands: str) -> str:
     return bands
 
 
-class NumpyPixelsMixin:
+class NumpyPixelsMixin(CanvasState):
     """Canvas methods of py5's numpy pixel API."""
 
     API_METHODS: tuple[str, ...] = (

@@ -16,6 +16,7 @@ import weakref
 from typing import TYPE_CHECKING, Any
 
 from sketchml.errors import SketchmlError
+from sketchml.graphics.state import CanvasState
 
 if TYPE_CHECKING:
     from sketchml.graphics.canvas import Canvas
@@ -23,7 +24,7 @@ if TYPE_CHECKING:
 __all__ = ["Graphics", "OffscreenMixin"]
 
 
-class OffscreenMixin:
+class OffscreenMixin(CanvasState):
     """The canvas method ``create_graphics``."""
 
     API_METHODS: tuple[str, ...] = ("create_graphics",)

@@ -17,12 +17,13 @@ import numpy as np
 from sketchml.errors import SketchmlError
 from sketchml.graphics.image import Image, get_pixels_from, pixel_argb
 from sketchml.graphics.numpy_pixels import PixelArray
+from sketchml.graphics.state import CanvasState
 from sketchml.graphics.textured import Sampling
 
 __all__ = ["PixelsMixin"]
 
 
-class PixelsMixin:
+class PixelsMixin(CanvasState):
     """Canvas methods for reading and writing pixels and saving the canvas."""
 
     API_METHODS: tuple[str, ...] = ("get_pixels", "load_pixels", "save", "save_frame", "set_pixels", "update_pixels")

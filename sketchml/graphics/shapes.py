@@ -19,6 +19,7 @@ from sketchml import constants as K
 from sketchml.errors import ApiUsageError, SketchmlError
 from sketchml.graphics import geometry as G
 from sketchml.graphics import renderer as R
+from sketchml.graphics.state import CanvasState
 
 __all__ = ["ShapesMixin"]
 
@@ -40,7 +41,7 @@ def _quiet_numpy(method):
     return quiet
 
 
-class ShapesMixin:
+class ShapesMixin(CanvasState):
     """The per-call drawing methods; state lives on the Canvas."""
 
     def _style_id(self) -> int:

@@ -28,6 +28,7 @@ import numpy as np
 
 from sketchml import constants as K
 from sketchml.errors import SketchmlError, did_you_mean
+from sketchml.graphics.state import CanvasState
 from sketchml.graphics.textured import Sampling, draw_textured, quads_to_triangles
 
 if TYPE_CHECKING:
@@ -331,7 +332,7 @@ def _wrap(line: str, width: float, measure) -> list[str]:
     return out
 
 
-class TextMixin:
+class TextMixin(CanvasState):
     """Canvas methods for text. State lives on the canvas (defaults below)."""
 
     API_METHODS: tuple[str, ...] = (
