@@ -702,6 +702,39 @@ def _online() -> bool:
     return not offline()
 
 
+def hub_reachable(timeout: float = 1.0) -> bool:
+    """Whether the Hugging Face hub (``$HF_ENDPOINT``, default huggingface.co) answers a TCP
+    connection within ``timeout`` seconds, name lookup included.
+
+    Asked once before a download, so a machine without network fails at once instead of
+    going through the hub client's retries (about half a minute).
+
+    Examples:
+        >>> hub_reachable(timeout=0.5) in (True, False)
+        True
+    """
+    import socket
+    import threading
+    from urllib.parse import urlsplit
+
+    url = urlsplit(os.environ.get("HF_ENDPOINT") or "https://huggingface.co")
+    host, port = url.hostname or "huggingface.co", url.port or (80 if url.scheme == "http" else 443)
+    answer: list[bool] = []
+
+    def connect() -> None:
+        try:
+            socket.create_connection((host, port), timeout=timeout).close()
+            answer.append(True)
+        except OSError:
+            answer.append(False)
+
+    # In a thread, because the name lookup itself takes no timeout.
+    probe = threading.Thread(target=connect, daemon=True)
+    probe.start()
+    probe.join(timeout)
+    return bool(answer and answer[0])
+
+
 def fetch_command(family: str, variant: VariantSpec, file: str) -> str | None:
     """The one shell command that downloads ``file`` of ``variant`` to where it is looked for.
 
@@ -769,6 +802,8 @@ def resolve_weights(
     if variant.hub_id and names and _online():
         if importlib.util.find_spec("huggingface_hub") is None:
             reason = "huggingface_hub is not installed"
+        elif not hub_reachable():
+            reason = "no network: the hub did not answer"
         else:
             from huggingface_hub import hf_hub_download
 
