@@ -78,11 +78,11 @@ from sketchml.errors import (
     ApiUsageError as ApiUsageError,
     SketchmlError as SketchmlError,
 )
+from sketchml.graphics.graphics import (
+    Graphics as Graphics,
+)
 from sketchml.graphics.image import (
     Image as Image,
-)
-from sketchml.graphics.offscreen import (
-    Graphics as Graphics,
 )
 from sketchml.graphics.shader import (
     Shader as Shader,

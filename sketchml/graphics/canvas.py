@@ -151,7 +151,7 @@ class Canvas(CurvesMixin, ShapesMixin, ArraysMixin, ImageMixin, TextMixin, Pixel
         self._allocate()
 
     def _allocate(self) -> None:
-        ctx = self.ctx
+        ctx = self._require_gl()
         limit = min(int(ctx.info["GL_MAX_TEXTURE_SIZE"]), *map(int, ctx.info["GL_MAX_VIEWPORT_DIMS"]))
         if self.width > limit or self.height > limit:
             raise SketchmlError(
@@ -161,11 +161,12 @@ class Canvas(CurvesMixin, ShapesMixin, ArraysMixin, ImageMixin, TextMixin, Pixel
             )
         if self.fbo is not None:
             self.fbo.release()
+        if self._color_tex is not None:
             self._color_tex.release()
-            self.fbo = self._color_tex = None
+        self.fbo = self._color_tex = None
         try:
-            self._color_tex = ctx.texture((self.width, self.height), 4)
-            self.fbo = ctx.framebuffer(color_attachments=[self._color_tex])
+            self._color_tex = texture = ctx.texture((self.width, self.height), 4)
+            self.fbo = fbo = ctx.framebuffer(color_attachments=[texture])
         except Exception as err:  # moderngl.Error: out of GPU memory, in practice
             if self._color_tex is not None:
                 self._color_tex.release()
@@ -174,10 +175,10 @@ class Canvas(CurvesMixin, ShapesMixin, ArraysMixin, ImageMixin, TextMixin, Pixel
                 f"Could not make a {self.width}x{self.height} canvas: {err}. It needs "
                 f"{self.width * self.height * 4 / 2**20:,.0f} MB of GPU memory; use a smaller size()."
             ) from None
-        self._color_tex.filter = (ctx.LINEAR, ctx.LINEAR)
+        texture.filter = (ctx.LINEAR, ctx.LINEAR)
         self._batch.clear()
         self._sid = -1
-        self.fbo.clear(_BACKGROUND_GRAY, _BACKGROUND_GRAY, _BACKGROUND_GRAY, 1.0)
+        fbo.clear(_BACKGROUND_GRAY, _BACKGROUND_GRAY, _BACKGROUND_GRAY, 1.0)
 
     def _resize(self, w: int, h: int) -> None:
         """Reallocate the framebuffer at ``w`` x ``h``; contents are cleared to grey 204."""
@@ -197,6 +198,12 @@ class Canvas(CurvesMixin, ShapesMixin, ArraysMixin, ImageMixin, TextMixin, Pixel
                 "(sketchml.graphics.context.create_headless_context() gives a headless one)."
             )
         return self.ctx
+
+    def _require_fbo(self) -> moderngl.Framebuffer:
+        """The framebuffer, after the ``_require_gl()`` check."""
+        self._require_gl()
+        assert self.fbo is not None  # _gl_init() allocates it with the context
+        return self.fbo
 
     def _begin_frame(self) -> None:
         """Start a frame: the matrix stack is reset to identity, style is kept."""
@@ -226,12 +233,13 @@ class Canvas(CurvesMixin, ShapesMixin, ArraysMixin, ImageMixin, TextMixin, Pixel
         rows = batch.rows()
         batch.clear()
         self._sid = -1
-        self._require_gl()
-        self.fbo.use()
+        self._require_fbo().use()
+        renderer = self._renderer
+        assert renderer is not None  # set with the context by _gl_init()
         user = self._shader
         if user is None:
             self._apply_blend()
-            self._renderer.draw(
+            renderer.draw(
                 rows, (self.width, self.height), darkest=self._blend_mode == K.DARKEST,
                 smooth=self._smooth,
             )
@@ -240,7 +248,7 @@ class Canvas(CurvesMixin, ShapesMixin, ArraysMixin, ImageMixin, TextMixin, Pixel
         rows = G.rows_to_triangles(R.snap_strokes(rows))
         user._bind(self)
         self._apply_blend(premultiplied=False)
-        self._renderer.draw(rows, (self.width, self.height), program=user.program)
+        renderer.draw(rows, (self.width, self.height), program=user.program)
 
     def _apply_blend(self, *, premultiplied: bool = True) -> None:
         """Set the GL blend state for the current blend mode (see ``renderer.apply_blend``)."""
@@ -253,14 +261,14 @@ class Canvas(CurvesMixin, ShapesMixin, ArraysMixin, ImageMixin, TextMixin, Pixel
         it onto this same canvas.
         """
         self._flush()
-        self._require_gl()
+        self._require_fbo()
+        assert self._color_tex is not None  # the framebuffer's attachment
         return self._color_tex
 
     def _read_pixels(self) -> np.ndarray:
         """Flush and return the canvas as ``(H, W, 4)`` uint8 straight-alpha RGBA, top-down."""
         self._flush()
-        self._require_gl()
-        data = self.fbo.read(components=4, alignment=1)
+        data = self._require_fbo().read(components=4, alignment=1)
         px = np.frombuffer(data, dtype=np.uint8).reshape(self.height, self.width, 4).copy()
         alpha = px[..., 3]
         partial = (alpha > 0) & (alpha < 255)
@@ -548,11 +556,11 @@ class Canvas(CurvesMixin, ShapesMixin, ArraysMixin, ImageMixin, TextMixin, Pixel
             [10, 20, 30, 255]
         """
         r, g, b, a = parse_color(args, self._color_mode)
-        self._require_gl()
+        fbo = self._require_fbo()
         # Everything pending would be covered anyway.
         self._batch.clear()
         self._sid = -1
-        self.fbo.clear(r * a, g * a, b * a, a)
+        fbo.clear(r * a, g * a, b * a, a)
 
     def clear(self) -> None:
         """Make every pixel fully transparent (for an offscreen ``Graphics``, as in py5; on
@@ -564,10 +572,10 @@ class Canvas(CurvesMixin, ShapesMixin, ArraysMixin, ImageMixin, TextMixin, Pixel
             >>> c.clear(); c._read_pixels()[0, 0].tolist()
             [0, 0, 0, 0]
         """
-        self._require_gl()
+        fbo = self._require_fbo()
         self._batch.clear()
         self._sid = -1
-        self.fbo.clear(0.0, 0.0, 0.0, 0.0)
+        fbo.clear(0.0, 0.0, 0.0, 0.0)
 
     def clip(self, a: float, b: float, c: float, d: float) -> None:
         """Draw only inside a rectangle until ``no_clip()``; the numbers are read through
@@ -595,8 +603,7 @@ class Canvas(CurvesMixin, ShapesMixin, ArraysMixin, ImageMixin, TextMixin, Pixel
         left, top = max(int(left), 0), max(int(top), 0)
         right, bottom = min(int(right), self.width), min(int(bottom), self.height)
         self._flush()
-        self._require_gl()
-        self.fbo.scissor = (left, top, max(right - left, 0), max(bottom - top, 0))
+        self._require_fbo().scissor = (left, top, max(right - left, 0), max(bottom - top, 0))
 
     def no_clip(self) -> None:
         """Draw everywhere again after ``clip()``.
@@ -606,7 +613,8 @@ class Canvas(CurvesMixin, ShapesMixin, ArraysMixin, ImageMixin, TextMixin, Pixel
         """
         if self.fbo is not None:
             self._flush()
-            self.fbo.scissor = None
+            # moderngl's stub leaves out None, which its docs give for "no scissor".
+            self.fbo.scissor = None  # pyright: ignore[reportAttributeAccessIssue]
 
     def get_graphics(self) -> Canvas:
         """The canvas the sketch draws on (py5's ``get_graphics()``): the sketch itself, since

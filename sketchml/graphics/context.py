@@ -68,7 +68,9 @@ def create_headless_context() -> moderngl.Context:
             prepare_process_for_gl()
 
             try:
-                ctx = moderngl.create_standalone_context(require=330, backend="egl")
+                # moderngl's stub types each **settings value as a dict; backend is a str.
+                ctx = moderngl.create_standalone_context(
+                    require=330, backend="egl")  # pyright: ignore[reportArgumentType]
             except Exception as exc:  # moderngl/glcontext raise plain Exceptions here
                 raise SketchmlError(_MISSING_EGL.format(error=exc)) from exc
             _context = ctx

@@ -278,7 +278,8 @@ class Image:
                     tex.write(self._pixels)
                     self._gl = (ctx, tex, self._version)
                 return tex
-            self._finalizer.detach()
+            if self._finalizer is not None:
+                self._finalizer.detach()
             _release_quietly(tex)
         tex = ctx.texture((self.width, self.height), 4, self._pixels)
         tex.filter = (moderngl.LINEAR, moderngl.LINEAR)
@@ -360,7 +361,7 @@ class ImageMixin(CanvasState):
         Examples:
             >>> canvas.tint(255, 0, 0)  # doctest: +SKIP
         """
-        self._tint_rgba = tuple(self._color_to_rgba(*args))
+        self._tint_rgba = self._color_to_rgba(*args)
 
     def no_tint(self) -> None:
         """Draw images with their own colours again.
@@ -416,7 +417,7 @@ class ImageMixin(CanvasState):
     def _image_source(self, img: Any, value_range: tuple[float, float] | None) -> tuple[Any, Sampling, int, int]:
         """(texture, sampling, width, height) for anything ``image()`` accepts."""
         if isinstance(img, Image):
-            return img._texture(self.ctx), Sampling(), img.width, img.height
+            return img._texture(self._require_gl()), Sampling(), img.width, img.height
         from sketchml.graphics.canvas import Canvas
 
         if isinstance(img, Canvas):
@@ -435,7 +436,7 @@ class ImageMixin(CanvasState):
             img = np.asarray(eight_bit(img).convert("RGBA"))
         from sketchml.bridge import to_texture
 
-        tt = to_texture(self.ctx, img, value_range=value_range)
+        tt = to_texture(self._require_gl(), img, value_range=value_range)
         return tt.texture, tt.sampling, tt.width, tt.height
 
     def _is_darkest(self) -> bool:
@@ -463,12 +464,13 @@ class ImageMixin(CanvasState):
             and np.array_equal(corners[0, 0], np.round(corners[0, 0]))
         )
         vertices = quads_to_triangles(corners, _UV)
+        ctx, fbo = self._require_gl(), self._require_fbo()
         if blend:
             self._apply_blend()
         else:
-            self.ctx.disable(self.ctx.BLEND)
+            ctx.disable(ctx.BLEND)
         draw_textured(
-            self.ctx, self.fbo, (self.width, self.height), texture, vertices,
+            ctx, fbo, (self.width, self.height), texture, vertices,
             sampling=sampling, tint=tint or (1.0, 1.0, 1.0, 1.0), darkest=blend and self._is_darkest(),
             nearest=exact,
         )

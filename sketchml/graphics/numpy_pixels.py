@@ -113,7 +113,7 @@ def to_bands(rgba: np.ndarray, bands: str) -> np.ndarray:
     rgba = np.asarray(rgba)
     if bands == "L":
         rgb = rgba[..., :3].astype(np.float32)
-        grey = rgb @ np.float32([0.299, 0.587, 0.114])
+        grey = rgb @ np.array([0.299, 0.587, 0.114], np.float32)
         return np.clip(np.rint(grey), 0, 255).astype(np.uint8)
     order = ["RGBA".index(c) for c in bands]
     return np.ascontiguousarray(rgba[..., order])
@@ -226,10 +226,9 @@ class NumpyPixelsMixin(CanvasState):
             >>> canvas.get_np_pixels(0, 0, 10, 10, bands="RGB").shape  # doctest: +SKIP
             (10, 10, 3)
         """
-        region = (x, y, w, h)
-        if all(v is None for v in region):
+        if x is None and y is None and w is None and h is None:
             rgba = self._read_pixels()
-        elif any(v is None for v in region):
+        elif x is None or y is None or w is None or h is None:
             raise SketchmlError("get_np_pixels() takes all of x, y, w, h or none of them.")
         else:
             rgba = self._read_region(int(x), int(y), int(w), int(h))

@@ -91,7 +91,7 @@ class PixelsMixin(CanvasState):
         if tex is None or tex.size != (w, h) or tex.ctx is not self.ctx:
             if tex is not None:
                 tex.release()
-            tex = self._pixels_texture = self.ctx.texture((w, h), 4)
+            tex = self._pixels_texture = self._require_gl().texture((w, h), 4)
             # one texel per canvas pixel: nearest keeps values exact
             tex.filter = (moderngl.NEAREST, moderngl.NEAREST)
         tex.write(np.ascontiguousarray(arr))
@@ -131,7 +131,7 @@ class PixelsMixin(CanvasState):
             return out
         self._flush()
         # framebuffer row 0 is canvas y = 0, so the viewport needs no flip
-        data = self.fbo.read(viewport=(x0, y0, x1 - x0, y1 - y0), components=4, alignment=1)
+        data = self._require_fbo().read(viewport=(x0, y0, x1 - x0, y1 - y0), components=4, alignment=1)
         px = np.frombuffer(data, np.uint8).reshape(y1 - y0, x1 - x0, 4).astype(np.float32)
         alpha = px[..., 3:4]
         rgb = np.where(alpha > 0, px[..., :3] * 255.0 / np.maximum(alpha, 1.0), 0.0)
@@ -149,7 +149,7 @@ class PixelsMixin(CanvasState):
         """
         x, y = int(x), int(y)
         if isinstance(c, Image):
-            self._draw_unblended(c._texture(self.ctx), (float(x), float(y), float(c.width), float(c.height)))
+            self._draw_unblended(c._texture(self._require_gl()), (float(x), float(y), float(c.width), float(c.height)))
             return
         if isinstance(c, (tuple, list)):
             rgba = self._color_to_rgba(*c)
@@ -159,7 +159,7 @@ class PixelsMixin(CanvasState):
         if dot is None:
             dot = self._dot_image = Image(1, 1)
         dot.set_pixels(0, 0, tuple(round(v * 255) for v in rgba))
-        self._draw_unblended(dot._texture(self.ctx), (float(x), float(y), 1.0, 1.0))
+        self._draw_unblended(dot._texture(self._require_gl()), (float(x), float(y), 1.0, 1.0))
 
     def save(self, path: str | os.PathLike[str]) -> None:
         """Save the canvas to ``path``; the extension picks the format (``.png``,

@@ -58,8 +58,9 @@ from __future__ import annotations
 
 import math
 import struct
+from collections.abc import Sequence
 from importlib import resources
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypedDict, cast
 
 import numpy as np
 
@@ -81,6 +82,7 @@ __all__ = [
     "KIND_TRIANGLE",
     "KIND_TRIANGLE_SHAPE",
     "Renderer",
+    "ShapeFrames",
     "ShapeRecorder",
     "apply_blend",
     "compile_program",
@@ -92,6 +94,7 @@ __all__ = [
     "snap_matrix",
     "snap_strokes",
     "triangle_rows",
+    "uniform",
 ]
 
 KIND_ELLIPSE = 0.0
@@ -122,7 +125,20 @@ def read_shader_source(name: str) -> str:
         >>> "void main" in read_shader_source("shape.vert")
         True
     """
-    return resources.files("sketchml.graphics").joinpath("shaders", name).read_text()
+    return (resources.files("sketchml.graphics") / "shaders" / name).read_text()
+
+
+def uniform(program: moderngl.Program, name: str) -> moderngl.Uniform:
+    """``program[name]``, typed as the uniform it is (moderngl types a program's members
+    as uniform, uniform block, attribute or varying alike).
+
+    Examples:
+        >>> from sketchml.graphics.context import create_headless_context
+        >>> program = Renderer.for_context(create_headless_context()).program
+        >>> uniform(program, "u_size").dimension
+        2
+    """
+    return cast("moderngl.Uniform", program[name])
 
 
 def compile_program(
@@ -214,7 +230,7 @@ def apply_blend(ctx: moderngl.Context, mode: int, *, premultiplied: bool = True)
 
 
 def triangle_rows(
-    tris: np.ndarray, rgba: tuple[float, float, float, float], m6: tuple, box: tuple | None = None
+    tris: np.ndarray, rgba: Sequence[float], m6: tuple, box: tuple | None = None
 ) -> np.ndarray:
     """Shape rows for solid triangles ``tris`` of shape ``(T, 3, 2)`` in local coordinates.
 
@@ -249,7 +265,7 @@ CAP_BAND = 0.0
 
 
 def segment_rows(
-    segments: np.ndarray, rgba: tuple[float, float, float, float], weight: float, m6: tuple
+    segments: np.ndarray, rgba: Sequence[float], weight: float, m6: tuple
 ) -> np.ndarray:
     """Shape rows for stroke bands ``weight`` wide (see ``geometry.Mesh.segments``).
 
@@ -274,7 +290,7 @@ def segment_rows(
 
 
 def fringe_rows(
-    tris: np.ndarray, edge: np.ndarray, rgba: tuple[float, float, float, float], m6: tuple
+    tris: np.ndarray, edge: np.ndarray, rgba: Sequence[float], m6: tuple
 ) -> np.ndarray:
     """Shape rows for anti-aliasing fringe triangles (see ``geometry.Mesh``).
 
@@ -289,7 +305,7 @@ def fringe_rows(
     """
     rows = triangle_rows(tris, rgba, m6, (0.0, 0.0, 1.0, 1.0))
     rows[:, 0] = KIND_FRINGE
-    rows[:, 7] = np.asarray(edge, dtype=np.float32) @ np.float32([1.0, 2.0, 4.0])
+    rows[:, 7] = np.asarray(edge, dtype=np.float32) @ np.array([1.0, 2.0, 4.0], np.float32)
     return rows
 
 
@@ -460,7 +476,7 @@ class Renderer:
     Examples:
         >>> from sketchml.graphics.context import create_headless_context
         >>> r = Renderer.for_context(create_headless_context())
-        >>> r.program["u_size"].value = (100.0, 100.0)
+        >>> uniform(r.program, "u_size").value = (100.0, 100.0)
     """
 
     _by_context: dict[int, Renderer] = {}
@@ -608,12 +624,12 @@ _KIND_CODE = {
 
 def _set_uniforms(prog: moderngl.Program, size: tuple[int, int], smooth: bool) -> None:
     if "u_size" in prog:
-        prog["u_size"].value = (float(size[0]), float(size[1]))
+        uniform(prog, "u_size").value = (float(size[0]), float(size[1]))
     if "resolution" in prog:
-        prog["resolution"].value = (float(size[0]), float(size[1]))
+        uniform(prog, "resolution").value = (float(size[0]), float(size[1]))
     if "u_sharpness" in prog:
-        prog["u_sharpness"].value = 1.0 if smooth else 1000.0
-        prog["u_edge"].value = 0.5 if smooth else 1.0
+        uniform(prog, "u_sharpness").value = 1.0 if smooth else 1000.0
+        uniform(prog, "u_edge").value = 0.5 if smooth else 1.0
 
 
 def _fragment_main(kinds: tuple[int, ...], *, finish: str = "finish") -> str:
@@ -649,7 +665,21 @@ def _pack_rgba8(colors: np.ndarray) -> np.ndarray:
     return np.ascontiguousarray(c).view(np.uint32).reshape(-1)
 
 
-def shape_frames(rows: np.ndarray) -> dict[str, np.ndarray | None]:
+class ShapeFrames(TypedDict):
+    """:func:`shape_frames`'s arrays, one row per shape (``axis`` is None when no shape
+    is rotated)."""
+
+    shape: np.ndarray
+    center: np.ndarray
+    half: np.ndarray
+    radii: np.ndarray
+    fill: np.ndarray
+    stroke: np.ndarray
+    weight: np.ndarray
+    axis: np.ndarray | None
+
+
+def shape_frames(rows: np.ndarray) -> ShapeFrames:
     """Each shape row as a signed-distance primitive in its own frame (vectorised).
 
     Lines become boxes (rounded for ROUND caps) along their axis and points
@@ -667,7 +697,7 @@ def shape_frames(rows: np.ndarray) -> dict[str, np.ndarray | None]:
     """
     kind = rows[:, 0]
     shape = (kind != KIND_ELLIPSE).astype(np.uint32)
-    frames: dict[str, np.ndarray | None] = {
+    frames: ShapeFrames = {
         "shape": shape, "center": rows[:, 1:3], "half": np.abs(rows[:, 3:5]),
         "radii": rows[:, 5:9], "fill": rows[:, 9:13], "stroke": rows[:, 13:17],
         "weight": rows[:, 17], "axis": None,
@@ -690,7 +720,7 @@ def shape_frames(rows: np.ndarray) -> dict[str, np.ndarray | None]:
         d = p0[:, 2:4] - p0[:, 0:2]
         length = np.hypot(d[:, 0], d[:, 1])
         safe = np.where(length > 0, length, 1.0)[:, None]
-        axis[line] = np.where(length[:, None] > 0, d / safe, np.float32([1.0, 0.0]))
+        axis[line] = np.where(length[:, None] > 0, d / safe, np.array([1.0, 0.0], np.float32))
         center[line] = 0.5 * (p0[:, 0:2] + p0[:, 2:4])
         cap = np.rint(radii[line, 0])
         hw = 0.5 * weight[line]

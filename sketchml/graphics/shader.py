@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any
 
 from sketchml.errors import SketchmlError
 from sketchml.graphics.renderer import compile_program, read_shader_source
+from sketchml.graphics.renderer import uniform as program_uniform
 
 if TYPE_CHECKING:
     import moderngl
@@ -152,7 +153,7 @@ class Shader:
         """Upload uniform values (textures on units 1..n) before a draw."""
         unit = 1
         for name, value in self.uniforms.items():
-            uniform = self.program[name]
+            uniform = program_uniform(self.program, name)
             if _is_texture_like(value):
                 texture = _texture_of(value, canvas)
                 texture.use(location=unit)

@@ -232,7 +232,7 @@ class ShapesMixin(CanvasState):
                 if not stroked:
                     fringe, edge = G.polygon_fringe(pts[None], pixel)
                     batch.add_rows(R.fringe_rows(fringe, edge, fill, m))
-        if stroked:
+        if stroke is not None and stroked:
             mesh = G.stroke_polyline(
                 pts, self._stroke_weight, closed=closed, join=self._stroke_join,
                 cap=self._stroke_cap if cap is None else cap, fringe=pixel,
@@ -486,21 +486,20 @@ class ShapesMixin(CanvasState):
         lo, hi = flat.min(axis=0), flat.max(axis=0)
         box = (lo[0], lo[1], hi[0] - lo[0], hi[1] - lo[1])
         pixel = 1.0 / self._scale() if self._smooth else 0.0
-        stroked = self._stroke_rgba is not None and self._stroke_weight > 0
+        fill, stroke = self._fill_rgba, self._stroke_rgba
+        stroked = stroke is not None and self._stroke_weight > 0
         m = R.snap_matrix(self._m, self._stroke_weight, flat[0]) if stroked else self._m
-        if self._fill_rgba is not None:
+        if fill is not None:
             tris = polys if polys.shape[1] == 3 else polys[:, [0, 1, 2, 0, 2, 3]].reshape(-1, 3, 2)
-            self._batch.add_rows(R.triangle_rows(tris, self._fill_rgba, m, box))
+            self._batch.add_rows(R.triangle_rows(tris, fill, m, box))
             if not stroked:
                 fringe, edge = G.polygon_fringe(polys, pixel)
-                self._batch.add_rows(R.fringe_rows(fringe, edge, self._fill_rgba, m))
-        if stroked:
+                self._batch.add_rows(R.fringe_rows(fringe, edge, fill, m))
+        if stroke is not None and stroked:
             mesh = G.stroke_polygons(polys, self._stroke_weight, join=self._stroke_join, fringe=pixel)
-            self._batch.add_rows(
-                R.segment_rows(mesh.segments, self._stroke_rgba, self._stroke_weight, m)
-            )
-            self._batch.add_rows(R.triangle_rows(mesh.triangles, self._stroke_rgba, m, box))
-            self._batch.add_rows(R.fringe_rows(mesh.fringe, mesh.edge, self._stroke_rgba, m))
+            self._batch.add_rows(R.segment_rows(mesh.segments, stroke, self._stroke_weight, m))
+            self._batch.add_rows(R.triangle_rows(mesh.triangles, stroke, m, box))
+            self._batch.add_rows(R.fringe_rows(mesh.fringe, mesh.edge, stroke, m))
 
 
 def _not_numbers(*values: Any) -> ApiUsageError:

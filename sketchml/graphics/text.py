@@ -22,7 +22,7 @@ import subprocess
 import weakref
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, overload
 
 import numpy as np
 
@@ -261,7 +261,8 @@ class _Atlas:
         from PIL import ImageDraw
 
         face = self.font.face_for(ch, self.font_size)
-        left, top, right, bottom = face.getbbox(ch, anchor="ls")
+        # Pixels, whole numbers (Pillow types the box as floats for its other fonts).
+        left, top, right, bottom = (int(v) for v in face.getbbox(ch, anchor="ls"))
         w, h = right - left, bottom - top
         if w <= 0 or h <= 0:
             self.glyphs[ch] = None
@@ -396,6 +397,11 @@ class TextMixin(CanvasState):
         self._text_size_px = size
         self._text_leading_px = None
 
+    @overload
+    def text_leading(self) -> float: ...
+    @overload
+    def text_leading(self, leading: float) -> None: ...
+
     def text_leading(self, leading: float | None = None) -> float | None:
         """Set the distance between lines in pixels; with no argument, return it.
 
@@ -488,7 +494,7 @@ class TextMixin(CanvasState):
         leading = self.text_leading()
         lines = str(s).split("\n")
         x, y = float(x), float(y)
-        if w is None:
+        if w is None or h is None:  # both or neither (checked above)
             n = len(lines)
             if self._text_align_y == K.TOP:
                 y += ascent
@@ -542,7 +548,7 @@ class TextMixin(CanvasState):
         self._flush()
         self._apply_blend()
         draw_textured(
-            self.ctx, self.fbo, (self.width, self.height), texture, vertices,
+            self._require_gl(), self._require_fbo(), (self.width, self.height), texture, vertices,
             sampling=Sampling(channels=1, mask=True), tint=self._fill_rgba, darkest=self._is_darkest(),
         )
 
@@ -561,8 +567,9 @@ class TextMixin(CanvasState):
     def _atlas(self) -> _Atlas:
         font = self._text_font_obj or _default()
         key = (str(font.path), self._text_size_px)
-        per_ctx = _atlases.setdefault(self.ctx, {})
+        ctx = self._require_gl()
+        per_ctx = _atlases.setdefault(ctx, {})
         atlas = per_ctx.get(key)
         if atlas is None:
-            atlas = per_ctx[key] = _Atlas(self.ctx, font, self._text_size_px)
+            atlas = per_ctx[key] = _Atlas(ctx, font, self._text_size_px)
         return atlas

@@ -29,6 +29,8 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from sketchml.graphics.renderer import uniform
+
 if TYPE_CHECKING:
     import moderngl
 
@@ -268,14 +270,14 @@ def draw_textured(
     pipeline.buffer.write(data)
     lo, hi = sampling.value_range
     scale = 1.0 / (hi - lo)
-    program["u_size"].value = (float(size[0]), float(size[1]))
-    program["u_tint"].value = tuple(float(c) for c in tint)
-    program["u_channels"].value = int(sampling.channels)
-    program["u_map"].value = (scale, -lo * scale)
-    program["u_mask"].value = bool(sampling.mask)
-    program["u_premultiplied"].value = bool(sampling.premultiplied)
-    program["u_darkest"].value = bool(darkest)
-    program["u_tex"].value = 0
+    uniform(program, "u_size").value = (float(size[0]), float(size[1]))
+    uniform(program, "u_tint").value = tuple(float(c) for c in tint)
+    uniform(program, "u_channels").value = int(sampling.channels)
+    uniform(program, "u_map").value = (scale, -lo * scale)
+    uniform(program, "u_mask").value = bool(sampling.mask)
+    uniform(program, "u_premultiplied").value = bool(sampling.premultiplied)
+    uniform(program, "u_darkest").value = bool(darkest)
+    uniform(program, "u_tex").value = 0
     fbo.use()
     texture.use(0)
     if nearest:
