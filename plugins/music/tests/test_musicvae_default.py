@@ -37,7 +37,7 @@ def test_held_out_melodies_come_back_from_their_latents(vae, held):
     accuracy = reconstruction_accuracy(vae.network, held)
     assert accuracy == pytest.approx(RECORD["reconstruction_accuracy"], abs=0.01)
     hold = sum(v == HOLD for m in held for v in m) / (32 * len(held))
-    assert accuracy > hold + 0.1, (accuracy, hold)
+    assert accuracy > hold + 0.15, (accuracy, hold)
     assert accuracy > RECORD["swapped_baseline"] + 0.1
 
 
