@@ -55,6 +55,7 @@ __all__ = [
     "BigGANOptions",
     "find_class",
     "imagenet_classes",
+    "measure_statistics",
     "save_random_checkpoint",
 ]
 
@@ -90,6 +91,8 @@ class BigGANConfig:
         attention_layer_position: list index where the self-attention block is inserted.
         eps: batch-norm epsilon.
         n_stats: rows of truncation-indexed batch-norm statistics.
+        class_names: a name per class for checkpoints that are not ImageNet's (empty for
+            the published ones, whose names are :func:`imagenet_classes`).
 
     Examples:
         >>> BigGANConfig.published(256).resolution
@@ -103,6 +106,7 @@ class BigGANConfig:
     attention_layer_position: int = 8
     eps: float = 1e-4
     n_stats: int = 51
+    class_names: tuple[str, ...] = ()
 
     @classmethod
     def published(cls, resolution: int, *, channel_width: int = 128) -> BigGANConfig:
@@ -121,8 +125,11 @@ class BigGANConfig:
         return 4 * 2 ** sum(1 for up, _, _ in self.layers if up)
 
     def to_dict(self) -> dict[str, Any]:
-        """The config as the port writes ``config.json`` (``output_dim`` included)."""
+        """The config as the port writes ``config.json`` (``output_dim`` included; ``class_names``
+        only when the classes are not ImageNet's)."""
+        names = {"class_names": list(self.class_names)} if self.class_names else {}
         return {
+            **names,
             "attention_layer_position": self.attention_layer_position,
             "channel_width": self.channel_width,
             "class_embed_dim": self.z_dim,
@@ -154,6 +161,7 @@ class BigGANConfig:
                 attention_layer_position=int(data.get("attention_layer_position", 8)),
                 eps=float(data.get("eps", 1e-4)),
                 n_stats=int(data.get("n_stats", 51)),
+                class_names=tuple(str(name) for name in data.get("class_names", ())),
             )
         except (KeyError, TypeError, ValueError) as err:
             raise SketchmlError(
@@ -164,6 +172,11 @@ class BigGANConfig:
             raise SketchmlError(
                 f"{str(path)!r} describes blocks BigGAN-deep cannot build: each block's output "
                 "width must not exceed its input width, and n_stats must be at least 2."
+            )
+        if config.class_names and len(config.class_names) != config.num_classes:
+            raise SketchmlError(
+                f"{str(path)!r} names {len(config.class_names)} classes but has num_classes="
+                f"{config.num_classes}; give one name per class or no class_names."
             )
         return config
 
@@ -212,7 +225,17 @@ class _SpectralNorm(nn.Module):
         return self.weight_orig / sigma
 
     def normalised_weight(self) -> torch.Tensor:
-        """``weight_orig / sigma``, ``sigma = u . (W v)`` with the stored vectors (the port at eval)."""
+        """``weight_orig / sigma``, ``sigma = u . (W v)`` with the stored vectors (the port at eval).
+
+        In training mode each call first takes one power-iteration step, so ``u`` and ``v``
+        follow the weights as they change (Miyato et al. 2018; what BigGAN trains with).
+        """
+        if self.training:
+            with torch.no_grad():
+                matrix = self.weight_orig.reshape(self.weight_orig.shape[0], -1)
+                v = F.normalize(matrix.t() @ self.weight_u, dim=0, eps=1e-12)
+                self.weight_u.copy_(F.normalize(matrix @ v, dim=0, eps=1e-12))
+                self.weight_v.copy_(v)
         if self.weight_orig.requires_grad and torch.is_grad_enabled():
             return self._compute_weight()
         tensors = (self.weight_orig, self.weight_u, self.weight_v)
@@ -280,7 +303,8 @@ class TruncationBatchNorm(nn.Module):
 
     Conditional (inside blocks): the gain ``1 + scale(cond)`` and the bias ``offset(cond)``
     come from spectrally normalised linear maps of the conditioning vector. Unconditional
-    (the last one): a learned ``weight`` and ``bias``.
+    (the last one): a learned ``weight`` and ``bias``. In training mode it normalises by the
+    batch's own statistics; :func:`measure_statistics` then fills the truncation rows.
     """
 
     def __init__(self, channels: int, *, cond_dim: int | None, n_stats: int, eps: float) -> None:
@@ -298,10 +322,13 @@ class TruncationBatchNorm(nn.Module):
 
     def forward(self, x: torch.Tensor, truncation: float,
                 cond: torch.Tensor | None = None) -> torch.Tensor:
-        mean, var = _stats_rows(self.running_means, self.running_vars, truncation)
+        if self.training:
+            mean = var = None
+        else:
+            mean, var = _stats_rows(self.running_means, self.running_vars, truncation)
         if not self.conditional:
-            return F.batch_norm(x, mean, var, self.weight, self.bias, False, 0.0, self.eps)
-        normalised = F.batch_norm(x, mean, var, None, None, False, 0.0, self.eps)
+            return F.batch_norm(x, mean, var, self.weight, self.bias, self.training, 0.0, self.eps)
+        normalised = F.batch_norm(x, mean, var, None, None, self.training, 0.0, self.eps)
         gain = 1 + self.scale(cond)
         return normalised * gain[:, :, None, None] + self.offset(cond)[:, :, None, None]
 
@@ -479,8 +506,8 @@ class BigGANOptions:
     """Options of ``sk.model("biggan...")``."""
 
     resolution: int = 256
-    """Image size in pixels: 128, 256 or 512. Set by the variant (``biggan.deep-128`` ...);
-    asking another picks the matching variant's weights."""
+    """Image size in pixels: 128, 256 or 512 (32 for ``biggan.shapes``). Set by the variant
+    (``biggan.deep-128`` ...); asking another picks the matching variant's weights."""
 
 
 class BigGANDeep(sk.Model):
@@ -543,11 +570,13 @@ class BigGANDeep(sk.Model):
 
     def _pick_variant(self) -> None:
         resolution = self.options.resolution
+        if self.variant is not None and self.variant.options.get("resolution") == resolution:
+            return
         if resolution not in RESOLUTIONS:
             raise SketchmlError(
                 f"BigGAN-deep makes 128, 256 or 512 px images, not resolution={resolution!r}; "
-                "use sk.model('biggan.deep-128'), 'biggan.deep-256' or 'biggan.deep-512' and "
-                "resize the result if you need another size."
+                "use sk.model('biggan.deep-128'), 'biggan.deep-256' or 'biggan.deep-512' (or "
+                "the 32 px 'biggan.shapes') and resize the result if you need another size."
             )
         wanted = f"deep-{resolution}"
         if self.spec is not None and self.variant.name != wanted and wanted in self.spec.variants:
@@ -585,6 +614,10 @@ class BigGANDeep(sk.Model):
                 return _config_beside(found), found
             path = self.weights_path()
             return _config_beside(path), path
+        if self.variant is not None and self.variant.weights is not None:
+            # An embedded variant (biggan.shapes): its folder inside the plugin holds both files.
+            path = self.weights_path()
+            return _config_beside(path), path
         for name in WEIGHT_FILES:
             found = self.weights_path(name, required=False)
             if found is not None:
@@ -597,7 +630,10 @@ class BigGANDeep(sk.Model):
 
     @property
     def class_names(self) -> list[str]:
-        """The short name of each class, by index (``gan.class_names[1] == "goldfish"``)."""
+        """The short name of each class, by index (``gan.class_names[1] == "goldfish"`` for the
+        published ImageNet models, ``["circle", "square", ...]`` for ``biggan.shapes``)."""
+        if self.config.class_names:
+            return list(self.config.class_names)
         return [names[0] for names in imagenet_classes()]
 
     def class_vector(self, label: Any, n: int = 1) -> torch.Tensor:
@@ -644,13 +680,21 @@ class BigGANDeep(sk.Model):
         classes = self.config.num_classes
         if isinstance(key, bool) or not isinstance(key, (int, str)):
             raise SketchmlError(
-                f"A class is an index (0-{classes - 1}) or an ImageNet name, got {key!r} "
+                f"A class is an index (0-{classes - 1}) or a class name, got {key!r} "
                 f"({type(key).__name__})."
             )
         if isinstance(key, int):
             if not 0 <= key < classes:
                 raise SketchmlError(f"Class index {key} is out of range: use 0-{classes - 1}.")
             return key
+        names = self.config.class_names
+        if names:
+            if key.strip().lower() in names:
+                return names.index(key.strip().lower())
+            raise SketchmlError(
+                f"{key!r} is not a class of {self.name}.{did_you_mean(key, names)} Its classes "
+                f"are {', '.join(names)} (or an index 0-{classes - 1})."
+            )
         if classes != len(imagenet_classes()):
             raise SketchmlError(
                 f"This checkpoint has {classes} classes, not ImageNet's 1000, so classes have no "
@@ -867,6 +911,52 @@ def _calibrate_statistics(net: BigGANDeepNet, gen: torch.Generator, *, batch: in
     finally:
         for hook in hooks:
             hook.remove()
+
+
+@torch.no_grad()
+def measure_statistics(net: BigGANDeepNet, *, batch: int = 256, seed: int = 0) -> None:
+    """Fill every truncation row of the batch norms with statistics measured at that truncation.
+
+    What the published port's rows hold: row ``i`` is the batch statistics of each batch
+    norm's input when the noise is a normal truncated to [-2, 2] times ``i / (n_stats - 1)``
+    and the classes are drawn at random. Run it once on a generator trained with batch
+    statistics (in training mode) before it generates in eval mode.
+
+    Examples:
+        >>> net = BigGANDeepNet(BigGANConfig(layers=((True, 2, 1),), channel_width=8,
+        ...                     z_dim=8, num_classes=3, attention_layer_position=9))
+        >>> measure_statistics(net, batch=8)
+        >>> bool(net.generator.bn.running_vars[0].lt(net.generator.bn.running_vars[-1]).any())
+        True
+    """
+    config = net.config
+    gen = torch.Generator().manual_seed(seed)
+    device = next(net.parameters()).device
+    norms = [m for m in net.modules() if isinstance(m, TruncationBatchNorm)]
+    modes = {m: m.training for m in net.modules()}
+    row = 0
+
+    def measure(module: TruncationBatchNorm, args: tuple[Any, ...]) -> None:
+        x = args[0]
+        module.running_means[row] = x.mean(dim=(0, 2, 3))
+        module.running_vars[row] = x.var(dim=(0, 2, 3), unbiased=False)
+
+    net.eval()
+    for norm in norms:
+        norm.train()
+    hooks = [m.register_forward_pre_hook(measure) for m in norms]
+    try:
+        for row in range(config.n_stats):
+            psi = row / (config.n_stats - 1)
+            z = sk.truncated_normal((batch, config.z_dim), 2.0, gen) * psi
+            picks = torch.randint(0, config.num_classes, (batch,), generator=gen)
+            y = F.one_hot(picks, config.num_classes).float()
+            net(z.to(device), y.to(device), psi)
+    finally:
+        for hook in hooks:
+            hook.remove()
+        for module, mode in modes.items():
+            module.train(mode)
 
 
 def _atomic(target: Path, write: Any) -> None:
