@@ -12,6 +12,12 @@ VGG16's weights are never downloaded here: they are read from torch's hub cache
 (``$TORCH_HOME/hub/checkpoints/vgg16-397923af.pth``, where ``torchvision.models.vgg16(
 weights="DEFAULT")`` puts them) or from a path given with ``vgg=``. Only the convolution
 weights (``features.*``) are used; the file is loaded without running code.
+
+Offline, where VGG16's weights are absent, the features come from a network this repository
+trains instead of random ones: the convolutions of the shape classifier shipped beside
+``dcgan.shapes`` (:class:`ShapeFeatures`, trained on the shapes world by
+``scripts/train_dcgan_shapes.py``). They see shapes, edges and colour regions, which is what
+the generators trained here (``stylegan2.shapes``) draw; for photos, get VGG16.
 """
 from __future__ import annotations
 
@@ -26,9 +32,10 @@ import torch.nn.functional as F
 from torch import nn
 
 import sketchml as sk
-from sketchml.plugin import progress_bar
+from sketchml.plugin import did_you_mean, progress_bar
 
-__all__ = ["VGG16_FILE", "VGGFeatures", "default_vgg_path", "load_target", "project"]
+__all__ = ["PERCEPTUAL", "SHAPES_CLASSIFIER", "VGG16_FILE", "ShapeFeatures", "VGGFeatures",
+           "default_vgg_path", "load_target", "perceptual_features", "project"]
 
 VGG16_FILE = "vgg16-397923af.pth"
 VGG16_URL = "https://download.pytorch.org/models/vgg16-397923af.pth"
@@ -39,6 +46,11 @@ _POOLS = (4, 9, 16)
 _TAPS = (3, 8, 15, 22)  # relu1_2, relu2_2, relu3_3, relu4_3: outputs after these indices
 _MEAN = (0.485, 0.456, 0.406)
 _STD = (0.229, 0.224, 0.225)
+
+PERCEPTUAL = ("vgg16", "shapes")
+"""The perceptual networks projection can measure with."""
+SHAPES_CLASSIFIER = Path(__file__).resolve().parent / "weights" / "shapes-classifier.safetensors"
+"""The shape classifier shipped with the plugin, whose convolutions :class:`ShapeFeatures` use."""
 
 
 def default_vgg_path() -> Path:
@@ -116,6 +128,82 @@ class VGGFeatures(nn.Module):
         return net.eval().requires_grad_(False)
 
 
+class ShapeFeatures(nn.Module):
+    """The convolutions of sketchml's shape classifier, tapped after each ReLU.
+
+    The same layers, keyed the same way (``features.0``, ``features.3``, ``features.6``), as
+    :class:`sketchml.datasets.ShapeClassifier`, whose trained weights ship with this plugin
+    (:data:`SHAPES_CLASSIFIER`). Images are scaled to the 32 px the classifier was trained at.
+
+    Examples:
+        >>> net = ShapeFeatures.from_file()
+        >>> [f.shape[1] for f in net(torch.rand(1, 3, 64, 64))]
+        [24, 48, 64]
+    """
+
+    _TAPS = (1, 4, 7)
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.features = nn.Sequential(
+            nn.Conv2d(3, 24, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),
+            nn.Conv2d(24, 48, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),
+            nn.Conv2d(48, 64, 3, padding=1), nn.ReLU(),
+        )
+
+    def forward(self, images: torch.Tensor) -> list[torch.Tensor]:
+        """``images`` ``(N, 3, H, W)`` in [0, 1] -> the three tapped feature maps."""
+        if images.shape[-2:] != (32, 32):
+            images = F.interpolate(images, size=(32, 32), mode="bilinear", antialias=True,
+                                   align_corners=False)
+        x = images * 2 - 1
+        out = []
+        for index, layer in enumerate(self.features):
+            x = layer(x)
+            if index in self._TAPS:
+                out.append(x)
+        return out
+
+    @classmethod
+    def from_file(cls, path: str | os.PathLike[str] | None = None) -> ShapeFeatures:
+        """Load the convolutions of a shape classifier's weights (default: the shipped one)."""
+        file = Path(path) if path is not None else SHAPES_CLASSIFIER
+        state = sk.load_weights(file)
+        net = cls()
+        try:
+            net.features.load_state_dict({k: state[f"features.{k}"].float()
+                                          for k in net.features.state_dict()})
+        except (KeyError, RuntimeError) as err:
+            raise sk.SketchmlError(
+                f"{file} is not a sketchml shape classifier ({err}); expected the file that "
+                f"scripts/train_dcgan_shapes.py writes, shapes-classifier.safetensors."
+            ) from err
+        return net.eval().requires_grad_(False)
+
+
+def perceptual_features(perceptual: str | None = None,
+                        vgg: str | os.PathLike[str] | None = None) -> tuple[nn.Module, str]:
+    """``(network, name)`` for the perceptual loss: VGG16, or the shape classifier's features.
+
+    ``perceptual=None`` picks VGG16 when its weights are found (``vgg=`` or torch's hub
+    cache) and the shape classifier's features otherwise; ``"vgg16"`` insists on VGG16 (an
+    error says where to put it), ``"shapes"`` always takes the shape classifier's.
+
+    Examples:
+        >>> perceptual_features("shapes")[1]
+        'shapes'
+    """
+    if perceptual is not None and perceptual not in PERCEPTUAL:
+        raise sk.SketchmlError(f"perceptual={perceptual!r} is not a perceptual network."
+                               f"{did_you_mean(str(perceptual), PERCEPTUAL)} Use 'vgg16', "
+                               f"'shapes', or None (VGG16 when its weights are here).")
+    if perceptual == "shapes":
+        return ShapeFeatures.from_file(), "shapes"
+    if perceptual is None and vgg is None and not default_vgg_path().is_file():
+        return ShapeFeatures.from_file(), "shapes"
+    return VGGFeatures.from_file(vgg), "vgg16"
+
+
 def perceptual_distance(a: list[torch.Tensor], b: list[torch.Tensor]) -> torch.Tensor:
     """Per-image distance ``(N,)`` between two lists of VGG features (unit-normalised channels)."""
     total = 0.0
@@ -183,10 +271,11 @@ def _vgg_input(images: torch.Tensor) -> torch.Tensor:
 
 def project(net: Any, image: Any, *, avg: torch.Tensor, steps: int, plus: bool, lr: float,
             video: str | os.PathLike[str] | None, vgg: str | os.PathLike[str] | None, seed: int,
-            device: torch.device, pixel_weight: float = 0.1,
-            progress: bool | None = None) -> tuple[torch.Tensor, float, float]:
+            device: torch.device, pixel_weight: float = 0.1, progress: bool | None = None,
+            perceptual: str | None = None) -> tuple[torch.Tensor, float, float, str]:
     """Find w (``(1, style_dim)``, or ``(1, num_layers, style_dim)`` when ``plus``) that makes
-    ``net`` draw ``image``; returns it with the loss at the start (the average w) and at the end.
+    ``net`` draw ``image``; returns it with the loss at the start (the average w) and at the
+    end, and the name of the perceptual network used (see :func:`perceptual_features`).
 
     Examples:
         >>> from sketchml_gan.stylegan2 import Generator
@@ -198,7 +287,8 @@ def project(net: Any, image: Any, *, avg: torch.Tensor, steps: int, plus: bool, 
         raise sk.SketchmlError(f"steps must be a whole number >= 1 (a few hundred for a photo), got {steps!r}.")
     if not lr > 0:
         raise sk.SketchmlError(f"lr must be > 0 (0.1 is a good start), got {lr!r}.")
-    features = VGGFeatures.from_file(vgg).to(device)
+    features, used = perceptual_features(perceptual, vgg)
+    features = features.to(device)
     writer = None
     if video is not None:
         from sketchml.plugin import open_frame_writer
@@ -246,7 +336,7 @@ def project(net: Any, image: Any, *, avg: torch.Tensor, steps: int, plus: bool, 
         raise
     if writer is not None:
         writer.close()
-    return final, start_loss, loss_value
+    return final, start_loss, loss_value, used
 
 
 class _Adam:
@@ -276,7 +366,7 @@ class _Adam:
         self.param.sub_(lr * m_hat / (v_hat.sqrt() + self.eps))
 
 
-def _loss(net: Any, features: VGGFeatures, w: torch.Tensor, plus: bool, target: torch.Tensor,
+def _loss(net: Any, features: nn.Module, w: torch.Tensor, plus: bool, target: torch.Tensor,
           target_features: list[torch.Tensor], pixel_weight: float, *, writer: Any = None) -> float:
     """The projection loss of ``w`` (no noise); the image goes to ``writer`` when given."""
     with torch.no_grad():

@@ -938,9 +938,9 @@ class StyleGAN2(sk.Model):
     def encode(self, data: Any, *, steps: int = 300, space: str = "w+", lr: float = 0.1,
                video: str | os.PathLike[str] | None = None,
                vgg: str | os.PathLike[str] | None = None, seed: int | None = None,
-               progress: bool | None = None,
+               progress: bool | None = None, perceptual: str | None = None,
                out: str | os.PathLike[str] | None = None) -> sk.Latent:
-        """Project an image into W or W+ with a VGG16 perceptual loss (Karras et al. 2020, sec. 5).
+        """Project an image into W or W+ with a perceptual loss (Karras et al. 2020, sec. 5).
 
         Args:
             data: the image: a file path, PIL image, ``load_image`` result, ``(H, W, 3|4)``
@@ -951,13 +951,18 @@ class StyleGAN2(sk.Model):
             lr: Adam's peak learning rate (ramped up, then down).
             video: write the progression (target | current) to this ``.mp4`` / ``.gif``.
             vgg: torchvision's ``vgg16-397923af.pth`` (default: torch's hub cache).
+            perceptual: the network whose features are compared: ``"vgg16"``, ``"shapes"``
+                (the convolutions of the shape classifier this repository trains, shipped
+                with the plugin), or ``None`` (default): VGG16 when its weights are here,
+                else the shape classifier's, never random weights.
             seed: seeds the noise added to w while searching (default ``None``: a new seed,
                 kept in the latent's ``seed``).
             progress: a progress bar (default: when someone can see it).
             out: deprecated: save the result with ``latent.save(path)`` instead.
 
-        Returns a Latent ``{"w": ...}`` with ``space``, ``loss`` (at the end) and ``start_loss``
-        (at the average w, where the search begins) in its metadata.
+        Returns a Latent ``{"w": ...}`` with ``space``, ``loss`` (at the end), ``start_loss``
+        (at the average w, where the search begins) and ``perceptual`` (the network used) in
+        its metadata.
 
         Examples:
             >>> w = gan.encode("me.jpg", steps=200, video="projection.mp4")  # doctest: +SKIP
@@ -971,11 +976,12 @@ class StyleGAN2(sk.Model):
         if space == "z":
             raise sk.SketchmlError("encode() projects into 'w' or 'w+', not 'z' (the mapping "
                                    "network cannot be inverted exactly); use space='w+'.")
-        w, start_loss, loss = project(net, data, avg=self.latent_avg, steps=steps,
-                                      plus=space == "w+", lr=lr, video=video, vgg=vgg, seed=seed,
-                                      device=self.device, progress=progress)
+        w, start_loss, loss, used = project(net, data, avg=self.latent_avg, steps=steps,
+                                            plus=space == "w+", lr=lr, video=video, vgg=vgg,
+                                            seed=seed, device=self.device, progress=progress,
+                                            perceptual=perceptual)
         latent = self.latent({"w": w}, seed=seed, space=space, loss=loss, start_loss=start_loss,
-                             steps=steps)
+                             steps=steps, perceptual=used)
         if out is not None:
             # out= is a folder everywhere else; a single file is the result's own save().
             warn_renamed("StyleGAN2.encode()", "out=", "latent.save(path)")

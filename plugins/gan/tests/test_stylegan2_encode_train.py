@@ -88,7 +88,7 @@ def test_projection_into_w_and_from_a_file(gan, vgg_file, tmp_path):
 def test_missing_vgg_weights_say_what_to_put_where(gan, tmp_path, monkeypatch):
     monkeypatch.setenv("TORCH_HOME", str(tmp_path / "torch-home"))
     with pytest.raises(sk.SketchmlError) as caught:
-        gan.encode(torch.rand(3, 32, 32), steps=2)
+        gan.encode(torch.rand(3, 32, 32), steps=2, perceptual="vgg16")
     message = str(caught.value)
     assert VGG16_FILE in message and str(tmp_path / "torch-home" / "hub" / "checkpoints") in message
     assert "vgg=" in message
