@@ -6,8 +6,8 @@ with) and pix2pix paints it as the training video looked. Move in front of the c
 and watch the scene redrawn.
 
 No camera here? Capture takes a video file instead: the sketch plays sketchml's stand-in
-clip as if a camera were filming it. Without a trained model it trains a small one on
-that clip first (a couple of minutes on a laptop CPU).
+clip as if a camera were filming it. Without a trained model in RUN it uses the embedded
+pix2pix.room, which learnt to paint that clip's room from its outlines.
 
     sketchml run sketches/pix2pix_webcam.py
 """
@@ -18,7 +18,6 @@ from sketchml.datasets import scene_clip
 
 RUN = "runs/pix2pix-video"  # where pix2pix_train_from_video.py saved its model
 STAND_IN = "webcam_stand_in.mp4"  # played as the camera when there is none
-QUICK_STEPS = 300  # training steps when no trained model is found
 
 cam = None
 model = None
@@ -33,11 +32,11 @@ def setup():
         cam = Capture(scene_clip(STAND_IN, frames=240, size=128))
         print("no camera found: playing a stand-in clip as the camera")
     cam.start()
-    if not Path(RUN).exists():
-        print(f"no trained model in {RUN}: training a quick one on the stand-in clip")
-        sk.model("pix2pix").train(scene_clip(STAND_IN, frames=240, size=128), out=RUN,
-                                  input="edges", resolution=64, width=16, steps=QUICK_STEPS)
-    model = sk.model("pix2pix", weights=RUN)
+    if Path(RUN).exists():
+        model = sk.model("pix2pix", weights=RUN)
+    else:
+        print(f"no trained model in {RUN}: using pix2pix.room, made for the stand-in clip")
+        model = sk.model("pix2pix.room")
 
 
 def draw():

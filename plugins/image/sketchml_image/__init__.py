@@ -15,9 +15,14 @@ def sketchml_register_models(registry) -> None:
         family="sketchml_image.pix2pix:Pix2Pix",
         modality="image",
         variants={
-            "default": {
+            "room": {
+                "weights": "weights/pix2pix-room.safetensors",
                 "default": True,
-                "description": "untrained: train it on your video, or load weights=DIR or "
+                "description": "64 px, paints the stand-in webcam's room from its outlines "
+                               "(trained offline)",
+            },
+            "untrained": {
+                "description": "no weights: train it on your video, or load weights=DIR or "
                                "a reference latest_net_G.pth",
             },
         },

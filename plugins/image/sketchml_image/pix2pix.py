@@ -273,6 +273,9 @@ class Pix2PixTraining(TrainSettings):
 class Pix2Pix(sk.Model):
     """pix2pix (Isola et al. 2017): translate pictures; train it on pairs made from your video.
 
+    ``sk.model("pix2pix")`` is ``pix2pix.room``, a small model (64 px) that paints the
+    stand-in webcam's room from its outlines, trained offline by
+    ``scripts/train_pix2pix_room.py``; ``pix2pix.untrained`` has no weights until trained.
     ``sk.model("pix2pix", weights=...)`` loads a model: a folder written by ``train`` (or
     ``sketchml train pix2pix``), its ``pix2pix.safetensors``, or a ``latest_net_G.pth`` of
     the reference implementation. A model trained here remembers its input transform
@@ -282,7 +285,7 @@ class Pix2Pix(sk.Model):
 
     Examples:
         >>> import sketchml as sk, torch, tempfile
-        >>> p2p = sk.model("pix2pix", device="cpu")
+        >>> p2p = sk.model("pix2pix.untrained", device="cpu")
         >>> run = p2p.train(torch.rand(8, 3, 32, 32), out=tempfile.mkdtemp(), input="edges",
         ...                 resolution=32, steps=2, width=4, progress=False)
         >>> p2p.generate(torch.rand(3, 48, 64)).shape
@@ -302,6 +305,10 @@ class Pix2Pix(sk.Model):
         self.network: UnetGenerator | None = None
         self.source = "an untrained model"
         if self.weights is None:
+            if self.variant.weights:
+                path = self.weights_path()
+                self._use(_generator_from_state(self.load_weights(), f"model {self.name!r}"),
+                          _export_config(path), f"model {self.name!r}")
             return
         given = Path(self.weights).expanduser()
         config: dict[str, Any] = {}
@@ -624,12 +631,14 @@ def train_pix2pix(data: Any, *, out: str | os.PathLike[str] | None, input: str =
     return run, generator, config
 
 
-def _export(generator: UnetGenerator, path: Path, *, config: dict[str, Any]) -> None:
+def _export(generator: UnetGenerator, path: Path, *, config: dict[str, Any],
+            half: bool = False) -> None:
     """Write the generator's weights (reference key layout) with the settings in the header."""
     from safetensors.torch import save
 
     from sketchml.plugin import atomic_write_bytes
 
-    state = {k: v.detach().cpu().contiguous() for k, v in generator.state_dict().items()}
+    state = {k: (v.half() if half and v.is_floating_point() else v).detach().cpu().contiguous()
+             for k, v in generator.state_dict().items()}
     meta = {"format": "sketchml.pix2pix/1", "config": json.dumps(config)}
     atomic_write_bytes(path, save(state, metadata=meta))

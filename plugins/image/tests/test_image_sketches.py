@@ -3,6 +3,7 @@ training constants turned down in a copy)."""
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -54,6 +55,11 @@ def test_pix2pix_train_from_video_then_webcam(tmp_path: Path) -> None:
 
     webcam = shrunk("pix2pix_webcam.py", tmp_path)
     run_sketch(webcam, tmp_path / "webcam.gif", 3, tmp_path)
+    # With no trained model it falls back to the embedded pix2pix.room.
+    shutil.rmtree(tmp_path / "runs" / "pix2pix-video")
+    run_sketch(webcam, tmp_path / "room.gif", 2, tmp_path)
+    painted = iio.imread(tmp_path / "room.gif")[-1][56:296, 344:616, :3]
+    assert distinct_colours(painted) > 30
     frames = iio.imread(tmp_path / "webcam.gif")[..., :3]
     assert frames.shape[:3] == (3, 320, 640)
     camera = frames[:, 56:296, 24:296].astype(int)

@@ -148,7 +148,7 @@ def test_cli_trains_pix2pix_on_a_video(tmp_path: Path, capsys: pytest.CaptureFix
 
 
 def test_mistakes_are_explained(tmp_path: Path) -> None:
-    model = sk.model("pix2pix", device="cpu")
+    model = sk.model("pix2pix.untrained", device="cpu")
     with pytest.raises(sk.SketchmlError, match="no weights yet"):
         model.generate(torch.rand(1, 3, 32, 32))
     with pytest.raises(sk.SketchmlError, match="power of two"):
@@ -178,3 +178,25 @@ class TestPix2PixConformance(ModelConformance):
     def test_output_by_modality(self, model: sk.Model) -> None:
         pytest.skip("the check asks for a batch of 2 from a latent count; pix2pix makes one "
                     "picture per input picture (checked in test_a_reference_latest_net_g_...)")
+
+
+def test_the_embedded_room_model_paints_held_out_frames(tmp_path: Path) -> None:
+    from sketchml_image.pix2pix import _fit
+
+    model = sk.model("pix2pix", device="cpu")
+    assert (model.name, model.input, model.resolution) == ("pix2pix.room", "edges", 64)
+    clip = torch.from_numpy(scene_frames(240, size=128)).permute(0, 3, 1, 2).float() / 255
+    held_out = torch.arange(240) % 8 == 0  # the frames its training script left out
+    held, seen = clip[held_out], clip[~held_out]
+    target = _fit(held, 64)
+    error = float((model.generate(held) - target).abs().mean())
+    mean_frame = float((_fit(seen, 64).mean(0, keepdim=True) - target).abs().mean())
+    identity = float((model.prepare(held) - target).abs().mean())
+    # Measured by scripts/train_pix2pix_room.py: 0.0107 against 0.0404 and 0.540.
+    assert error < 0.5 * mean_frame and error < 0.05 * identity, (error, mean_frame, identity)
+    # Live, through a Capture playing the clip as a camera (MP4-compressed frames).
+    with sk.Capture(scene_clip(tmp_path / "room.mp4", frames=240, size=128)) as cam:
+        cam.start()
+        cam.read()
+        live = float((model.generate(cam) - _fit(cam.tensor(), 64)).abs().mean())
+    assert live < 0.5 * mean_frame, live
