@@ -136,3 +136,24 @@ def test_bad_settings_are_explained(noise_plugin, sketchml, tmp_path):
     code, _, err = sketchml("walk", keys, "--out", tmp_path / "w.avi")
     assert code == 1 and "unknown file type '.avi'" in err
     assert sorted(p.name for p in tmp_path.iterdir()) == ["k.safetensors"]
+
+
+def test_size_scales_the_frames_smoothly_unless_nearest_is_asked(noise_plugin, sketchml, tmp_path):
+    keys = sk.model("noise", size=16, device="cpu").sample_latent(2, seed=5)
+    path = keys.save(tmp_path / "keys.safetensors")
+    for resample in ("lanczos", "nearest"):
+        code, _, err = sketchml("walk", path, "--out", tmp_path / resample, "--steps", 3,
+                                "--size", 64, "--resample", resample)
+        assert code == 0, err
+    smooth, blocky = _png_frames(tmp_path / "lanczos"), _png_frames(tmp_path / "nearest")
+    assert smooth.shape == blocky.shape == (3, 64, 64, 3)
+    # Nearest repeats each pixel in a 4 x 4 block; Lanczos makes new values inside them.
+    blocks = blocky.reshape(3, 16, 4, 16, 4, 3)
+    assert (blocks == blocks[:, :, :1, :, :1]).all()
+    smooth_blocks = smooth.reshape(3, 16, 4, 16, 4, 3).astype(int)
+    assert (smooth_blocks != smooth_blocks[:, :, :1, :, :1]).mean() > 0.5
+    # The same picture at a larger size: shrunk back, it is close to the original frames.
+    small = _pixels(torch.from_numpy(smooth).permute(0, 3, 1, 2).float().div(255)[:, :, 1::4, 1::4])
+    assert np.abs(small.astype(int) - blocky[:, ::4, ::4].astype(int)).mean() < 40
+    code, _, err = sketchml("walk", path, "--out", tmp_path / "bad", "--size", 0)
+    assert code == 1 and "size is the longer side in pixels" in err

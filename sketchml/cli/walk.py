@@ -59,6 +59,12 @@ def register(subparsers: Any) -> None:
     parser.add_argument("--weights", metavar="PATH",
                         help="weights file or training folder for the model")
     parser.add_argument("--device", metavar="DEV", help="cpu, cuda, cuda:1, mps (default: best)")
+    parser.add_argument("--size", type=int, metavar="PX",
+                        help="scale the frames so their longer side is PX (default: the "
+                             "model's own size)")
+    parser.add_argument("--resample", default="lanczos",
+                        choices=("lanczos", "bicubic", "bilinear", "nearest"),
+                        help="how --size scales (default lanczos: smooth; nearest: pixel blocks)")
     parser.set_defaults(func=run)
 
 
@@ -80,7 +86,8 @@ def run(args: argparse.Namespace) -> int:
             "more files, or a file saved from model.sample_latent(n) with n >= 2."
         )
     written = sk.walk(model, keyframes, args.out, steps=args.steps, hold=args.hold,
-                      easing=args.easing, loop=args.loop, fps=args.fps, batch=args.batch)
+                      easing=args.easing, loop=args.loop, fps=args.fps, batch=args.batch,
+                      size=args.size, resample=args.resample)
     print(f"Walked through {len(keyframes)} keyframes of {model.name}: {written}")
     return 0
 

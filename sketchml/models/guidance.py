@@ -143,7 +143,8 @@ _BLANK = "blank line (no prompt)"
 
 def guide_prompts(prompts: str | os.PathLike[str], *, out: str | os.PathLike[str],
                   sheet_size: int = 160, progress: bool | None = None,
-                  on_line: Any = None, **options: Any) -> GuideBatch:
+                  on_line: Any = None, save_size: int | None = None, resample: str = "lanczos",
+                  **options: Any) -> GuideBatch:
     """Render every prompt of a file (one per line) into ``out``, resumably, with a contact sheet.
 
     Each prompt's result is saved as ``NAME.png``, ``NAME.safetensors`` (its latent) and
@@ -161,6 +162,10 @@ def guide_prompts(prompts: str | os.PathLike[str], *, out: str | os.PathLike[str
         progress: show a progress bar over the prompts (default: when a person watches).
         on_line: called as ``on_line(number, status, detail)`` after each line
             (``status`` is ``"rendered"``, ``"resumed"`` or ``"problem"``), e.g. to print.
+        save_size: scale each saved PNG so its longer side is this many pixels (default:
+            the picture's own size), with ``resample`` (``"lanczos"`` by default, see
+            :meth:`Images.resized <sketchml.Images.resized>`).
+        resample: how ``save_size`` scales.
         **options: passed to :func:`guide` (``model``, ``clip``, ``steps``, ``seed`` ...).
 
     Examples:
@@ -185,6 +190,10 @@ def guide_prompts(prompts: str | os.PathLike[str], *, out: str | os.PathLike[str
             f"The prompts file {str(file)!r} holds no prompts (only blank lines and # comments), "
             "so nothing would be rendered: write one prompt per line, e.g. 'a red circle'."
         )
+    if save_size is not None:
+        from sketchml.models.results import check_resize
+
+        check_resize(save_size, resample)
     folder = Path(out)
     folder.mkdir(parents=True, exist_ok=True)
     batch = GuideBatch()
@@ -238,7 +247,7 @@ def guide_prompts(prompts: str | os.PathLike[str], *, out: str | os.PathLike[str
                 batch.problems.append((number, str(err)))
                 report(number, "problem", str(err))
                 continue
-            result.save(png)
+            result.save(png, size=save_size, resample=resample)
             batch.rendered.append((number, png))
             done.append((number, prompt, png))
             report(number, "rendered", png)

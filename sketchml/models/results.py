@@ -57,6 +57,20 @@ def grid(images: torch.Tensor, *, nrow: int | None = None, padding: int = 2) -> 
     return out
 
 
+RESAMPLING = {"lanczos": "LANCZOS", "bicubic": "BICUBIC", "bilinear": "BILINEAR",
+              "nearest": "NEAREST"}
+"""Ways :meth:`Images.resized` can scale pictures, by name (Pillow's filters)."""
+
+
+def check_resize(size: Any, resample: Any) -> None:
+    """Refuse a ``size``/``resample`` pair :meth:`Images.resized` cannot use, saying why."""
+    if resample not in RESAMPLING:
+        raise SketchmlError(f"resample must be one of {', '.join(RESAMPLING)}, got {resample!r}.")
+    if isinstance(size, bool) or not isinstance(size, int) or not 1 <= size <= 8192:
+        raise SketchmlError(f"size is the longer side in pixels, a whole number from 1 to 8192; "
+                            f"got {size!r}.")
+
+
 def to_uint8_frames(images: torch.Tensor) -> np.ndarray:
     """``(N, 3, H, W)`` float in [0, 1] -> ``(N, H, W, 3)`` uint8 (clamped)."""
     import torch
@@ -102,6 +116,32 @@ class _ImagesMethods:
                 f"{', '.join(_STILL + _MOVING)} (.gif/.mp4 treat the N images as frames)."
             )
         return target
+
+    def resized(self, size: int, *, resample: str = "lanczos") -> Any:
+        """The images scaled so their longer side is ``size`` pixels, as ``Images`` (same latent).
+
+        ``resample`` is ``"lanczos"`` (default: sharp edges, no blocks), ``"bicubic"``,
+        ``"bilinear"`` or ``"nearest"`` (visible pixel blocks, for a pixel-art look).
+
+        Examples:
+            >>> import torch, sketchml as sk
+            >>> sk.Images(torch.rand(2, 3, 64, 64)).resized(256).shape
+            torch.Size([2, 3, 256, 256])
+        """
+        import numpy as np
+        import torch
+        from PIL import Image as PILImage
+
+        check_resize(size, resample)
+        frames = to_uint8_frames(self)  # type: ignore[arg-type]
+        height, width = frames.shape[1:3]
+        scale = size / max(height, width)
+        shape = (max(1, round(width * scale)), max(1, round(height * scale)))
+        method = getattr(PILImage.Resampling, RESAMPLING[resample])
+        scaled = np.stack([np.asarray(PILImage.fromarray(frame).resize(shape, method))
+                           for frame in frames])
+        tensor = torch.from_numpy(scaled).permute(0, 3, 1, 2).float().div(255)
+        return Images(tensor.to(torch.as_tensor(self).device), latent=self.latent)
 
     def _repr_png_(self) -> bytes:
         from PIL import Image as PILImage

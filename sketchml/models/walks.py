@@ -133,6 +133,8 @@ def walk(
     fps: float = 30,
     batch: int = 8,
     progress: bool | None = None,
+    size: int | None = None,
+    resample: str = "lanczos",
     **options: Any,
 ) -> Path:
     """Render a walk through ``keyframes`` to a video, a GIF or PNG frames; returns the path.
@@ -144,7 +146,9 @@ def walk(
     warning: ``out=`` names the folder a verb writes into, and this is one file.) Frames are generated ``batch`` at a time and streamed to the file,
     which appears only when complete (an error leaves nothing behind). ``progress``
     shows a progress bar (default: when a person is watching the terminal).
-    ``options`` go to ``model.generate``.
+    ``size`` scales each frame so its longer side is that many pixels, with ``resample``
+    (see :meth:`Images.resized <sketchml.Images.resized>`: ``"lanczos"`` by default, smooth;
+    ``"nearest"`` for blocks). ``options`` go to ``model.generate``.
 
     Examples:
         >>> import tempfile, sketchml as sk, torch
@@ -167,6 +171,11 @@ def walk(
     latents = walk_path(model, keyframes, steps=steps, hold=hold, easing=easing, loop=loop)
     _check_batch(batch)
     frames = _frames(model, latents, batch=batch, repeat=False, options=options)
+    if size is not None:
+        from sketchml.models.results import Images, check_resize
+
+        check_resize(size, resample)
+        frames = (Images(frame).resized(size, resample=resample) for frame in frames)
     bar = progress_bar(total=len(latents), desc=f"walk {model.name}",
                        quiet=None if progress is None else not progress)
     try:

@@ -64,7 +64,12 @@ def register(subparsers: Any) -> None:
     parser.add_argument("--population", type=int, default=16, metavar="N",
                         help="CMA-ES candidates per generation (default 16)")
     parser.add_argument("--size", type=int, metavar="PX",
-                        help="picture size for pixels/fourier/pixelart")
+                        help="size of the saved picture: pixels/fourier/pixelart are made at "
+                             "this size; a generator's picture is scaled up to it (--resample)")
+    parser.add_argument("--resample", default="lanczos",
+                        choices=("lanczos", "bicubic", "bilinear", "nearest"),
+                        help="how --size scales a generator's picture (default lanczos: smooth; "
+                             "nearest: pixel blocks)")
     parser.add_argument("--label", metavar="CLASS", help="BigGAN: the class to start from")
     parser.add_argument("--truncation", type=float, metavar="T", help="BigGAN: truncation")
     parser.add_argument("--space", choices=("w", "w+"), help="StyleGAN2: steer W or W+")
@@ -84,13 +89,21 @@ def _options(args: argparse.Namespace) -> dict[str, Any]:
     }
     if args.optimiser != "adam":
         options["population"] = args.population
-    for key, value in (("lr", args.lr), ("size", args.size), ("weights", args.weights),
+    size = None if _scaled_on_save(args) else args.size
+    for key, value in (("lr", args.lr), ("size", size), ("weights", args.weights),
                        ("clip_weights", args.clip_weights), ("device", args.device)):
         if value is not None:
             options[key] = value
     if latent_options:
         options["latent_options"] = latent_options
     return options
+
+
+def _scaled_on_save(args: argparse.Namespace) -> bool:
+    """True when --size scales the saved picture: a generator makes its own size."""
+    from sketchml_clip.params import PARAMETERISATIONS
+
+    return args.size is not None and args.model not in PARAMETERISATIONS
 
 
 def run(args: argparse.Namespace) -> int:
@@ -104,9 +117,11 @@ def run(args: argparse.Namespace) -> int:
             "sketchml guide needs one prompt or a file of them: `sketchml guide \"a red circle\" "
             "--out renders` or `sketchml guide --prompts prompts.txt --out renders`.")
     options = _options(args)
+    save_size = args.size if _scaled_on_save(args) else None
     if args.prompt is not None:
         result = sk.guide(args.prompt, **options).run()
-        written = result.save(Path(args.out) / result_name(args.prompt, options))
+        written = result.save(Path(args.out) / result_name(args.prompt, options),
+                              size=save_size, resample=args.resample)
         print(f"{written} (loss {result.loss:.4f} at step {result.step})")
         return 0
 
@@ -116,7 +131,8 @@ def run(args: argparse.Namespace) -> int:
         else:
             print(f"line {number}: {status} {detail}")
 
-    batch = guide_prompts(args.prompts, out=args.out, on_line=show, **options)
+    batch = guide_prompts(args.prompts, out=args.out, on_line=show, save_size=save_size,
+                          resample=args.resample, **options)
     print(f"{len(batch.rendered)} rendered, {len(batch.resumed)} already done, "
           f"{len(batch.problems)} line(s) with problems"
           + (f"; contact sheet: {batch.sheet}" if batch.sheet else ""))

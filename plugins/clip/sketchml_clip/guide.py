@@ -102,10 +102,14 @@ class GuideResult:
     settings: dict[str, Any]
     model: Any = None
 
-    def save(self, path: str | os.PathLike[str]) -> Path:
+    def save(self, path: str | os.PathLike[str], *, size: int | None = None,
+             resample: str = "lanczos") -> Path:
         """Write ``NAME.png``, ``NAME.safetensors`` (the latent) and ``NAME.json`` (settings).
 
         ``path`` is ``NAME`` with or without a suffix; each file is written atomically.
+        ``size`` scales the PNG so its longer side is that many pixels, with ``resample``
+        (``"lanczos"`` by default; ``"bicubic"``, ``"bilinear"``, or ``"nearest"`` for
+        blocks); the latent still renders the picture at the generator's own size.
         Returns the PNG's path.
 
         Examples:
@@ -118,6 +122,8 @@ class GuideResult:
         base = Path(path)
         if base.suffix.lower() in (".png", ".json", ".safetensors"):
             base = base.with_suffix("")
+        # Scaled first, so a bad size or resample leaves nothing half-written.
+        image = self.image if size is None else self.image.resized(size, resample=resample)
         base.parent.mkdir(parents=True, exist_ok=True)
         self.latent.save(base.with_name(base.name + ".safetensors"))
         record = {**self.settings, "loss": self.loss, "step": self.step,
@@ -125,7 +131,7 @@ class GuideResult:
                   "options": self.latent.options}
         _write_text(base.with_name(base.name + ".json"), json.dumps(record, indent=2) + "\n")
         png = base.with_name(base.name + ".png")
-        self.image.save(png)
+        image.save(png)
         return png
 
     def _repr_png_(self) -> bytes:

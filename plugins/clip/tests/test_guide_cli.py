@@ -120,6 +120,31 @@ def test_cli_renders_one_prompt_and_a_file(tmp_path, capsys):
     assert "1 already done" in capsys.readouterr().out
 
 
+def test_cli_size_scales_a_generators_picture_smoothly(tmp_path):
+    from sketchml_clip.guide import rerender
+
+    quick = ["--model", "dcgan", "--steps", "2", "--cutouts", "1", "--device", "cpu"]
+    assert cli("a red circle", "--out", str(tmp_path / "big"), "--size", "256", *quick) == 0
+    png = next((tmp_path / "big").glob("*.png"))
+    picture = iio.imread(png)[..., :3]
+    assert picture.shape == (256, 256, 3)
+    # The latent still renders the generator's own 64 px; the PNG is that, scaled smoothly:
+    # no 4 x 4 blocks of one colour as nearest-neighbour scaling leaves.
+    small = rerender(sk.load_latent(png.with_suffix(".safetensors")))
+    assert small.shape[-2:] == (64, 64)
+    shrunk = sk.Images(torch.from_numpy(picture.copy()).permute(2, 0, 1)).resized(64)
+    assert float((shrunk - small.cpu()).abs().mean()) < 0.03
+    blocks = picture.reshape(64, 4, 64, 4, 3).astype(int)
+    assert (blocks != blocks[:, :1, :, :1]).mean() > 0.3
+    prompts = tmp_path / "prompts.txt"
+    prompts.write_text("a blue square\n")
+    assert cli("--prompts", str(prompts), "--out", str(tmp_path / "many"), "--size", "128",
+               "--resample", "nearest", *quick) == 0
+    picture = iio.imread(next((tmp_path / "many").glob("a-blue*.png")))[..., :3]
+    blocks = picture.reshape(64, 2, 64, 2, 3)
+    assert picture.shape == (128, 128, 3) and (blocks == blocks[:, :1, :, :1]).all()
+
+
 def test_cli_needs_one_prompt_or_a_file(tmp_path):
     with pytest.raises(sk.SketchmlError, match="one prompt or a file"):
         cli("--out", str(tmp_path))
