@@ -53,3 +53,19 @@ def test_the_check_command_reports_a_stale_stub(tmp_path, monkeypatch, capsys):
     assert stubgen.main([]) == 0
     assert stubgen.main(["--check"]) == 0
     assert "circle = _sketch.circle" in stale.read_text()
+
+
+def test_the_stub_declares_no_name_of_a_submodule():
+    # Documentation tools (griffe) merge the stub into the package: a name the stub
+    # declares, rather than imports, would replace the submodule of that name on the docs
+    # pages (sk.models is imported, as the function it calls, for that reason).
+    tree = ast.parse(stubgen.render_stub())
+    declared = {target.id for node in tree.body if isinstance(node, ast.Assign)
+                for target in node.targets if isinstance(target, ast.Name)}
+    declared |= {node.target.id for node in tree.body
+                 if isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name)}
+    package = stubgen.STUB_PATH.parent
+    submodules = {path.stem for path in package.iterdir()
+                  if path.suffix == ".py" or (path / "__init__.py").exists()}
+    assert "models" in submodules
+    assert not declared & submodules, sorted(declared & submodules)
