@@ -138,7 +138,7 @@ def train_classifier(data: Path, steps: int = 600) -> tuple[FamilyClassifier, fl
         loss.backward()
         optimiser.step()
         if step % 100 == 0:
-            print(f"classifier: step {step} loss {float(loss):.3f}", flush=True)
+            print(f"classifier: step {step} loss {loss.item():.3f}", flush=True)
     model.eval()
     held_spec, _, held_names = _magnitudes(data / "heldout")
     held_families = torch.tensor([int(n[2:5]) // 8 for n in held_names])

@@ -46,8 +46,9 @@ Biases keep their names (``.../bias`` -> ``.bias``). The generator also carries 
 buffers a TensorFlow checkpoint keeps elsewhere: ``normalizer`` ``(2, 2)`` (rows ``a`` and
 ``b``; a network picture ``x`` is the spectrogram ``s`` as ``a * s + b``, per channel,
 from Magenta's data normaliser) and ``spectral`` (the :class:`SpectralFormat` as
-``audio_length, frames, n_fft, hop, mel_bins, sample_rate``). The converter itself is not written
-yet; this table is what it will follow.
+``audio_length, frames, n_fft, hop, mel_bins, sample_rate``). :func:`convert_magenta` follows
+this table; ``scripts/convert_gansynth_checkpoint.py`` runs it once on a published checkpoint
+(reading it needs TensorFlow then, never afterwards).
 
 Training (:meth:`GANSynth.train`) departs from Magenta's recipe where a CPU needs it: the
 non-saturating logistic loss instead of WGAN-GP (no second backward pass), and a short

@@ -1,0 +1,131 @@
+"""The embedded gansynth.default: recorded, judged by a pitch detector and a family classifier.
+
+The judges are not the model: YIN (``sketchml_music.pitch``, no learning) hears the pitch,
+and the small GM-family classifier that ``scripts/train_gansynth_default.py`` trains on real
+notes (``weights/gansynth-family-classifier.safetensors``) names the family. Both are first
+checked on real notes of held-out instruments, rendered here by FluidSynth, so a judge that
+hears anything in anything cannot pass them.
+
+The issue's bars are NOT met by the CPU-trained default: the generated pitch (90% within half
+a semitone) and timbres as varied as real instruments' (the family entropy within 90% of
+theirs). The two tests of those bars say so as strict xfails, which fail as soon as a better
+default meets them, so that the record and this note get updated; the tests beside them hold
+the default to the figures its record gives.
+"""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+
+import sketchml as sk
+import sketchml_music
+from sketchml.media.midi import Note
+from sketchml.media.synth import fluidsynth_problem, render_notes
+from sketchml_music.gansynth import CPU_FORMAT, PITCHES
+from sketchml_music.pitch import detect_pitch
+from sketchml_music.timbre import FamilyClassifier, family_entropy, standardise
+
+WEIGHTS = Path(sketchml_music.__file__).parent / "weights"
+RECORD = json.loads((WEIGHTS / "gansynth-default.json").read_text())
+# One program of each pitched GM family, never seen by the GAN or the classifier.
+HELD_OUT = [family * 8 + 7 for family in range(14)]
+TEST_PITCHES = (36, 48, 55, 60, 67, 72)
+needs_fluidsynth = pytest.mark.skipif(fluidsynth_problem() is not None,
+                                      reason=str(fluidsynth_problem()))
+
+
+@pytest.fixture(scope="module")
+def synth() -> sk.Model:
+    return sk.model("gansynth", device="cpu")
+
+
+@pytest.fixture(scope="module")
+def classifier() -> FamilyClassifier:
+    model = FamilyClassifier()
+    model.load_state_dict(sk.load_weights(WEIGHTS / "gansynth-family-classifier.safetensors"))
+    return model.eval()
+
+
+@pytest.fixture(scope="module")
+def held_out_notes() -> tuple[np.ndarray, list[int], list[int]]:
+    """Real notes of the held-out instruments: (waves, pitches, families)."""
+    waves, pitches, families = [], [], []
+    for program in HELD_OUT:
+        notes = [Note(p, 110, i * 1.0, i * 1.0 + 0.375, program=program)
+                 for i, p in enumerate(TEST_PITCHES)]
+        wave, _ = render_notes(notes, sample_rate=16000, synth="fluidsynth")
+        mono = wave.mean(axis=0)
+        for i, pitch in enumerate(TEST_PITCHES):
+            clip = np.zeros(CPU_FORMAT.audio_length, dtype=np.float32)
+            piece = mono[i * 16000:i * 16000 + CPU_FORMAT.audio_length]
+            clip[:piece.size] = piece
+            waves.append(clip)
+            pitches.append(pitch)
+            families.append(program // 8)
+    return np.stack(waves), pitches, families
+
+
+def votes(classifier: FamilyClassifier, waves: np.ndarray) -> torch.Tensor:
+    with torch.no_grad():
+        pictures = CPU_FORMAT.to_specgrams(torch.from_numpy(waves))[:, :1]
+        return classifier(standardise(pictures)).argmax(1)
+
+
+def exact_pitch_rate(waves: np.ndarray, pitches: list[int]) -> float:
+    heard = np.array([detect_pitch(w, 16000) for w in waves])
+    return float(np.mean(np.abs(heard - np.array(pitches)) <= 0.5))
+
+
+def generated(synth: sk.Model, n: int = 122, seed: int = 3) -> tuple[np.ndarray, list[int]]:
+    pitches = [PITCHES[k % len(PITCHES)] for k in range(n)]
+    notes = synth.generate(synth.sample_latent(n, seed=seed), pitch=pitches)
+    return np.stack([note.waveform[0].numpy() for note in notes]), pitches
+
+
+@needs_fluidsynth
+def test_the_judges_know_real_held_out_instruments(held_out_notes, classifier):
+    waves, pitches, families = held_out_notes
+    assert exact_pitch_rate(waves, pitches) > 0.75
+    assert float((votes(classifier, waves) == torch.tensor(families)).float().mean()) > 0.25
+
+
+def test_the_default_is_small_and_its_record_matches_it(synth):
+    file = WEIGHTS / "gansynth-default.safetensors"
+    assert file.stat().st_size < 4 * 2 ** 20
+    assert synth.format == CPU_FORMAT and synth.sample_rate == 16000
+    assert RECORD["format"]["mel_bins"] == CPU_FORMAT.mel_bins
+    assert RECORD["recipe"]["channels"] == max(synth.network.channels)
+    assert 0 <= RECORD["pitch_generated"]["exact"] <= 1
+
+
+def test_generated_pitch_is_what_the_record_says(synth):
+    waves, pitches = generated(synth)
+    rate = exact_pitch_rate(waves, pitches)
+    assert abs(rate - RECORD["pitch_generated"]["exact"]) < 0.1, rate
+
+
+@pytest.mark.xfail(strict=True, reason="the CPU-trained default does not reach the issue's 90% "
+                                       "(see weights/gansynth-default.json for the figure)")
+def test_generated_pitch_meets_the_issue_bar(synth):
+    waves, pitches = generated(synth)
+    assert exact_pitch_rate(waves, pitches) >= 0.9
+
+
+def test_generated_timbres_spread_as_the_record_says(synth, classifier):
+    waves, _ = generated(synth, n=84)
+    made = family_entropy(votes(classifier, waves))
+    assert abs(made - RECORD["family_entropy_generated"]) < 0.15, made
+
+
+@needs_fluidsynth
+@pytest.mark.xfail(strict=True, reason="the CPU-trained default's timbres fall in fewer families "
+                                       "than real instruments' (see gansynth-default.json)")
+def test_generated_timbres_are_as_varied_as_real_ones(synth, classifier, held_out_notes):
+    waves, _ = generated(synth, n=84)
+    real = family_entropy(votes(classifier, held_out_notes[0]))
+    made = family_entropy(votes(classifier, waves))
+    assert made >= 0.9 * real, (made, real)
