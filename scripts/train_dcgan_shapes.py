@@ -39,7 +39,7 @@ WEIGHTS = ROOT / "plugins" / "gan" / "sketchml_gan" / "weights"
 # A learning rate five times the paper's, steadied by the weight average (ema), gets a
 # small DCGAN to recognisable shapes within a CPU budget of minutes.
 RECIPE = {"resolution": 64, "width": 32, "latent_dim": 100, "batch_size": 32, "lr": 0.001,
-          "ema": 0.999, "shapes": 6000, "seed": 0}
+          "ema": 0.999, "shapes": 6000, "seed": 0, "upsample": "transposed"}
 
 
 def _atomic_save(tensors: dict[str, torch.Tensor], path: Path, metadata: dict[str, str]) -> None:
@@ -98,22 +98,24 @@ def _add_session(out: Path, *, wall: float, cpu: float, step: int) -> list[dict[
 _CLASSIFIER_RECIPE = "shapes + no-shape pictures taught to be unsure"
 
 
-def _classifier(steps: int) -> tuple[torch.nn.Module, float]:
-    """The shape classifier: trained here, or the shipped one when it has the same recipe."""
+def _classifier(steps: int, weights: Path) -> tuple[torch.nn.Module, float]:
+    """The shape classifier: one of the same recipe in ``weights`` or shipped, else trained."""
     from safetensors import safe_open
 
     from sketchml.datasets import ShapeClassifier, train_shape_classifier
 
-    path = WEIGHTS / "shapes-classifier.safetensors"
-    if path.is_file():
-        with safe_open(str(path), framework="pt") as handle:
+    path = weights / "shapes-classifier.safetensors"
+    for found in (path, WEIGHTS / path.name):
+        if not found.is_file():
+            continue
+        with safe_open(str(found), framework="pt") as handle:
             meta = handle.metadata() or {}
         if meta.get("steps") == str(steps) and meta.get("seed") == "0" \
                 and meta.get("recipe") == _CLASSIFIER_RECIPE:
             import sketchml as sk
 
             classifier = ShapeClassifier()
-            classifier.load_state_dict(sk.load_weights(path))
+            classifier.load_state_dict(sk.load_weights(found))
             classifier.train_accuracy = float(meta["held_out_accuracy"])
             return classifier.eval(), float(meta["train_seconds"])
     started = time.time()
@@ -138,9 +140,11 @@ def quality(generator_file: Path, classifier: torch.nn.Module, *, samples: int =
     classes, sure = classifier.confidence(images)
     confident = sure > threshold
     counts = torch.bincount(classes[confident], minlength=len(SHAPES))
+    shares = torch.bincount(classes, minlength=len(SHAPES)).float() / samples
     return {"samples": samples, "threshold": threshold,
             "confident_fraction": round(float(confident.float().mean()), 4),
             "confident_per_shape": {name: int(c) for name, c in zip(SHAPES, counts)},
+            "share_per_shape": {name: round(float(f), 4) for name, f in zip(SHAPES, shares)},
             "shapes_seen": sorted({SHAPES[int(i)] for i in classes})}
 
 
@@ -157,9 +161,23 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--threads", type=int, default=1, help="torch CPU threads (default 1)")
     parser.add_argument("--classifier-steps", type=int, default=1500,
                         help="steps for the shape classifier (default 1500)")
+    parser.add_argument("--width", type=int, default=RECIPE["width"],
+                        help=f"channels of the networks (default {RECIPE['width']})")
+    parser.add_argument("--upsample", choices=("transposed", "resize"),
+                        default=RECIPE["upsample"],
+                        help=f"the generator's upsampling (default {RECIPE['upsample']}; resize: "
+                             f"nearest resize + 3x3 conv, no checkerboard artefacts)")
+    parser.add_argument("--weights-dir", default=str(WEIGHTS),
+                        help="where the default's files are written (default: the gan "
+                             "plugin's weights folder; another folder tries a recipe without "
+                             "touching the shipped files)")
     args = parser.parse_args(argv)
+    recipe = {**RECIPE, "width": args.width, "upsample": args.upsample}
+    weights = Path(args.weights_dir)
 
-    torch.set_num_threads(args.threads)
+    import sketchml as sk
+
+    sk.set_threads(args.threads)
     from sketchml_gan.dcgan import EXPORT_NAME, train_dcgan
 
     started, cpu_started = time.time(), time.process_time()
@@ -170,9 +188,10 @@ def main(argv: list[str] | None = None) -> int:
     run, generator = train_dcgan(
         "shapes", out=args.out, steps=args.steps, minutes=args.minutes or None,
         progress=None, device="cpu", sample_every=250, checkpoint_every=250,
-        resolution=RECIPE["resolution"], width=RECIPE["width"],
-        latent_dim=RECIPE["latent_dim"], batch_size=RECIPE["batch_size"], lr=RECIPE["lr"],
-        ema=RECIPE["ema"], shapes=RECIPE["shapes"], seed=RECIPE["seed"], flip=False)
+        resolution=recipe["resolution"], width=recipe["width"],
+        latent_dim=recipe["latent_dim"], batch_size=recipe["batch_size"], lr=recipe["lr"],
+        ema=recipe["ema"], shapes=recipe["shapes"], seed=recipe["seed"],
+        upsample=recipe["upsample"], flip=False)
     over.set()
     sessions = _add_session(Path(args.out), wall=time.time() - started,
                             cpu=time.process_time() - cpu_started, step=run.step)
@@ -182,26 +201,26 @@ def main(argv: list[str] | None = None) -> int:
         print("No training step was taken; nothing exported.", file=sys.stderr)
         return 1
 
-    WEIGHTS.mkdir(parents=True, exist_ok=True)
+    weights.mkdir(parents=True, exist_ok=True)
     state = {k: (v.half() if v.is_floating_point() else v).contiguous()
              for k, v in generator.state_dict().items()}
-    target = WEIGHTS / "dcgan-shapes.safetensors"
+    target = weights / "dcgan-shapes.safetensors"
     _atomic_save(state, target, {"format": "sketchml.dcgan/1",
-                                 "config": json.dumps({**RECIPE, "step": run.step})})
+                                 "config": json.dumps({**recipe, "step": run.step})})
 
-    classifier, classifier_seconds = _classifier(args.classifier_steps)
+    classifier, classifier_seconds = _classifier(args.classifier_steps, weights)
 
     measured = quality(target, classifier)
     last = run.history[-50:]
     record = {
         "model": "dcgan.shapes",
-        "recipe": RECIPE,
+        "recipe": recipe,
         "steps": run.step,
-        "images_seen": run.step * RECIPE["batch_size"],
+        "images_seen": run.step * recipe["batch_size"],
         "train_seconds": round(gan_seconds, 1),
         "train_cpu_seconds": round(gan_cpu, 1),
-        "images_per_second": round(run.step * RECIPE["batch_size"] / gan_seconds, 1),
-        "images_per_cpu_second": round(run.step * RECIPE["batch_size"] / gan_cpu, 1),
+        "images_per_second": round(run.step * recipe["batch_size"] / gan_seconds, 1),
+        "images_per_cpu_second": round(run.step * recipe["batch_size"] / gan_cpu, 1),
         "sessions": sessions,
         "threads": args.threads,
         "final_losses_mean_of_last_50": {
@@ -214,11 +233,12 @@ def main(argv: list[str] | None = None) -> int:
         "torch": torch.__version__,
         "python": platform.python_version(),
         "machine": platform.machine(),
-        "reproduce": f"python scripts/train_dcgan_shapes.py --steps {run.step} --minutes 0 "
+        "reproduce": f"python scripts/train_dcgan_shapes.py --steps {run.step} --width "
+                     f"{recipe['width']} --upsample {recipe['upsample']} --minutes 0 "
                      f"--cpu-minutes 0 --out NEW_FOLDER",
         "run_folder_files": [EXPORT_NAME, "checkpoints/", "samples/", "losses.png"],
     }
-    _atomic_text(WEIGHTS / "dcgan-shapes.json", json.dumps(record, indent=2) + "\n")
+    _atomic_text(weights / "dcgan-shapes.json", json.dumps(record, indent=2) + "\n")
     print(json.dumps(record, indent=2))
     return 0
 

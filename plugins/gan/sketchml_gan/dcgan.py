@@ -3,14 +3,18 @@
 The generator turns a Gaussian latent ``z`` (``latent_dim`` numbers) into an image
 through transposed convolutions with batch norm and ReLU, ending in tanh; the
 discriminator mirrors it with strided convolutions and leaky ReLU. Both are built
-for 32, 64 or 128 px: one up/down-sampling stage per doubling from 4 x 4.
+for 32, 64 or 128 px: one up/down-sampling stage per doubling from 4 x 4. With
+``upsample="resize"`` (``--upsample resize``) each generator stage is a nearest-neighbour
+resize and a 3 x 3 convolution instead (Odena, Dumoulin and Olah 2016, "Deconvolution and
+checkerboard artifacts"): a little slower per step, and free of the checkerboard pattern
+that overlapping transposed kernels print on the pictures.
 
 Checkpoint layout: the networks are ``nn.Sequential`` modules named ``main``, laid
 out exactly as the PyTorch examples' ``dcgan/main.py`` (``main.0.weight``,
 ``main.1.running_mean``, ... ``main.12.weight`` at 64 px), so a ``netG_epoch_N.pth``
 saved by that script loads unchanged (``sk.model("dcgan", weights="netG.pth")``). The
-architecture (resolution, width, latent size) is read from the tensors' shapes, so
-any such file describes itself.
+architecture (resolution, width, latent size, upsampling: 3 x 3 kernels mean resize) is
+read from the tensors' shapes, so any such file describes itself.
 
 ``train`` runs on a folder of images, a video file (frames sampled evenly), the
 procedural shapes world (``"shapes"``) or any dataset of images, through
@@ -44,6 +48,7 @@ __all__ = ["DCGAN", "DCGANOptions", "DCGANTraining", "Discriminator", "Generator
 
 RESOLUTIONS = (32, 64, 128)
 EXPORT_NAME = "dcgan.safetensors"
+UPSAMPLING = ("transposed", "resize")
 
 
 def _stages(resolution: int) -> int:
@@ -63,29 +68,47 @@ class Generator(nn.Module):
         resolution: 32, 64 or 128.
         latent_dim: size of ``z`` (default 100, as in the paper).
         width: channels of the last hidden layer (``ngf``); earlier layers double it.
+        upsample: how each stage doubles the image: ``"transposed"`` (default), the paper's
+            4 x 4 stride-2 transposed convolutions, laid out as the PyTorch examples; or
+            ``"resize"``, nearest-neighbour resizing followed by a 3 x 3 convolution (Odena,
+            Dumoulin and Olah 2016, "Deconvolution and checkerboard artifacts"), which
+            cannot make the checkerboard pattern overlapping transposed kernels leave.
 
     Examples:
         >>> import torch
         >>> from sketchml_gan.dcgan import Generator
         >>> Generator(resolution=32, width=8)(torch.randn(2, 100)).shape
         torch.Size([2, 3, 32, 32])
+        >>> Generator(resolution=32, width=8, upsample="resize")(torch.randn(2, 100)).shape
+        torch.Size([2, 3, 32, 32])
     """
 
-    def __init__(self, *, resolution: int = 64, latent_dim: int = 100, width: int = 64) -> None:
+    def __init__(self, *, resolution: int = 64, latent_dim: int = 100, width: int = 64,
+                 upsample: str = "transposed") -> None:
         super().__init__()
         stages = _stages(resolution)
+        if upsample not in UPSAMPLING:
+            raise sk.SketchmlError(f"upsample must be one of {', '.join(UPSAMPLING)}, got "
+                                   f"{upsample!r}.")
         self.resolution, self.latent_dim, self.width = resolution, latent_dim, width
+        self.upsample = upsample
         channels = [width * 2 ** (stages - 1 - i) for i in range(stages)]
         layers: list[nn.Module] = [nn.ConvTranspose2d(latent_dim, channels[0], 4, 1, 0, bias=False),
                                    nn.BatchNorm2d(channels[0]), nn.ReLU(True)]
         for c_in, c_out in zip(channels, channels[1:]):
-            layers += [nn.ConvTranspose2d(c_in, c_out, 4, 2, 1, bias=False), nn.BatchNorm2d(c_out),
-                       nn.ReLU(True)]
-        layers += [nn.ConvTranspose2d(channels[-1], 3, 4, 2, 1, bias=False), nn.Tanh()]
+            layers += [*_double(c_in, c_out, upsample), nn.BatchNorm2d(c_out), nn.ReLU(True)]
+        layers += [*_double(channels[-1], 3, upsample), nn.Tanh()]
         self.main = nn.Sequential(*layers)
 
     def forward(self, z: torch.Tensor) -> torch.Tensor:
         return self.main(z.reshape(z.shape[0], -1, 1, 1))
+
+
+def _double(c_in: int, c_out: int, upsample: str) -> list[nn.Module]:
+    """Layers that double the side of a feature map: one transposed conv, or resize + conv."""
+    if upsample == "transposed":
+        return [nn.ConvTranspose2d(c_in, c_out, 4, 2, 1, bias=False)]
+    return [nn.Upsample(scale_factor=2, mode="nearest"), nn.Conv2d(c_in, c_out, 3, 1, 1, bias=False)]
 
 
 class Discriminator(nn.Module):
@@ -134,6 +157,8 @@ def _architecture(state: dict[str, torch.Tensor], source: str) -> dict[str, int]
             f"`sketchml train dcgan`."
         )
     first = state.get("main.0.weight")
+    kernels = {tuple(value.shape[-2:]) for key, value in state.items()
+               if key.startswith("main.") and key != "main.0.weight" and value.dim() == 4}
     convs = sorted((int(key.split(".")[1]) for key, value in state.items()
                     if key.startswith("main.") and key.endswith(".weight") and value.dim() == 4),
                    key=int)
@@ -149,7 +174,9 @@ def _architecture(state: dict[str, torch.Tensor], source: str) -> dict[str, int]
             f"DCGAN makes {', '.join(map(str, RESOLUTIONS))} px. Train one with "
             f"`sketchml train dcgan DATA --out DIR --resolution 64`."
         )
-    return {"resolution": resolution, "latent_dim": int(first.shape[0]), "width": width}
+    upsample = "resize" if kernels == {(3, 3)} else "transposed"
+    return {"resolution": resolution, "latent_dim": int(first.shape[0]), "width": width,
+            "upsample": upsample}
 
 
 def _layout_error(state: dict[str, Any], expected: dict[str, Any], source: str) -> sk.SketchmlError:
@@ -174,7 +201,7 @@ def _load_generator(state: dict[str, torch.Tensor], source: str) -> Generator:
             raise sk.SketchmlError(
                 f"{source}: tensor {key!r} is shaped {tuple(state[key].shape)}, but a DCGAN "
                 f"generator of {arch['resolution']} px, latent {arch['latent_dim']}, width "
-                f"{arch['width']} needs {tuple(value.shape)}. The file is damaged or not a DCGAN."
+                f"{arch['width']}, {arch['upsample']} upsampling needs {tuple(value.shape)}. The file is damaged or not a DCGAN."
             )
     generator.load_state_dict({k: v.to(expected[k].dtype) for k, v in state.items()})
     return generator.eval()
@@ -199,6 +226,9 @@ class DCGANTraining(ImageTrainSettings):
     width: int = setting(32, "channels of the networks' outermost hidden layers (32 is quick "
                              "on a CPU; the paper's models are wider, 64 or 128, on a GPU)")
     latent_dim: int = setting(100, "size of the latent z")
+    upsample: str = setting("transposed", "how the generator doubles its images: 'transposed' "
+                                          "(the paper's) or 'resize' (nearest resize + 3x3 "
+                                          "conv: no checkerboard artefacts, slower per step)")
 
 
 class DCGAN(sk.Model):
@@ -386,6 +416,9 @@ def train_dcgan(data: Any, *, out: str | os.PathLike[str] | None, device: Any = 
         raise sk.SketchmlError("train() needs out='folder' for checkpoints, samples and the "
                                "trained weights, e.g. gan.train('my_images/', out='runs/mine').")
     _stages(settings.resolution)
+    if settings.upsample not in UPSAMPLING:
+        raise sk.SketchmlError(f"upsample must be one of {', '.join(UPSAMPLING)}, got "
+                               f"{settings.upsample!r}.")
     for name in ("steps", "batch_size", "width", "latent_dim", "shapes"):
         value = getattr(settings, name)
         if value < 1:
@@ -393,12 +426,13 @@ def train_dcgan(data: Any, *, out: str | os.PathLike[str] | None, device: Any = 
     seed = settings.seed_for(out)
     config = {"family": "dcgan", "resolution": settings.resolution,
               "latent_dim": settings.latent_dim, "width": settings.width, "ema": settings.ema,
+              "upsample": settings.upsample,
               "data": str(data) if isinstance(data, (str, os.PathLike)) else type(data).__name__}
     previous = latest_checkpoint(Path(out) / "checkpoints")
     if previous is not None:
         before = previous.meta.get("config", {})
-        changed = [k for k in ("resolution", "latent_dim", "width", "ema")
-                   if before.get(k) != config[k]]
+        changed = [k for k in ("resolution", "latent_dim", "width", "ema", "upsample")
+                   if before.get(k, "transposed" if k == "upsample" else None) != config[k]]
         if changed:
             given = ", ".join(f"{k}={before.get(k)!r}" for k in changed)
             raise sk.SketchmlError(
@@ -413,7 +447,7 @@ def train_dcgan(data: Any, *, out: str | os.PathLike[str] | None, device: Any = 
     seed_everything(seed)
     latent_dim = settings.latent_dim
     generator = Generator(resolution=settings.resolution, latent_dim=latent_dim,
-                          width=settings.width)
+                          width=settings.width, upsample=settings.upsample)
     discriminator = Discriminator(resolution=settings.resolution, width=settings.width)
     generator.apply(_init_weights)
     discriminator.apply(_init_weights)

@@ -57,6 +57,34 @@ def test_layout_matches_the_pytorch_examples_dcgan():
     assert "main.3.running_var" in d_state
 
 
+def test_resize_upsampling_loads_as_itself_and_has_no_checkerboard(tmp_path):
+    torch.manual_seed(0)
+    generator = Generator(resolution=32, latent_dim=16, width=4, upsample="resize").eval()
+    convs = {k: tuple(v.shape[-2:]) for k, v in generator.state_dict().items() if v.dim() == 4}
+    assert convs.pop("main.0.weight") == (4, 4) and set(convs.values()) == {(3, 3)}
+    save_file(generator.state_dict(), tmp_path / "g.safetensors")
+    gan = sk.model("dcgan", weights=tmp_path / "g.safetensors", device="cpu")
+    assert gan.network.upsample == "resize" and gan.resolution == 32
+    z = gan.sample_latent(64, seed=1)
+    with torch.no_grad():
+        expected = (generator(z.tensor) + 1) / 2
+    assert torch.allclose(gan.generate(z), expected.clamp(0, 1), atol=1e-6)
+
+    def checkerboard(net):
+        # Mean of each pixel's position in its 2 x 2 cell over many pictures: a flat map for
+        # resize-convolutions, a fixed pattern for transposed ones (Odena et al. 2016).
+        with torch.no_grad():
+            images = net(torch.randn(256, 16, generator=torch.Generator().manual_seed(2)))
+        cells = images.mean(dim=(0, 1)).reshape(16, 2, 16, 2).mean(dim=(0, 2))
+        return float(cells.max() - cells.min()) / float(images.std())
+
+    torch.manual_seed(0)
+    transposed = Generator(resolution=32, latent_dim=16, width=4).eval()
+    assert checkerboard(generator) < checkerboard(transposed) / 2
+    with pytest.raises(sk.SketchmlError, match="upsample must be one of transposed, resize"):
+        Generator(resolution=32, upsample="bilinear")
+
+
 @pytest.mark.parametrize("name", ["g.safetensors", "netG_epoch_24.pth"])
 def test_loads_a_generator_file_and_reads_its_architecture(tmp_path, name):
     reference, path = _tiny_generator_file(tmp_path, name=name)

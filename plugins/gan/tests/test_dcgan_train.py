@@ -125,6 +125,18 @@ def test_the_shapes_world_and_a_checkpoint_only_folder(tmp_path):
     assert sk.model("dcgan", weights=out, device="cpu").resolution == 32
 
 
+def test_resize_upsampling_trains_loads_and_must_match_to_resume(tmp_path):
+    out = tmp_path / "run"
+    train_dcgan("shapes", out=out, steps=2, shapes=16, upsample="resize", **TINY)
+    gan = sk.model("dcgan", weights=out, device="cpu")
+    assert gan.network.upsample == "resize"
+    with pytest.raises(sk.SketchmlError, match="upsample='resize'"):
+        train_dcgan("shapes", out=out, steps=4, shapes=16, **TINY)
+    with pytest.raises(sk.SketchmlError, match="upsample must be one of"):
+        train_dcgan("shapes", out=tmp_path / "other", steps=2, upsample="smooth", **TINY)
+    assert not (tmp_path / "other").exists()
+
+
 def test_bad_data_is_refused_and_nothing_is_written(tmp_path):
     out = tmp_path / "run"
     empty = tmp_path / "empty"
