@@ -9,6 +9,11 @@ the trained file is missing) and 16 cutouts per step:
   the same crops, CLIP, backward, Adam step) so the ratio shows what guidance adds;
 * the same with CMA-ES (population 16): generations and candidates per second.
 
+Threads section (CPU): Adam steps on ``pixels`` and ``dcgan.shapes`` with torch on 1 thread,
+2 threads and sketchml's automatic choice (:mod:`sketchml.models.threads`), quiet and with
+two competing CPU-bound processes started by the benchmark: wall and CPU milliseconds per
+step, so what extra threads cost on a busy machine shows side by side.
+
 GPU section (only with CUDA; skipped with a note otherwise): open_clip ViT-B/32 and
 BigGAN-deep 256 at full width, both random weights, 32 cutouts: seconds per iteration for
 Adam and for CMA-ES with a population of 50, beside the BigGAN + CLIP workshop notebook's
@@ -18,7 +23,8 @@ Each figure is the fastest of ``--rounds`` timed runs of ``--steps`` steps (afte
 steps), so load from other processes drops out; process CPU seconds per step are printed
 too, since wall-clock time on a shared machine says little on its own.
 
-Run: ``.venv/bin/python benchmarks/guide.py [--steps 10] [--rounds 3] [--threads 1]``
+Run: ``.venv/bin/python benchmarks/guide.py [--steps 10] [--rounds 3] [--threads 1]
+[--only cpu|threads|gpu]``
 """
 from __future__ import annotations
 
@@ -30,8 +36,10 @@ from pathlib import Path
 
 import torch
 import torch.nn.functional as F
+from competing import competing
 
 import sketchml as sk
+from sketchml.models.threads import choose_threads
 
 WORKSHOP_T4_SECONDS = 7.3
 
@@ -152,6 +160,31 @@ def cpu_section(args: argparse.Namespace, folder: Path) -> None:
               f"{bare / adam:>8.2f} {1 / cma:>10.2f} {16 / cma:>8.1f}")
 
 
+def threads_section(args: argparse.Namespace, folder: Path) -> None:
+    clip, _ = tiny_clip("cpu")
+    gan, _ = shapes_gan("cpu", folder)
+    from sketchml_clip.params import parameterisation
+
+    pixels = parameterisation("pixels", size=64, device="cpu")
+    print(f"\nThreads: Adam, {args.cutouts} cutouts, {args.steps} timed steps, ms per step "
+          f"(wall / CPU); load average before: {__import__('os').getloadavg()[0]:.1f}")
+    print(f"  {'':<24} {'threads':>7} {'pixels':>17} {'dcgan.shapes':>17} {'dcgan it/s':>10}")
+    for busy in (0, 2):
+        with competing(busy):
+            label = "quiet" if not busy else f"{busy} competing processes"
+            for threads in (1, 2, "auto"):
+                sk.set_threads(None)
+                count = choose_threads()[0] if threads == "auto" else threads
+                sk.set_threads(count)
+                row = [time_guidance(clip, model, steps=args.steps, rounds=1, cutouts=args.cutouts)
+                       for model in (pixels, gan)]
+                name = f"auto={count}" if threads == "auto" else str(threads)
+                print(f"  {label:<24} {name:>7} "
+                      + " ".join(f"{w * 1e3:>7.0f} / {c * 1e3:>7.0f}" for w, c in row)
+                      + f" {1 / row[1][0]:>10.1f}")
+    sk.set_threads(args.threads)
+
+
 def gpu_section(args: argparse.Namespace, folder: Path) -> None:
     if not torch.cuda.is_available():
         print("\nGPU section skipped: CUDA is not available on this machine.")
@@ -181,15 +214,19 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--cutouts", type=int, default=16)
     parser.add_argument("--threads", type=int, default=None,
-                        help="torch CPU threads (default: torch's choice)")
+                        help="torch CPU threads (default: sketchml's choice)")
     parser.add_argument("--no-gpu", action="store_true", help="skip the GPU section")
+    parser.add_argument("--only", choices=("cpu", "threads", "gpu"), default=None,
+                        help="run one section")
     args = parser.parse_args()
-    if args.threads:
-        torch.set_num_threads(args.threads)
+    sk.set_threads(args.threads)
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
-        cpu_section(args, folder)
-        if not args.no_gpu:
+        if args.only in (None, "cpu"):
+            cpu_section(args, folder)
+        if args.only in (None, "threads"):
+            threads_section(args, folder)
+        if args.only in (None, "gpu") and not args.no_gpu:
             gpu_section(args, folder)
 
 

@@ -8,8 +8,16 @@
 2. Checkpoint: one checkpoint of a model with P parameters plus Adam state,
    written by ``save_checkpoint`` (safetensors + weights-only state + fsync +
    rename) against a plain ``torch.save`` of the same state dicts to one file.
+3. DCGAN step at the lesson's settings (32 px, width 32, batch 64, ema 0.999), through
+   ``sk.model("dcgan").train`` against the loop of the PyTorch examples' ``dcgan/main.py``
+   with the same networks, batch and data (target: within 1.2x per step); steps per
+   second. Each with torch on 1 thread, 2 threads and sketchml's automatic choice
+   (:mod:`sketchml.models.threads`), quiet and with two competing CPU-bound processes
+   started by the benchmark. Wall and process-CPU milliseconds per step: on a shared
+   machine extra threads show up as CPU time spent waiting.
 
-Run: ``.venv/bin/python benchmarks/training.py [--steps 300] [--params 5000000]``
+Run: ``.venv/bin/python benchmarks/training.py [--steps 300] [--params 5000000]
+[--gan-steps 20] [--only dcgan]``
 """
 from __future__ import annotations
 
@@ -19,9 +27,16 @@ import time
 from pathlib import Path
 
 import torch
+import torch.nn.functional as F
+from competing import competing
 from torch.utils.data import DataLoader, TensorDataset
 
+import sketchml as sk
+from sketchml.models.threads import choose_threads
 from sketchml.training import TrainingRun, save_checkpoint
+
+# The dcgan lesson's settings for training on your own images.
+DCGAN_LESSON = {"resolution": 32, "width": 32, "batch_size": 64, "latent_dim": 100, "ema": 0.999}
 
 
 def make_data() -> TensorDataset:
@@ -106,15 +121,104 @@ def bench_checkpoint(params: int, rounds: int) -> None:
           f"{best_ours / best_plain:.2f}x")
 
 
+def dcgan_bare(images: torch.Tensor, steps: int) -> tuple[float, float]:
+    """The PyTorch examples' DCGAN loop on the same networks and data: (wall, CPU) s/step."""
+    from sketchml_gan.dcgan import Discriminator, Generator, _init_weights
+
+    torch.manual_seed(0)
+    s = DCGAN_LESSON
+    net_g = Generator(resolution=s["resolution"], latent_dim=s["latent_dim"], width=s["width"])
+    net_d = Discriminator(resolution=s["resolution"], width=s["width"])
+    net_g.apply(_init_weights)
+    net_d.apply(_init_weights)
+    opt_d = torch.optim.Adam(net_d.parameters(), lr=2e-4, betas=(0.5, 0.999))
+    opt_g = torch.optim.Adam(net_g.parameters(), lr=2e-4, betas=(0.5, 0.999))
+    loader = DataLoader(TensorDataset(images * 2 - 1), batch_size=s["batch_size"], shuffle=True,
+                        drop_last=True)
+    done, wall, cpu = 0, 0.0, 0.0
+    while done < steps + 2:
+        for (real,) in loader:
+            if done == 2:  # two warm-up steps
+                wall, cpu = time.perf_counter(), time.process_time()
+            net_d.zero_grad()
+            out = net_d(real)
+            err_real = F.binary_cross_entropy_with_logits(out, torch.ones_like(out))
+            err_real.backward()
+            fake = net_g(torch.randn(real.shape[0], s["latent_dim"], 1, 1))
+            out = net_d(fake.detach())
+            err_fake = F.binary_cross_entropy_with_logits(out, torch.zeros_like(out))
+            err_fake.backward()
+            opt_d.step()
+            net_g.zero_grad()
+            out = net_d(fake)
+            F.binary_cross_entropy_with_logits(out, torch.ones_like(out)).backward()
+            opt_g.step()
+            done += 1
+            if done == steps + 2:
+                break
+    return (time.perf_counter() - wall) / steps, (time.process_time() - cpu) / steps
+
+
+def dcgan_family(images: torch.Tensor, steps: int) -> tuple[float, float]:
+    """``gan.train`` at the lesson's settings: (wall, CPU) s/step, setup and saving excluded.
+
+    Two runs, of 2 and of ``steps + 2`` steps; the difference is the cost of ``steps``
+    steps, so building the networks, the final checkpoint, export and samples drop out.
+    """
+    gan = sk.model("dcgan", device="cpu")
+    totals = []
+    for n in (2, steps + 2):
+        with tempfile.TemporaryDirectory() as out:
+            threads = torch.get_num_threads()
+            wall, cpu = time.perf_counter(), time.process_time()
+            gan.train(images, out=out, steps=n, seed=0, progress=False, flip=False,
+                      checkpoint_every=10**6, sample_every=10**6, **DCGAN_LESSON)
+            totals.append((time.perf_counter() - wall, time.process_time() - cpu))
+            torch.set_num_threads(threads)  # the run chose its own; keep the row's
+    return ((totals[1][0] - totals[0][0]) / steps, (totals[1][1] - totals[0][1]) / steps)
+
+
+def bench_dcgan(steps: int) -> None:
+    from sketchml.datasets import shapes_world
+
+    images = shapes_world(640, size=32, seed=1).images
+    print(f"DCGAN step at the lesson's settings (32 px, width 32, batch 64), {steps} steps, "
+          f"ms per step (wall / CPU), load average before: "
+          f"{__import__('os').getloadavg()[0]:.1f}:")
+    print(f"  {'':<24} {'threads':>7} {'bare loop':>17} {'sk train':>17} {'sk/bare':>8} "
+          f"{'steps/s':>8}")
+    for busy in (0, 2):
+        with competing(busy):
+            label = "quiet" if not busy else f"{busy} competing processes"
+            for threads in (1, 2, "auto"):
+                sk.set_threads(None)
+                count = choose_threads()[0] if threads == "auto" else threads
+                sk.set_threads(count)
+                bare_wall, bare_cpu = dcgan_bare(images, steps)
+                ours_wall, ours_cpu = dcgan_family(images, steps)
+                name = f"auto={count}" if threads == "auto" else str(threads)
+                print(f"  {label:<24} {name:>7} {bare_wall * 1e3:>7.0f} / {bare_cpu * 1e3:>7.0f} "
+                      f"{ours_wall * 1e3:>7.0f} / {ours_cpu * 1e3:>7.0f} "
+                      f"{ours_wall / bare_wall:>8.2f} {1 / ours_wall:>8.1f}")
+    sk.set_threads(None)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--steps", type=int, default=300)
     parser.add_argument("--params", type=int, default=5_000_000)
     parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--gan-steps", type=int, default=20, help="DCGAN steps per figure")
+    parser.add_argument("--only", choices=("loop", "checkpoint", "dcgan"), default=None,
+                        help="run one section")
     args = parser.parse_args()
-    torch.set_num_threads(1)
-    bench_loop(args.steps, args.rounds)
-    bench_checkpoint(args.params, args.rounds)
+    sk.set_threads(1)
+    if args.only in (None, "loop"):
+        bench_loop(args.steps, args.rounds)
+    if args.only in (None, "checkpoint"):
+        bench_checkpoint(args.params, args.rounds)
+    if args.only in (None, "dcgan"):
+        bench_dcgan(args.gan_steps)
 
 
 if __name__ == "__main__":
