@@ -5,6 +5,7 @@ Examples:
     sketchml run sketches/demo.py --headless --frames 180 --out out/demo.mp4
     sketchml run sketch.py --frames 60 --out frames/frame-####.png --size 320x240 --seed 1
     sketchml run visualiser.py --headless --audio song.wav --out out/visualiser.mp4
+    sketchml run sketches/charrnn_train_live.py --headless --fps 2 --frames 120 --out live.mp4
 """
 from __future__ import annotations
 
@@ -21,7 +22,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
             "(import sketchml as sk ... sk.run_sketch()) or class mode "
             "(MySketch().run_sketch()). In a window the file reloads when saved; an error "
             "is shown on the canvas until the next save. Headless runs go as fast as they "
-            "can and exit non-zero on an error."
+            "can (or, with --fps, at that pace in real time) and exit non-zero on an error."
         ),
     )
     parser.add_argument("file", help="the sketch's .py file")
@@ -36,6 +37,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--audio", metavar="SOUND",
                         help="a soundtrack (WAV, FLAC, OGG, MP3) that plays from the first frame; "
                              "headless without --frames, the render lasts as long as it")
+    parser.add_argument("--fps", type=float, metavar="F",
+                        help="frames per second; headless, frames are then paced in real time "
+                             "(millis() too), so training or guidance on a background thread "
+                             "shows its progress in the render")
     parser.add_argument("--watch", action=argparse.BooleanOptionalAction, default=None,
                         help="reload the file when it is saved (default: on in a window)")
     parser.set_defaults(func=_run)
@@ -53,4 +58,5 @@ def _run(args: argparse.Namespace) -> int:
         seed=args.seed,
         watch=args.watch,
         audio=args.audio,
+        fps=args.fps,
     )

@@ -115,7 +115,11 @@ class Runner:
     :func:`~sketchml.media.video.open_frame_writer` or an open writer; ``size`` forces
     the canvas size; ``seed`` seeds ``random`` and ``noise``; ``watch`` reloads
     ``source`` on save (checked every ``watch_interval`` seconds). ``raise_errors``
-    (headless by default) raises sketch errors instead of showing them. ``audio`` is a
+    (headless by default) raises sketch errors instead of showing them. ``fps`` sets the
+    frame rate after ``setup()`` (as ``frame_rate()`` would) and, headless, paces frames in
+    real time with the sketch's clock (``millis()``) running on real time: a render then
+    shows work done on background threads (training, guidance) as it progresses, instead
+    of racing ahead of it. ``audio`` is a
     soundtrack (a sound file or result) that plays from the first frame; a headless run
     with it and no ``frames`` stops when the soundtrack ends. Whatever the sketch plays
     goes into an ``out`` video's audio track, in sync (see :mod:`sketchml.sound.render`).
@@ -139,9 +143,13 @@ class Runner:
         raise_errors: bool | None = None,
         title: str = "sketchml",
         audio: Any = None,
+        fps: float | None = None,
     ) -> None:
         if sketch is None and source is None:
             raise SketchmlError("Runner needs a sketch or a sketch file to load.")
+        if fps is not None and not (isinstance(fps, (int, float)) and 0 < fps <= 1000):
+            raise SketchmlError(f"fps is frames per second of real time, a number above 0 "
+                                f"(at most 1000); got {fps!r}.")
         if frames is not None and int(frames) < 0:
             raise SketchmlError(f"frames must be 0 or more, got {frames}.")
         if size is not None:
@@ -168,6 +176,7 @@ class Runner:
         )
         self._next_time = 0.0
         self._frame_times: deque[float] = deque()
+        self.fps = None if fps is None else float(fps)
 
     # ------------------------------------------------------------------ life cycle
 
@@ -329,7 +338,7 @@ class Runner:
         if self.seed is not None:
             sketch.random_seed(self.seed)
             sketch.noise_seed(self.seed)
-        sketch._virtual_ms = 0.0 if self.surface.headless else None
+        sketch._virtual_ms = 0.0 if self.surface.headless and self.fps is None else None
         sketch._started = time.perf_counter()
         self.sound.begin(headless=self.surface.headless)
         try:
@@ -345,6 +354,9 @@ class Runner:
             sketch._end_frame()
         except Exception as exc:
             self._fail(exc)
+        if self.fps is not None:
+            sketch._target_fps = sketch._measured_fps = self.fps
+        self._next_time = time.perf_counter()
 
     def _frame(self, sketch: Sketch) -> None:
         sketch._before_draw()
@@ -406,14 +418,17 @@ class Runner:
         draw_error_overlay(sketch, report, footer=footer)
 
     def _pace(self, sketch: Sketch) -> None:
-        if self.surface.headless:
+        if self.surface.headless and self.fps is None:
             return
         interval = 1.0 / sketch._target_fps
         now = time.perf_counter()
         # A frame that ran long moves the schedule instead of making later frames sprint.
         self._next_time = max(self._next_time + interval, now - interval)
         if self._next_time > now:
-            self.surface.wait(self._next_time - now)
+            if self.surface.headless:
+                time.sleep(self._next_time - now)
+            else:
+                self.surface.wait(self._next_time - now)
 
     def _on_resize(self, sketch: Sketch) -> None:
         if sketch is self.sketch and self.surface is not None and sketch.ctx is not None:
@@ -511,11 +526,13 @@ def run_file(
     seed: int | None = None,
     watch: bool | None = None,
     audio: str | os.PathLike[str] | None = None,
+    fps: float | None = None,
 ) -> int:
     """``sketchml run FILE``: load a sketch file (any of the three modes) and run it.
 
     ``audio`` is a soundtrack file that plays from the first frame (and, in a headless
-    run without ``frames``, decides its length); see :class:`Runner`.
+    run without ``frames``, decides its length); ``fps`` paces a headless render in real
+    time at that rate; see :class:`Runner`.
     Returns the exit status: 0, or 1 after an error (printed as a short traceback).
 
     Examples:
@@ -533,7 +550,8 @@ def run_file(
     if watch is None:
         watch = not headless
     runner = Runner(source=source, headless=headless, frames=frames, out=out, size=size,
-                    seed=seed, watch=watch, title=f"sketchml — {source.path.name}", audio=audio)
+                    seed=seed, watch=watch, title=f"sketchml — {source.path.name}", audio=audio,
+                    fps=fps)
     try:
         return runner.run()
     except SketchRuntimeError as err:

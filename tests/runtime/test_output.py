@@ -47,6 +47,45 @@ def test_frame_rate_sets_the_video_rate(write_sketch, tmp_path):
     assert imageio_ffmpeg.count_frames_and_secs(str(out)) == (6, 0.5)
 
 
+BACKGROUND_WORK = """
+import threading, time
+done = {"steps": 0}
+def work():
+    while True:
+        time.sleep(0.01)
+        done["steps"] += 1
+def setup():
+    size(64, 48)
+    threading.Thread(target=work, daemon=True).start()
+def draw():
+    background(min(255, done["steps"] * 4), 0, 0)
+    print(frame_count, millis(), done["steps"], time.perf_counter())
+"""
+
+
+def test_fps_paces_a_headless_render_in_real_time(write_sketch, run_cli, tmp_path):
+    path = write_sketch(BACKGROUND_WORK)
+    result = run_cli("run", path, "--headless", "--frames", "5", "--fps", "10",
+                     "--out", tmp_path / "paced.gif")
+    assert result.returncode == 0, result.stderr
+    rows = [line.split() for line in result.stdout.splitlines() if line[:1].isdigit()]
+    frames, millis, steps, clock = (np.array([float(r[k]) for r in rows]) for k in range(4))
+    assert list(frames) == [1, 2, 3, 4, 5]
+    # Frames keep to a schedule a tenth of a second apart (a late one may catch up), and
+    # millis() is the real clock.
+    assert clock[-1] - clock[0] >= 0.39 and (np.diff(clock) > 0.05).all()
+    assert millis[-1] - millis[0] >= 380
+    # The background thread got on with its work between frames, and the render shows it.
+    assert (np.diff(steps) > 0).all()
+    reds = iio.imread(tmp_path / "paced.gif")[:, 24, 32, 0].astype(int)
+    assert reds[-1] > reds[0] + 40
+    # Without --fps the render races: millis() counts frames, not time.
+    result = run_cli("run", path, "--headless", "--frames", "3")
+    rows = [line.split() for line in result.stdout.splitlines() if line[:1].isdigit()]
+    assert [int(r[1]) for r in rows] == [0, 16, 33]
+    assert run_cli("run", path, "--headless", "--fps", "0").returncode != 0
+
+
 def test_png_sequence_numbering_and_folder_default(write_sketch, tmp_path):
     path = write_sketch(COLOUR_RAMP)
     assert run_file(path, headless=True, frames=3, out=tmp_path / "seq" / "f-##.png") == 0
