@@ -14,6 +14,11 @@ run the sketch again (or raise STEPS) and it carries on where it stopped.
 
     sketchml run sketches/charrnn_train_live.py
 
+A headless render runs as fast as it can, far ahead of the training; pace it in real time
+to record the learning, e.g. a frame every half second for two minutes:
+
+    sketchml run sketches/charrnn_train_live.py --headless --fps 2 --frames 240 --out live.mp4
+
 Load the result in any sketch with sk.model("charrnn", weights=RUN).
 """
 import atexit

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -33,6 +34,34 @@ def test_sketch_renders_headless_and_writes_its_demo_text(tmp_path: Path) -> Non
     # The title line is drawn in dark ink on the light paper.
     title = frames[-1][10:35, 20:300, :3].astype(int)
     assert (title.sum(axis=-1) < 300).sum() > 100
+
+
+def test_a_paced_headless_render_shows_the_samples_arriving(tmp_path: Path) -> None:
+    # The sketch with its settings shrunk (a student's edit), rendered with --fps so the
+    # frames follow the training thread instead of racing ahead of it.
+    source = SKETCH.read_text()
+    for name, value in (("STEPS", 400), ("HIDDEN", 16), ("LAYERS", 1), ("SAMPLE_EVERY", 2),
+                        ("TEXT", "tiny.txt")):
+        source, count = re.subn(rf"^{name} = .*$", f"{name} = {value!r}", source, flags=re.M)
+        assert count == 1, name
+    (tmp_path / "sketch.py").write_text(source)
+    (tmp_path / "tiny.txt").write_text("the owl paints the sea.\nthe cat eats a fish.\n" * 30)
+    env = {key: value for key, value in os.environ.items() if key not in ("DISPLAY", "WAYLAND_DISPLAY")}
+    env.update(SKETCHML_OFFLINE="1", OMP_NUM_THREADS="1")
+    out = tmp_path / "live.gif"
+    result = subprocess.run(
+        [sys.executable, "-m", "sketchml.cli.main", "run", "sketch.py", "--headless",
+         "--fps", "4", "--frames", "40", "--out", str(out)],
+        cwd=tmp_path, env=env, capture_output=True, text=True, timeout=300,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    frames = iio.imread(out)[..., :3].astype(int)
+    # The sample's box (ink on paper): the placeholder line at first, sample text later,
+    # and the learning curve's box fills in.
+    ink = (frames[:, 66:300, 20:700].sum(axis=-1) < 300).sum(axis=(1, 2))
+    assert ink[-1] > 3 * ink[0]
+    curve = (np.abs(frames[:, 335:455, 25:695] - frames[0, 335:455, 25:695]).sum(axis=-1) > 60)
+    assert curve[-1].sum() > 50
 
 
 def test_the_training_thread_hands_samples_to_draw(tmp_path: Path) -> None:
