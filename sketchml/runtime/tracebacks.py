@@ -38,7 +38,7 @@ from typing import Any
 
 import sketchml
 from sketchml import constants as K
-from sketchml.errors import SketchmlError, did_you_mean, suggest
+from sketchml.errors import ApiUsageError, SketchmlError, did_you_mean, suggest
 
 __all__ = [
     "SketchErrorReport", "SketchRuntimeError", "draw_error_overlay", "format_sketch_error",
@@ -275,7 +275,8 @@ def format_sketch_error(
         if match.group("name") in api:
             message = _arg_count_message(match.group("name"), exc, match)
             type_name = "TypeError"
-    elif isinstance(exc, (TypeError, ValueError)) and not isinstance(exc, SketchmlError) and user:
+    elif (isinstance(exc, (TypeError, ValueError)) and user
+          and (isinstance(exc, ApiUsageError) or not isinstance(exc, SketchmlError))):
         # The API method the user's innermost line called is the first sketchml
         # frame after it that is an API method (module-mode wrappers sit between).
         for frame, _ in frames[user[-1] + 1:]:
@@ -285,7 +286,8 @@ def format_sketch_error(
             if code_name in api:
                 better = _wrong_type_message(code_name, frame)
                 if better:
-                    message, type_name = better, "TypeError"
+                    message = better
+                    type_name = "ApiUsageError" if isinstance(exc, ApiUsageError) else "TypeError"
                 elif not message.startswith(code_name):
                     message = f"{code_name}(): {message}"
                 break
