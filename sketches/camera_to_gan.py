@@ -13,13 +13,12 @@ do the same for other views, press T: the GAN picture now changes as the view do
 With no camera (sk.Capture.list() is empty), a stand-in plays: sketchml's procedural
 room clip (sk.datasets.scene_clip), a panning view with a bouncing ball. Until you press
 a key, a scripted performer records each quarter of the clip as one landmark, trains,
-and lets the clip steer the walk. Files go to out/camera_to_gan/.
+and lets the clip steer the walk. Files go to output/camera_to_gan/ beside the sketch
+(sk.output_path()).
 
     sketchml run sketches/camera_to_gan.py
     sketchml run sketches/camera_to_gan.py --headless --frames 240 --out out/camera-gan.mp4
 """
-from pathlib import Path
-
 import torch
 
 import sketchml as sk
@@ -27,7 +26,7 @@ from sketchml.learn import features
 
 LANDMARKS = 4
 COLS, ROWS = 6, 4
-OUT = Path("out/camera_to_gan")
+OUT = "camera_to_gan"  # its folder in the output folder
 CLIP_FRAMES = 120
 COLOURS = [(255, 110, 90), (90, 200, 120), (90, 150, 255), (240, 200, 60)]
 
@@ -49,7 +48,7 @@ def setup():
     if sk.Capture.list():
         cam = sk.Capture(width=160, height=120)
     else:
-        clip = sk.datasets.scene_clip(OUT / "room.mp4", frames=CLIP_FRAMES)
+        clip = sk.datasets.scene_clip(sk.output_path(OUT) / "room.mp4", frames=CLIP_FRAMES)
         cam = sk.Capture(str(clip))
         message = "no camera: the stand-in room clip plays"
     cam.start()
@@ -75,7 +74,7 @@ def train():
     global message
     if len(learner):
         message = f"trained on {len(learner)} views in {learner.train() * 1000:.0f} ms"
-        learner.save(OUT / "mapping.safetensors")
+        learner.save(sk.output_path(OUT) / "mapping.safetensors")
 
 
 def draw():
@@ -116,7 +115,7 @@ def key_pressed():
     if key in ("t", "T"):
         train()
     elif key in ("s", "S"):
-        learner.save(OUT / "mapping.safetensors")
-        message = f"saved {OUT / 'mapping.safetensors'}"
+        learner.save(sk.output_path(OUT) / "mapping.safetensors")
+        message = f"saved {OUT}/mapping.safetensors"
     elif key in ("c", "C"):
         learner.delete_examples()

@@ -12,13 +12,12 @@ a neural network, a decision tree, AdaBoost) on the same examples and compare bo
 Until you touch the mouse or a key, a scripted performer labels 60 colours by a rule
 (saturated reds to yellows are warm, greens to purples cool, pale ones grey), trains, and
 shows each model in turn with its accuracy on 400 other colours labelled by the same rule.
-The classifier is saved to out/classifier_colours/colours.safetensors.
+The classifier is saved to output/classifier_colours/colours.safetensors beside the sketch
+(sk.output_path()).
 
     sketchml run sketches/classifier_colours.py
     sketchml run sketches/classifier_colours.py --headless --frames 240 --out out/colours.mp4
 """
-from pathlib import Path
-
 import numpy as np
 
 import sketchml as sk
@@ -28,7 +27,7 @@ CLASSES = ["warm", "cool", "grey"]
 MODELS = ["knn", "neural", "tree", "boost"]
 SHOW = {"warm": (255, 140, 60), "cool": (70, 140, 255), "grey": (150, 150, 150)}
 SIZE = 240
-SAVED = Path("out/classifier_colours/colours.safetensors")
+SAVED = "classifier_colours/colours.safetensors"  # in the output folder
 
 palette = None          # (SIZE, SIZE, 3) floats: hue across, saturation down
 palette_image = None
@@ -127,7 +126,7 @@ def draw():
             spots.append((spot, CLASSES[int(held) - 1]))
     if not person and frame_count == 61:
         train()
-        learner.save(SAVED)
+        learner.save(sk.output_path(SAVED))
     if not person and frame_count > 61 and (frame_count - 61) % 45 == 0:
         use_model(model + 1)
 
@@ -174,7 +173,7 @@ def key_pressed():
     elif key in ("m", "M"):
         use_model(model + 1)
     elif key in ("s", "S"):
-        learner.save(SAVED)
+        learner.save(sk.output_path(SAVED))
         message = f"saved {SAVED}"
     elif key in ("c", "C"):
         learner.delete_examples()

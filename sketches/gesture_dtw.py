@@ -10,18 +10,18 @@ closely enough (the threshold, set from your examples), its name lights up.
 
 Until you touch the mouse or a key, a scripted performer records two examples of each
 gesture at different speeds, trains, and then performs them again, each at yet another
-speed. The gestures are saved to out/gesture_dtw/gestures.safetensors.
+speed. The gestures are saved to output/gesture_dtw/gestures.safetensors beside the sketch
+(sk.output_path()).
 
     sketchml run sketches/gesture_dtw.py
     sketchml run sketches/gesture_dtw.py --headless --frames 420 --out out/gestures.mp4
 """
 import math
-from pathlib import Path
 
 import sketchml as sk
 
 GESTURES = ["circle", "swipe", "zigzag"]
-SAVED = Path("out/gesture_dtw/gestures.safetensors")
+SAVED = "gesture_dtw/gestures.safetensors"  # in the output folder
 COLOURS = [(255, 120, 90), (90, 200, 140), (100, 160, 255)]
 
 gestures = None
@@ -82,7 +82,7 @@ def train():
         return
     gestures.train()
     message = f"trained on {len(gestures)} examples; threshold {gestures.threshold:.3f}"
-    gestures.save(SAVED)
+    gestures.save(sk.output_path(SAVED))
 
 
 def draw():
@@ -143,7 +143,7 @@ def key_pressed():
     if key in ("t", "T"):
         train()
     elif key in ("s", "S"):
-        gestures.save(SAVED)
+        gestures.save(sk.output_path(SAVED))
         message = f"saved {SAVED}"
     elif key in ("c", "C"):
         gestures.delete_examples()

@@ -16,13 +16,13 @@ train, startRunning, stopRunning, deleteAllExamples) work too, from any program.
 
 Until you touch the mouse or a key, a scripted stand-in input program sends a mouse-like
 circle as /wek/inputs to the sketch, and a scripted remote records three settings with
-control messages and trains. The mapping is saved to out/osc_bridge/mapping.safetensors.
+control messages and trains. The mapping is saved to output/osc_bridge/mapping.safetensors
+beside the sketch (sk.output_path()).
 
     sketchml run sketches/osc_bridge.py
     sketchml run sketches/osc_bridge.py --headless --frames 150 --out out/bridge.mp4
 """
 import math
-from pathlib import Path
 
 import sketchml as sk
 
@@ -30,7 +30,7 @@ INPUTS = 2           # Wekinator's Processing mouse example sends 2 (x, y)
 OUTPUTS = 3
 PORT = 6448          # where inputs arrive (Wekinator's port)
 SEND_PORT = 12000    # where outputs go (Wekinator's output programs listen here)
-SAVED = Path("out/osc_bridge/mapping.safetensors")
+SAVED = "osc_bridge/mapping.safetensors"  # in the output folder
 CONTROL = "/wekinator/control/"
 
 learner = None
@@ -74,7 +74,7 @@ def script():
         if command == "outputs":
             targets[:] = values        # as a person's sliders would show them
     if f == 96:
-        learner.save(SAVED)
+        learner.save(sk.output_path(SAVED))
 
 
 def bars(x, y, label, values, colour):
@@ -138,7 +138,7 @@ def key_pressed():
     elif key in ("c", "C"):
         learner.delete_examples()
     elif key in ("s", "S"):
-        learner.save(SAVED)
+        learner.save(sk.output_path(SAVED))
         message = f"saved {SAVED}"
 
 

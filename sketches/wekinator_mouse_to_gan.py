@@ -14,13 +14,13 @@ latents, so the picture melts between your landmarks as you glide between your s
 
 Until you touch the mouse or a key, a scripted performer plays: it records the four
 corners, trains, and glides in a loop. The mapping is saved (examples and networks, one
-safetensors file) to out/wekinator_mouse_to_gan/mapping.safetensors.
+safetensors file) to output/wekinator_mouse_to_gan/mapping.safetensors beside the sketch
+(sk.output_path()).
 
     sketchml run sketches/wekinator_mouse_to_gan.py
     sketchml run sketches/wekinator_mouse_to_gan.py --headless --frames 200 --out out/gan.mp4
 """
 import math
-from pathlib import Path
 
 import torch
 
@@ -28,7 +28,7 @@ import sketchml as sk
 
 LANDMARKS = 4
 PAD = 320                      # the square the mouse plays in
-SAVED = Path("out/wekinator_mouse_to_gan/mapping.safetensors")
+SAVED = "wekinator_mouse_to_gan/mapping.safetensors"  # in the output folder
 COLOURS = [(255, 110, 90), (90, 200, 120), (90, 150, 255), (240, 200, 60)]
 CORNERS = [(70, 70), (250, 70), (70, 250), (250, 250)]   # where the script records
 
@@ -96,7 +96,7 @@ def train():
 
 def save():
     global message
-    learner.save(SAVED)
+    learner.save(sk.output_path(SAVED))
     message = f"saved {SAVED}"
 
 
@@ -156,8 +156,8 @@ def key_pressed():
     elif key in ("s", "S"):
         save()
     elif key in ("l", "L"):
-        if SAVED.exists():
-            learner = sk.load_learner(SAVED)
+        if sk.output_path(SAVED).exists():
+            learner = sk.load_learner(sk.output_path(SAVED))
             message = f"loaded {SAVED}: {len(learner)} examples"
         else:
             message = f"nothing saved yet at {SAVED}"

@@ -420,6 +420,7 @@ __all__ = [
     'noise_detail',
     'noise_seed',
     'norm',
+    'output_path',
     'point',
     'points',
     'pop',
@@ -597,6 +598,7 @@ noise = _sketch.noise
 noise_detail = _sketch.noise_detail
 noise_seed = _sketch.noise_seed
 norm = _sketch.norm
+output_path = _sketch.output_path
 point = _sketch.point
 points = _sketch.points
 pop = _sketch.pop

@@ -8,6 +8,13 @@ directory; ``http(s)://`` URLs are downloaded (once per run, into a cache), with
 a clear error when offline. Relative paths a sketch writes (``save_strings``,
 ``save_json``, ``save_bytes``) go under ``sketch_path()``.
 
+What a sketch makes (videos, latents, trained models, sounds, run folders) goes under
+``output_path()``: the ``output`` folder beside the sketch, made when first asked for,
+so running a sketch from another folder leaves nothing in the working directory. The
+environment variable ``SKETCHML_OUTPUT`` names another folder for every sketch's outputs
+(a test's temporary folder, a batch run's results); a full path a user gives, such as
+``sketchml run ... --out clip.mp4``, is used as given.
+
 Examples:
     >>> import tempfile, pathlib
     >>> folder = pathlib.Path(tempfile.mkdtemp())
@@ -100,11 +107,11 @@ def find_input(path: str | os.PathLike[str], folder: Path | None, *, what: str =
 
 
 class SketchPathsMixin:
-    """The sketch methods ``sketch_path``, ``data_path`` and the text/JSON/bytes loaders."""
+    """The sketch methods ``sketch_path``, ``data_path``, ``output_path`` and the text/JSON/bytes loaders."""
 
     API_METHODS: tuple[str, ...] = (
-        "data_path", "load_bytes", "load_json", "load_strings", "save_bytes", "save_json",
-        "save_strings", "sketch_path",
+        "data_path", "load_bytes", "load_json", "load_strings", "output_path", "save_bytes",
+        "save_json", "save_strings", "sketch_path",
     )
     _sketch_folder: Path | None = None
 
@@ -131,6 +138,27 @@ class SketchPathsMixin:
         """
         data = self.sketch_path("data")
         return data if where is None else data / where
+
+    def output_path(self, where: str | os.PathLike[str] | None = None) -> Path:
+        """The folder a sketch's outputs go to, or ``where`` inside it; the folder (and
+        the folders ``where`` names) are made if missing.
+
+        The folder is ``sketch_path("output")``, or ``$SKETCHML_OUTPUT`` when that is set.
+        An absolute ``where`` is returned as it is.
+
+        Examples:
+            >>> import os, sketchml as sk, tempfile
+            >>> os.environ["SKETCHML_OUTPUT"] = tempfile.mkdtemp()
+            >>> path = sk.Sketch().output_path("walk/seed-3.safetensors")
+            >>> path.parent.name, path.parent.is_dir()
+            ('walk', True)
+            >>> del os.environ["SKETCHML_OUTPUT"]
+        """
+        chosen = os.environ.get("SKETCHML_OUTPUT")
+        folder = Path(chosen).expanduser() if chosen else self.sketch_path("output")
+        target = folder if where is None else folder / where
+        (target if where is None else target.parent).mkdir(parents=True, exist_ok=True)
+        return target
 
     def _input(self, path: str | os.PathLike[str], what: str) -> Path:
         return find_input(path, self._sketch_folder, what=what)

@@ -13,9 +13,13 @@ SKETCHES = Path(__file__).resolve().parents[2] / "sketches"
 
 
 def _run(name: str, frames: int, folder: Path, monkeypatch) -> np.ndarray:
-    monkeypatch.chdir(folder)        # the sketches write under out/, beside nothing else
+    cwd = folder / "cwd"
+    cwd.mkdir()
+    monkeypatch.chdir(cwd)
+    monkeypatch.setenv("SKETCHML_OUTPUT", str(folder / "output"))  # the sketches' output folder
     assert run_file(SKETCHES / name, headless=True, frames=frames, seed=1,
                     out=folder / "frames" / "f-#.png") == 0
+    assert not any(cwd.iterdir())  # nothing written into the working directory
     img = np.asarray(Image.open(folder / "frames" / f"f-{frames}.png").convert("RGBA")).astype(int)
     assert len(np.unique(img.reshape(-1, 4), axis=0)) > 20
     return img
@@ -23,7 +27,7 @@ def _run(name: str, frames: int, folder: Path, monkeypatch) -> np.ndarray:
 
 def test_mouse_to_gan(tmp_path, monkeypatch):
     _run("wekinator_mouse_to_gan.py", 90, tmp_path, monkeypatch)
-    mapping = sk.load_learner(tmp_path / "out/wekinator_mouse_to_gan/mapping.safetensors")
+    mapping = sk.load_learner(tmp_path / "output/wekinator_mouse_to_gan/mapping.safetensors")
     assert len(mapping) == 80 and mapping.trained
     # Each corner the performer recorded leads to its own landmark.
     for k, corner in enumerate([(70, 70), (250, 70), (70, 250), (250, 250)]):
@@ -32,7 +36,7 @@ def test_mouse_to_gan(tmp_path, monkeypatch):
 
 def test_gestures(tmp_path, monkeypatch):
     img = _run("gesture_dtw.py", 455, tmp_path, monkeypatch)
-    gestures = sk.load_learner(tmp_path / "out/gesture_dtw/gestures.safetensors")
+    gestures = sk.load_learner(tmp_path / "output/gesture_dtw/gestures.safetensors")
     assert len(gestures) == 6 and gestures.trained
     # The last performance (a zigzag) lit the zigzag box: its colour, not the unlit grey.
     assert tuple(img[335, 12 + 2 * 156 + 4, :3]) == (100, 160, 255)
@@ -40,20 +44,20 @@ def test_gestures(tmp_path, monkeypatch):
 
 def test_osc_bridge(tmp_path, monkeypatch):
     _run("osc_bridge.py", 100, tmp_path, monkeypatch)
-    mapping = sk.load_learner(tmp_path / "out/osc_bridge/mapping.safetensors")
+    mapping = sk.load_learner(tmp_path / "output/osc_bridge/mapping.safetensors")
     assert mapping.trained and len(mapping) > 60     # recorded and trained by OSC messages
 
 
 def test_classifier_colours(tmp_path, monkeypatch):
     _run("classifier_colours.py", 110, tmp_path, monkeypatch)
-    colours = sk.load_learner(tmp_path / "out/classifier_colours/colours.safetensors")
+    colours = sk.load_learner(tmp_path / "output/classifier_colours/colours.safetensors")
     assert len(colours) == 60 and colours.trained
     assert colours.predict([250, 40, 30]) == ["warm"] and colours.predict([236, 230, 240]) == ["grey"]
 
 
 def test_camera_to_gan(tmp_path, monkeypatch):
     _run("camera_to_gan.py", 125, tmp_path, monkeypatch)
-    mapping = sk.load_learner(tmp_path / "out/camera_to_gan/mapping.safetensors")
+    mapping = sk.load_learner(tmp_path / "output/camera_to_gan/mapping.safetensors")
     assert len(mapping) == 120 and mapping.trained
     # Each quarter of the stand-in clip leads to its own landmark (the views it was shown).
     views, _ = mapping.examples()
