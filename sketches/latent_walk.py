@@ -5,7 +5,8 @@ model's latent space wants (slerp for DCGAN's Gaussian noise), stays on each key
 a moment, eases in and out of every move, and loops back to the first. Each frame of the
 walk is one generated image, drawn big with image(); the strip below shows the keyframes
 and where the walk is. Space: new keyframes (the next seed). S: save the latent of the
-picture on screen, to re-render it later (see stored_latents.py).
+picture on screen to output/latent_walk/ beside the sketch (sk.output_path()), to
+re-render it later (see stored_latents.py).
 
     sketchml run sketches/latent_walk.py
     sketchml run sketches/latent_walk.py --headless --frames 160 --out out/walk.mp4
@@ -80,5 +81,5 @@ def key_pressed():
         seed += 1
         new_walk()
     elif key in ("s", "S"):
-        path = shown.latent.save(f"walk-seed{seed}-frame{count}.safetensors")
+        path = shown.latent.save(output_path(f"latent_walk/seed{seed}-frame{count}.safetensors"))
         print(f"saved {path}")

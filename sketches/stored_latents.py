@@ -9,9 +9,11 @@ pictures; below, the walk plays.
     sketchml run sketches/stored_latents.py
     sketchml run sketches/stored_latents.py --headless --frames 60 --out out/stored.gif
 
-Files it writes in the folder you run it from: latents/seed-N.safetensors (one per seed)
-and walk.mp4. Render the same walk again later, without this sketch:
+Files it writes in its output folder, output/stored_latents/ beside the sketch
+(sk.output_path()): latents/seed-N.safetensors (one per seed) and walk.mp4. Render the
+same walk again later, without this sketch:
 
+    cd sketches/output/stored_latents
     sketchml walk latents/seed-3.safetensors latents/seed-14.safetensors --out again.mp4 --hold 12
 
 MODEL can be any image family with latents: "dcgan.shapes" (the default) is built in and
@@ -22,8 +24,8 @@ import sketchml as sk
 MODEL = "dcgan.shapes"
 WEIGHTS = None  # None: the model's own weights; or a weights file / a training folder
 SEEDS = [3, 14, 15, 92]  # the pictures to keep
-FOLDER = "latents"
-VIDEO = "walk.mp4"
+FOLDER = "stored_latents/latents"  # in the output folder
+VIDEO = "stored_latents/walk.mp4"
 STEPS = 30  # frames from one stored picture to the next
 HOLD = 15  # frames to stay on each stored picture
 EASING = "ease-in-out"
@@ -45,16 +47,16 @@ def setup():
     # 1. Make a picture per seed and save the latent it remembers.
     for seed in SEEDS:
         picture = gan.generate(gan.sample_latent(1, seed=seed))
-        picture.latent.save(f"{FOLDER}/seed-{seed}.safetensors")
+        picture.latent.save(output_path(f"{FOLDER}/seed-{seed}.safetensors"))
         pictures.append(picture)
 
     # 2. Load the latents back and re-render them: the same pixels, bit for bit.
-    stored = [sk.load_latent(f"{FOLDER}/seed-{seed}.safetensors") for seed in SEEDS]
+    stored = [sk.load_latent(output_path(f"{FOLDER}/seed-{seed}.safetensors")) for seed in SEEDS]
     for picture, latent in zip(pictures, stored):
         identical.append(bool((gan.generate(latent) == picture).all()))
 
     # 3. Walk from stored picture to stored picture, into a video.
-    written = sk.walk(gan, stored, VIDEO, steps=STEPS, hold=HOLD, easing=EASING, fps=FPS)
+    written = sk.walk(gan, stored, output_path(VIDEO), steps=STEPS, hold=HOLD, easing=EASING, fps=FPS)
     print(f"wrote {written}")
 
     # The same walk, frame by frame, to play below the pictures.

@@ -51,7 +51,8 @@ def home(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 def run_sketch(sketch: str, home: Path, cwd: Path, *args: str) -> None:
     env = {key: value for key, value in os.environ.items() if key not in ("DISPLAY", "WAYLAND_DISPLAY")}
-    env.update(SKETCHML_HOME=str(home), SKETCHML_OFFLINE="1", OMP_NUM_THREADS="1")
+    env.update(SKETCHML_HOME=str(home), SKETCHML_OFFLINE="1", OMP_NUM_THREADS="1",
+               SKETCHML_OUTPUT=str(cwd / "output"))
     result = subprocess.run(
         [sys.executable, "-m", "sketchml.cli.main", "run", str(SKETCHES / sketch), "--headless",
          *args],
@@ -85,6 +86,7 @@ def test_stored_latents_saves_rerenders_and_walks_into_a_video(home: Path, tmp_p
     assert c["MODEL"] == "dcgan.shapes" and c["WEIGHTS"] is None
     run_sketch("stored_latents.py", home, tmp_path, "--frames", "3", "--out", "stored.gif")
     assert iio.imread(tmp_path / "stored.gif").shape[0] == 3
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["output", "stored.gif"]  # only --out there
 
     monkeypatch.setenv("SKETCHML_HOME", str(home))
     monkeypatch.setenv("SKETCHML_OFFLINE", "1")
@@ -92,13 +94,13 @@ def test_stored_latents_saves_rerenders_and_walks_into_a_video(home: Path, tmp_p
     seeds = c["SEEDS"]
     stored = []
     for seed in seeds:
-        latent = sk.load_latent(tmp_path / c["FOLDER"] / f"seed-{seed}.safetensors")
+        latent = sk.load_latent(tmp_path / "output" / c["FOLDER"] / f"seed-{seed}.safetensors")
         assert (latent.family, latent.variant, latent.seed) == ("dcgan", "shapes", seed)
         # The file re-renders the picture its seed made, bit for bit.
         assert torch.equal(gan.generate(latent), gan.generate(gan.sample_latent(1, seed=seed)))
         stored.append(latent)
 
-    video = _mp4_frames(tmp_path / c["VIDEO"])
+    video = _mp4_frames(tmp_path / "output" / c["VIDEO"])
     n = len(seeds)
     assert len(video) == (c["STEPS"] - 1) * (n - 1) + 1 + n * c["HOLD"]
     # The video holds on the first stored picture, and ends on the last.
