@@ -1,6 +1,7 @@
 """pix2pix live: your camera, turned into outlines, painted back in the style of a video.
 
-It uses the model pix2pix_train_from_video.py trained (RUN). Each camera frame becomes
+It uses the model pix2pix_train_from_video.py trained (RUN, in the output folder beside
+the sketches, sk.output_path()). Each camera frame becomes
 the model's input picture (its outlines, or whatever transform the model was trained
 with) and pix2pix paints it as the training video looked. Move in front of the camera
 and watch the scene redrawn.
@@ -11,13 +12,11 @@ pix2pix.room, which learnt to paint that clip's room from its outlines.
 
     sketchml run sketches/pix2pix_webcam.py
 """
-from pathlib import Path
-
 import sketchml as sk
 from sketchml.datasets import scene_clip
 
 RUN = "runs/pix2pix-video"  # where pix2pix_train_from_video.py saved its model
-STAND_IN = "webcam_stand_in.mp4"  # played as the camera when there is none
+STAND_IN = "webcam_stand_in.mp4"  # written to the output folder, played when there is no camera
 
 cam = None
 model = None
@@ -29,11 +28,11 @@ def setup():
     if Capture.list():
         cam = Capture(width=320, height=240)
     else:
-        cam = Capture(scene_clip(STAND_IN, frames=240, size=128))
+        cam = Capture(scene_clip(output_path(STAND_IN), frames=240, size=128))
         print("no camera found: playing a stand-in clip as the camera")
     cam.start()
-    if Path(RUN).exists():
-        model = sk.model("pix2pix", weights=RUN)
+    if output_path(RUN).exists():
+        model = sk.model("pix2pix", weights=output_path(RUN))
     else:
         print(f"no trained model in {RUN}: using pix2pix.room, made for the stand-in clip")
         model = sk.model("pix2pix.room")

@@ -4,7 +4,9 @@ A fast style network (Johnson et al. 2016) learns one style once, then restyles 
 picture in a single pass, quick enough for a camera. Set STYLE to a painting of yours
 (or STYLE_WEIGHTS to a published fast_neural_style .pth such as candy.pth); without one,
 the sketch paints its own style picture (bold stripes and dots) and trains a small network
-on it (RUN keeps it; run again with more STEPS to train further).
+on it. Put STYLE and STYLE_WEIGHTS beside the sketch; what the sketch makes (the painted
+style picture, RUN, the stand-in clip) goes to output/ beside it (sk.output_path()). RUN
+keeps the network: run again with more STEPS to train further.
 
 No camera? It plays sketchml's stand-in clip as the camera. No ImageNet VGG-16 weights
 on this machine? Training uses the random-filter loss network instead (a warning says so):
@@ -12,8 +14,6 @@ colours and textures transfer, brush strokes that follow objects need VGG.
 
     sketchml run sketches/style_transfer_live.py
 """
-from pathlib import Path
-
 import sketchml as sk
 from sketchml.datasets import scene_clip
 
@@ -32,16 +32,19 @@ style = None
 def setup():
     global cam, style
     size(640, 320)
+    clip = output_path(STAND_IN)
     cam = Capture(width=320, height=240) if Capture.list() else \
-        Capture(scene_clip(STAND_IN, frames=240, size=128), width=320, height=240)
+        Capture(scene_clip(clip, frames=240, size=128), width=320, height=240)
     cam.start()
-    if Path(STYLE_WEIGHTS).exists():
-        style = sk.model("style", weights=STYLE_WEIGHTS)
+    if sketch_path(STYLE_WEIGHTS).exists():
+        style = sk.model("style", weights=sketch_path(STYLE_WEIGHTS))
         return
-    if not Path(STYLE).exists():
-        paint_style_picture(STYLE)
+    picture = sketch_path(STYLE)
+    if not picture.exists():
+        picture = output_path(STYLE)
+        paint_style_picture(picture)
     style = sk.model("style")
-    style.train(STYLE, scene_clip(STAND_IN, frames=240, size=128), out=RUN, steps=STEPS,
+    style.train(picture, scene_clip(clip, frames=240, size=128), out=output_path(RUN), steps=STEPS,
                 width=WIDTH, size=SIZE)
 
 
@@ -63,7 +66,7 @@ def paint_style_picture(path):
         art.circle((k * 37) % 128, (k * 53) % 128, 14)
     art.end_draw()
     art.save(path)
-    print(f"no {path} here, so a style picture was painted into it: replace it with yours")
+    print(f"no {STYLE} beside the sketch, so a style picture was painted into {path}: put yours there")
 
 
 def draw():

@@ -14,15 +14,21 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[3]
 
 
-def run_sketch(sketch: Path, out: Path, frames: int, cwd: Path) -> None:
-    env = {k: v for k, v in os.environ.items() if k not in ("DISPLAY", "WAYLAND_DISPLAY")}
+def run_sketch(sketch: Path, out: Path, frames: int, tmp_path: Path) -> None:
+    """Run ``sketch`` from an empty working directory, which it must leave empty: what it
+    makes goes to ``output/`` beside it, and ``out`` is an absolute path."""
+    env = {k: v for k, v in os.environ.items()
+           if k not in ("DISPLAY", "WAYLAND_DISPLAY", "SKETCHML_OUTPUT")}
     env.update(SKETCHML_OFFLINE="1", OMP_NUM_THREADS="1")
+    cwd = tmp_path / "cwd"
+    cwd.mkdir(exist_ok=True)
     result = subprocess.run(
         [sys.executable, "-m", "sketchml.cli.main", "run", str(sketch), "--headless",
          "--frames", str(frames), "--out", str(out)],
         cwd=cwd, env=env, capture_output=True, text=True, timeout=600,
     )
     assert result.returncode == 0, result.stdout + result.stderr
+    assert not any(cwd.iterdir())
 
 
 def shrunk(name: str, tmp_path: Path, *replacements: tuple[str, str]) -> Path:
@@ -44,8 +50,8 @@ def test_pix2pix_train_from_video_then_webcam(tmp_path: Path) -> None:
     train = shrunk("pix2pix_train_from_video.py", tmp_path, ("STEPS = 600", "STEPS = 3"),
                    ("WIDTH = 32", "WIDTH = 4"), ("FRAMES = 400", "FRAMES = 16"))
     run_sketch(train, tmp_path / "train.gif", 2, tmp_path)
-    assert (tmp_path / "my_video.mp4").is_file()
-    assert (tmp_path / "runs" / "pix2pix-video" / "pix2pix.safetensors").is_file()
+    assert (tmp_path / "output" / "my_video.mp4").is_file()  # the stand-in clip it trained on
+    assert (tmp_path / "output" / "runs" / "pix2pix-video" / "pix2pix.safetensors").is_file()
     frame = iio.imread(tmp_path / "train.gif")[-1][..., :3]
     assert frame.shape == (240, 640, 3)
     # The video, its outlines and the painting: three different pictures.
@@ -56,7 +62,7 @@ def test_pix2pix_train_from_video_then_webcam(tmp_path: Path) -> None:
     webcam = shrunk("pix2pix_webcam.py", tmp_path)
     run_sketch(webcam, tmp_path / "webcam.gif", 3, tmp_path)
     # With no trained model it falls back to the embedded pix2pix.room.
-    shutil.rmtree(tmp_path / "runs" / "pix2pix-video")
+    shutil.rmtree(tmp_path / "output" / "runs" / "pix2pix-video")
     run_sketch(webcam, tmp_path / "room.gif", 2, tmp_path)
     painted = iio.imread(tmp_path / "room.gif")[-1][56:296, 344:616, :3]
     assert distinct_colours(painted) > 30
@@ -72,8 +78,8 @@ def test_style_transfer_live(tmp_path: Path) -> None:
     sketch = shrunk("style_transfer_live.py", tmp_path, ("STEPS = 300", "STEPS = 2"),
                     ("WIDTH = 16", "WIDTH = 4"), ("SIZE = 128", "SIZE = 32"))
     run_sketch(sketch, tmp_path / "style.gif", 2, tmp_path)
-    assert (tmp_path / "my_style.png").is_file()  # the style picture it painted
-    assert (tmp_path / "runs" / "style-live" / "style.safetensors").is_file()
+    assert (tmp_path / "output" / "my_style.png").is_file()  # the style picture it painted
+    assert (tmp_path / "output" / "runs" / "style-live" / "style.safetensors").is_file()
     frame = iio.imread(tmp_path / "style.gif")[-1][..., :3]
     assert frame.shape == (320, 640, 3)
     assert distinct_colours(frame[56:256, 24:296]) > 20  # the camera picture
