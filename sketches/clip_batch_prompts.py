@@ -1,7 +1,8 @@
 """A whole file of prompts, rendered one after another, then shown as a contact sheet.
 
-Each line of PROMPTS is one prompt (lines starting with # are comments). Every result is
-saved in OUT as a PNG, its latent and its settings; a prompt already rendered there is
+Each line of PROMPTS (beside the sketch) is one prompt (lines starting with # are comments).
+Every result is saved in OUT, in the output folder beside the sketch (sk.output_path()), as
+a PNG, its latent and its settings; a prompt already rendered there is
 skipped, so stopping and running again carries on where it stopped. Blank lines and
 prompts that cannot be rendered are reported with their line numbers, and the rest still
 render. The same from a terminal, without a window:
@@ -11,16 +12,14 @@ render. The same from a terminal, without a window:
     sketchml run sketches/clip_batch_prompts.py
     sketchml run sketches/clip_batch_prompts.py --headless --frames 1 --out out/batch.png
 
-If PROMPTS does not exist, the sketch writes an example there first (with a malformed
-line, to show how problems are reported).
+If PROMPTS is not beside the sketch, the sketch writes an example into its output folder
+and renders that (it has a malformed line, to show how problems are reported).
 """
-from pathlib import Path
-
 import sketchml as sk
 from sketchml.models.guidance import guide_prompts
 
 PROMPTS = "prompts.txt"
-OUT = "renders"
+OUT = "clip_batch_prompts/renders"  # in the output folder
 MODEL = "pixelart"  # a few colours in big cells: easy to read on a contact sheet
 CLIP = "clip"
 STEPS = 60
@@ -39,9 +38,12 @@ sheet = None
 def setup():
     global sheet
     size(720, 760)
-    if not Path(PROMPTS).exists():
-        Path(PROMPTS).write_text(EXAMPLE)
-    batch = guide_prompts(PROMPTS, out=OUT, model=MODEL, clip=CLIP, steps=STEPS,
+    prompts = sketch_path(PROMPTS)
+    if not prompts.exists():
+        prompts = output_path(PROMPTS)
+        if not prompts.exists():
+            prompts.write_text(EXAMPLE)
+    batch = guide_prompts(prompts, out=output_path(OUT), model=MODEL, clip=CLIP, steps=STEPS,
                           on_line=report)
     print(f"{len(batch.rendered)} rendered, {len(batch.resumed)} already done, "
           f"{len(batch.problems)} problem line(s); contact sheet: {batch.sheet}")

@@ -2,7 +2,8 @@
 
 sk.guide(...) is an iterator: every next() makes one step and hands back the step number,
 the picture, its loss and its latent. Drawing the picture each frame shows it forming.
-Click to stop early: guidance keeps the best picture so far, which is shown and saved.
+Click to stop early: guidance keeps the best picture so far, which is shown and saved
+(as OUT, in the output folder beside the sketch: sk.output_path()).
 Press r to start again with a new seed.
 
     sketchml run sketches/clip_live.py
@@ -18,7 +19,7 @@ PROMPT = "a blue square | a red circle:-0.5"
 MODEL = "fourier"
 CLIP = "clip"
 STEPS = 150
-OUT = "live"
+OUT = "clip_live/live"  # in the output folder
 
 guidance = None
 shown = None
@@ -49,7 +50,7 @@ def draw():
         losses.append(step.loss)
     elif not saved and guidance.best is not None:
         shown = guidance.best  # finished or stopped: show the best picture and save it
-        guidance.result().save(OUT)
+        guidance.result().save(output_path(OUT))
         saved = True
     if shown is None:
         return

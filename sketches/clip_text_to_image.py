@@ -22,7 +22,8 @@ fields, which CLIP still steers:
 
     python -c "from sketchml_gan.biggan import save_random_checkpoint as s; s('$HOME/.cache/sketchml/weights/biggan/deep-128')"
 
-The result is saved as OUT.png, OUT.safetensors (its latent) and OUT.json (the settings):
+The result is saved in the output folder beside the sketch (sk.output_path()) as OUT.png,
+OUT.safetensors (its latent) and OUT.json (the settings):
 re-render it with sk.load_latent, or walk from it (see clip_walk.py).
 """
 import sketchml as sk
@@ -33,7 +34,7 @@ CLIP = "clip"  # the tiny offline CLIP; "clip.ViT-B-32.openai" when you have its
 STEPS = 80
 SEED = 0
 OPTIONS = {}  # how the generator starts, e.g. {"label": "lighthouse"} for BigGAN
-OUT = "text-to-image"
+OUT = "clip_text_to_image/text-to-image"  # in the output folder
 
 result = None
 
@@ -44,7 +45,7 @@ def setup():
     guidance = sk.guide(PROMPT, model=MODEL, clip=CLIP, steps=STEPS, seed=SEED,
                         latent_options=OPTIONS)
     result = guidance.run()  # a progress bar in the terminal while it works
-    result.save(OUT)
+    result.save(output_path(OUT))
     print(f"saved {OUT}.png, {OUT}.safetensors and {OUT}.json (loss {result.loss:.3f})")
 
 

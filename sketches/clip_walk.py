@@ -8,9 +8,10 @@ the sketch walks from result to result, pausing on each. The top row shows the r
     sketchml run sketches/clip_walk.py
     sketchml run sketches/clip_walk.py --headless --frames 60 --out out/clip-walk.gif
 
-Each result is saved in FOLDER (PNG, latent, settings); walk them again later with
+Each result is saved in FOLDER (PNG, latent, settings), in the output folder beside the
+sketch (sk.output_path()); walk them again later with
 
-    sketchml walk FOLDER/*.safetensors --out walk.mp4 --hold 12
+    sketchml walk sketches/output/clip_walk/guided/*.safetensors --out walk.mp4 --hold 12
 
 Try MODEL = "fourier" (the walk blends the pictures' spectra) or BigGAN with a real CLIP.
 """
@@ -22,7 +23,7 @@ CLIP = "clip"
 STEPS = 40
 STEPS_BETWEEN = 24  # frames from one result to the next
 HOLD = 12  # frames to stay on each result
-FOLDER = "guided"
+FOLDER = "clip_walk/guided"  # in the output folder
 TILE = 128
 VIEW = 384
 
@@ -36,7 +37,7 @@ def setup():
     text_size(13)
     for i, prompt in enumerate(PROMPTS):
         result = sk.guide(prompt, model=MODEL, clip=CLIP, steps=STEPS, seed=i).run()
-        result.save(f"{FOLDER}/{i}-{prompt.replace(' ', '-')}")
+        result.save(output_path(f"{FOLDER}/{i}-{prompt.replace(' ', '-')}"))
         results.append(result)
     # The results' latents are the generator's own (result.model): walk between them.
     frames = sk.walk_frames(results[0].model, [r.latent for r in results], steps=STEPS_BETWEEN,

@@ -183,6 +183,7 @@ def run_sketch(sketch: str, home: Path, cwd: Path, *args: str, **constants: obje
     env = {key: value for key, value in os.environ.items() if key not in ("DISPLAY", "WAYLAND_DISPLAY")}
     env.update(SKETCHML_HOME=str(home), SKETCHML_OFFLINE="1", OMP_NUM_THREADS="1",
                HF_HUB_CACHE=str(cwd / "hub"))
+    env.pop("SKETCHML_OUTPUT", None)  # the copy's outputs go to output/ beside it
     result = subprocess.run([sys.executable, "-m", "sketchml.cli.main", "run", str(copy),
                              "--headless", *args],
                             cwd=cwd, env=env, capture_output=True, text=True, timeout=300)
@@ -200,7 +201,7 @@ def test_text_to_image_sketch(home, tmp_path, model, options):
                STEPS=3, MODEL=model, OPTIONS=options)
     frame = iio.imread(tmp_path / "frame.png")
     assert frame.shape[:2] == (560, 512) and colourful(frame[:512]) > 200
-    saved = json.loads((tmp_path / "text-to-image.json").read_text())
+    saved = json.loads((tmp_path / "output" / "clip_text_to_image" / "text-to-image.json").read_text())
     assert saved["prompt"] == "a red circle" and saved["model"].startswith(model.split(".")[0])
     assert saved["steps"] == 3
 
@@ -213,15 +214,17 @@ def test_live_sketch_shows_the_picture_forming_then_the_best(home, tmp_path):
     # Each of the six steps shows a new picture; after the last, the best one stays.
     assert all(np.abs(pictures[i + 1] - pictures[i]).mean() > 0.05 for i in range(5))
     assert np.array_equal(pictures[6], pictures[7])
-    assert (tmp_path / "live.png").is_file() and (tmp_path / "live.safetensors").is_file()
+    saved = tmp_path / "output" / "clip_live"
+    assert (saved / "live.png").is_file() and (saved / "live.safetensors").is_file()
 
 
 def test_batch_sketch_writes_an_example_file_and_a_contact_sheet(home, tmp_path):
     run_sketch("clip_batch_prompts.py", home, tmp_path, "--frames", "1", "--out", "sheet.png",
                STEPS=2)
-    assert (tmp_path / "prompts.txt").is_file()
-    results = sorted((tmp_path / "renders").glob("*.png"))
-    assert len(results) == 5 and (tmp_path / "renders" / "contact-sheet.png") in results
+    assert (tmp_path / "output" / "prompts.txt").is_file()  # the example it wrote
+    renders = tmp_path / "output" / "clip_batch_prompts" / "renders"
+    results = sorted(renders.glob("*.png"))
+    assert len(results) == 5 and (renders / "contact-sheet.png") in results
     assert colourful(iio.imread(tmp_path / "sheet.png")) > 50
 
 
@@ -233,5 +236,5 @@ def test_walk_sketch_walks_between_guided_dcgan_results(home, tmp_path):
     view = frames[:, 128:128 + 384, 64:64 + 384]
     assert np.array_equal(view[0], view[1])  # held on the first result
     assert np.abs(view[3] - view[1]).mean() > 1  # then walking
-    latents = sorted((tmp_path / "guided").glob("*.safetensors"))
+    latents = sorted((tmp_path / "output" / "clip_walk" / "guided").glob("*.safetensors"))
     assert len(latents) == 4 and all(sk.load_latent(p).family == "dcgan" for p in latents)
