@@ -11,14 +11,12 @@ new instruments.
     sketchml run sketches/gansynth_melody.py --headless --frames 240 --out out/melody.mp4
 
 Set MIDI_FILE to a .mid file of your own; without one a built-in tune is played. Each render
-is written to out/gansynth_melody/ (the sound as WAV, the built-in tune as MIDI, each note's
-timbre as a latent that sk.load_latent reads back).
+is written to output/gansynth_melody/ beside the sketch, sk.output_path() (the sound as WAV,
+the built-in tune as MIDI, each note's timbre as a latent that sk.load_latent reads back).
 
 Model: the embedded GANSynth, CPU-sized (notes at most half a second, then they are cut
 with a short fade), trained offline on General MIDI instruments rendered by FluidSynth.
 """
-from pathlib import Path
-
 import numpy as np
 import torch
 
@@ -27,7 +25,7 @@ import sketchml as sk
 MIDI_FILE = None            # e.g. "my_tune.mid"
 INSTRUMENTS = 4
 SECONDS_PER_INSTRUMENT = 2.0
-OUT = Path("out/gansynth_melody")
+OUT = "gansynth_melody"  # its folder in the output folder
 TUNE = [(64, 1), (64, 1), (65, 1), (67, 1), (67, 1), (65, 1), (64, 1), (62, 1),
         (60, 1), (60, 1), (62, 1), (64, 1), (64, 1.5), (62, 0.5), (62, 2),
         (52, 1), (55, 1), (48, 2)]
@@ -63,11 +61,11 @@ def render():
     tune = MIDI_FILE or built_in_tune()
     song = synth.play_midi(tune, instruments=INSTRUMENTS,
                            seconds_per_instrument=SECONDS_PER_INSTRUMENT, seed=seed)
-    OUT.mkdir(parents=True, exist_ok=True)
-    song.save(OUT / f"melody-{seed}.wav")
+    folder = output_path(OUT)
+    song.save(folder / f"melody-{seed}.wav")
     if MIDI_FILE is None:
-        tune.save(OUT / f"melody-{seed}.mid")
-    song.latent.save(OUT / f"melody-{seed}-timbres.safetensors")
+        tune.save(folder / f"melody-{seed}.mid")
+    song.latent.save(folder / f"melody-{seed}-timbres.safetensors")
     wave = song.waveform[0]
     picture = spectrogram(wave)
     columns = np.array_split(wave.numpy(), width)

@@ -8,13 +8,12 @@ waveform is drawn in the cell. Press space for four new instruments.
     sketchml run sketches/gansynth_pads.py
     sketchml run sketches/gansynth_pads.py --headless --frames 120 --out out/pads.mp4
 
-Every note played is also written to out/gansynth_pads/ (as WAV), named by pitch and row.
+Every note played is also written to output/gansynth_pads/ beside the sketch
+(sk.output_path()), as WAV, named by pitch and row.
 
 Model: the embedded GANSynth, CPU-sized (0.512 s notes at 16 kHz), trained offline on
 General MIDI instruments rendered by FluidSynth.
 """
-from pathlib import Path
-
 import numpy as np
 import torch
 
@@ -24,7 +23,7 @@ SCALE = [0, 2, 4, 7, 9]
 PITCHES = [octave * 12 + step for octave in range(3, 7) for step in SCALE] + [84]
 ROWS = 8
 EVERY = 0.5           # seconds between notes while the mouse rests on a cell
-OUT = Path("out/gansynth_pads")
+OUT = "gansynth_pads"  # its folder in the output folder
 
 synth = None
 timbres = None
@@ -52,8 +51,7 @@ def play(column, row):
     global last
     note = synth.generate(timbres[row:row + 1], pitch=PITCHES[column])[0]
     note.play()
-    OUT.mkdir(parents=True, exist_ok=True)
-    note.save(OUT / f"pad-{PITCHES[column]}-row{row}-seed{seed}.wav")
+    note.save(output_path(OUT) / f"pad-{PITCHES[column]}-row{row}-seed{seed}.wav")
     columns = np.array_split(note.waveform[0].numpy(), 60)
     last = (column, row, np.array([[c.min(), c.max()] for c in columns]))
 

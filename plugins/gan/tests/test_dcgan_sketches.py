@@ -14,7 +14,8 @@ ROOT = Path(__file__).resolve().parents[3]
 
 
 def _run(sketch: Path, out: Path, frames: int, cwd: Path) -> None:
-    env = {key: value for key, value in os.environ.items() if key not in ("DISPLAY", "WAYLAND_DISPLAY")}
+    env = {key: value for key, value in os.environ.items()
+           if key not in ("DISPLAY", "WAYLAND_DISPLAY", "SKETCHML_OUTPUT")}  # output/ beside the sketch
     env.update(SKETCHML_OFFLINE="1", OMP_NUM_THREADS="1")
     result = subprocess.run(
         [sys.executable, "-m", "sketchml.cli.main", "run", str(sketch), "--headless",
@@ -45,8 +46,8 @@ def test_dcgan_on_your_video_trains_and_shows(tmp_path):
     sketch.write_text(tiny)
     out = tmp_path / "frames.gif"
     _run(sketch, out, 2, tmp_path)
-    assert (tmp_path / "my_video.mp4").is_file()  # the demo clip it filmed
-    assert (tmp_path / "runs" / "dcgan-video" / "dcgan.safetensors").is_file()
+    assert (tmp_path / "output" / "my_video.mp4").is_file()  # the demo clip it filmed
+    assert (tmp_path / "output" / "runs" / "dcgan-video" / "dcgan.safetensors").is_file()
     frames = iio.imread(out)
     assert frames.shape[:3] == (2, 360, 640)
     left = frames[-1][40:328, 16:304, :3].reshape(-1, 3)
