@@ -219,7 +219,7 @@ def main() -> None:
                    "n_fft": CPU_FORMAT.n_fft, "hop": CPU_FORMAT.hop,
                    "mel_bins": CPU_FORMAT.mel_bins, "sample_rate": CPU_FORMAT.sample_rate},
         "steps": losses[-1].get("step") if losses else None,
-        "train_minutes_this_session": round(train_minutes, 1),
+        "train_minutes_last_session": round(train_minutes, 1),
         "recipe": RECIPE, "gan_families": [f for f in range(16) if f not in UNPITCHED],
         "command": "OMP_NUM_THREADS=1 nice -n 10 python scripts/train_gansynth_default.py",
     })
