@@ -1,9 +1,10 @@
 """Train a char-RNN on your own text and watch it learn to write.
 
-Put a text file next to where you run the sketch (a play, a poetry collection, your own
-diary: a few hundred kilobytes is plenty) and set TEXT to its name. When the file is
-missing the sketch writes a demo text first, from the prose of Python's own standard
-library, so it runs anywhere with no download.
+Put a text file next to this sketch (a play, a poetry collection, your own diary: a few
+hundred kilobytes is plenty) and set TEXT to its name. When the file is missing the sketch
+writes a demo text first, from the prose of Python's own standard library, so it runs
+anywhere with no download. The demo text and RUN go to the sketch's output folder (output/
+beside it, sk.output_path()).
 
 setup() starts training on a background thread, so the window stays smooth while the
 network learns. Every SAMPLE_EVERY steps the model writes a sample, which draw() shows
@@ -19,7 +20,7 @@ to record the learning, e.g. a frame every half second for two minutes:
 
     sketchml run sketches/charrnn_train_live.py --headless --fps 2 --frames 240 --out live.mp4
 
-Load the result in any sketch with sk.model("charrnn", weights=RUN).
+Load the result in a sketch beside this one with sk.model("charrnn", weights=output_path(RUN)).
 """
 import atexit
 import json
@@ -29,7 +30,7 @@ from pathlib import Path
 import sketchml as sk
 
 TEXT = "my_text.txt"
-RUN = "runs/charrnn-live"  # checkpoints, samples, the loss log and the trained weights
+RUN = "runs/charrnn-live"  # in the output folder: checkpoints, samples, loss log, weights
 STEPS = 1500  # training steps in all; raise it and run again to train further
 HIDDEN = 128  # units per layer: bigger learns more, slower
 LAYERS = 2
@@ -43,8 +44,8 @@ curve = []  # (step, bpc, val_bpc or None), read from RUN/losses.jsonl
 
 def setup():
     size(720, 480)
-    if not Path(TEXT).exists():
-        write_demo_text(TEXT)
+    if not text_file().exists():
+        write_demo_text(text_file())
     stop_earlier_training()
     # Loaded here rather than on the thread, so torch is fully imported before training starts.
     rnn = sk.model("charrnn")
@@ -72,24 +73,30 @@ def finish(trainer):
     trainer.join(timeout=60)
 
 
+def text_file():
+    """TEXT beside the sketch; without one, the demo text in the output folder."""
+    mine = sk.sketch_path(TEXT)
+    return mine if mine.exists() else sk.output_path(TEXT)
+
+
 def write_demo_text(path):
     """Standard-library prose as a stand-in for your own text."""
     from sketchml_text.corpus import build_corpus
 
     Path(path).write_text(build_corpus(max_chars=150_000).text, encoding="utf-8")
-    print(f"no {path} here, so a demo text was written to it: replace it with your own")
+    print(f"no {TEXT} beside the sketch, so a demo text was written to {path}: put yours there")
 
 
 def train(rnn):
     latest["status"] = "training"
     try:
-        run = rnn.train(TEXT, out=RUN, steps=STEPS, hidden=HIDDEN, layers=LAYERS,
+        run = rnn.train(text_file(), out=sk.output_path(RUN), steps=STEPS, hidden=HIDDEN, layers=LAYERS,
                         sample_every=SAMPLE_EVERY, on_sample=remember, should_stop=stop.is_set,
                         progress=False)
     except sk.SketchmlError as err:
         latest["status"] = f"cannot train: {err}"
         return
-    latest["status"] = f"done at step {run.step}: sk.model('charrnn', weights={RUN!r})"
+    latest["status"] = f"done at step {run.step}: sk.model('charrnn', weights=output_path({RUN!r}))"
 
 
 def remember(step, sample):
@@ -97,7 +104,7 @@ def remember(step, sample):
 
 
 def read_curve():
-    log = Path(RUN) / "losses.jsonl"
+    log = sk.output_path(RUN) / "losses.jsonl"
     if not log.exists():
         return
     curve.clear()

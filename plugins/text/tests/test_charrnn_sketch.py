@@ -18,17 +18,18 @@ SKETCH = ROOT / "sketches" / "charrnn_train_live.py"
 def test_sketch_renders_headless_and_writes_its_demo_text(tmp_path: Path) -> None:
     out = tmp_path / "frames.gif"
     env = {key: value for key, value in os.environ.items() if key not in ("DISPLAY", "WAYLAND_DISPLAY")}
-    env.update(SKETCHML_OFFLINE="1", OMP_NUM_THREADS="1")
+    env.update(SKETCHML_OFFLINE="1", OMP_NUM_THREADS="1", SKETCHML_OUTPUT=str(tmp_path / "output"))
     result = subprocess.run(
         [sys.executable, "-m", "sketchml.cli.main", "run", str(SKETCH), "--headless",
          "--frames", "4", "--out", str(out)],
         cwd=tmp_path, env=env, capture_output=True, text=True, timeout=180,
     )
     assert result.returncode == 0, result.stdout + result.stderr
-    demo = (tmp_path / "my_text.txt").read_text()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["frames.gif", "output"]
+    demo = (tmp_path / "output" / "my_text.txt").read_text()
     assert len(demo) > 100_000, "the sketch should write a demo text when TEXT is missing"
     # Training started on its thread, and ending the sketch stopped it with a checkpoint saved.
-    assert (tmp_path / "runs" / "charrnn-live" / "charrnn.safetensors").is_file()
+    assert (tmp_path / "output" / "runs" / "charrnn-live" / "charrnn.safetensors").is_file()
     frames = iio.imread(out)
     assert frames.shape[0] == 4
     # The title line is drawn in dark ink on the light paper.
