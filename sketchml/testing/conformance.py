@@ -21,6 +21,7 @@ colours.
 """
 from __future__ import annotations
 
+import dataclasses
 import inspect
 import re
 from pathlib import Path
@@ -91,6 +92,19 @@ def _annotation_names(annotation: Any) -> set[str] | None:
     return {part.strip() for part in text.split("|")}
 
 
+def _settings_seed_problems(train: Any) -> list[str]:
+    """How the seed of the ``TrainSettings`` behind a bound ``train`` departs from ``None``."""
+    settings = getattr(getattr(train, "__self__", None), "TrainSettings", None)
+    if not dataclasses.is_dataclass(settings):
+        return []
+    seed = {field.name: field for field in dataclasses.fields(settings)}.get("seed")
+    if seed is None or seed.default is None:
+        return []
+    shown = "no default" if seed.default is dataclasses.MISSING else f"seed={seed.default!r}"
+    return [f"train(): {settings.__name__}'s {shown}: seed must default to None (a fresh seed "
+            "that the run records; a resumed run keeps its own)"]
+
+
 def api_problems(method: Any, verb: str, modality: str) -> list[str]:
     """How the signature of ``verb`` (a family's method) departs from docs/model-api.md.
 
@@ -98,10 +112,10 @@ def api_problems(method: Any, verb: str, modality: str) -> list[str]:
     defaults (``seed=None``, ``steps=10`` for interpolate, ``progress=None``, ``out=None``,
     ``truncation`` defaulting to none), that no verb takes ``device``, that a verb with
     optimisation ``steps`` shows a ``progress`` bar, and the return annotation. An empty
-    list means it follows the page. ``train`` is checked for its ``data``, ``out=None``
-    and ``progress=None`` (unless its settings come as ``**options``); its seed default
-    and the run it returns belong to the training recipe (``sketchml.plugin.TrainingRun``)
-    and are not checked here.
+    list means it follows the page. ``train`` is checked for its ``data``, ``out=None``,
+    ``progress=None`` (unless its settings come as ``**options``), ``seed=None`` (in its
+    signature, or in the family's ``TrainSettings`` dataclass: a fresh seed that the run
+    records) and a real return annotation (the family's run).
 
     Examples:
         >>> def generate(self, latent=None, *, seed=0): ...
@@ -150,8 +164,7 @@ def api_problems(method: Any, verb: str, modality: str) -> list[str]:
                 f"working for a release with sketchml.plugin.renamed({param.name}={new!r}))")
     if "seed" in by_name and by_name["seed"].kind is not inspect.Parameter.KEYWORD_ONLY:
         problems.append(f"{verb}(): seed must be keyword-only (after the *)")
-    if verb != "train":
-        default_is("seed", None)
+    default_is("seed", None)
     default_is("progress", None)
     if verb == "sample_latent":
         default_is("n", 1)
@@ -173,6 +186,7 @@ def api_problems(method: Any, verb: str, modality: str) -> list[str]:
             problems.append(f"{verb}(): data is required (no default)")
     if verb == "train":
         default_is("out", None)
+        problems.extend(_settings_seed_problems(method))
     open_options = any(p.kind is p.VAR_KEYWORD for p in signature.parameters.values())
     if (verb == "train" and not open_options) or ("steps" in by_name and verb != "interpolate"):
         if "progress" not in by_name:
@@ -180,8 +194,6 @@ def api_problems(method: Any, verb: str, modality: str) -> list[str]:
                             "(a bar when someone can see it)")
     names = _annotation_names(signature.return_annotation)
     expected = expected_returns(verb, modality)
-    if verb == "train":
-        return problems
     if names is None or names & {"Any", "object"}:
         want = " | ".join(sorted(expected, key=len)) if expected else "the type it returns"
         problems.append(f"{verb}(): needs a real return annotation (-> {want}), not "

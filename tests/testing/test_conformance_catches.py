@@ -114,6 +114,34 @@ class Family(Good):
     def generate(self, latent=None, *, seed: int | None = None) -> sk.Images:
         return sk.Images(super().generate(latent, seed=seed).as_subclass(torch.Tensor))
 ''',
+    "train_seed_zero": '''
+class Family(Good):
+    def train(self, data, *, out=None, seed: int = 0, progress: bool | None = None):
+        return None
+
+
+TestFamily.plugin = registrar(verbs=("generate", "interpolate", "sample_latent", "train"))
+''',
+    "train_settings_seed_zero": '''
+from dataclasses import dataclass
+
+from sketchml.training import TrainSettings, setting
+
+
+@dataclass
+class ZeroSeedTraining(TrainSettings):
+    seed: int = setting(0, "seeds the weights")
+
+
+class Family(Good):
+    TrainSettings = ZeroSeedTraining
+
+    def train(self, data, *, out=None, **options) -> "TrainingRun":
+        return None
+
+
+TestFamily.plugin = registrar(verbs=("generate", "interpolate", "sample_latent", "train"))
+''',
     "network_is_not_a_module": '''
 class Family(Good):
     def load(self) -> None:
@@ -215,6 +243,12 @@ def test_a_good_family_passes_everything(outcomes, variant):
      "the first argument must be 'data', not 'image'"),
     ("encode_image", "test_verb_follows_the_model_api[encode]", "must take progress=None"),
     ("takes_device", "test_verb_follows_the_model_api[generate]", "verbs never take a device"),
+    ("train_seed_zero", "test_verb_follows_the_model_api[train]",
+     "train(seed=0): seed must default to None"),
+    ("train_seed_zero", "test_verb_follows_the_model_api[train]",
+     "needs a real return annotation (-> the type it returns), not nothing"),
+    ("train_settings_seed_zero", "test_verb_follows_the_model_api[train]",
+     "ZeroSeedTraining's seed=0: seed must default to None"),
     ("unrecorded_seed", "test_results_record_their_seed", "must record the one it drew"),
     ("no_metadata", "test_results_record_their_seed", "must record the one it drew"),
     ("network_is_not_a_module", "test_network_is_the_module", "must be the family's torch.nn.Module"),

@@ -25,7 +25,7 @@ import json
 import math
 import os
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -34,7 +34,7 @@ import torch.nn.functional as F
 from torch import nn
 
 import sketchml as sk
-from sketchml.plugin import TrainSettings, setting
+from sketchml.plugin import TrainingRun, TrainSettings, setting
 
 __all__ = ["Autoencoder", "AutoencoderNet", "AutoencoderTraining", "load_labelled_images",
            "train_autoencoder"]
@@ -141,7 +141,6 @@ class AutoencoderTraining(TrainSettings):
     steps: int = setting(3000, "optimisation steps in all; training again into the same "
                                "folder with more steps trains further")
     batch_size: int = setting(64, "pictures per step")
-    seed: int = setting(0, "seeds the weights, the noise and the data order")
     kind: str = setting("vae", "ae (plain autoencoder), vae, or cvae (labels from sub-folder "
                                "names)")
     resolution: int = setting(64, "side of the pictures: 32, 64 or 128")
@@ -340,7 +339,7 @@ class Autoencoder(sk.Model):
         return self.latent(mean, seed=seed)
 
     def train(self, data: Any, *, out: str | os.PathLike[str] | None = None,
-              **options: Any) -> Any:
+              **options: Any) -> TrainingRun:
         """Train an autoencoder on ``data``; checkpoints, samples and the result go to ``out``.
 
         Args:
@@ -457,7 +456,7 @@ def load_labelled_images(data: Any, *, resolution: int = 64, kind: str = "vae",
 
 def train_autoencoder(data: Any, *, out: str | os.PathLike[str] | None,
                       settings: AutoencoderTraining | None = None, device: Any = None
-                      ) -> tuple[Any, AutoencoderNet, dict[str, Any]]:
+                      ) -> tuple[TrainingRun, AutoencoderNet, dict[str, Any]]:
     """Train an autoencoder (see :meth:`Autoencoder.train`); returns ``(run, network, config)``.
 
     Examples:
@@ -472,12 +471,13 @@ def train_autoencoder(data: Any, *, out: str | os.PathLike[str] | None,
     """
     from torch.utils.data import TensorDataset
 
-    from sketchml.plugin import TrainingRun, latest_checkpoint, seed_everything
+    from sketchml.plugin import latest_checkpoint, seed_everything
 
     s = settings or AutoencoderTraining()
     if out is None:
         raise sk.SketchmlError("train() needs out='folder' for checkpoints, samples and the "
                                "trained weights, e.g. model.train('faces', out='runs/vae').")
+    s = replace(s, seed=s.seed_for(out))
     if s.kind not in KINDS:
         raise sk.SketchmlError(f"kind must be one of {', '.join(KINDS)}, got {s.kind!r}.")
     images, labels, names = load_labelled_images(

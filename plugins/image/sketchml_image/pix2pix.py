@@ -27,7 +27,7 @@ import json
 import math
 import os
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Any
 
@@ -36,7 +36,7 @@ import torch.nn.functional as F
 from torch import nn
 
 import sketchml as sk
-from sketchml.plugin import TrainSettings, setting
+from sketchml.plugin import TrainingRun, TrainSettings, setting
 from sketchml_image.transforms import TRANSFORMS, apply_transform
 
 __all__ = ["NLayerDiscriminator", "Pix2Pix", "Pix2PixTraining", "UnetGenerator", "load_pairs",
@@ -259,7 +259,6 @@ class Pix2PixTraining(TrainSettings):
     steps: int = setting(2000, "optimisation steps in all; training again into the same folder "
                                "with more steps trains further")
     batch_size: int = setting(4, "pairs per step")
-    seed: int = setting(0, "seeds the weights and the data order")
     input: str = setting("edges", "how the input picture is made from each frame: edges, "
                                   "posterise, blur, greyscale, kmeans; pairs for a folder of A|B")
     resolution: int = setting(64, "side of the pictures, a power of two >= 32")
@@ -400,11 +399,8 @@ class Pix2Pix(sk.Model):
         b = (network(a * 2 - 1) + 1) / 2
         return sk.Images(b.clamp_(0, 1), latent=self.latent({"image": a}, seed=seed))
 
-    def train(self, data: Any, *, out: str | os.PathLike[str] | None = None, input: str = "edges",
-              steps: int = 2000, batch_size: int = 4, resolution: int = 64, width: int = 32,
-              frames: int = 400, lr: float = 0.0002, l1: float = 100.0, flip: bool = True,
-              seed: int = 0, minutes: float | None = None, sample_every: int | None = None,
-              checkpoint_every: int | None = None, progress: bool | None = None) -> Any:
+    def train(self, data: Any, *, out: str | os.PathLike[str] | None = None,
+              **options: Any) -> TrainingRun:
         """Train pix2pix on pairs made from ``data``; checkpoints, samples and the result go to ``out``.
 
         Args:
@@ -412,24 +408,15 @@ class Pix2Pix(sk.Model):
                 a folder of side-by-side A|B pictures (``input="pairs"``), a tensor of
                 pictures ``(N, 3, H, W)`` in [0, 1], or a pair of tensors ``(A, B)``.
             out: the run's folder (required); training again into it resumes.
-            input: how A is made from each picture: ``"edges"`` (default), ``"posterise"``,
-                ``"blur"``, ``"greyscale"``, ``"kmeans"``; or ``"pairs"`` for A|B pictures.
-            steps: optimisation steps (default 2000).
-            batch_size: pairs per step (default 4).
-            resolution: side of the pictures, a power of two >= 32 (default 64; the paper's
-                is 256).
-            width: channels of the outermost layers of both networks (default 32; the
-                paper's 64).
-            frames: frames taken from a video (default 400).
-            lr: Adam learning rate (default 0.0002, betas (0.5, 0.999), as in the paper).
-            l1: weight of the L1 distance to the true B (default 100, as in the paper).
-            flip: mirror pairs at random (default True).
-            seed: seeds the weights and the data order (default 0).
-            minutes: stop after this many minutes (saving a checkpoint); run again to go on.
-            sample_every: steps between sample grids (A, made B, true B rows) in
-                ``out/samples/`` (default: ten over the run).
-            checkpoint_every: steps between checkpoints (default a tenth of ``steps``).
-            progress: show a progress bar (default: when someone can see it).
+            **options: the :class:`Pix2PixTraining` settings, the flags of ``sketchml train
+                pix2pix``: ``input`` (how A is made from each picture: ``"edges"``
+                default, ``"posterise"``, ``"blur"``, ``"greyscale"``, ``"kmeans"``; or
+                ``"pairs"`` for A|B pictures), ``steps``, ``batch_size``, ``resolution`` (a
+                power of two >= 32; the paper's is 256), ``width`` (the paper's 64),
+                ``frames``, ``lr`` (betas (0.5, 0.999), as in the paper), ``l1`` (100, as
+                in the paper), ``flip``, ``seed`` (default: the resumed run's, else a new
+                one, recorded in the run), ``minutes``, ``sample_every`` (grids of A, made
+                B and true B rows in ``out/samples/``), ``checkpoint_every``, ``progress``.
 
         Returns:
             The :class:`~sketchml.training.TrainingRun`; this model then generates with the
@@ -442,11 +429,10 @@ class Pix2Pix(sk.Model):
             ...           resolution=32, steps=1, width=4, progress=False).step
             1
         """
+        settings = Pix2PixTraining.build(self.family, options)
         run, generator, config = train_pix2pix(
-            data, out=out, input=input, steps=steps, batch_size=batch_size,
-            resolution=resolution, width=width, frames=frames, lr=lr, l1=l1, flip=flip,
-            seed=seed, minutes=minutes, sample_every=sample_every,
-            checkpoint_every=checkpoint_every, progress=progress, device=self.device)
+            data, out=out, device=self.device,
+            **{field.name: getattr(settings, field.name) for field in fields(settings)})
         self._use(generator, config, repr(str(Path(out) / EXPORT_NAME)))
         return run
 
@@ -539,10 +525,13 @@ def load_pairs(data: Any, *, input: str = "edges", resolution: int = 64,
 def train_pix2pix(data: Any, *, out: str | os.PathLike[str] | None, input: str = "edges",
                   steps: int = 2000, batch_size: int = 4, resolution: int = 64, width: int = 32,
                   frames: int = 400, lr: float = 0.0002, l1: float = 100.0, flip: bool = True,
-                  seed: int = 0, minutes: float | None = None, sample_every: int | None = None,
-                  checkpoint_every: int | None = None, progress: bool | None = None,
-                  device: Any = None) -> tuple[Any, UnetGenerator, dict[str, Any]]:
+                  seed: int | None = None, minutes: float | None = None,
+                  sample_every: int | None = None, checkpoint_every: int | None = None,
+                  progress: bool | None = None,
+                  device: Any = None) -> tuple[TrainingRun, UnetGenerator, dict[str, Any]]:
     """Train pix2pix (see :meth:`Pix2Pix.train`); returns ``(run, generator, config)``.
+
+    ``seed=None`` takes the resumed run's seed, else a new one (recorded in the run).
 
     Examples:
         >>> import tempfile, torch
@@ -555,11 +544,12 @@ def train_pix2pix(data: Any, *, out: str | os.PathLike[str] | None, input: str =
     """
     from torch.utils.data import TensorDataset
 
-    from sketchml.plugin import TrainingRun, latest_checkpoint, seed_everything
+    from sketchml.plugin import latest_checkpoint, seed_everything
 
     if out is None:
         raise sk.SketchmlError("train() needs out='folder' for checkpoints, samples and the "
                                "trained weights, e.g. model.train('clip.mp4', out='runs/p2p').")
+    seed = Pix2PixTraining(seed=seed).seed_for(out)
     num_downs = _check_resolution(resolution)
     for name, value in (("steps", steps), ("batch_size", batch_size), ("width", width),
                         ("frames", frames)):

@@ -27,7 +27,7 @@ import json
 import os
 import re
 import warnings
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -36,7 +36,7 @@ import torch.nn.functional as F
 from torch import nn
 
 import sketchml as sk
-from sketchml.plugin import TrainSettings, setting
+from sketchml.plugin import TrainingRun, TrainSettings, setting
 
 __all__ = ["RandomFilterLoss", "Style", "StyleTraining", "TransformerNet", "VGGLoss",
            "gram", "loss_network"]
@@ -280,7 +280,6 @@ class StyleTraining(TrainSettings):
 
     steps: int = setting(2000, "optimisation steps in all")
     batch_size: int = setting(4, "content pictures per step")
-    seed: int = setting(0, "seeds the weights and the data order")
     size: int = setting(256, "side the content pictures are cropped to while training")
     width: int = setting(32, "channels of the first layer (32: the published styles' size)")
     lr: float = setting(0.001, "Adam's learning rate")
@@ -417,7 +416,7 @@ class Style(sk.Model):
         return result
 
     def train(self, data: Any, content: Any = None, *, out: str | os.PathLike[str] | None = None,
-              **options: Any) -> Any:
+              **options: Any) -> TrainingRun:
         """Train a fast style network for the style picture ``data`` on ``content`` pictures.
 
         Args:
@@ -479,15 +478,16 @@ def _content_pictures(content: Any, size: int) -> torch.Tensor:
 
 
 def _train(style_image: Any, content: Any, *, out: Any, s: StyleTraining,
-           device: Any) -> tuple[Any, TransformerNet, str]:
+           device: Any) -> tuple[TrainingRun, TransformerNet, str]:
     from torch.utils.data import TensorDataset
 
-    from sketchml.plugin import TrainingRun, atomic_write_bytes, seed_everything
+    from sketchml.plugin import atomic_write_bytes, seed_everything
 
     if out is None:
         raise sk.SketchmlError("train() needs out='folder' for checkpoints, samples and the "
                                "style, e.g. style.train('painting.jpg', 'photos/', "
                                "out='runs/style').")
+    s = replace(s, seed=s.seed_for(out))
     styled = _picture(style_image, s.size, "train()")
     pictures = _content_pictures(content, s.size)
     seed_everything(s.seed)

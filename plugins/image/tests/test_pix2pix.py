@@ -120,7 +120,7 @@ def test_pix2pix_learns_a_held_out_frame_better_than_the_baselines(tmp_path: Pat
     train, held = frames[order[:80]], frames[order[80:]]
     model = sk.model("pix2pix", device="cpu")
     run = model.train(train, out=tmp_path / "run", input="edges", resolution=32, steps=700,
-                      width=8, batch_size=8, progress=False)
+                      width=8, batch_size=8, seed=0, progress=False)
     assert run.step == 700 and (tmp_path / "run" / "samples").is_dir()
     made = model.generate(held)
     error = float((made - held).abs().mean())
@@ -145,6 +145,17 @@ def test_cli_trains_pix2pix_on_a_video(tmp_path: Path, capsys: pytest.CaptureFix
     assert cli(["train", "pix2pix", str(clip), "--input", "sobel", "--out",
                 str(tmp_path / "other"), "--device", "cpu"]) == 1
     assert "not an input transform" in capsys.readouterr().err
+
+
+def test_an_unseeded_run_draws_a_seed_records_it_and_resumes_with_it(tmp_path: Path) -> None:
+    options = {"resolution": 32, "width": 4, "batch_size": 2, "progress": False}
+    model = sk.model("pix2pix.untrained", device="cpu")
+    pictures = torch.rand(4, 3, 32, 32)
+    first = model.train(pictures, out=tmp_path / "a", steps=1, **options)
+    other = model.train(pictures, out=tmp_path / "b", steps=1, **options)
+    assert first.seed != other.seed  # a fresh seed each run, not 0 every time
+    resumed = model.train(pictures, out=tmp_path / "a", steps=2, **options)
+    assert (resumed.step, resumed.seed) == (2, first.seed)
 
 
 def test_mistakes_are_explained(tmp_path: Path) -> None:

@@ -36,6 +36,7 @@ import os
 import re
 import time
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Any
 
@@ -44,10 +45,10 @@ import torch.nn.functional as F
 from torch import nn
 
 import sketchml as sk
-from sketchml.plugin import did_you_mean
+from sketchml.plugin import TrainingRun, TrainSettings, did_you_mean, setting
 
-__all__ = ["CONFIGS", "MelodyCoding", "MusicVAE", "MusicVAENet", "melody_windows",
-           "reconstruction_accuracy", "train_musicvae"]
+__all__ = ["CONFIGS", "MelodyCoding", "MusicVAE", "MusicVAENet", "MusicVAETraining",
+           "melody_windows", "reconstruction_accuracy", "train_musicvae"]
 
 EXPORT_NAME = "musicvae.safetensors"
 HOLD, REST = 0, 1
@@ -286,6 +287,43 @@ def _decode(net: MusicVAENet, z: torch.Tensor, *, temperature: float | None,
     return torch.stack(out, dim=1)
 
 
+@dataclass
+class MusicVAETraining(TrainSettings):
+    """What ``MusicVAE.train`` and ``sketchml train musicvae`` take.
+
+    Sizes and the KL schedule left unset come from ``config``.
+
+    Examples:
+        >>> MusicVAETraining.build("musicvae", {"z": 4}).config
+        'cat-mel_2bar_small'
+    """
+
+    batch_size: int = setting(64, "2-bar melodies per step")
+    config: str = setting("cat-mel_2bar_small", "the MusicVAE config whose sizes and KL "
+                                                "schedule are the defaults (CONFIGS)")
+    z: int | None = setting(None, "numbers per latent (default: the config's)")
+    encoder: int | None = setting(None, "units per encoder LSTM direction (default: the "
+                                        "config's)")
+    decoder: int | None = setting(None, "units per decoder LSTM layer (default: the config's)")
+    layers: int | None = setting(None, "decoder LSTM layers (default: the config's)")
+    lr: float = setting(0.001, "Adam's learning rate")
+    max_beta: float | None = setting(None, "the KL weight's final value (default: the "
+                                           "config's)")
+    beta_rate: float | None = setting(None, "how fast the KL weight rises to max_beta "
+                                            "(default: the config's)")
+    free_bits: float | None = setting(None, "nats of KL left free of cost (default: the "
+                                            "config's)")
+    transpose: int = setting(3, "each batch is transposed by a random number of semitones in "
+                                "-transpose..transpose")
+    validation: float = setting(0.1, "the share of pieces held out (by a stable hash of their "
+                                     "names) to log val_accuracy, their reconstruction accuracy")
+    sample_every: int | None = setting(None, "not used: a MusicVAE run writes no samples",
+                                       flag=False)
+    should_stop: Callable[[], bool] | None = setting(
+        None, "called after every step; training stops (and saves) once it returns True",
+        flag=False)
+
+
 class MusicVAE(sk.Model):
     """MusicVAE's 2-bar melody model: sample, encode your melodies, decode, walk between them.
 
@@ -301,6 +339,7 @@ class MusicVAE(sk.Model):
         (2, True)
     """
 
+    TrainSettings = MusicVAETraining
     interpolation = "slerp"
 
     def load(self) -> None:
@@ -432,14 +471,8 @@ class MusicVAE(sk.Model):
         """The share of sixteenth steps of ``melodies`` (notes) that survive encode + greedy decode."""
         return reconstruction_accuracy(self.network, [self.coding.encode(m) for m in melodies])
 
-    def train(self, data: Any, *, out: str | os.PathLike[str] | None = None, steps: int = 2000,
-              config: str = "cat-mel_2bar_small", z: int | None = None, encoder: int | None = None,
-              decoder: int | None = None, layers: int | None = None, batch_size: int = 64,
-              lr: float = 0.001, max_beta: float | None = None, beta_rate: float | None = None,
-              free_bits: float | None = None, transpose: int = 3, validation: float = 0.1,
-              seed: int = 0, minutes: float | None = None, checkpoint_every: int | None = None,
-              progress: bool | None = None,
-              should_stop: Callable[[], bool] | None = None) -> Any:
+    def train(self, data: Any, *, out: str | os.PathLike[str] | None = None,
+              **options: Any) -> TrainingRun:
         """Train a new 2-bar melody MusicVAE on a folder of MIDI files, ``"bach"`` or a list of notes.
 
         Every 2-bar window (a half bar apart, at 120 bpm) of every instrument's top line with
@@ -448,8 +481,11 @@ class MusicVAE(sk.Model):
         ``config``'s (one of :data:`CONFIGS`); ``z``, ``encoder``, ``decoder``, ``layers``,
         ``max_beta``, ``beta_rate`` and ``free_bits`` override them. ``validation`` holds out
         that share of the pieces (by a stable hash of their names) and logs ``val_accuracy``,
-        the reconstruction accuracy on them. Returns the ``TrainingRun``; this model then uses
-        the trained network.
+        the reconstruction accuracy on them. ``options`` are the :class:`MusicVAETraining`
+        settings, the flags of ``sketchml train musicvae`` (and ``should_stop``, called after
+        every step: training stops and saves once it returns True); ``seed`` defaults to the
+        resumed run's, else a new one, recorded in the run. Returns the ``TrainingRun``; this
+        model then uses the trained network.
 
         Examples:
             >>> import sketchml as sk, tempfile
@@ -461,12 +497,11 @@ class MusicVAE(sk.Model):
             >>> run.step
             2
         """
+        settings = MusicVAETraining.build(self.family, options)
         run, net = train_musicvae(
-            data, out=out, steps=steps, config=config, z=z, encoder=encoder, decoder=decoder,
-            layers=layers, batch_size=batch_size, lr=lr, max_beta=max_beta, beta_rate=beta_rate,
-            free_bits=free_bits, transpose=transpose, validation=validation, seed=seed,
-            minutes=minutes, checkpoint_every=checkpoint_every, progress=progress,
-            should_stop=should_stop, device=self.device)
+            data, out=out, device=self.device,
+            **{f.name: getattr(settings, f.name) for f in fields(settings)
+               if f.name != "sample_every"})
         self.network = net.to(self.device).eval()
         self.source = repr(str(Path(out) / EXPORT_NAME))  # type: ignore[arg-type]
         return run
@@ -525,11 +560,13 @@ def train_musicvae(data: Any, *, out: str | os.PathLike[str] | None, steps: int 
                    layers: int | None = None, batch_size: int = 64, lr: float = 0.001,
                    max_beta: float | None = None, beta_rate: float | None = None,
                    free_bits: float | None = None, transpose: int = 3, validation: float = 0.1,
-                   seed: int = 0, minutes: float | None = None,
+                   seed: int | None = None, minutes: float | None = None,
                    checkpoint_every: int | None = None, progress: bool | None = None,
                    should_stop: Callable[[], bool] | None = None,
-                   device: Any = None) -> tuple[Any, MusicVAENet]:
+                   device: Any = None) -> tuple[TrainingRun, MusicVAENet]:
     """Train a 2-bar melody MusicVAE (see :meth:`MusicVAE.train`); returns ``(run, net)``.
+
+    ``seed=None`` takes the resumed run's seed, else a new one (recorded in the run).
 
     Examples:
         >>> import tempfile, sketchml as sk
@@ -544,11 +581,12 @@ def train_musicvae(data: Any, *, out: str | os.PathLike[str] | None, steps: int 
     """
     import zlib
 
-    from sketchml.plugin import TrainingRun, latest_checkpoint, seed_everything
+    from sketchml.plugin import latest_checkpoint, seed_everything
 
     if out is None:
         raise sk.SketchmlError("train() needs out='folder' for checkpoints and the trained "
                                "weights, e.g. vae.train('my_midis/', out='runs/melodies').")
+    seed = MusicVAETraining(seed=seed).seed_for(out)
     if config not in CONFIGS:
         raise sk.SketchmlError(f"config={config!r} is not a MusicVAE config here; use one of "
                                f"{', '.join(CONFIGS)}.{did_you_mean(config, CONFIGS)}")

@@ -34,6 +34,7 @@ import re
 import time
 import zlib
 from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Any
 
@@ -43,12 +44,12 @@ import torch.nn.functional as F
 from torch import nn
 
 import sketchml as sk
-from sketchml.plugin import did_you_mean
+from sketchml.plugin import TrainingRun, TrainSettings, did_you_mean, setting
 from sketchml_music.events import (DENSITY_BINS, EventDecoder, PerformanceEncoding,
                                    key_histogram, note_density, pitch_histogram)
 
-__all__ = ["CONFIGS", "PerformanceRNN", "PerformanceRNNNet", "event_log_likelihood",
-           "train_performance_rnn"]
+__all__ = ["CONFIGS", "PerformanceRNN", "PerformanceRNNNet", "PerformanceRNNTraining",
+           "event_log_likelihood", "train_performance_rnn"]
 
 EXPORT_NAME = "performance_rnn.safetensors"
 DENSITY_SIZE = len(DENSITY_BINS) + 1
@@ -282,6 +283,38 @@ def _check_density(value: Any) -> float:
 
 # -- the family ----------------------------------------------------------------------------------
 
+@dataclass
+class PerformanceRNNTraining(TrainSettings):
+    """What ``PerformanceRNN.train`` and ``sketchml train performance_rnn`` take.
+
+    Examples:
+        >>> PerformanceRNNTraining.build("performance_rnn", {"hidden": 16}).layers
+        3
+    """
+
+    batch_size: int = setting(64, "windows per step (64, as published)")
+    config: str = setting("multiconditioned_performance_with_dynamics",
+                          "one of Magenta's Performance RNN configs (CONFIGS)")
+    hidden: int = setting(512, "units per LSTM layer (512, as published)")
+    layers: int = setting(3, "LSTM layers (3, as published)")
+    length: int = setting(256, "events per training window")
+    lr: float = setting(0.001, "Adam's learning rate (as published); gradients are clipped at "
+                               "norm 3")
+    transpose: int = setting(3, "each window is transposed by a random number of semitones in "
+                                "-transpose..transpose (as Magenta does)")
+    stretch: float = setting(0.05, "each window's time is stretched by a random factor in "
+                                   "1 +/- stretch (as Magenta does)")
+    validation: float = setting(0.1, "the share of pieces held out (by a stable hash of their "
+                                     "names) to measure val_ll, the per-event log-likelihood")
+    eval_every: int | None = setting(None, "steps between validation measurements (default: "
+                                           "ten over the run)")
+    sample_every: int | None = setting(None, "not used: a Performance RNN run writes no "
+                                             "samples", flag=False)
+    should_stop: Callable[[], bool] | None = setting(
+        None, "called after every step; training stops (and saves) once it returns True",
+        flag=False)
+
+
 class PerformanceRNN(sk.Model):
     """Expressive piano from Magenta's Performance RNN: temperature, primer, density and key.
 
@@ -297,6 +330,8 @@ class PerformanceRNN(sk.Model):
         >>> tune.total_time <= 4.0 and len(tune) > 0
         True
     """
+
+    TrainSettings = PerformanceRNNTraining
 
     def load(self) -> None:
         state, source = self._find_weights()
@@ -552,38 +587,21 @@ class PerformanceRNN(sk.Model):
 
     # -- training ----------------------------------------------------------------------------------
 
-    def train(self, data: Any, *, out: str | os.PathLike[str] | None = None, steps: int = 2000,
-              config: str = "multiconditioned_performance_with_dynamics", hidden: int = 512,
-              layers: int = 3, length: int = 256, batch_size: int = 64, lr: float = 0.001,
-              transpose: int = 3, stretch: float = 0.05, validation: float = 0.1, seed: int = 0,
-              minutes: float | None = None, checkpoint_every: int | None = None,
-              eval_every: int | None = None, progress: bool | None = None,
-              should_stop: Callable[[], bool] | None = None) -> Any:
+    def train(self, data: Any, *, out: str | os.PathLike[str] | None = None,
+              **options: Any) -> TrainingRun:
         """Train a new Performance RNN on a folder of MIDI files (or ``"bach"``, or a list of notes).
 
         Args:
             data: a folder of MIDI files (bad or empty files are skipped with a summary),
                 ``"bach"`` (the Bach works bundled with music21) or a list of ``sk.Notes``.
             out: the run's folder (required). Training again into it resumes.
-            steps: optimisation steps (default 2000).
-            config: one of :data:`CONFIGS` (default the multiconditioned one with dynamics).
-            hidden: units per LSTM layer (512 as published).
-            layers: LSTM layers (3 as published).
-            length: events per training window (default 256).
-            batch_size: windows per step (default 64, as published).
-            lr: Adam learning rate (default 0.001, as published); gradients clipped at norm 3.
-            transpose: each window is transposed by a random number of semitones in
-                ``-transpose..transpose`` (default 3, as Magenta does).
-            stretch: each window's time is stretched by a random factor in ``1 +/- stretch``
-                (default 0.05, as Magenta does).
-            validation: the share of pieces held out (by a stable hash of their names) to
-                measure ``val_ll``, the per-event log-likelihood (default 0.1).
-            seed: seeds the weights and the data (default 0).
-            minutes: stop after this many minutes (saving); run again to go on.
-            checkpoint_every: steps between checkpoints (default a tenth of ``steps``).
-            eval_every: steps between validation measurements (default: ten over the run).
-            progress: show a progress bar (default: when someone can see it).
-            should_stop: called after every step; training stops (and saves) once True.
+            **options: the :class:`PerformanceRNNTraining` settings, the flags of ``sketchml
+                train performance_rnn``: ``steps``, ``config`` (one of :data:`CONFIGS`),
+                ``hidden``, ``layers``, ``length``, ``batch_size``, ``lr``, ``transpose``,
+                ``stretch``, ``validation``, ``eval_every``, ``seed`` (default: the resumed
+                run's, else a new one, recorded in the run), ``minutes``,
+                ``checkpoint_every``, ``progress``; and ``should_stop``, called after every
+                step: training stops (and saves) once it returns True.
 
         Returns:
             The ``TrainingRun`` (``.history`` holds ``nll`` per step and ``val_ll`` where
@@ -599,11 +617,11 @@ class PerformanceRNN(sk.Model):
             >>> run.step
             2
         """
+        settings = PerformanceRNNTraining.build(self.family, options)
         run, net = train_performance_rnn(
-            data, out=out, steps=steps, config=config, hidden=hidden, layers=layers, length=length,
-            batch_size=batch_size, lr=lr, transpose=transpose, stretch=stretch,
-            validation=validation, seed=seed, minutes=minutes, checkpoint_every=checkpoint_every,
-            eval_every=eval_every, progress=progress, should_stop=should_stop, device=self.device)
+            data, out=out, device=self.device,
+            **{f.name: getattr(settings, f.name) for f in fields(settings)
+               if f.name != "sample_every"})
         self.network = net.to(self.device).eval()
         self.source = repr(str(Path(out) / EXPORT_NAME))  # type: ignore[arg-type]
         return run
@@ -682,12 +700,15 @@ def train_performance_rnn(data: Any, *, out: str | os.PathLike[str] | None, step
                           config: str = "multiconditioned_performance_with_dynamics",
                           hidden: int = 512, layers: int = 3, length: int = 256,
                           batch_size: int = 64, lr: float = 0.001, transpose: int = 3,
-                          stretch: float = 0.05, validation: float = 0.1, seed: int = 0,
-                          minutes: float | None = None, checkpoint_every: int | None = None,
-                          eval_every: int | None = None, progress: bool | None = None,
+                          stretch: float = 0.05, validation: float = 0.1,
+                          seed: int | None = None, minutes: float | None = None,
+                          checkpoint_every: int | None = None, eval_every: int | None = None,
+                          progress: bool | None = None,
                           should_stop: Callable[[], bool] | None = None,
-                          device: Any = None) -> tuple[Any, PerformanceRNNNet]:
+                          device: Any = None) -> tuple[TrainingRun, PerformanceRNNNet]:
     """Train a Performance RNN (see :meth:`PerformanceRNN.train`); returns ``(run, net)``.
+
+    ``seed=None`` takes the resumed run's seed, else a new one (recorded in the run).
 
     Examples:
         >>> import tempfile, sketchml as sk
@@ -699,11 +720,12 @@ def train_performance_rnn(data: Any, *, out: str | os.PathLike[str] | None, step
         >>> net.encoding.num_classes
         388
     """
-    from sketchml.plugin import TrainingRun, latest_checkpoint, seed_everything
+    from sketchml.plugin import latest_checkpoint, seed_everything
 
     if out is None:
         raise sk.SketchmlError("train() needs out='folder' for checkpoints and the trained "
                                "weights, e.g. rnn.train('my_midis/', out='runs/piano').")
+    seed = PerformanceRNNTraining(seed=seed).seed_for(out)
     if config not in CONFIGS:
         raise sk.SketchmlError(f"config={config!r} is not a Performance RNN config; use one of "
                                f"{', '.join(CONFIGS)}.{did_you_mean(config, CONFIGS)}")

@@ -36,3 +36,16 @@ def test_train_from_the_command_line_then_load_the_run(tmp_path: Path, family, s
     trained = sk.model(family, weights=tmp_path / "run", device="cpu")
     assert getattr(trained.network, size[0]) == size[1]  # the run's network, not the default
     assert isinstance(trained.generate(seed=1), sk.Notes)
+
+
+@pytest.mark.parametrize("family, flags", [
+    ("performance_rnn", ["--hidden", "--eval-every", "--transpose", "--seed"]),
+    ("musicvae", ["--z", "--free-bits", "--validation", "--seed"]),
+])
+def test_train_help_lists_the_family_settings(family: str, flags: list[str]) -> None:
+    result = subprocess.run([sys.executable, "-m", "sketchml.cli.main", "train", family, "--help"],
+                            capture_output=True, text=True, timeout=300,
+                            env={**os.environ, "OMP_NUM_THREADS": "1"})
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert all(flag in result.stdout for flag in flags), result.stdout
+    assert "--should-stop" not in result.stdout and "--sample-every" not in result.stdout

@@ -115,7 +115,7 @@ def test_training_learns_to_reconstruct_and_resumes(tmp_path):
     vae = make()
     options = {"z": 16, "encoder": 32, "decoder": 48, "layers": 1, "batch_size": 10, "lr": 0.01,
                "max_beta": 0.01, "beta_rate": 0.9, "free_bits": 0.0, "transpose": 1,
-               "validation": 0, "progress": False}
+               "validation": 0, "seed": 0, "progress": False}
     before = reconstruction_accuracy(vae.network, held)
     run = vae.train(melodies, out=tmp_path / "run", steps=300, **options)
     after = reconstruction_accuracy(vae.network, held)
