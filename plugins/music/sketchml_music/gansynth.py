@@ -1025,6 +1025,7 @@ def train_gansynth(data: Any, *, out: str | os.PathLike[str] | None, device: Any
     generator.normalizer.copy_(torch.tensor([[a, 1.0], [-1.0 - low * a, 0.0]]))
     pictures = generator.normalize(specgrams).clamp(-1, 1)
     dataset = torch.utils.data.TensorDataset(pictures, pitches - PITCHES[0])
+    pitch_counts = torch.bincount(pitches - PITCHES[0], minlength=len(PITCHES)).float()
     batch_size = min(settings.batch_size, len(dataset))
     betas = (0.0, 0.99)
     opt_g = torch.optim.Adam(generator.parameters(), lr=settings.lr, betas=betas)
@@ -1058,7 +1059,9 @@ def train_gansynth(data: Any, *, out: str | os.PathLike[str] | None, device: Any
         progress = (blocks - 1) * min(1.0, step / growing) if growing else blocks - 1
         g, d = run.models["g"], run.models["d"]
         z = torch.randn(real.shape[0], LATENT_DIM, device=run.device)
-        fake_pitch = torch.randint(0, len(PITCHES), (real.shape[0],), device=run.device)
+        # As in Magenta, generated notes ask for pitches as often as the data has them (a
+        # folder of a few pitches is not asked for the 61 its discriminator never heard).
+        fake_pitch = torch.multinomial(pitch_counts, real.shape[0], replacement=True).to(run.device)
         fake = g(z, fake_pitch, progress)
         real_logit, real_class = d(real, progress)
         fake_logit, _ = d(fake.detach(), progress)

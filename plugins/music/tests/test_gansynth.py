@@ -264,6 +264,16 @@ def test_training_learns_pitch_and_resumes(tmp_path):
         synth.train(data, out=out, steps=50, channels=16, progress=False)
 
 
+def test_generated_notes_ask_only_for_pitches_the_data_has(tmp_path):
+    """Two pitches in the data: the classifier's verdict on generated notes stays near chance
+    between those two (ln 2), instead of growing past ln 61 as it does when fakes ask for
+    pitches no real note ever had."""
+    run = make().train(note_folder(pitches=(36, 72)), out=tmp_path / "run", steps=40,
+                       batch_size=4, channels=4, grow=0.0, seed=0, lr=0.01, progress=False)
+    late = np.mean([h["pitch_fake"] for h in run.history[-10:]])
+    assert late < math.log(len(PITCHES)), late
+
+
 def test_training_needs_a_folder_of_notes(tmp_path):
     with pytest.raises(sk.SketchmlError, match="folder of single-note WAV"):
         make().train(tmp_path / "nothing", out=tmp_path / "run", steps=1)
