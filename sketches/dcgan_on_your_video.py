@@ -14,8 +14,8 @@ the GAN makes, slowly walking through its latent space.
     sketchml run sketches/dcgan_on_your_video.py
 
 A GPU trains much faster; on a laptop CPU keep RESOLUTION at 32 and WIDTH at 32 for a
-first try (600 steps took 42 s of CPU time, about 2 minutes on a busy two-core machine),
-then go to 64 px and more STEPS.
+first try (600 steps took 38 s of CPU time, 70 s on this repository's busy two-core
+machine), then go to 64 px and more STEPS.
 """
 import sketchml as sk
 from sketchml.training import VideoFrames
