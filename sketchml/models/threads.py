@@ -12,9 +12,11 @@ average, less this process itself), at least 1 and at most :data:`MAX_AUTO_THREA
 You decide instead with, strongest first:
 
 * ``sk.set_threads(n)`` in the sketch (``sk.set_threads(None)`` hands the choice back);
+* ``torch.set_num_threads(n)`` in your program, before or after sketchml's choice:
+  sketchml sees a count other than torch's own default (or than the one it set) and
+  leaves it;
 * the environment variable ``SKETCHML_THREADS=n``;
-* ``OMP_NUM_THREADS=n``, torch's own variable;
-* ``torch.set_num_threads(n)`` after sketchml set it: sketchml sees the change and leaves it.
+* ``OMP_NUM_THREADS=n``, torch's own variable.
 
 Examples:
     >>> import sketchml as sk
@@ -76,6 +78,19 @@ def physical_cores() -> int:
     return max(1, len(cores))
 
 
+def _torch_defaults() -> set[int]:
+    """Counts torch may start with on this machine: its cores, logical or physical."""
+    try:
+        logical = len(os.sched_getaffinity(0))
+    except AttributeError:
+        logical = os.cpu_count() or 1
+    defaults = {logical, os.cpu_count() or 1, physical_cores()}
+    omp = os.environ.get("OMP_NUM_THREADS", "").strip()
+    if omp.isdigit():
+        defaults.add(int(omp))
+    return defaults
+
+
 def choose_threads(*, cores: int | None = None, load: float | None = None) -> tuple[int, str]:
     """The thread count sketchml would use now, and why, as ``(count, reason)``.
 
@@ -112,7 +127,8 @@ def apply_threads() -> int:
     """Give torch the chosen thread count (see the module's notes); returns torch's count.
 
     Called when a model loads and when a training run starts. A count set directly with
-    ``torch.set_num_threads`` after sketchml's last choice is left alone.
+    ``torch.set_num_threads`` is left alone: before sketchml's first choice, one that is
+    not torch's own default (a core count); after it, one other than sketchml's.
 
     Examples:
         >>> from sketchml.models.threads import apply_threads
@@ -123,7 +139,10 @@ def apply_threads() -> int:
     import torch
 
     current = torch.get_num_threads()
-    if _chosen is None and _applied is not None and current != _applied:
+    if _chosen is None and current != (_applied or current):
+        return current
+    if _chosen is None and _applied is None and current not in _torch_defaults():
+        # Set by the program before sketchml chose (a script's --threads, say): its call.
         return current
     count, _ = choose_threads()
     if count != current:
@@ -140,9 +159,9 @@ def set_threads(n: int | None) -> None:
 
     Examples:
         >>> import sketchml as sk
-        >>> sk.set_threads(2)
+        >>> sk.set_threads(1)
         >>> sk.thread_count()
-        2
+        1
         >>> sk.set_threads(None)
     """
     global _chosen, _applied

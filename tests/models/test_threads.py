@@ -18,6 +18,9 @@ class Tiny(sk.Model):
 def _restore(monkeypatch):
     monkeypatch.delenv("SKETCHML_THREADS", raising=False)
     monkeypatch.delenv("OMP_NUM_THREADS", raising=False)
+    # As in a fresh process: torch at its own default (a core count), nothing chosen yet.
+    torch.set_num_threads(threads.physical_cores())
+    monkeypatch.setattr(threads, "_applied", None)
     yield
     sk.set_threads(None)
     torch.set_num_threads(1)
@@ -32,7 +35,6 @@ def test_set_threads_applies_at_once_and_holds_when_a_model_loads():
 
 def test_the_environment_variable_sets_the_count_when_a_model_loads(monkeypatch):
     monkeypatch.setenv("SKETCHML_THREADS", "2")
-    torch.set_num_threads(1)
     Tiny()
     assert torch.get_num_threads() == 2
     # set_threads beats the variable.
@@ -43,8 +45,20 @@ def test_the_environment_variable_sets_the_count_when_a_model_loads(monkeypatch)
 
 def test_a_training_run_applies_the_choice(monkeypatch, tmp_path):
     monkeypatch.setenv("SKETCHML_THREADS", "2")
-    torch.set_num_threads(1)
     TrainingRun(out=tmp_path / "run", model=torch.nn.Linear(2, 2), steps=1, device="cpu")
+    assert torch.get_num_threads() == 2
+
+
+def test_a_count_a_program_gave_torch_before_sketchml_chose_is_left_alone(monkeypatch):
+    # A training script's --threads 1, say, on a machine torch starts with more threads on.
+    unusual = max(threads._torch_defaults()) + 1
+    torch.set_num_threads(unusual)
+    Tiny()
+    assert torch.get_num_threads() == unusual
+    monkeypatch.setenv("SKETCHML_THREADS", "2")
+    Tiny()
+    assert torch.get_num_threads() == unusual
+    sk.set_threads(2)
     assert torch.get_num_threads() == 2
 
 
