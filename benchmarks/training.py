@@ -15,9 +15,12 @@
    (:mod:`sketchml.models.threads`), quiet and with two competing CPU-bound processes
    started by the benchmark. Wall and process-CPU milliseconds per step: on a shared
    machine extra threads show up as CPU time spent waiting.
+4. The same for the char-RNN at the live sketch's settings (LSTM, 2 layers of 128, 32
+   windows of 128 characters), against a plain loop with the same network, windows,
+   Adam and gradient clipping.
 
 Run: ``.venv/bin/python benchmarks/training.py [--steps 300] [--params 5000000]
-[--gan-steps 20] [--only dcgan]``
+[--gan-steps 20] [--only dcgan|charrnn]``
 """
 from __future__ import annotations
 
@@ -178,12 +181,67 @@ def dcgan_family(images: torch.Tensor, steps: int) -> tuple[float, float]:
     return ((totals[1][0] - totals[0][0]) / steps, (totals[1][1] - totals[0][1]) / steps)
 
 
-def bench_dcgan(steps: int) -> None:
-    from sketchml.datasets import shapes_world
+# The live char-RNN sketch's settings (sketches/charrnn_train_live.py), the rest defaults.
+CHARRNN_LESSON = {"hidden": 128, "layers": 2, "embedding": 64, "length": 128, "batch_size": 32}
 
-    images = shapes_world(640, size=32, seed=1).images
-    print(f"DCGAN step at the lesson's settings (32 px, width 32, batch 64), {steps} steps, "
-          f"ms per step (wall / CPU), load average before: "
+
+def charrnn_text() -> str:
+    from sketchml_text.corpus import build_corpus
+
+    return build_corpus(max_chars=60_000).text
+
+
+def charrnn_bare(text: str, steps: int) -> tuple[float, float]:
+    """A plain loop on the same network, windows, batch and optimiser: (wall, CPU) s/step."""
+    from sketchml_text.charrnn import CharRNNNet
+
+    s = CHARRNN_LESSON
+    vocab = "".join(sorted(set(text)))
+    index = {c: i for i, c in enumerate(vocab)}
+    ids = torch.tensor([index[c] for c in text])
+    count = (len(ids) - 1) // s["length"]
+    windows = ids[:count * s["length"] + 1]
+    inputs = windows[:-1].reshape(count, s["length"])
+    targets = windows[1:].reshape(count, s["length"])
+    torch.manual_seed(0)
+    net = CharRNNNet(vocab, hidden=s["hidden"], layers=s["layers"], embedding=s["embedding"])
+    opt = torch.optim.Adam(net.parameters(), lr=0.002)
+    loader = DataLoader(TensorDataset(inputs, targets), batch_size=s["batch_size"], shuffle=True,
+                        drop_last=True)
+    done, wall, cpu = 0, 0.0, 0.0
+    while done < steps + 2:
+        for x, y in loader:
+            if done == 2:
+                wall, cpu = time.perf_counter(), time.process_time()
+            logits, _ = net(x)
+            loss = F.cross_entropy(logits.flatten(0, 1), y.flatten())
+            opt.zero_grad()
+            loss.backward()
+            torch.nn.utils.clip_grad_norm_(net.parameters(), 5.0)
+            opt.step()
+            done += 1
+            if done == steps + 2:
+                break
+    return (time.perf_counter() - wall) / steps, (time.process_time() - cpu) / steps
+
+
+def charrnn_family(text: str, steps: int) -> tuple[float, float]:
+    """``rnn.train`` at the sketch's settings (no held-out text): (wall, CPU) s/step."""
+    rnn = sk.model("charrnn", device="cpu")
+    totals = []
+    for n in (2, steps + 2):
+        with tempfile.TemporaryDirectory() as out:
+            threads = torch.get_num_threads()
+            wall, cpu = time.perf_counter(), time.process_time()
+            rnn.train(text, out=out, steps=n, seed=0, progress=False, validation=0.0,
+                      checkpoint_every=10**6, sample_every=10**6, **CHARRNN_LESSON)
+            totals.append((time.perf_counter() - wall, time.process_time() - cpu))
+            torch.set_num_threads(threads)
+    return ((totals[1][0] - totals[0][0]) / steps, (totals[1][1] - totals[0][1]) / steps)
+
+
+def bench_family(title: str, data, bare_fn, family_fn, steps: int) -> None:
+    print(f"{title}, {steps} steps, ms per step (wall / CPU), load average before: "
           f"{__import__('os').getloadavg()[0]:.1f}:")
     print(f"  {'':<24} {'threads':>7} {'bare loop':>17} {'sk train':>17} {'sk/bare':>8} "
           f"{'steps/s':>8}")
@@ -194,8 +252,8 @@ def bench_dcgan(steps: int) -> None:
                 sk.set_threads(None)
                 count = choose_threads()[0] if threads == "auto" else threads
                 sk.set_threads(count)
-                bare_wall, bare_cpu = dcgan_bare(images, steps)
-                ours_wall, ours_cpu = dcgan_family(images, steps)
+                bare_wall, bare_cpu = bare_fn(data, steps)
+                ours_wall, ours_cpu = family_fn(data, steps)
                 name = f"auto={count}" if threads == "auto" else str(threads)
                 print(f"  {label:<24} {name:>7} {bare_wall * 1e3:>7.0f} / {bare_cpu * 1e3:>7.0f} "
                       f"{ours_wall * 1e3:>7.0f} / {ours_cpu * 1e3:>7.0f} "
@@ -203,13 +261,26 @@ def bench_dcgan(steps: int) -> None:
     sk.set_threads(None)
 
 
+def bench_dcgan(steps: int) -> None:
+    from sketchml.datasets import shapes_world
+
+    bench_family("DCGAN step at the lesson's settings (32 px, width 32, batch 64)",
+                 shapes_world(640, size=32, seed=1).images, dcgan_bare, dcgan_family, steps)
+
+
+def bench_charrnn(steps: int) -> None:
+    bench_family("char-RNN step at the live sketch's settings (LSTM 2 x 128, 32 windows of 128)",
+                 charrnn_text(), charrnn_bare, charrnn_family, steps)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--steps", type=int, default=300)
     parser.add_argument("--params", type=int, default=5_000_000)
     parser.add_argument("--rounds", type=int, default=3)
-    parser.add_argument("--gan-steps", type=int, default=20, help="DCGAN steps per figure")
-    parser.add_argument("--only", choices=("loop", "checkpoint", "dcgan"), default=None,
+    parser.add_argument("--gan-steps", type=int, default=20,
+                        help="DCGAN and char-RNN steps per figure")
+    parser.add_argument("--only", choices=("loop", "checkpoint", "dcgan", "charrnn"), default=None,
                         help="run one section")
     args = parser.parse_args()
     sk.set_threads(1)
@@ -219,6 +290,8 @@ def main() -> None:
         bench_checkpoint(args.params, args.rounds)
     if args.only in (None, "dcgan"):
         bench_dcgan(args.gan_steps)
+    if args.only in (None, "charrnn"):
+        bench_charrnn(args.gan_steps)
 
 
 if __name__ == "__main__":
