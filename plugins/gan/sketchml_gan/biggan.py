@@ -506,8 +506,9 @@ class BigGANOptions:
     """Options of ``sk.model("biggan...")``."""
 
     resolution: int = 256
-    """Image size in pixels: 128, 256 or 512 (32 for ``biggan.shapes``). Set by the variant
-    (``biggan.deep-128`` ...); asking another picks the matching variant's weights."""
+    """Image size in pixels: 128, 256 or 512. Set by the variant (``biggan.deep-128`` ...);
+    asking another picks the matching variant's weights. Another size loads a checkpoint of
+    that size given with ``weights=`` (e.g. 32 from ``scripts/train_biggan_shapes.py``)."""
 
 
 class BigGANDeep(sk.Model):
@@ -572,11 +573,15 @@ class BigGANDeep(sk.Model):
         resolution = self.options.resolution
         if self.variant is not None and self.variant.options.get("resolution") == resolution:
             return
+        power_of_two = isinstance(resolution, int) and resolution >= 8 and not resolution & (resolution - 1)
+        if resolution not in RESOLUTIONS and self.weights is not None and power_of_two:
+            # A checkpoint of your own (scripts/train_biggan_shapes.py): load() checks its size.
+            return
         if resolution not in RESOLUTIONS:
             raise SketchmlError(
                 f"BigGAN-deep makes 128, 256 or 512 px images, not resolution={resolution!r}; "
-                "use sk.model('biggan.deep-128'), 'biggan.deep-256' or 'biggan.deep-512' (or "
-                "the 32 px 'biggan.shapes') and resize the result if you need another size."
+                "use sk.model('biggan.deep-128'), 'biggan.deep-256' or 'biggan.deep-512' and "
+                "resize the result if you need another size."
             )
         wanted = f"deep-{resolution}"
         if self.spec is not None and self.variant.name != wanted and wanted in self.spec.variants:
@@ -615,7 +620,7 @@ class BigGANDeep(sk.Model):
             path = self.weights_path()
             return _config_beside(path), path
         if self.variant is not None and self.variant.weights is not None:
-            # An embedded variant (biggan.shapes): its folder inside the plugin holds both files.
+            # An embedded variant: its folder inside the plugin holds both files.
             path = self.weights_path()
             return _config_beside(path), path
         for name in WEIGHT_FILES:
@@ -631,7 +636,7 @@ class BigGANDeep(sk.Model):
     @property
     def class_names(self) -> list[str]:
         """The short name of each class, by index (``gan.class_names[1] == "goldfish"`` for the
-        published ImageNet models, ``["circle", "square", ...]`` for ``biggan.shapes``)."""
+        published ImageNet models; a checkpoint's own names when its config has them)."""
         if self.config.class_names:
             return list(self.config.class_names)
         return [names[0] for names in imagenet_classes()]
