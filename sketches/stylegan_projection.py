@@ -1,25 +1,34 @@
-"""StyleGAN projection: find your own photo inside a StyleGAN2, then mix it with strangers.
+"""StyleGAN projection: find your own picture inside a StyleGAN2, then mix it with strangers.
 
-Left: your photo. Middle: the closest image the generator can draw, found by projecting the
-photo into its W+ latent space (Karras et al. 2020) with a VGG16 perceptual loss. Right: your
-projection's coarse styles (pose, face shape) with a stranger's fine styles (colours,
-texture). Move the mouse left/right to move the crossover layer; press space for another
-stranger, s to save the picture on the right.
+Left: your picture. Middle: the closest image the generator can draw, found by projecting the
+picture into its W+ latent space (Karras et al. 2020) with a perceptual loss. Right: your
+projection's coarse styles (layout, shape) with a stranger's fine styles (colours, texture).
+Move the mouse left/right to move the crossover layer; press space for another stranger, s to
+save the picture on the right.
 
     sketchml run sketches/stylegan_projection.py
     sketchml run sketches/stylegan_projection.py --headless --frames 3 --out out/projection.gif
 
-Files, in the folder you run it from:
+What it projects, from the folder you run it from:
 
 * WEIGHTS: a StyleGAN2 generator, e.g. rosinality's stylegan2-ffhq-config-f.pt or NVIDIA's
-  ffhq-res256-mirror-paper256-noaug.pkl (or a folder written by model.train);
-* PHOTO: your photo (a face, centred, for an FFHQ model);
-* torchvision's VGG16 weights, vgg16-397923af.pth, in ~/.cache/torch/hub/checkpoints/.
+  ffhq-res256-mirror-paper256-noaug.pkl (or a folder written by model.train). Without that
+  file it uses stylegan2.shapes, which comes with sketchml: a 32 px StyleGAN2 trained on the
+  shapes world, so everything runs offline;
+* PHOTO: your picture (a face, centred, for an FFHQ model). Without it, a picture of the
+  shapes world the model never saw.
 
-The search writes projection.mp4 (the photo beside the projection as it improves) and saves
-the latent to photo-latent.safetensors, so later sketches can load it with sk.load_latent.
+The perceptual loss compares VGG16 features when torchvision's vgg16-397923af.pth is in
+~/.cache/torch/hub/checkpoints/, and otherwise the features of the shape classifier sketchml
+trains (fine for the shapes model; get VGG16 for photos).
+The search writes projection.mp4 (the picture beside the projection as it improves) and
+saves the latent to photo-latent.safetensors, so later sketches can load it with
+sk.load_latent.
 """
+from pathlib import Path
+
 import sketchml as sk
+from sketchml.datasets import shapes_world
 
 WEIGHTS = "stylegan2-ffhq-config-f.pt"
 PHOTO = "photo.jpg"
@@ -37,10 +46,20 @@ def setup():
     global gan, photo, mine
     size(3 * TILE, TILE + 40)
     text_size(15)
-    gan = sk.model("stylegan2", weights=WEIGHTS)
-    photo = load_image(PHOTO)
+    if Path(WEIGHTS).exists():
+        gan = sk.model("stylegan2", weights=WEIGHTS)
+    else:
+        gan = sk.model("stylegan2.shapes")
+    if Path(PHOTO).exists():
+        photo = load_image(PHOTO)
+        target = PHOTO
+    else:
+        # Item 50000 of the world: far past the pictures the model was trained on.
+        world = shapes_world(1, size=64, seed=0, start=50000)
+        photo = create_image_from_numpy(world.pixels[0], "RGB")
+        target = world.images[0]
     # Projection is slow (a few seconds per step on a CPU for a 1024 px model): done once, here.
-    mine = gan.encode(PHOTO, steps=STEPS, video="projection.mp4")
+    mine = gan.encode(target, steps=STEPS, video="projection.mp4")
     mine.save("photo-latent.safetensors")
     new_stranger()
 

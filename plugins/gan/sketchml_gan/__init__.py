@@ -55,6 +55,10 @@ def sketchml_register_models(registry) -> None:
                 "files": ("stylegan2.safetensors", "stylegan2.pt", "stylegan2.pkl"),
                 "description": "load a rosinality .pt or NVIDIA stylegan2-ada .pkl with weights=PATH",
             },
+            "shapes": {
+                "weights": "weights/stylegan2-shapes.safetensors",
+                "description": "32 px, trained offline on sketchml's shapes world",
+            },
         },
         description="StyleGAN2 (Karras et al. 2020): truncation, style mixing, projection",
         verbs=["generate", "encode", "interpolate", "sample_latent", "train"],

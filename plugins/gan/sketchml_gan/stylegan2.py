@@ -688,7 +688,7 @@ def read_checkpoint(data: Any, *, source: str) -> tuple[dict[str, torch.Tensor],
     if isinstance(data, Mapping) and all(isinstance(v, torch.Tensor) for v in data.values()):
         state = dict(data)
         avg = state.pop("latent_avg", None)
-        return state, avg, None
+        return state, (avg.float() if avg is not None else None), None
     found = ", ".join(map(repr, list(data)[:6])) if isinstance(data, Mapping) else type(data).__name__
     raise sk.SketchmlError(
         f"{source} is not a StyleGAN2 checkpoint sketchml knows (it holds {found}). Expected a "

@@ -64,3 +64,24 @@ def test_projection_sketch_renders_headless(tmp_path: Path) -> None:
     assert (tmp_path / "projection.mp4").stat().st_size > 0
     latent = sk.load_latent(tmp_path / "photo-latent.safetensors")
     assert latent["w"].shape == (1, 8, 64) and latent.metadata["steps"] == int(_constant("STEPS"))
+
+
+def test_projection_sketch_runs_offline_with_nothing_given(tmp_path: Path) -> None:
+    """No generator, no photo, no VGG16: stylegan2.shapes projects a held-out shapes picture."""
+    out = tmp_path / "frames.gif"
+    env = {key: value for key, value in os.environ.items() if key not in ("DISPLAY", "WAYLAND_DISPLAY")}
+    env.update(TORCH_HOME=str(tmp_path / "torch"), SKETCHML_HOME=str(tmp_path / "home"),
+               SKETCHML_OFFLINE="1", OMP_NUM_THREADS="1")
+    result = subprocess.run(
+        [sys.executable, "-m", "sketchml.cli.main", "run", str(SKETCH), "--headless",
+         "--frames", "2", "--out", str(out)],
+        cwd=tmp_path, env=env, capture_output=True, text=True, timeout=300,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    frames = iio.imread(out)
+    latent = sk.load_latent(tmp_path / "photo-latent.safetensors")
+    assert latent.metadata["perceptual"] == "shapes"
+    assert latent.metadata["loss"] < latent.metadata["start_loss"]
+    # The projection (middle) is closer to the picture (left) than the picture's mean colour is.
+    picture, projection = (frames[-1][:256, x:x + 256, :3].astype(float) for x in (0, 256))
+    assert np.abs(picture - projection).mean() < np.abs(picture - picture.mean(axis=(0, 1))).mean()
