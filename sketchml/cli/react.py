@@ -24,8 +24,8 @@ def register(subparsers: Any) -> None:
     )
     parser.add_argument("song", help="the song: WAV, FLAC, OGG or MP3")
     parser.add_argument("--out", required=True, metavar="PATH", help="video.mp4 (or .gif, frames/)")
-    parser.add_argument("--model", default="dcgan.shapes", metavar="NAME",
-                        help="image model, family or family.variant (default dcgan.shapes)")
+    parser.add_argument("--model", required=True, metavar="NAME",
+                        help="image model, family or family.variant (`sketchml models` lists them)")
     parser.add_argument("--weights", metavar="PATH", help="weights file or folder for the model")
     parser.add_argument("--device", metavar="DEV", help="cpu, cuda, mps (default: best)")
     parser.add_argument("--fps", type=float, default=30.0, help="frames per second (default 30)")
