@@ -8,7 +8,8 @@ root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
 
 # nodejs runs pyright (tests/test_typing.py); the pyright wheel bundles the checker itself.
-system_packages=(libegl1 libegl-mesa0 libgl1-mesa-dri libgl1 xvfb xauth libfluidsynth3 libportaudio2 fontconfig fonts-dejavu-core fonts-symbola nodejs)
+# fortunes is the text models' training corpus (its literature and poems collections).
+system_packages=(libegl1 libegl-mesa0 libgl1-mesa-dri libgl1 xvfb xauth libfluidsynth3 libportaudio2 fontconfig fonts-dejavu-core fonts-symbola nodejs fortunes)
 missing=()
 for pkg in "${system_packages[@]}"; do
     dpkg -s "$pkg" >/dev/null 2>&1 || missing+=("$pkg")
