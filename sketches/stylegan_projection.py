@@ -9,7 +9,7 @@ save the picture on the right.
     sketchml run sketches/stylegan_projection.py
     sketchml run sketches/stylegan_projection.py --headless --frames 3 --out out/projection.gif
 
-What it projects, from the folder you run it from:
+What it projects, from the sketch's folder (where this file is):
 
 * WEIGHTS: a StyleGAN2 generator, e.g. rosinality's stylegan2-ffhq-config-f.pt or NVIDIA's
   ffhq-res256-mirror-paper256-noaug.pkl (or a folder written by model.train). Without that
@@ -22,11 +22,10 @@ The perceptual loss compares VGG16 features when torchvision's vgg16-397923af.pt
 ~/.cache/torch/hub/checkpoints/, and otherwise the features of the shape classifier sketchml
 trains (fine for the shapes model; get VGG16 for photos).
 The search writes projection.mp4 (the picture beside the projection as it improves) and
-saves the latent to photo-latent.safetensors, so later sketches can load it with
-sk.load_latent.
+saves the latent to photo-latent.safetensors, both in output/ beside the sketch
+(sk.output_path()), so later sketches can load it with
+sk.load_latent(output_path("photo-latent.safetensors")); s saves mixed-N.png there too.
 """
-from pathlib import Path
-
 import sketchml as sk
 from sketchml.datasets import shapes_world
 
@@ -46,21 +45,22 @@ def setup():
     global gan, photo, mine
     size(3 * TILE, TILE + 40)
     text_size(15)
-    if Path(WEIGHTS).exists():
-        gan = sk.model("stylegan2", weights=WEIGHTS)
+    weights = sketch_path(WEIGHTS)
+    if weights.exists():
+        gan = sk.model("stylegan2", weights=weights)
     else:
         gan = sk.model("stylegan2.shapes")
-    if Path(PHOTO).exists():
+    if sketch_path(PHOTO).exists():
         photo = load_image(PHOTO)
-        target = PHOTO
+        target = sketch_path(PHOTO)
     else:
         # Item 50000 of the world: far past the pictures the model was trained on.
         world = shapes_world(1, size=64, seed=0, start=50000)
         photo = create_image_from_numpy(world.pixels[0], "RGB")
         target = world.images[0]
     # Projection is slow (a few seconds per step on a CPU for a 1024 px model): done once, here.
-    mine = gan.encode(target, steps=STEPS, video="projection.mp4")
-    mine.save("photo-latent.safetensors")
+    mine = gan.encode(target, steps=STEPS, video=output_path("projection.mp4"))
+    mine.save(output_path("photo-latent.safetensors"))
     new_stranger()
 
 
@@ -96,4 +96,4 @@ def key_pressed():
         stranger_seed += 1
         new_stranger()
     elif key == "s":
-        gan.generate(mine, style_mix=(stranger, crossover())).save(f"mixed-{stranger_seed}.png")
+        gan.generate(mine, style_mix=(stranger, crossover())).save(output_path(f"mixed-{stranger_seed}.png"))
