@@ -24,6 +24,32 @@ Weights layout (sketchml's own; safetensors)::
 
 The first input of a performance is a blank event (all zeros but the controls), so a
 network can start from nothing as well as from a primer.
+
+Magenta's published checkpoints (``performance.mag``, ``performance_with_dynamics.mag``,
+``density_conditioned_...``, ``pitch_conditioned_...``, ``multiconditioned_...`` and
+``optional_multiconditioned_performance_with_dynamics.mag``) load unchanged:
+``sk.model("performance_rnn", weights="performance_with_dynamics.mag")`` converts the
+bundle once (no TensorFlow: :mod:`sketchml_music.magenta_io` reads it) into safetensors
+in sketchml's cache, and ``scripts/convert_magenta_checkpoint.py`` writes the file where
+you choose. The bundle's generator id names the config. :func:`convert_magenta` maps the
+variables of Magenta's ``events_rnn_graph`` (a ``MultiRNNCell`` of ``BasicLSTMCell`` s and
+a linear layer)::
+
+    TensorFlow variable                                     sketchml key (transform)
+    rnn/multi_rnn_cell/cell_{k}/basic_lstm_cell/kernel      rnn.weight_ih_l{k}, rnn.weight_hh_l{k}
+        (I + H, 4H), gates i, j, f, o, applied to [x, h]      kernel transposed, split at I, gate
+                                                              blocks reordered to i, f, j, o
+    rnn/multi_rnn_cell/cell_{k}/basic_lstm_cell/bias (4H,)  rnn.bias_ih_l{k} (reordered, + 1.0 on
+                                                              the forget gate: TF adds it at run
+                                                              time), rnn.bias_hh_l{k} = 0
+    fully_connected/weights (H, V), fully_connected/biases  head.weight (transposed), head.bias
+
+(Older TensorFlow spelled the cell's variables ``weights`` / ``biases`` and some graphs
+name the cell ``lstm_cell``; both are read.) Magenta's input at layer 0 is the controls
+first (for the ``optional_`` config a leading "conditioning off" flag, then 8 density bins,
+then 12 pitch-class shares) and the event's one-hot last; sketchml's is the one-hot first,
+so the columns of ``weight_ih_l0`` are moved, and the flag's column is dropped (the flag
+is 0 whenever conditioning is on, so it adds nothing).
 """
 from __future__ import annotations
 
@@ -49,7 +75,7 @@ from sketchml_music.events import (DENSITY_BINS, EventDecoder, PerformanceEncodi
                                    key_histogram, note_density, pitch_histogram)
 
 __all__ = ["CONFIGS", "PerformanceRNN", "PerformanceRNNNet", "PerformanceRNNTraining",
-           "event_log_likelihood", "train_performance_rnn"]
+           "convert_magenta", "event_log_likelihood", "train_performance_rnn"]
 
 EXPORT_NAME = "performance_rnn.safetensors"
 DENSITY_SIZE = len(DENSITY_BINS) + 1
@@ -160,6 +186,106 @@ class PerformanceRNNNet(nn.Module):
         except RuntimeError as err:
             raise sk.SketchmlError(f"{source} does not match the Performance RNN layout: {err}") from err
         return net
+
+
+_MAGENTA_CELL = re.compile(
+    r"rnn/multi_rnn_cell/cell_(\d+)/(?:basic_lstm_cell|lstm_cell)/(kernel|bias|weights|biases)$")
+OPTIONAL_CONFIG = "optional_multiconditioned_performance_with_dynamics"
+
+
+def convert_magenta(variables: dict[str, np.ndarray], config: str) -> dict[str, torch.Tensor]:
+    """Magenta's Performance RNN variables (a ``.mag`` bundle's) -> this module's state dict.
+
+    Args:
+        variables: variable name -> array, as :func:`sketchml_music.magenta_io.read_magenta`
+            gives them (optimizer slots and ``global_step`` are ignored).
+        config: the Magenta config the weights belong to (a ``.mag`` bundle's generator id):
+            one of :data:`CONFIGS` or ``optional_multiconditioned_performance_with_dynamics``.
+
+    Examples:
+        >>> import numpy as np
+        >>> tf = {"rnn/multi_rnn_cell/cell_0/basic_lstm_cell/kernel": np.zeros((356 + 4, 16)),
+        ...       "rnn/multi_rnn_cell/cell_0/basic_lstm_cell/bias": np.zeros(16),
+        ...       "fully_connected/weights": np.zeros((4, 356)), "fully_connected/biases": np.zeros(356)}
+        >>> state = convert_magenta(tf, "performance")
+        >>> tuple(state["rnn.weight_ih_l0"].shape), state["spec"].tolist()
+        ((16, 356), [0, 100, 100, 0, 0])
+    """
+    from sketchml.plugin import WeightsFormatError
+    from sketchml_music.magenta_io import lstm_from_tf
+
+    optional = config == OPTIONAL_CONFIG
+    settings = CONFIGS["multiconditioned_performance_with_dynamics"] if optional else CONFIGS.get(config)
+    if settings is None:
+        raise WeightsFormatError(
+            f"Magenta config {config!r} is not one sketchml's Performance RNN can run: it reads "
+            f"{', '.join([*CONFIGS, OPTIONAL_CONFIG])} (the modulo- and note-encoded configs use "
+            f"other event encodings).{did_you_mean(config, [*CONFIGS, OPTIONAL_CONFIG])}")
+    cells: dict[int, dict[str, np.ndarray]] = {}
+    for name, value in variables.items():
+        found = _MAGENTA_CELL.match(name)
+        if found:
+            kind = {"weights": "kernel", "biases": "bias"}.get(found.group(2), found.group(2))
+            cells.setdefault(int(found.group(1)), {})[kind] = np.asarray(value, np.float32)
+    head_w, head_b = variables.get("fully_connected/weights"), variables.get("fully_connected/biases")
+    if not cells or head_w is None or head_b is None or sorted(cells) != list(range(len(cells))) \
+            or any(set(c) != {"kernel", "bias"} for c in cells.values()):
+        raise WeightsFormatError(
+            f"These are not Performance RNN weights: expected rnn/multi_rnn_cell/cell_0/"
+            f"basic_lstm_cell/kernel|bias (one per layer) and fully_connected/weights|biases; "
+            f"found {', '.join(sorted(variables)[:6])}...")
+    hidden = {c["bias"].shape[0] // 4 for c in cells.values()}
+    if len(hidden) != 1:
+        raise WeightsFormatError(f"The LSTM layers have different sizes ({sorted(hidden)}); "
+                                 f"Magenta's configs use one size for every layer.")
+    size = hidden.pop()
+    classes = head_b.shape[0]
+    encoding = PerformanceEncoding(velocity_bins=settings["velocity_bins"])
+    if classes != encoding.num_classes or head_w.shape != (size, classes):
+        raise WeightsFormatError(
+            f"The output layer is {tuple(head_w.shape)} but config {config!r} has "
+            f"{encoding.num_classes} event classes with {size} units: the checkpoint does not "
+            f"belong to this config.")
+    controls = DENSITY_SIZE * settings["density"] + 12 * settings["pitch"]
+    flag = int(optional)
+    inputs = flag + controls + classes
+    state: dict[str, torch.Tensor] = {}
+    for layer, cell in sorted(cells.items()):
+        w_ih, w_hh, b_ih, b_hh = lstm_from_tf(cell["kernel"], cell["bias"],
+                                              inputs=inputs if layer == 0 else size)
+        if layer == 0:
+            # Magenta: [flag, controls, event one-hot]; sketchml: [event one-hot, controls].
+            w_ih = np.concatenate([w_ih[:, flag + controls:], w_ih[:, flag:flag + controls]], 1)
+        for key, value in (("weight_ih", w_ih), ("weight_hh", w_hh), ("bias_ih", b_ih),
+                           ("bias_hh", b_hh)):
+            state[f"rnn.{key}_l{layer}"] = torch.from_numpy(np.ascontiguousarray(value))
+    state["head.weight"] = torch.from_numpy(np.ascontiguousarray(head_w.T, np.float32))
+    state["head.bias"] = torch.from_numpy(np.asarray(head_b, np.float32))
+    state["spec"] = torch.tensor([encoding.velocity_bins, encoding.max_shift_steps,
+                                  encoding.steps_per_second, int(settings["density"]),
+                                  int(settings["pitch"])], dtype=torch.int32)
+    return state
+
+
+def convert_magenta_file(path: str | os.PathLike[str], config: str | None = None
+                         ) -> tuple[dict[str, torch.Tensor], dict[str, str]]:
+    """Read a ``.mag`` bundle (or a TF checkpoint with ``config``) -> ``(state dict, metadata)``."""
+    from sketchml.plugin import WeightsFormatError
+    from sketchml_music.magenta_io import read_magenta
+
+    found = read_magenta(path)
+    config = config or found.id
+    if config is None:
+        raise WeightsFormatError(
+            f"{path} is a TensorFlow checkpoint without a generator id: say which Performance RNN "
+            f"config it is (convert_magenta_checkpoint.py --config NAME), one of "
+            f"{', '.join([*CONFIGS, OPTIONAL_CONFIG])}.")
+    state = convert_magenta(found.variables, config)
+    layers = sum(1 for k in state if k.startswith("rnn.weight_hh_l"))
+    meta = {"format": "sketchml.performance_rnn/1", "config": json.dumps(
+        {"family": "performance_rnn", "config": config, "hidden": int(state["rnn.weight_hh_l0"].shape[1]),
+         "layers": layers, "source": f"magenta {found.kind}"})}
+    return state, meta
 
 
 def _controls(net: PerformanceRNNNet, density: np.ndarray | None,
@@ -340,6 +466,14 @@ class PerformanceRNN(sk.Model):
 
     def _find_weights(self) -> tuple[dict[str, torch.Tensor], str]:
         given = Path(self.weights).expanduser() if self.weights is not None else None
+        if given is not None and given.suffix == ".mag":
+            from sketchml.plugin import load_weights
+            from sketchml_music.magenta_io import converted
+
+            if not given.is_file():
+                raise sk.SketchmlError(f"No Magenta bundle at {str(given)!r}: download one of "
+                                       f"Magenta's .mag files (see the Performance RNN lesson).")
+            return load_weights(converted(given, self.family, convert_magenta_file)), repr(str(given))
         if given is None or not given.is_dir():
             return self.load_weights(), repr(str(given)) if given else f"model {self.name!r}"
         from sketchml.plugin import run_weights
