@@ -2,10 +2,10 @@
 
 Magenta published GANSynth checkpoints such as ``acoustic_only`` and ``all_instruments``:
 a folder with ``model.ckpt-N.index`` / ``.data-*`` and ``assets/specgrams_simple_normalizer.npz``.
-This script, run once where TensorFlow is installed (``pip install tensorflow-cpu``), reads
-the generator's variables, renames and transposes them as the table in
+This script reads the generator's variables without TensorFlow (the checkpoint reader of
+``sketchml_music.magenta_io``), renames and transposes them as the table in
 ``sketchml_music.gansynth``'s docstring says (:func:`sketchml_music.gansynth.convert_magenta`),
-adds the data normaliser, and writes one ``.safetensors`` file. From then on, no TensorFlow:
+adds the data normaliser, and writes one ``.safetensors`` file:
 
     python scripts/convert_gansynth_checkpoint.py all_instruments/ --out all_instruments.safetensors
     python -c "import sketchml as sk; sk.model('gansynth', weights='all_instruments.safetensors')"
@@ -28,13 +28,14 @@ from sketchml_music.gansynth import convert_magenta
 
 def read_checkpoint(path: Path) -> dict[str, np.ndarray]:
     """Every variable of a TensorFlow checkpoint (a folder, or a ``model.ckpt-N`` prefix)."""
-    try:
-        import tensorflow as tf
-    except ImportError:
-        sys.exit("Reading a TensorFlow checkpoint needs TensorFlow for this one conversion: "
-                 "pip install tensorflow-cpu (sketches never need it afterwards).")
-    reader = tf.train.load_checkpoint(str(path))
-    return {name: reader.get_tensor(name) for name in reader.get_variable_to_shape_map()}
+    from sketchml_music.magenta_io import read_checkpoint as read
+
+    if path.is_dir() and len(list(path.glob("*.index"))) > 1:
+        # A training folder keeps several steps; the newest is the one to convert.
+        newest = max(path.glob("*.index"), key=lambda p: int(p.stem.rpartition("-")[2] or 0)
+                     if p.stem.rpartition("-")[2].isdigit() else -1)
+        path = newest.with_suffix("")
+    return read(path)
 
 
 def find_normalizer(path: Path) -> list[float]:

@@ -48,7 +48,7 @@ buffers a TensorFlow checkpoint keeps elsewhere: ``normalizer`` ``(2, 2)`` (rows
 from Magenta's data normaliser) and ``spectral`` (the :class:`SpectralFormat` as
 ``audio_length, frames, n_fft, hop, mel_bins, sample_rate``). :func:`convert_magenta` follows
 this table; ``scripts/convert_gansynth_checkpoint.py`` runs it once on a published checkpoint
-(reading it needs TensorFlow then, never afterwards).
+(reading it needs no TensorFlow: :mod:`sketchml_music.magenta_io` reads the checkpoint).
 
 Training (:meth:`GANSynth.train`) departs from Magenta's recipe where a CPU needs it: the
 non-saturating logistic loss instead of WGAN-GP (no second backward pass), and a short
