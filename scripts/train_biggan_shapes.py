@@ -32,11 +32,8 @@ from __future__ import annotations
 import argparse
 import copy
 import json
-import os
 import platform
-import signal
 import sys
-import threading
 import time
 from pathlib import Path
 
@@ -56,20 +53,6 @@ RECIPE = {"resolution": 32, "channel_width": 16, "z_dim": 64, "d_width": 32, "ba
 LAYERS = ((False, 4, 4), (True, 4, 4), (False, 4, 2), (True, 2, 2), (False, 2, 1), (True, 1, 1))
 ATTENTION = 4
 
-
-def stop_after_cpu(seconds: float) -> threading.Event:
-    """Send this process a Ctrl-C once it has used ``seconds`` of CPU; set the event to call it off."""
-    over = threading.Event()
-
-    def watch() -> None:
-        while not over.wait(2):
-            if time.process_time() >= seconds:
-                os.kill(os.getpid(), signal.SIGINT)
-                return
-
-    if seconds > 0:
-        threading.Thread(target=watch, daemon=True).start()
-    return over
 
 
 class _DownBlock(nn.Module):
@@ -137,7 +120,8 @@ def main(argv: list[str] | None = None) -> int:
     from safetensors.torch import save
 
     from sketchml.datasets import SHAPES
-    from sketchml.plugin import TrainingRun, atomic_write_bytes, atomic_write_text, shapes_world
+    from sketchml.plugin import (TrainingRun, atomic_write_bytes, atomic_write_text, cpu_budget,
+                                 shapes_world)
     from sketchml_gan.biggan import BigGANConfig, BigGANDeepNet, measure_statistics
 
     world = shapes_world(RECIPE["shapes"], size=RECIPE["resolution"], seed=RECIPE["seed"],
@@ -168,8 +152,9 @@ def main(argv: list[str] | None = None) -> int:
                       optimizers={"g": opt_g, "d": opt_d}, steps=args.steps,
                       seed=RECIPE["seed"], device="cpu", checkpoint_every=250, sample_every=250,
                       on_sample=on_sample, progress=False, ema={"g_ema": "g"},
-                      ema_decay=RECIPE["ema"])
-    over = stop_after_cpu(args.cpu_minutes * 60)
+                      ema_decay=RECIPE["ema"],
+                      should_stop=cpu_budget(args.cpu_minutes * 60) if args.cpu_minutes > 0
+                      else None)
     started, cpu_started = time.time(), time.process_time()
     # The run seeds torch's generator and checkpoints its state, so a resumed run draws on.
     for _, (real, labels) in run.loop(data, batch_size=RECIPE["batch_size"]):
@@ -190,7 +175,6 @@ def main(argv: list[str] | None = None) -> int:
         opt_g.step()
         d.requires_grad_(True)
         run.log(loss_d=loss_d, loss_g=loss_g)
-    over.set()
     wall, cpu = time.time() - started, time.process_time() - cpu_started
     if run.step == 0:
         print("No training step was taken; nothing exported.", file=sys.stderr)

@@ -24,11 +24,8 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import platform
-import signal
 import sys
-import threading
 import time
 from pathlib import Path
 
@@ -41,24 +38,6 @@ RECIPE = {"resolution": 32, "width": 32, "style_dim": 64, "n_mlp": 3, "batch_siz
           "lr": 0.002, "r1": 1.0, "r1_every": 16, "mixing": 0.9, "ema": 0.995,
           "shapes": 6000, "seed": 0}
 
-
-def stop_after_cpu(seconds: float) -> threading.Event:
-    """Send this process a Ctrl-C once it has used ``seconds`` of CPU; set the event to call it off.
-
-    The training loop treats it like a person's Ctrl-C: it ends the step, checkpoints and
-    returns, so the script goes on to export what it reached.
-    """
-    over = threading.Event()
-
-    def watch() -> None:
-        while not over.wait(2):
-            if time.process_time() >= seconds:
-                os.kill(os.getpid(), signal.SIGINT)
-                return
-
-    if seconds > 0:
-        threading.Thread(target=watch, daemon=True).start()
-    return over
 
 
 def quality(weights: Path, *, samples: int = 256, threshold: float = 0.8) -> dict[str, object]:
@@ -91,9 +70,8 @@ def main(argv: list[str] | None = None) -> int:
     import sketchml as sk
     from safetensors.torch import save
 
-    from sketchml.plugin import atomic_write_bytes, atomic_write_text
+    from sketchml.plugin import atomic_write_bytes, atomic_write_text, cpu_budget
 
-    over = stop_after_cpu(args.cpu_minutes * 60)
     started, cpu_started = time.time(), time.process_time()
     gan = sk.model("stylegan2", device="cpu")
     run = gan.train("shapes", out=args.out, steps=args.steps, progress=False,
@@ -102,8 +80,9 @@ def main(argv: list[str] | None = None) -> int:
                     batch_size=RECIPE["batch_size"], lr=RECIPE["lr"], r1=RECIPE["r1"],
                     r1_every=RECIPE["r1_every"], mixing=RECIPE["mixing"], ema=RECIPE["ema"],
                     shapes=RECIPE["shapes"], seed=RECIPE["seed"], flip=False,
-                    checkpoint_every=250, sample_every=250)
-    over.set()
+                    checkpoint_every=250, sample_every=250,
+                    should_stop=cpu_budget(args.cpu_minutes * 60) if args.cpu_minutes > 0
+                    else None)
     wall, cpu = time.time() - started, time.process_time() - cpu_started
     if run.step == 0:
         print("No training step was taken; nothing exported.", file=sys.stderr)

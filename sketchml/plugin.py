@@ -58,6 +58,7 @@ _LAZY = {
     "atomic_path": "files",
     "atomic_write_bytes": "files",
     "atomic_write_text": "files",
+    "cpu_budget": "training.settings",
     "deprecated_alias": "models.deprecation",
     "did_you_mean": "errors",
     "faces_world": "datasets.faces",

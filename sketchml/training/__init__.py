@@ -34,6 +34,7 @@ _LAZY = {
     "all_agree": "distributed",
     "barrier": "distributed",
     "capture_rng_state": "device",
+    "cpu_budget": "settings",
     "distributed_info": "distributed",
     "image_dataset": "images",
     "image_grid": "samples",

@@ -24,15 +24,42 @@ import hashlib
 import os
 import types
 import typing
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any, TypeVar
 
 from sketchml.errors import SketchmlError, did_you_mean
 
-__all__ = ["ImageTrainSettings", "TrainSettings", "setting"]
+__all__ = ["ImageTrainSettings", "TrainSettings", "cpu_budget", "setting"]
 
 _S = TypeVar("_S", bound="TrainSettings")
+
+
+def cpu_budget(seconds: float) -> Callable[[], bool]:
+    """A ``should_stop`` that says stop once this process has used ``seconds`` of CPU time.
+
+    On a shared machine a process gets only part of a core, so a budget of CPU time
+    (counted from this call) makes a training run take the same steps however busy the
+    machine is, where a wall-clock ``minutes`` would not. The run stops as on Ctrl-C:
+    it finishes the step, saves a checkpoint and exports.
+
+    Examples:
+        >>> stop = cpu_budget(3600)
+        >>> stop()
+        False
+        >>> cpu_budget(0)()
+        True
+    """
+    import time
+
+    if not seconds >= 0:
+        raise SketchmlError(f"cpu_budget() takes a number of seconds >= 0, got {seconds!r}.")
+    until = time.process_time() + seconds
+
+    def spent() -> bool:
+        return time.process_time() >= until
+
+    return spent
 
 
 def setting(default: Any, help: str, *, flag: bool = True) -> Any:
@@ -74,6 +101,9 @@ class TrainSettings:
                                              "(default: ten over the run)")
     progress: bool | None = setting(None, "show a progress bar (default: when someone can see "
                                           "it)", flag=False)
+    should_stop: Callable[[], bool] | None = setting(
+        None, "called before every step; training stops (and saves) once it returns True, "
+              "e.g. a sketch's stop button or cpu_budget(seconds)", flag=False)
 
     @classmethod
     def build(cls: type[_S], family: str, options: Mapping[str, Any]) -> _S:
