@@ -1067,7 +1067,7 @@ def _train(start: Generator | None, data: Any, *, out: Path, settings: StyleGAN2
                       device=device, checkpoint_every=settings.checkpoint_every,
                       sample_every=settings.sample_every or max(1, settings.steps // 10),
                       on_sample=on_sample, progress=settings.progress, minutes=settings.minutes,
-                      ema={"g_ema": "g"}, ema_decay=settings.ema,
+                      should_stop=settings.should_stop, ema={"g_ema": "g"}, ema_decay=settings.ema,
                       export={"stylegan2.safetensors": "g_ema"},
                       config={"family": "stylegan2", "size": size, "style_dim": g.style_dim,
                               "n_mlp": g.n_mlp, "channels": {str(k): v for k, v in g.channels.items()}},
