@@ -38,6 +38,7 @@ from sketchml.graphics.scope import Scope
 from sketchml.graphics.shader import Shader
 from sketchml.graphics.shapes import ShapesMixin
 from sketchml.graphics.text import TextMixin
+from sketchml.graphics.winding import WindingRenderer
 
 if TYPE_CHECKING:
     import moderngl
@@ -226,13 +227,24 @@ class Canvas(CurvesMixin, ShapesMixin, ArraysMixin, ImageMixin, TextMixin, Pixel
             )
 
     def _flush(self) -> None:
-        """Draw every pending shape onto the framebuffer (one draw call)."""
+        """Draw every pending shape onto the framebuffer (one draw call, and two more per
+        winding fill: see :mod:`sketchml.graphics.winding`)."""
         batch = self._batch
         if not batch:
             return
-        rows = batch.rows()
+        parts = batch.parts()
         batch.clear()
         self._sid = -1
+        for part in parts:
+            if isinstance(part, np.ndarray):
+                self._draw_rows(part)
+            else:
+                WindingRenderer.for_context(self._require_gl()).draw(
+                    part, self._require_fbo(), (self.width, self.height),
+                    apply_blend=self._apply_blend, darkest=self._blend_mode == K.DARKEST,
+                )
+
+    def _draw_rows(self, rows: np.ndarray) -> None:
         self._require_fbo().use()
         renderer = self._renderer
         assert renderer is not None  # set with the context by _gl_init()

@@ -19,6 +19,7 @@ import numpy as np
 from sketchml import constants as K
 from sketchml.errors import SketchmlError
 from sketchml.graphics import geometry as G
+from sketchml.graphics import renderer as R
 from sketchml.graphics.scope import Scope
 from sketchml.graphics.state import CanvasState
 
@@ -274,10 +275,25 @@ class CurvesMixin(CanvasState):
         self._emit_rings(rings)
 
     def _emit_rings(self, rings: list[np.ndarray]) -> None:
-        """Fill an outline with holes (even-odd, by ear clipping) and stroke every ring closed."""
+        """Fill an outline with holes (odd windings, as Processing's P2D: every contour cuts
+        a hole) and stroke every ring closed. The fill counts windings on the GPU, in time
+        linear in the vertices; under a user shader, which needs real triangles, it is ear
+        clipped."""
         import mapbox_earcut
 
         fill = self._fill_rgba
+        if fill is not None and self._shader is None:
+            stroked = self._stroke_rgba is not None and self._stroke_weight > 0
+            pixel = 1.0 / self._scale() if self._smooth and not stroked else 0.0
+            m = R.snap_matrix(self._m, self._stroke_weight, rings[0][0]) if stroked else self._m
+            self._winding_fill(rings, m, even_odd=True, fringe=pixel)
+            self._fill_rgba = None
+            try:
+                for ring in rings:
+                    self._emit(ring, closed=True)
+            finally:
+                self._fill_rgba = fill
+            return
         if fill is not None:
             pts = np.concatenate(rings)
             ends = np.cumsum([len(r) for r in rings]).astype(np.uint32)

@@ -29,6 +29,7 @@ __all__ = [
     "catmull_rom_points",
     "fan_triangles",
     "fill_polygon",
+    "fill_triangles",
     "polygon_fringe",
     "polygon_shape_rows",
     "rows_to_triangles",
@@ -79,11 +80,15 @@ def _fringe_quads(ia: np.ndarray, ib: np.ndarray, oa: np.ndarray, ob: np.ndarray
     return tris, edge
 
 
-def polygon_fringe(polys: np.ndarray, width: float) -> tuple[np.ndarray, np.ndarray]:
+def polygon_fringe(
+    polys: np.ndarray, width: float, *, inward: bool = False
+) -> tuple[np.ndarray, np.ndarray]:
     """The fringe outside closed polygons ``(K, M, 2)``: (triangles, edge flags).
 
     Each vertex moves out along its miter direction (limited to 4 widths),
-    so neighbouring edges' fringes meet without gaps.
+    so neighbouring edges' fringes meet without gaps. ``inward`` gives the band
+    on the other side of every edge (a self-crossing outline has fill on either
+    side; the winding fill keeps only the parts that lie outside it).
 
     Examples:
         >>> sq = np.array([[[0, 0], [4, 0], [4, 4], [0, 4]]], float)
@@ -97,7 +102,7 @@ def polygon_fringe(polys: np.ndarray, width: float) -> tuple[np.ndarray, np.ndar
     nxt = np.roll(polys, -1, axis=1)
     area2 = np.sum(polys[..., 0] * nxt[..., 1] - nxt[..., 0] * polys[..., 1], axis=1)
     d = _unit(nxt - polys)
-    sign = np.where(area2 > 0, 1.0, -1.0)[:, None, None]
+    sign = np.where(area2 > 0, 1.0, -1.0)[:, None, None] * (-1.0 if inward else 1.0)
     n = np.stack([d[..., 1], -d[..., 0]], axis=-1) * sign      # outward edge normals
     prev_n = np.roll(n, 1, axis=1)
     m = _unit(prev_n + n)
@@ -174,6 +179,66 @@ def fill_polygon(pts: np.ndarray) -> np.ndarray:
 
 # Outlines with more vertices than this lose their flattest ones before ear clipping.
 _THIN_ABOVE = 4096
+
+#: Outlines up to this many vertices that do not cross themselves are ear clipped (their
+#: triangles join the batch); any other outline is filled by counting windings on the GPU
+#: (:mod:`sketchml.graphics.winding`), in time linear in its vertices.
+EAR_CLIP_MAX = 64
+
+
+def fill_triangles(pts: np.ndarray) -> np.ndarray | None:
+    """Triangles ``(T, 3, 2)`` filling the closed outline ``pts`` exactly, or ``None`` when
+    it is neither seen whole from its vertex mean (:func:`radial_fan`) nor a small outline
+    that does not cross itself: those go to the winding fill, which is linear and exact
+    for any outline.
+
+    Examples:
+        >>> L = np.array([[0, 0], [2, 0], [2, 1], [1, 1], [1, 2], [0, 2]], float)
+        >>> round(_area(fill_triangles(L)), 6)
+        3.0
+        >>> bowtie = np.array([[0, 0], [2, 2], [2, 0], [0, 2]], float)
+        >>> fill_triangles(bowtie) is None
+        True
+    """
+    pts = _dedupe(np.asarray(pts, dtype=np.float64).reshape(-1, 2), closed=True)
+    if len(pts) < 3:
+        return _EMPTY
+    if len(pts) == 3:
+        return pts[None]
+    fan = radial_fan(pts)
+    if fan is not None:
+        return fan
+    if len(pts) > EAR_CLIP_MAX or crosses_itself(pts):
+        return None
+    import mapbox_earcut
+
+    idx = mapbox_earcut.triangulate_float64(pts, np.array([len(pts)], dtype=np.uint32))
+    return pts[np.asarray(idx, dtype=np.intp).reshape(-1, 3)]
+
+
+def crosses_itself(pts: np.ndarray) -> bool:
+    """Whether two edges of the closed outline ``pts`` that are not neighbours touch or
+    cross (collinear overlaps count). It compares every pair: for small outlines only.
+
+    Examples:
+        >>> crosses_itself(np.array([[0, 0], [2, 2], [2, 0], [0, 2]], float))
+        True
+        >>> crosses_itself(np.array([[0, 0], [2, 0], [2, 2], [0, 2]], float))
+        False
+    """
+    a = np.asarray(pts, dtype=np.float64)
+    b = np.roll(a, -1, axis=0)
+    n = len(a)
+
+    def side(p, q, r):
+        return (q[..., 0] - p[..., 0]) * (r[..., 1] - p[..., 1]) \
+            - (q[..., 1] - p[..., 1]) * (r[..., 0] - p[..., 0])
+
+    ai, bi, aj, bj = a[:, None], b[:, None], a[None], b[None]
+    hit = (side(ai, bi, aj) * side(ai, bi, bj) <= 0) & (side(aj, bj, ai) * side(aj, bj, bi) <= 0)
+    i, j = np.triu_indices(n, k=2)
+    keep = ~((i == 0) & (j == n - 1))
+    return bool(hit[i[keep], j[keep]].any())
 
 
 def thin_outline(pts: np.ndarray, tolerance: float) -> np.ndarray:

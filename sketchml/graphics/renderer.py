@@ -70,6 +70,8 @@ from sketchml.errors import SketchmlError
 if TYPE_CHECKING:
     import moderngl
 
+    from sketchml.graphics.winding import WindingFill
+
 __all__ = [
     "ROW_FLOATS",
     "VERTEX_WORDS",
@@ -417,7 +419,8 @@ class ShapeRecorder:
     def __init__(self) -> None:
         self.records = bytearray()
         self.styles: list[tuple] = []
-        self.chunks: list[np.ndarray] = []
+        self.chunks: list[np.ndarray | WindingFill] = []
+        self.fills = False  # whether chunks holds a WindingFill
 
     def add_style(self, style: tuple) -> int:
         self.styles.append(style)
@@ -447,6 +450,31 @@ class ShapeRecorder:
             self._convert_records()
             self.chunks.append(rows)
 
+    def add_fill(self, fill: WindingFill) -> None:
+        """A winding fill (an outline of any kind), drawn in its place between the rows."""
+        self._convert_records()
+        self.fills = True
+        self.chunks.append(fill)
+
+    def parts(self) -> list[np.ndarray | WindingFill]:
+        """The pending work in order: row arrays (one draw call each) between winding fills."""
+        self._convert_records()
+        if not self.fills:
+            return [self.rows()] if self.chunks else []
+        parts: list[np.ndarray | WindingFill] = []
+        run: list[np.ndarray] = []
+        for chunk in self.chunks:
+            if isinstance(chunk, np.ndarray):
+                run.append(chunk)
+                continue
+            if run:
+                parts.append(np.concatenate(run))
+                run = []
+            parts.append(chunk)
+        if run:
+            parts.append(np.concatenate(run))
+        return parts
+
     def __len__(self) -> int:
         return len(self.records) // RECORD.size + sum(len(c) for c in self.chunks)
 
@@ -454,18 +482,21 @@ class ShapeRecorder:
         return bool(self.records) or bool(self.chunks)
 
     def rows(self) -> np.ndarray:
-        """All pending shape rows, in order, as one ``(N, ROW_FLOATS)`` array."""
+        """All pending shape rows, in order, as one ``(N, ROW_FLOATS)`` array (winding
+        fills, which are not rows, are in :meth:`parts`)."""
         self._convert_records()
-        if not self.chunks:
+        chunks = [c for c in self.chunks if isinstance(c, np.ndarray)]
+        if not chunks:
             return np.zeros((0, ROW_FLOATS), dtype=np.float32)
-        if len(self.chunks) == 1:
-            return self.chunks[0]
-        return np.concatenate(self.chunks)
+        if len(chunks) == 1:
+            return chunks[0]
+        return np.concatenate(chunks)
 
     def clear(self) -> None:
         self.records.clear()
         self.styles.clear()
         self.chunks.clear()
+        self.fills = False
 
 
 class Renderer:

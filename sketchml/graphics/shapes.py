@@ -20,6 +20,7 @@ from sketchml.errors import ApiUsageError, SketchmlError
 from sketchml.graphics import geometry as G
 from sketchml.graphics import renderer as R
 from sketchml.graphics.state import CanvasState
+from sketchml.graphics.winding import winding_fill
 
 __all__ = ["ShapesMixin"]
 
@@ -212,7 +213,10 @@ class ShapesMixin(CanvasState):
         """Record the fill (``fill_tris`` or the polygon ``pts``) and the stroke of an outline.
 
         Both get an anti-aliasing fringe one canvas pixel wide; the fill's is
-        left out under a stroke, which covers the outline anyway.
+        left out under a stroke, which covers the outline anyway. An outline that
+        crosses itself, or any other that is neither small nor seen whole from its
+        centre, is filled by counting windings (non-zero rule, as Processing), in
+        time linear in its vertices (:mod:`sketchml.graphics.winding`).
         """
         fill = self._fill_rgba
         stroke = self._stroke_rgba
@@ -226,7 +230,17 @@ class ShapesMixin(CanvasState):
         m = R.snap_matrix(self._m, self._stroke_weight, pts[0]) if stroked else self._m
         batch = self._batch
         if fill is not None:
-            tris = G.fill_polygon(pts) if fill_tris is None else fill_tris
+            if fill_tris is not None:
+                tris = fill_tris
+            elif self._shader is not None:
+                # A user shader shades real triangles, which the winding fill has not.
+                tris = G.fill_polygon(pts)
+            else:
+                found = G.fill_triangles(pts)
+                if found is None:
+                    self._winding_fill([pts], m, even_odd=False, fringe=0.0 if stroked else pixel)
+                    found = np.zeros((0, 3, 2))
+                tris = found
             if len(tris):
                 batch.add_rows(R.triangle_rows(tris, fill, m, box))
                 if not stroked:
@@ -240,6 +254,15 @@ class ShapesMixin(CanvasState):
             batch.add_rows(R.segment_rows(mesh.segments, stroke, self._stroke_weight, m))
             batch.add_rows(R.triangle_rows(mesh.triangles, stroke, m, box))
             batch.add_rows(R.fringe_rows(mesh.fringe, mesh.edge, stroke, m))
+
+    def _winding_fill(self, rings: list[np.ndarray], m: tuple, *, even_odd: bool,
+                      fringe: float) -> None:
+        """Record the fill of closed ``rings`` by counting windings (see ``_emit``)."""
+        assert self._fill_rgba is not None
+        fill = winding_fill(rings, m, self._fill_rgba, size=(self.width, self.height),
+                            even_odd=even_odd, fringe=fringe)
+        if fill is not None:
+            self._batch.add_fill(fill)
 
     def triangle(self, x1: float, y1: float, x2: float, y2: float, x3: float, y3: float) -> None:
         """Draw a triangle with corners ``(x1, y1)``, ``(x2, y2)``, ``(x3, y3)``.
