@@ -300,7 +300,9 @@ class MusicVAETraining(TrainSettings):
 
     batch_size: int = setting(64, "2-bar melodies per step")
     config: str = setting("cat-mel_2bar_small", "the MusicVAE config whose sizes and KL "
-                                                "schedule are the defaults (CONFIGS)")
+                                                "schedule are the defaults: cat-mel_2bar_small, "
+                                                "cat-mel_2bar_big, hierdec-trio_16bar or "
+                                                "hier-multiperf_vel_1bar_med_chords")
     z: int | None = setting(None, "numbers per latent (default: the config's)")
     encoder: int | None = setting(None, "units per encoder LSTM direction (default: the "
                                         "config's)")
@@ -317,11 +319,28 @@ class MusicVAETraining(TrainSettings):
                                 "-transpose..transpose")
     validation: float = setting(0.1, "the share of pieces held out (by a stable hash of their "
                                      "names) to log val_accuracy, their reconstruction accuracy")
+    encoder_layers: int | None = setting(None, "encoder LSTM layers (hierarchical configs; "
+                                               "default: the config's)")
+    chord_dropout: float = setting(0.1, "multitrack: the share of bars shown with no chord, so "
+                                        "the model also plays unconditioned")
     sample_every: int | None = setting(None, "not used: a MusicVAE run writes no samples",
                                        flag=False)
     should_stop: Callable[[], bool] | None = setting(
         None, "called after every step; training stops (and saves) once it returns True",
         flag=False)
+
+    UNUSED = ("sample_every",)
+
+    def arguments(self, *leave_out: str) -> dict[str, Any]:
+        """The settings as keyword arguments for a training function, less the fields this
+        family does not use (``UNUSED``) and ``leave_out``.
+
+        Examples:
+            >>> sorted(MusicVAETraining().arguments("chord_dropout"))[:3]
+            ['batch_size', 'beta_rate', 'checkpoint_every']
+        """
+        dropped = set(self.UNUSED) | set(leave_out)
+        return {f.name: getattr(self, f.name) for f in fields(self) if f.name not in dropped}
 
 
 class MusicVAE(sk.Model):
@@ -356,13 +375,21 @@ class MusicVAE(sk.Model):
             state, source = found
         else:
             state, source = self.load_weights(), repr(str(given)) if given else f"model {self.name!r}"
-        self.network = MusicVAENet.from_state_dict(state, source).to(self.device).eval()
+        from sketchml_music.musicvae_hier import network_from_state
+
+        net = network_from_state(state, source) or MusicVAENet.from_state_dict(state, source)
+        self.network = net.to(self.device).eval()
         self.source = source
 
     @property
-    def coding(self) -> MelodyCoding:
-        """How melodies become steps of classes."""
+    def coding(self) -> Any:
+        """How music becomes steps of classes (``MelodyCoding``, ``TrioCoding`` or ``MultitrackCoding``)."""
         return self.network.coding
+
+    @property
+    def kind(self) -> str:
+        """``"melody"`` (2 bars), ``"trio"`` (16 bars) or ``"multitrack"`` (a bar with a chord)."""
+        return getattr(self.network, "kind", "melody")
 
     def sample_latent(self, n: int = 1, *, seed: int | None = None) -> sk.Latent:
         """``n`` latents from the prior, a standard normal ``(n, Z)``.
@@ -397,16 +424,21 @@ class MusicVAE(sk.Model):
         """
         items = list(data) if isinstance(data, (list, tuple)) and data and not isinstance(
             data[0], (dict, int)) and not hasattr(data[0], "pitch") else [data]
-        melodies = []
+        music = []
         for item in items:
             if isinstance(item, (str, os.PathLike)):
                 from sketchml.plugin import read_midi
 
                 item = read_midi(item)
-            melodies.append(self.coding.encode(item if isinstance(item, sk.Notes) else
-                                                sk.Notes(item, tempo=self.coding.qpm)))
-        classes = torch.tensor(melodies, dtype=torch.long, device=self.device)
-        mu, sigma = self.network.encode(classes)
+            music.append(item if isinstance(item, sk.Notes) else sk.Notes(item, tempo=self.coding.qpm))
+        if self.kind == "melody":
+            classes = torch.tensor([self.coding.encode(m) for m in music], dtype=torch.long,
+                                   device=self.device)
+            mu, sigma = self.network.encode(classes)
+        else:
+            from sketchml_music.musicvae_hier import encode_music
+
+            mu, sigma = encode_music(self.network, music)
         return self.latent({"z": mu, "sigma": sigma})
 
     def interpolate(self, a: Any, b: Any, *, steps: int = 10, method: str | None = None) -> sk.Latent:
@@ -425,15 +457,22 @@ class MusicVAE(sk.Model):
         return super().interpolate(means[0], means[1], steps=steps, method=method)
 
     @torch.no_grad()
-    def generate(self, latent: Any = None, *, temperature: float = 0.5,
+    def generate(self, latent: Any = None, *, temperature: float = 0.5, chords: Any = None,
                  seed: int | None = None) -> sk.Notes | list[sk.Notes]:
-        """Decode melodies from latents, sampling each step at ``temperature``.
+        """Decode music from latents, sampling each step at ``temperature``.
+
+        A melody model plays 2 bars, the trio (``musicvae.trio``) 16 bars of melody (instrument
+        0), bass (1) and drums (9), the multitrack model (``musicvae.multitrack``) one bar of
+        up to 8 instruments per chord of ``chords``.
 
         Args:
-            latent: ``None`` (one melody from a random latent), a count ``n``, or an
+            latent: ``None`` (one result from a random latent), a count ``n``, or an
                 ``sk.Latent`` (``sample_latent``, ``encode``, ``interpolate``).
-            temperature: above 0 (default 0.5, Magenta's): low plays the likeliest melody,
+            temperature: above 0 (default 0.5, Magenta's): low plays the likeliest music,
                 1.0 samples as trained.
+            chords: multitrack only: chord symbols, one a bar (``["C", "G", "Am", "F"]`` or
+                ``"C G Am F"``); each latent plays every bar, each bar following its chord.
+                Default: one bar with no chord.
             seed: makes the sampling (and a random latent) reproducible.
 
         Returns:
@@ -458,17 +497,34 @@ class MusicVAE(sk.Model):
         if tensor.dim() != 2 or tensor.shape[1] != self.network.z_size:
             raise sk.SketchmlError(f"This MusicVAE's latents are (N, {self.network.z_size}); got "
                                    f"{tuple(tensor.shape)}. Make them with sample_latent or encode.")
-        classes = _decode(self.network, tensor, temperature=float(temperature),
-                          generator=self.generator(seed))
+        if self.kind == "melody":
+            if chords is not None:
+                raise sk.SketchmlError("chords= steers the multitrack MusicVAE "
+                                       "(sk.model('musicvae.multitrack')); a melody model plays "
+                                       "without chords.")
+            classes = _decode(self.network, tensor, temperature=float(temperature),
+                              generator=self.generator(seed))
+            decoded = [self.coding.decode(row) for row in classes.tolist()]
+        else:
+            from sketchml_music.musicvae_hier import decode_music
+
+            decoded = decode_music(self.network, tensor, temperature=float(temperature),
+                                   generator=self.generator(seed), chords=chords)
         results = []
-        for i, row in enumerate(classes.tolist()):
-            notes = sk.Notes(self.coding.decode(row), tempo=self.coding.qpm, latent=z[i])
+        for i, row in enumerate(decoded):
+            notes = sk.Notes(row, tempo=self.coding.qpm, latent=z[i])
             notes.seed = seed  # type: ignore[attr-defined]
             results.append(notes)
         return results[0] if latent is None else results
 
     def reconstruction_accuracy(self, melodies: Sequence[Any]) -> float:
-        """The share of sixteenth steps of ``melodies`` (notes) that survive encode + greedy decode."""
+        """The share of steps of ``melodies`` (notes: melodies, trios or bars, as the model
+        plays) that survive encode + greedy decode (events in place for the multitrack)."""
+        if self.kind != "melody":
+            from sketchml_music.musicvae_hier import accuracy
+
+            return accuracy(self.network, [m if isinstance(m, sk.Notes) else sk.Notes(m)
+                                           for m in melodies])
         return reconstruction_accuracy(self.network, [self.coding.encode(m) for m in melodies])
 
     def train(self, data: Any, *, out: str | os.PathLike[str] | None = None,
@@ -497,11 +553,14 @@ class MusicVAE(sk.Model):
             >>> run.step
             2
         """
+        from sketchml_music.musicvae_hier import HIER_CONFIGS, train_hier
+
         settings = MusicVAETraining.build(self.family, options)
-        run, net = train_musicvae(
-            data, out=out, device=self.device,
-            **{f.name: getattr(settings, f.name) for f in fields(settings)
-               if f.name != "sample_every"})
+        if settings.config in HIER_CONFIGS:
+            run, net = train_hier(data, out=out, device=self.device, **settings.arguments())
+        else:
+            run, net = train_musicvae(data, out=out, device=self.device,
+                                      **settings.arguments("encoder_layers", "chord_dropout"))
         self.network = net.to(self.device).eval()
         self.source = repr(str(Path(out) / EXPORT_NAME))  # type: ignore[arg-type]
         return run
@@ -588,8 +647,11 @@ def train_musicvae(data: Any, *, out: str | os.PathLike[str] | None, steps: int 
                                "weights, e.g. vae.train('my_midis/', out='runs/melodies').")
     seed = MusicVAETraining(seed=seed).seed_for(out)
     if config not in CONFIGS:
+        from sketchml_music.musicvae_hier import HIER_CONFIGS
+
+        known = [*CONFIGS, *HIER_CONFIGS]
         raise sk.SketchmlError(f"config={config!r} is not a MusicVAE config here; use one of "
-                               f"{', '.join(CONFIGS)}.{did_you_mean(config, CONFIGS)}")
+                               f"{', '.join(known)}.{did_you_mean(config, known)}")
     given = {"z": z, "encoder": encoder, "decoder": decoder, "layers": layers,
              "max_beta": max_beta, "beta_rate": beta_rate, "free_bits": free_bits}
     settings = {**CONFIGS[config], **{k: v for k, v in given.items() if v is not None}}

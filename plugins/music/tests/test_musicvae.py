@@ -127,4 +127,4 @@ def test_training_learns_to_reconstruct_and_resumes(tmp_path):
     with pytest.raises(sk.SketchmlError, match="different"):
         vae.train(melodies, out=tmp_path / "run", steps=310, **{**options, "z": 4})
     with pytest.raises(sk.SketchmlError, match="config"):
-        vae.train(melodies, out=tmp_path / "other", config="hierdec-trio_16bar")
+        vae.train(melodies, out=tmp_path / "other", config="hierdec-mel_16bar")
