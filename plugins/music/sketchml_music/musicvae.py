@@ -19,6 +19,13 @@ trained with teacher forcing). The loss is the reconstruction cross-entropy plus
 ``encode`` keeps both ``mu`` (the latent, key ``"z"``) and ``sigma`` (key ``"sigma"``);
 ``interpolate`` is a slerp of the means, as Magenta's ``interpolate`` is.
 
+Magenta's published checkpoints load unchanged, with no TensorFlow:
+``sk.model("musicvae", weights="cat-mel_2bar_big.tar")`` (or a ``.ckpt`` prefix, the
+folder holding one, or a magenta.js folder with ``weights_manifest.json``, e.g.
+``mel_2bar_small``) converts them once into safetensors in sketchml's cache;
+``scripts/convert_magenta_checkpoint.py`` writes the file where you choose. The TensorFlow
+variable -> key mapping is in :mod:`sketchml_music.musicvae_magenta`'s docstring.
+
 Weights layout (sketchml's own; safetensors)::
 
     spec                      (4,) int32   z size, steps (32), min pitch (21), max pitch (108)
@@ -363,7 +370,17 @@ class MusicVAE(sk.Model):
 
     def load(self) -> None:
         given = Path(self.weights).expanduser() if self.weights is not None else None
-        if given is not None and given.is_dir():
+        from sketchml_music.magenta_io import is_magenta
+
+        if given is not None and is_magenta(given):
+            # Magenta's published checkpoint: converted once, then read from sketchml's cache.
+            from sketchml.plugin import load_weights
+            from sketchml_music.magenta_io import converted
+            from sketchml_music.musicvae_magenta import convert_magenta_file
+
+            state = load_weights(converted(given, self.family, convert_magenta_file))
+            source = repr(str(given))
+        elif given is not None and given.is_dir():
             from sketchml.plugin import run_weights
 
             found = run_weights(given, export=EXPORT_NAME, models=("model",))

@@ -1,0 +1,305 @@
+"""Magenta's published checkpoint formats load without TensorFlow and compute what TensorFlow computed.
+
+The fixtures in ``fixtures/magenta/`` were written by real TensorFlow (and tensorflowjs's
+own weight writer) with Magenta's variable names, by ``fixtures/make_magenta_checkpoints.py``,
+which also saved TensorFlow's outputs for fixed inputs in ``reference.npz``.
+"""
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+import tarfile
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+
+import sketchml as sk
+from sketchml.plugin import WeightsFormatError
+from sketchml_music import magenta_io
+from sketchml_music.magenta_io import (crc32c, read_checkpoint, read_generator_bundle,
+                                       read_magenta, read_manifest)
+from sketchml_music.performance_rnn import PerformanceRNNNet, _controls
+from sketchml_music.performance_rnn import convert_magenta_file as convert_performance
+
+FIXTURES = Path(__file__).parent / "fixtures" / "magenta"
+REPO = Path(__file__).resolve().parents[3]
+MELODY = "cat-mel_2bar_small"
+BUNDLES = ["performance", "multiconditioned_performance_with_dynamics",
+           "optional_multiconditioned_performance_with_dynamics"]
+
+
+@pytest.fixture(scope="module")
+def reference() -> dict[str, np.ndarray]:
+    with np.load(FIXTURES / "reference.npz") as stored:
+        return dict(stored)
+
+
+@pytest.fixture(autouse=True)
+def _cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SKETCHML_HOME", str(tmp_path / "home"))
+
+
+def _performance_logits(net: PerformanceRNNNet, reference: dict, config: str) -> np.ndarray:
+    events = torch.tensor(reference[f"{config}/events"])[None]
+    controls = None
+    if net.control_size:
+        controls = torch.from_numpy(_controls(net, reference[f"{config}/density"],
+                                              reference[f"{config}/histogram"]))[None]
+    with torch.no_grad():
+        logits, _ = net(events, controls)
+    return logits[0].numpy()
+
+
+@pytest.mark.parametrize("config", BUNDLES)
+def test_performance_rnn_bundle_gives_tensorflows_logits(config: str, reference: dict) -> None:
+    bundle = read_generator_bundle(FIXTURES / f"{config}.mag")
+    assert bundle.id == config
+    assert "global_step" in bundle.variables
+    state, meta = convert_performance(FIXTURES / f"{config}.mag")
+    assert json.loads(meta["config"])["config"] == config
+    net = PerformanceRNNNet.from_state_dict(state, config).eval()
+    expected = reference[f"{config}/logits"]
+    got = _performance_logits(net, reference, config)
+    assert got.shape == expected.shape
+    np.testing.assert_allclose(got, expected, atol=1e-5)
+    # The forget bias TF adds at run time and the gate order both matter: a plain copy of
+    # the kernel does not reproduce TensorFlow's numbers.
+    net.rnn.bias_ih_l0.data -= torch.tensor([0.0] * net.hidden + [1.0] * net.hidden +
+                                            [0.0] * 2 * net.hidden)
+    assert np.abs(_performance_logits(net, reference, config) - expected).max() > 1e-3
+
+
+def test_sk_model_converts_a_bundle_once_and_plays_it(tmp_path: Path, reference: dict,
+                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    config = "multiconditioned_performance_with_dynamics"
+    bundle = tmp_path / f"{config}.mag"
+    shutil.copy(FIXTURES / bundle.name, bundle)
+    rnn = sk.model("performance_rnn", weights=str(bundle), device="cpu")
+    notes = rnn.generate(seconds=2, notes_per_second=4, pitch_histogram="C major", seed=1)
+    assert isinstance(notes, sk.Notes)
+    cached = list((tmp_path / "home" / "converted" / "performance_rnn").glob("*.safetensors"))
+    assert len(cached) == 1
+    np.testing.assert_allclose(_performance_logits(rnn.network, reference, config),
+                               reference[f"{config}/logits"], atol=1e-5)
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("converted again")
+
+    monkeypatch.setattr("sketchml_music.performance_rnn.convert_magenta_file", refuse)
+    again = sk.model("performance_rnn", weights=str(bundle), device="cpu")
+    assert again.generate(seconds=2, notes_per_second=4, seed=1).notes == \
+        rnn.generate(seconds=2, notes_per_second=4, seed=1).notes
+
+
+def _melody_outputs(state: dict, reference: dict) -> dict[str, np.ndarray]:
+    from sketchml_music.musicvae import MusicVAENet
+
+    net = MusicVAENet.from_state_dict(state, "fixture").eval()
+    with torch.no_grad():
+        mu, sigma = net.encode(torch.tensor(reference[f"{MELODY}/melody"]))
+        logits = net.decode_logits(torch.tensor(reference[f"{MELODY}/z"]),
+                                   torch.tensor(reference[f"{MELODY}/target"]))
+    return {"mu": mu.numpy(), "sigma": sigma.numpy(), "logits": logits.numpy()}
+
+
+def _unpacked(tmp_path: Path) -> Path:
+    with tarfile.open(FIXTURES / f"{MELODY}.tar") as archive:
+        archive.extractall(tmp_path / "ckpt", filter="data")
+    return tmp_path / "ckpt"
+
+
+@pytest.mark.parametrize("form", ["tar", "prefix", "folder", "index", "magenta.js"])
+def test_musicvae_checkpoint_gives_tensorflows_outputs(form: str, tmp_path: Path,
+                                                       reference: dict) -> None:
+    from sketchml_music.musicvae_magenta import convert_magenta_file
+
+    path = {"tar": lambda: FIXTURES / f"{MELODY}.tar",
+            "prefix": lambda: _unpacked(tmp_path) / f"{MELODY}.ckpt",
+            "folder": lambda: _unpacked(tmp_path),
+            "index": lambda: _unpacked(tmp_path) / f"{MELODY}.ckpt.index",
+            "magenta.js": lambda: FIXTURES / f"{MELODY}_js"}[form]()
+    state, _ = convert_magenta_file(path)
+    got = _melody_outputs(state, reference)
+    for key in ("mu", "sigma", "logits"):
+        np.testing.assert_allclose(got[key], reference[f"{MELODY}/{key}"], atol=1e-5, err_msg=key)
+
+
+def test_sk_model_loads_a_published_musicvae_tar(tmp_path: Path, reference: dict) -> None:
+    tar = tmp_path / f"{MELODY}.tar"
+    shutil.copy(FIXTURES / tar.name, tar)
+    vae = sk.model("musicvae", weights=str(tar), device="cpu")
+    z = vae.encode(vae.generate(vae.sample_latent(seed=2), seed=2))
+    np.testing.assert_allclose(z.tensors["sigma"].shape, (1, 4))
+    got = _melody_outputs(vae.network.state_dict(), reference)
+    np.testing.assert_allclose(got["logits"], reference[f"{MELODY}/logits"], atol=1e-5)
+    assert len(list((tmp_path / "home" / "converted" / "musicvae").glob("*.safetensors"))) == 1
+
+
+def test_quantized_manifest_dequantizes_as_tensorflowjs_does(reference: dict) -> None:
+    folder = FIXTURES / f"{MELODY}_js_quantized"
+    manifest = json.loads((folder / "weights_manifest.json").read_text())
+    kinds = {w["quantization"]["dtype"] for g in manifest for w in g["weights"] if "quantization" in w}
+    assert kinds == {"uint8", "uint16", "float16"}
+    weights = read_manifest(folder)
+    prefix = f"{MELODY}_js_quantized/"
+    names = [k[len(prefix):] for k in reference if k.startswith(prefix)]
+    assert sorted(names) == sorted(weights)
+    for name in names:
+        assert weights[name].dtype == np.float32
+        np.testing.assert_allclose(weights[name], reference[prefix + name], rtol=1e-6, atol=1e-7,
+                                   err_msg=name)
+    exact = read_manifest(FIXTURES / f"{MELODY}_js")
+    coarse = "encoder/mu/kernel"  # uint8: 256 levels over the weight's range
+    step = float(exact[coarse].max() - exact[coarse].min()) / 255
+    error = np.abs(weights[coarse] - exact[coarse]).max()
+    assert 0 < error <= step / 2 + 1e-6
+
+
+def test_crc32c_chunks_combine_to_the_bytewise_checksum() -> None:
+    data = np.random.default_rng(0).integers(0, 256, 3 * 4096 + 777, dtype=np.uint8).tobytes()
+    reg = 0xFFFFFFFF
+    for byte in data:
+        reg ^= byte
+        for _ in range(8):
+            reg = (reg >> 1) ^ 0x82F63B78 if reg & 1 else reg >> 1
+    assert crc32c(data) == reg ^ 0xFFFFFFFF
+    assert crc32c(b"123456789") == 0xE3069283  # the standard CRC-32C check value
+
+
+# -- refusing what is not right ------------------------------------------------------------------
+
+def _copy(tmp_path: Path, name: str) -> Path:
+    target = tmp_path / name
+    (shutil.copytree if (FIXTURES / name).is_dir() else shutil.copy)(FIXTURES / name, target)
+    return target
+
+
+def _flip(path: Path, offset: int) -> None:
+    data = bytearray(path.read_bytes())
+    data[offset] ^= 0x5A
+    path.write_bytes(bytes(data))
+
+
+def test_truncated_and_garbled_checkpoints_are_refused(tmp_path: Path) -> None:
+    folder = _unpacked(tmp_path)
+    index = folder / f"{MELODY}.ckpt.index"
+    shard = folder / f"{MELODY}.ckpt.data-00000-of-00001"
+    _flip(shard, shard.stat().st_size // 2)
+    with pytest.raises(WeightsFormatError, match="CRC-32C"):
+        read_checkpoint(folder)
+    shard.write_bytes(shard.read_bytes()[:1000])
+    with pytest.raises(WeightsFormatError, match="truncated"):
+        read_checkpoint(folder)
+    index.write_bytes(index.read_bytes()[:-10])
+    with pytest.raises(WeightsFormatError, match="magic number"):
+        read_checkpoint(folder)
+    cut = tmp_path / "cut.tar"
+    cut.write_bytes((FIXTURES / f"{MELODY}.tar").read_bytes()[:30000])
+    with pytest.raises(WeightsFormatError):
+        read_checkpoint(cut)
+    gz = tmp_path / "packed.tar"
+    with tarfile.open(gz, "w:gz") as archive:
+        archive.add(FIXTURES / f"{MELODY}.tar", arcname="inner")
+    with pytest.raises(WeightsFormatError, match="uncompressed tar"):
+        read_checkpoint(gz)
+
+
+def test_truncated_and_garbled_bundles_are_refused(tmp_path: Path) -> None:
+    bundle = _copy(tmp_path, "performance.mag")
+    whole = bundle.read_bytes()
+    bundle.write_bytes(whole[:len(whole) // 2])
+    with pytest.raises(WeightsFormatError, match="truncated|cut short"):
+        read_generator_bundle(bundle)
+    bundle.write_bytes(whole)
+    _flip(bundle, len(whole) // 2)  # inside the embedded checkpoint's tensor data
+    with pytest.raises(WeightsFormatError, match="CRC-32C|garbled"):
+        read_generator_bundle(bundle)
+    bundle.write_bytes(b"\x12\x00" + whole[:0])
+    with pytest.raises(WeightsFormatError, match="not a Magenta generator bundle"):
+        read_generator_bundle(bundle)
+    with pytest.raises(sk.SketchmlError, match="generator bundle"):
+        sk.model("performance_rnn", weights=str(bundle), device="cpu").generate(seconds=1)
+
+
+def test_checkpoints_of_another_layout_are_refused(tmp_path: Path) -> None:
+    from sketchml_music.musicvae_magenta import convert_magenta_file as convert_melody
+    from sketchml_music.performance_rnn import convert_magenta
+
+    melody = read_magenta(FIXTURES / f"{MELODY}.tar").variables
+    with pytest.raises(WeightsFormatError, match="not Performance RNN weights"):
+        convert_magenta(melody, "performance")
+    with pytest.raises(WeightsFormatError, match="not 2-bar melody MusicVAE weights"):
+        convert_melody(FIXTURES / "performance.mag")
+    piano = read_generator_bundle(FIXTURES / "performance.mag").variables
+    with pytest.raises(WeightsFormatError, match="does not belong to this config"):
+        convert_magenta(piano, "performance_with_dynamics")
+    with pytest.raises(WeightsFormatError, match="other event encodings"):
+        convert_magenta(piano, "performance_with_dynamics_and_modulo_encoding")
+    hierarchical = {k.replace("decoder/", "decoder/hierarchical_level_0/"): v
+                    for k, v in melody.items()}
+    with pytest.raises(WeightsFormatError, match="hierarchical"):
+        from sketchml_music.musicvae_magenta import convert_magenta as convert_vae
+
+        convert_vae(hierarchical)
+
+
+def test_bad_manifests_are_refused(tmp_path: Path) -> None:
+    folder = _copy(tmp_path, f"{MELODY}_js")
+    manifest = folder / "weights_manifest.json"
+    original = manifest.read_text()
+    shard = folder / "group1-shard2of2.bin"
+    shard.write_bytes(shard.read_bytes()[:-4])
+    with pytest.raises(WeightsFormatError, match="truncated"):
+        read_manifest(folder)
+    groups = json.loads(original)
+    groups[0]["paths"][0] = "../../etc/passwd"
+    manifest.write_text(json.dumps(groups))
+    with pytest.raises(WeightsFormatError, match="not a file"):
+        read_manifest(folder)
+    groups = json.loads(original)
+    groups[0]["weights"][0]["quantization"] = {"dtype": "int4"}
+    manifest.write_text(json.dumps(groups))
+    with pytest.raises(WeightsFormatError, match="quantization"):
+        read_manifest(folder)
+    manifest.write_text(original[:-20])
+    with pytest.raises(WeightsFormatError, match="not valid JSON"):
+        read_manifest(folder)
+
+
+def test_the_conversion_script_writes_a_file_sketchml_loads(tmp_path: Path, reference: dict) -> None:
+    out = tmp_path / "piano.safetensors"
+    config = "optional_multiconditioned_performance_with_dynamics"
+    done = subprocess.run([sys.executable, str(REPO / "scripts" / "convert_magenta_checkpoint.py"),
+                           str(FIXTURES / f"{config}.mag"), "--out", str(out)],
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert "performance_rnn" in done.stdout
+    rnn = sk.model("performance_rnn", weights=str(out), device="cpu")
+    np.testing.assert_allclose(_performance_logits(rnn.network, reference, config),
+                               reference[f"{config}/logits"], atol=1e-5)
+    assert magenta_io.is_magenta(FIXTURES / f"{MELODY}_js") and not magenta_io.is_magenta(out)
+
+
+def test_the_gansynth_script_reads_a_tensorflow_checkpoint_without_tensorflow(
+        tmp_path: Path, reference: dict) -> None:
+    out = tmp_path / "gansynth.safetensors"
+    done = subprocess.run([sys.executable, str(REPO / "scripts" / "convert_gansynth_checkpoint.py"),
+                           str(FIXTURES / "gansynth_tiny"), "--out", str(out)],
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    state = sk.load_weights(out)
+    prefix = "gansynth/Generator/progressive_gan_generator/"
+    kernels = [k for k in reference if k.startswith(prefix) and k.endswith("/kernel")]
+    assert len(kernels) == 2
+    for name in kernels:
+        block, layer = name[len(prefix):].split("/")[:2]
+        assert torch.equal(state[f"{block}.{layer}.weight"],
+                           torch.from_numpy(reference[name]).permute(3, 2, 0, 1))
+    assert torch.equal(state["progressive_gan_block_1.conv0.bias"],
+                       torch.from_numpy(reference[prefix + "progressive_gan_block_1/conv0/bias"]))
+    assert not any("from_rgb" in k for k in state)  # the discriminator is left out
+    assert state["normalizer"].tolist() == [[pytest.approx(0.08), 1.0], [0.5, 0.0]]
