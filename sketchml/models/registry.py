@@ -22,7 +22,9 @@ registered in a thread of its own: one that takes longer than the timeout (an
 endless loop, a sleep) is abandoned and reported with its name; ``sys.exit()`` and
 ``KeyboardInterrupt`` raised by its import are that plugin's failure (a real Ctrl-C
 still stops the program); what it prints goes to stderr, never into a command's
-output such as ``sketchml models --json``.
+output such as ``sketchml models --json``; the signal handlers it installs at import
+are installed by the discovering thread once it has loaded, as if it were imported
+there (:mod:`sketchml.models.plugin_signals`).
 
 Name collisions follow one rule, whatever order entry points come in. When two
 plugins register the same family name, the one whose distribution is listed in
@@ -50,7 +52,7 @@ from typing import TYPE_CHECKING, Any
 import pluggy
 
 from sketchml.errors import SketchmlError, did_you_mean
-from sketchml.models import hookspecs
+from sketchml.models import hookspecs, plugin_signals
 
 if TYPE_CHECKING:
     from sketchml.models.base import Model
@@ -503,7 +505,8 @@ class Registry:
         The wait is bounded (``SKETCHML_PLUGIN_TIMEOUT``); a plugin still running then
         is abandoned (its thread is a daemon: it cannot keep the program alive). Its
         prints go to stderr, now and later. A Ctrl-C arrives in the waiting thread
-        and stops the program as usual.
+        and stops the program as usual. Signal handlers it installs are installed
+        from the waiting thread once it has loaded (:mod:`sketchml.models.plugin_signals`).
         """
         outcome: list[BaseException] = []
 
@@ -516,7 +519,7 @@ class Registry:
 
         limit = _plugin_timeout()
         thread = threading.Thread(target=target, name=f"sketchml-plugin:{owner}", daemon=True)
-        with _prints_to_stderr(thread):
+        with _prints_to_stderr(thread), plugin_signals.deferred_signals(thread) as handlers:
             thread.start()
             thread.join(limit)
         if thread.is_alive():
@@ -526,7 +529,10 @@ class Registry:
                 f"it was still loading after {limit:g} s (an endless loop or a wait in its "
                 "import?), so it was abandoned; SKETCHML_PLUGIN_TIMEOUT sets the limit"
             )
-        return outcome[0] if outcome else None
+        if outcome:
+            return outcome[0]
+        # Handlers it installed (only the main thread may): see plugin_signals.
+        return plugin_signals.apply(handlers)
 
     # -- look-up ----------------------------------------------------------------------
 
