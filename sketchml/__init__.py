@@ -21,8 +21,9 @@ from sketchml.errors import ApiUsageError, SketchmlError
 from sketchml.graphics.image import Image
 from sketchml.graphics.offscreen import Graphics
 from sketchml.graphics.shader import Shader
+from sketchml.graphics.shape_object import Shape
 from sketchml.graphics.text import Font
-from sketchml import learn
+from sketchml import learn, mpl_cmaps
 from sketchml.learn import *  # noqa: F401,F403  (Learner, GestureLearner, Wekinator ...)
 from sketchml.models import *  # noqa: F401,F403
 from sketchml.runtime import module_api as _module_api
@@ -39,8 +40,8 @@ __all__ = sorted(
     | set(learn.__all__)
     | set(_module_api.exported_names())
     | set(sound.__all__) | {"sound"}
-    | {"ApiUsageError", "Font", "Graphics", "Image", "Shader", "SketchmlError", "datasets", "learn",
-       "training"}
+    | {"ApiUsageError", "Font", "Graphics", "Image", "Shader", "Shape", "SketchmlError", "datasets",
+       "learn", "mpl_cmaps", "training"}
 )
 
 

@@ -20,11 +20,12 @@ CORNERS = 1
 RADIUS = 2
 CENTER = 3
 
-# colour modes; image formats (create_image) share RGB
+# colour modes; image formats (create_image) share RGB; CMAP is py5's matplotlib colormap mode
 RGB = 1
 HSB = 3
 ARGB = 2
 ALPHA = 4
+CMAP = 6
 
 # renderers, as py5 spells them: sketchml draws P2D and JAVA2D alike and refuses P3D
 JAVA2D = "processing.awt.PGraphicsJava2D"
@@ -62,6 +63,16 @@ TRIANGLE_FAN = 11
 QUADS = 17
 QUAD_STRIP = 18
 CLOSE = 2
+
+# create_shape kinds, with Processing's values: a GROUP of shapes, or a primitive
+GROUP = 0
+POINT = 2
+LINE = 4
+TRIANGLE = 8
+QUAD = 16
+RECT = 30
+ELLIPSE = 31
+ARC = 32
 
 # arc modes
 OPEN = 1

@@ -23,7 +23,7 @@ from typing import Any
 
 import numpy as np
 
-from sketchml.errors import SketchmlError
+from sketchml.errors import ApiUsageError, SketchmlError
 
 __all__ = [
     "MathsMixin",
@@ -589,6 +589,7 @@ class MathsMixin:
 
     _random_source: RandomSource | None = None
     _perlin: PerlinNoise | None = None
+    _opensimplex: Any = None
 
     def _maths_random(self) -> RandomSource:
         if self._random_source is None:
@@ -698,6 +699,46 @@ class MathsMixin:
             True
         """
         self._maths_noise().noise_seed(seed)
+
+    def _maths_os_noise(self) -> Any:
+        if self._opensimplex is None:
+            from sketchml.opensimplex import OpenSimplex
+
+            self._opensimplex = OpenSimplex()
+        return self._opensimplex
+
+    def os_noise(self, x: Any, y: Any, z: Any = None, w: Any = None) -> Any:
+        """OpenSimplex 2 (smooth) noise in ``[-1, 1]`` at ``(x, y)``, ``(x, y, z)`` or
+        ``(x, y, z, w)``, as py5's ``os_noise``: smooth random values, an alternative to
+        ``noise()`` (which is Perlin's, in ``[0, 1]``). For one dimension hold a coordinate
+        still: ``os_noise(0.2, frame_count / 100)``. Coordinates may be numpy arrays
+        (broadcast together): one value per element comes back, fast. Two-dimensional
+        values are py5's own; 3D and 4D have the same lattices but gradients of their own.
+
+        Examples:
+            >>> import sketchml as sk, numpy as np
+            >>> sk.os_noise_seed(42)
+            >>> -1.0 <= sk.os_noise(0.2, 0.5) <= 1.0
+            True
+            >>> sk.os_noise(np.linspace(0, 5, 4), 0.0).shape
+            (4,)
+        """
+        coords = [c for c in (x, y, z, w) if c is not None]
+        if w is not None and z is None:
+            raise ApiUsageError("os_noise(x, y, w=...) needs z too: os_noise(x, y, z, w)")
+        return self._maths_os_noise()(*coords)
+
+    def os_noise_seed(self, seed: int) -> None:
+        """Seed ``os_noise`` so the same noise field comes back every run (py5's
+        ``os_noise_seed``; without it each run has a random one).
+
+        Examples:
+            >>> import sketchml as sk
+            >>> sk.os_noise_seed(7); a = sk.os_noise(0.5, 0.5)
+            >>> sk.os_noise_seed(7); a == sk.os_noise(0.5, 0.5)
+            True
+        """
+        self._maths_os_noise().seed(int(seed))
 
     def noise_detail(self, octaves: int, falloff: float = 0.5) -> None:
         """Set how many octaves (layers of finer noise) ``noise`` sums, each ``falloff``

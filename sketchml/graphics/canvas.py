@@ -27,8 +27,9 @@ from sketchml.errors import ApiUsageError, SketchmlError
 from sketchml.graphics import geometry as G
 from sketchml.graphics import renderer as R
 from sketchml.graphics.arrays import ArraysMixin
-from sketchml.graphics.color import ColorChannelsMixin, ColorMode, lerp_rgba, parse_color, rgba_to_argb
+from sketchml.graphics.color import ColorChannelsMixin, ColorMode, colormap, lerp_rgba, parse_color, rgba_to_argb
 from sketchml.graphics.curves import CurvesMixin
+from sketchml.graphics.shape_object import ShapeObjectMixin
 from sketchml.graphics.filters import FilterMixin
 from sketchml.graphics.image import ImageMixin
 from sketchml.graphics.numpy_pixels import NumpyPixelsMixin
@@ -66,7 +67,7 @@ def _mul(m: tuple, n: tuple) -> tuple:
 
 
 class Canvas(CurvesMixin, ShapesMixin, ArraysMixin, ImageMixin, TextMixin, PixelsMixin,
-             NumpyPixelsMixin, FilterMixin, ColorChannelsMixin, OffscreenMixin):
+             NumpyPixelsMixin, FilterMixin, ColorChannelsMixin, OffscreenMixin, ShapeObjectMixin):
     """A drawing surface with Processing's drawing state and API.
 
     ``width`` and ``height`` are in pixels. Drawing needs an OpenGL context:
@@ -100,7 +101,7 @@ class Canvas(CurvesMixin, ShapesMixin, ArraysMixin, ImageMixin, TextMixin, Pixel
     )).union(*(
         getattr(mixin, "API_METHODS", ())
         for mixin in (CurvesMixin, ImageMixin, TextMixin, PixelsMixin, NumpyPixelsMixin,
-                      FilterMixin, ColorChannelsMixin, OffscreenMixin)
+                      FilterMixin, ColorChannelsMixin, OffscreenMixin, ShapeObjectMixin)
     ))))
 
     #: Attributes saved by push()/push_style(); mixins add their own ``_STYLE_ATTRS``.
@@ -494,25 +495,50 @@ class Canvas(CurvesMixin, ShapesMixin, ArraysMixin, ImageMixin, TextMixin, Pixel
         return parse_color(args, self._color_mode)
 
     def color_mode(
-        self, mode: int, max1: float | None = None, max2: float | None = None,
+        self, mode: int, max1: Any = None, max2: float | None = None,
         max3: float | None = None, max_a: float | None = None,
     ) -> None:
-        """Choose how colour numbers are read: ``RGB`` or ``HSB``, and each channel's maximum.
+        """Choose how colour numbers are read: ``RGB``, ``HSB`` or ``CMAP``, and each
+        channel's maximum.
 
         ``color_mode(mode, max)`` sets every channel's maximum (alpha included);
         ``color_mode(mode, max1, max2, max3[, max_a])`` sets each one.
         The default is ``color_mode(RGB, 255)``.
+
+        ``color_mode(CMAP, cmap[, max_map[, max_a]])`` is py5's colormap mode (it needs
+        matplotlib): ``cmap`` is a matplotlib colormap or its name (``mpl_cmaps.VIRIDIS``),
+        and a single number from 0 to ``max_map`` (default 1) picks a colour along it, so
+        ``stroke(i)`` or ``fill(i, alpha)`` colour by value; alpha is out of ``max_a``
+        (default 255) and three numbers are RGB out of 255.
 
         Examples:
             >>> c = Canvas(100, 100)
             >>> c.color_mode(3, 360, 100, 100)   # HSB
             >>> c.color(0, 100, 100) == 0xFFFF0000
             True
+            >>> c.color_mode(6, "viridis", 100)  # CMAP
+            >>> hex(c.color(100))
+            '0xfffde725'
         """
         mode = int(mode)
+        if mode == K.CMAP:
+            if max1 is None:
+                raise ApiUsageError("color_mode(CMAP, ...) needs a colormap, e.g. "
+                                    "color_mode(CMAP, mpl_cmaps.VIRIDIS, 100)")
+            if max_a is not None:
+                raise ApiUsageError("color_mode(CMAP, cmap, max_map, max_a) takes at most a "
+                                    "colormap and two maxima")
+            max_map = 1.0 if max2 is None else float(max2)
+            alpha = 255.0 if max3 is None else float(max3)
+            if not (max_map > 0 and alpha > 0):
+                raise SketchmlError(f"color_mode(CMAP, ...) maxima must be positive, got "
+                                    f"{max_map} and {alpha}")
+            self._color_mode = ColorMode(K.RGB, 255.0, 255.0, 255.0, alpha,
+                                         cmap=colormap(max1), max_map=max_map)
+            return
         if mode not in (K.RGB, K.HSB):
             raise SketchmlError(
-                f"color_mode({mode}) is not a colour mode. Expected RGB or HSB."
+                f"color_mode({mode}) is not a colour mode. Expected RGB, HSB or CMAP."
             )
         old = self._color_mode
         if max1 is None:

@@ -8,14 +8,16 @@ values (Java's ``int``, as py5 returns them) wherever a colour is read.
 from __future__ import annotations
 
 import colorsys
-from dataclasses import dataclass
+import math
+from dataclasses import dataclass, field
 from typing import Any
 
 from sketchml import constants as K
 from sketchml.errors import ApiUsageError, SketchmlError, did_you_mean
 from sketchml.graphics.state import CanvasState
 
-__all__ = ["CSS_COLORS", "ColorChannelsMixin", "ColorMode", "argb_to_rgba", "lerp_rgba", "parse_color", "rgba_to_argb"]
+__all__ = ["CSS_COLORS", "ColorChannelsMixin", "ColorMode", "argb_to_rgba", "colormap", "lerp_rgba", "parse_color",
+           "rgba_to_argb"]
 
 RGBA = tuple[float, float, float, float]
 
@@ -68,7 +70,11 @@ CSS_COLORS: dict[str, int] = {
 
 @dataclass(frozen=True)
 class ColorMode:
-    """A colour mode: ``RGB`` or ``HSB`` and the maximum of each channel.
+    """A colour mode: ``RGB``, ``HSB`` or ``CMAP`` and the maximum of each channel.
+
+    In ``CMAP`` mode (py5's matplotlib colormap mode) ``cmap`` is a matplotlib
+    ``Colormap``: a single number from 0 to ``max_map`` picks a colour from it, while
+    three or four numbers are RGB out of 255 (alpha out of ``max_a``), as in py5.
 
     Examples:
         >>> ColorMode(mode=3, max1=360, max2=100, max3=100, max_a=1).mode
@@ -80,6 +86,8 @@ class ColorMode:
     max2: float = 255.0
     max3: float = 255.0
     max_a: float = 255.0
+    cmap: Any = field(default=None, compare=False)
+    max_map: float = 1.0
 
 
 DEFAULT_MODE = ColorMode()
@@ -150,6 +158,55 @@ def _is_color_int(value: Any, mode: ColorMode) -> bool:
     return isinstance(value, int) and not (0 <= value <= mode.max1 and not value & 0xFF000000)
 
 
+def colormap(name_or_map: Any) -> Any:
+    """The matplotlib ``Colormap`` named ``name_or_map`` (``"viridis"``, or
+    ``mpl_cmaps.VIRIDIS``), or ``name_or_map`` itself when it is a ``Colormap``.
+
+    Examples:
+        >>> colormap("viridis").name
+        'viridis'
+    """
+    try:
+        import matplotlib
+        from matplotlib.colors import Colormap
+    except ImportError:
+        raise SketchmlError(
+            "color_mode(CMAP, ...) reads colours from a matplotlib colormap, and matplotlib is "
+            "not installed: pip install matplotlib"
+        ) from None
+    if isinstance(name_or_map, Colormap):
+        return name_or_map
+    if isinstance(name_or_map, str):
+        if name_or_map in matplotlib.colormaps:
+            return matplotlib.colormaps[name_or_map]
+        raise SketchmlError(
+            f"color_mode(CMAP, {name_or_map!r}): matplotlib has no colormap of that name. "
+            f"Use one of mpl_cmaps (e.g. mpl_cmaps.VIRIDIS).{did_you_mean(name_or_map, list(matplotlib.colormaps))}"
+        )
+    raise ApiUsageError(
+        f"color_mode(CMAP, ...) takes a colormap name such as mpl_cmaps.VIRIDIS or a matplotlib "
+        f"Colormap, got {type(name_or_map).__name__}"
+    )
+
+
+def _from_cmap(mode: ColorMode, value: float) -> RGBA:
+    """The colour the colormap gives ``value`` out of ``mode.max_map``, in 8-bit steps as py5
+    reads it (through a hex string); a NaN is transparent."""
+    v = float(value) / mode.max_map
+    if math.isnan(v):
+        return (0.0, 0.0, 0.0, 0.0)
+    rgba = mode.cmap(v)
+    return tuple(round(c * 255.0) / 255.0 for c in rgba)  # type: ignore[return-value]
+
+
+def _is_cmap_value(v: Any, mode: ColorMode) -> bool:
+    # Any number is a place on the colormap, except an int that is a packed colour with
+    # alpha bits (from color()) and beyond the map's range.
+    if mode.cmap is None or isinstance(v, (bool, str)) or not isinstance(v, (int, float)):
+        return False
+    return not (isinstance(v, int) and v & 0xFF000000 and abs(v) > mode.max_map)
+
+
 def _channels(mode: ColorMode, v1: float, v2: float, v3: float, a: float) -> RGBA:
     c1 = _clamp(float(v1) / mode.max1)
     c2 = _clamp(float(v2) / mode.max2)
@@ -189,6 +246,10 @@ def parse_color(args: tuple, mode: ColorMode = DEFAULT_MODE) -> RGBA:
             return parse_color(tuple(v.tolist()), mode)
         if isinstance(v, bool):
             raise ApiUsageError("a colour cannot be True/False; pass a number, a hex string or a name")
+        if hasattr(v, "item") and getattr(v, "ndim", 1) == 0:
+            v = v.item()
+        if _is_cmap_value(v, mode):
+            return _from_cmap(mode, v)
         if _is_color_int(v, mode):
             return argb_to_rgba(v)
         g = float(v)
@@ -197,6 +258,11 @@ def parse_color(args: tuple, mode: ColorMode = DEFAULT_MODE) -> RGBA:
         v, a = args
         if isinstance(v, str):
             r, g, b, _ = _parse_string(v)
+            return (r, g, b, _clamp(float(a) / mode.max_a))
+        if hasattr(v, "item") and getattr(v, "ndim", 1) == 0:
+            v = v.item()
+        if _is_cmap_value(v, mode):
+            r, g, b, _ = _from_cmap(mode, v)
             return (r, g, b, _clamp(float(a) / mode.max_a))
         if _is_color_int(v, mode):
             r, g, b, _ = argb_to_rgba(v)

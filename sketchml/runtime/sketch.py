@@ -51,7 +51,8 @@ _RUNTIME_METHODS = (
 )
 _MATHS_METHODS = (
     "acos", "asin", "atan", "atan2", "ceil", "constrain", "cos", "degrees", "dist", "exp",
-    "floor", "lerp", "log", "mag", "noise", "noise_detail", "noise_seed", "norm", "radians",
+    "floor", "lerp", "log", "mag", "noise", "noise_detail", "noise_seed", "norm", "os_noise",
+    "os_noise_seed", "radians",
     "random", "random_choice", "random_gaussian", "random_int", "random_permutation",
     "random_sample", "random_seed", "remap", "sin", "sq", "sqrt", "tan",
 )
