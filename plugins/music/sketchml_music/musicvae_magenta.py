@@ -34,8 +34,24 @@ checkpoint without ``encoder/sigma`` (some magenta.js folders leave it out: mage
 samples and interpolates with ``mu`` alone) gets ``sigma = 1`` everywhere, which
 ``encode`` then reports.
 
-Hierarchical checkpoints (``hierdec-trio_16bar``, ``hier-multiperf_vel_1bar_med_chords``,
-``decoder/hierarchical_level_0/...``) are recognised and refused with a message.
+The hierarchical trio ``hierdec-trio_16bar`` (16 bars of melody, bass and drums) maps
+onto :class:`sketchml_music.musicvae_hier.TrioNet` (:func:`convert_magenta_trio`)::
+
+    encoder/cell_{k}/bidirectional_rnn/fw|bw/...                 encoder.*_l{k}[_reverse] (2 layers;
+                                                                   layer 1 reads [fw, bw] of layer 0)
+    decoder/hierarchical_level_0/initial_state/kernel, bias      conductor_initial (h/c reordered)
+    decoder/hierarchical_level_0/cell_{k}/lstm_cell/kernel, bias conductor.*_l{k} (input: one zero)
+    core_decoder/core_decoder_{t}/decoder/z_to_initial_state     cores.{t}.initial (t = 0 melody,
+                                                                   1 bass, 2 drums)
+    core_decoder/core_decoder_{t}/decoder/multi_rnn_cell/cell_{k}/lstm_cell/...
+                                                                 cores.{t}.lstm.*_l{k} (input: the
+                                                                   track's one-hot, then the bar's
+                                                                   conductor output)
+    core_decoder/core_decoder_{t}/decoder/output_projection      cores.{t}.head
+
+The multitrack model ``hier-multiperf_vel_1bar_med_chords`` (``encoder/hierarchical_level_*``)
+is recognised and refused with a message: its 418 event classes at 24 steps a quarter do not
+fit sketchml's reduced multitrack vocabulary (318 classes at 4 steps a quarter).
 
 Examples:
     >>> import numpy as np
@@ -64,17 +80,124 @@ from typing import Any
 import numpy as np
 import torch
 
-__all__ = ["convert_magenta", "convert_magenta_file"]
+__all__ = ["convert_magenta", "convert_magenta_file", "convert_magenta_trio", "kind_of"]
 
-_MAGENTA_ENCODER = "encoder/cell_0/bidirectional_rnn/{}/multi_rnn_cell/cell_0/lstm_cell/"
-_MAGENTA_DECODER = re.compile(r"decoder/multi_rnn_cell/cell_(\d+)/lstm_cell/(kernel|bias)$")
+_ENCODER = "encoder/cell_{layer}/bidirectional_rnn/{direction}/multi_rnn_cell/cell_0/lstm_cell/"
+_CELL = re.compile(r"(?:multi_rnn_cell/)?cell_(\d+)/lstm_cell/kernel$")
+_CONDUCTOR = "decoder/hierarchical_level_0/"
+_CORE = "core_decoder/core_decoder_{track}/decoder/"
 # softplus(log(e - 1)) = 1: the sigma a checkpoint without encoder/sigma is given.
 _UNIT_SIGMA_BIAS = math.log(math.e - 1)
+_LSTM_KEYS = ("weight_ih", "weight_hh", "bias_ih", "bias_hh")
+
+
+def _error(message: str) -> Exception:
+    from sketchml.plugin import WeightsFormatError
+
+    return WeightsFormatError(message)
+
+
+class _Mapper:
+    """Reads TF variables by name and writes the torch state dict, refusing what does not fit."""
+
+    def __init__(self, variables: dict[str, Any], what: str) -> None:
+        self.variables = variables
+        self.what = what
+        self.state: dict[str, torch.Tensor] = {}
+
+    def get(self, name: str) -> np.ndarray:
+        if name not in self.variables:
+            raise _error(f"These are not {self.what} weights: {name!r} is missing (found "
+                         f"{', '.join(sorted(self.variables)[:5])}...).")
+        return np.asarray(self.variables[name], np.float32)
+
+    def put(self, key: str, value: np.ndarray) -> None:
+        self.state[key] = torch.from_numpy(np.ascontiguousarray(value, np.float32))
+
+    def layers(self, prefix: str) -> int:
+        """How many LSTM layers are stored under ``prefix`` (``cell_0``, ``cell_1``...)."""
+        found = sorted(int(m.group(1)) for k in self.variables if k.startswith(prefix)
+                       and (m := _CELL.fullmatch(k[len(prefix):])))
+        if not found or found != list(range(len(found))):
+            raise _error(f"These are not {self.what} weights: no LSTM layers under {prefix!r}.")
+        return len(found)
+
+    def lstm(self, kernel_prefix: str, key: str, inputs: int) -> int:
+        """One TF LSTM cell -> ``key``'s four ``nn.LSTM`` tensors; returns its size."""
+        from sketchml_music.magenta_io import lstm_from_tf
+
+        tensors = lstm_from_tf(self.get(kernel_prefix + "kernel"), self.get(kernel_prefix + "bias"),
+                               inputs=inputs)
+        for name, value in zip(_LSTM_KEYS, tensors):
+            self.put(key.format(name), value)
+        return tensors[1].shape[1]
+
+    def stack(self, prefix: str, key: str, inputs: int) -> tuple[int, int]:
+        """A ``MultiRNNCell`` under ``prefix`` -> ``key`` (``"decoder.{}_l"``); ``(layers, size)``."""
+        count = self.layers(prefix)
+        cell = "multi_rnn_cell/" if f"{prefix}multi_rnn_cell/cell_0/lstm_cell/kernel" in self.variables else ""
+        size = 0
+        for layer in range(count):
+            size = self.lstm(f"{prefix}{cell}cell_{layer}/lstm_cell/", key + str(layer),
+                             inputs if layer == 0 else size)
+        return count, size
+
+    def initial(self, name: str, key: str, inputs: int, layers: int, size: int) -> None:
+        """``tanh(dense)`` initial state: TF flattens MultiRNNCell's state as (c, h) per layer;
+        sketchml's layer gives every layer's h, then every layer's c."""
+        kernel, bias = self.get(name + "/kernel"), self.get(name + "/bias")
+        if kernel.shape != (inputs, 2 * layers * size):
+            raise _error(f"{name}/kernel is {kernel.shape}, expected ({inputs}, "
+                         f"{2 * layers * size}) for {layers} layers of {size}.")
+        blocks = [2 * layer + (1 - part) for part in (0, 1) for layer in range(layers)]
+        order = np.concatenate([np.arange(b * size, (b + 1) * size) for b in blocks])
+        self.put(key + ".weight", kernel.T[order])
+        self.put(key + ".bias", bias[order])
+
+    def dense(self, name: str, key: str, shape: tuple[int, int] | None = None) -> np.ndarray:
+        kernel = self.get(name + "/kernel")
+        if shape is not None and kernel.shape != shape:
+            raise _error(f"{name}/kernel is {kernel.shape}, expected {shape}.")
+        self.put(key + ".weight", kernel.T)
+        self.put(key + ".bias", self.get(name + "/bias"))
+        return kernel
+
+    def encoder(self, inputs: int) -> tuple[int, int]:
+        """The (stacked) bidirectional encoder, ``mu`` and ``sigma``; returns ``(z, layers)``."""
+        layers = 0
+        size = 0
+        while f"{_ENCODER.format(layer=layers, direction='fw')}kernel" in self.variables:
+            for direction, suffix in (("fw", ""), ("bw", "_reverse")):
+                size = self.lstm(_ENCODER.format(layer=layers, direction=direction),
+                                 "encoder.{}_l" + str(layers) + suffix,
+                                 inputs if layers == 0 else 2 * size)
+            layers += 1
+        if not layers:
+            self.get(_ENCODER.format(layer=0, direction="fw") + "kernel")
+        mu = self.dense("encoder/mu", "mu")
+        if mu.shape[0] != 2 * size:
+            raise _error(f"encoder/mu/kernel is {mu.shape}; the encoder gives {2 * size} numbers.")
+        z = mu.shape[1]
+        if "encoder/sigma/kernel" in self.variables:
+            self.dense("encoder/sigma", "sigma", mu.shape)
+        else:
+            self.put("sigma.weight", np.zeros_like(mu.T))
+            self.put("sigma.bias", np.full(z, _UNIT_SIGMA_BIAS))
+        return z, layers
+
+
+def kind_of(variables: dict[str, Any]) -> str:
+    """``"melody"``, ``"trio"`` or ``"multitrack"``: which MusicVAE a checkpoint's variables are."""
+    if any(k.startswith("encoder/hierarchical_level_") for k in variables):
+        return "multitrack"
+    if any(k.startswith(_CONDUCTOR) for k in variables):
+        return "trio"
+    return "melody"
 
 
 def convert_magenta(variables: dict[str, Any], *, steps: int = 32, min_pitch: int = 21,
                     max_pitch: int = 108) -> dict[str, torch.Tensor]:
-    """Magenta's 2-bar melody MusicVAE variables (``cat-mel_2bar_*``) -> this module's state dict.
+    """Magenta's melody MusicVAE variables (``cat-mel_2bar_*``) -> :class:`~sketchml_music.musicvae.MusicVAENet`'s state dict.
 
     Args:
         variables: variable name -> array, as :func:`sketchml_music.magenta_io.read_magenta`
@@ -82,89 +205,90 @@ def convert_magenta(variables: dict[str, Any], *, steps: int = 32, min_pitch: in
         steps, min_pitch, max_pitch: the melody coding (Magenta's: 32 steps, pitches 21-108;
             a magenta.js ``config.json`` states them as ``numSteps``, ``minPitch``, ``maxPitch``).
     """
-    from sketchml.plugin import WeightsFormatError
-    from sketchml_music.magenta_io import lstm_from_tf
-
-    if any("hierarchical_level" in k or k.startswith("core_decoder") for k in variables):
-        raise WeightsFormatError(
-            "This is a hierarchical MusicVAE checkpoint (a trio or multitrack model: it has "
-            "decoder/hierarchical_level_0/ or core_decoder/ variables); sketchml converts the "
-            "melody configs cat-mel_2bar_small and cat-mel_2bar_big (and magenta.js melody "
-            "models such as mel_2bar_small).")
-
-    def get(name: str) -> np.ndarray:
-        if name not in variables:
-            raise WeightsFormatError(
-                f"These are not 2-bar melody MusicVAE weights: {name!r} is missing (found "
-                f"{', '.join(sorted(variables)[:5])}...).")
-        return np.asarray(variables[name], np.float32)
-
+    kind = kind_of(variables)
+    if kind != "melody":
+        raise _error(f"This is a hierarchical MusicVAE checkpoint (a {kind} model: it has "
+                     f"decoder/hierarchical_level_0/ variables), not a 2-bar melody model; "
+                     f"convert it with convert_magenta_file, which reads the trio too.")
     if any(k.startswith("encoder/cell_1/") for k in variables):
-        raise WeightsFormatError("This MusicVAE's encoder has several bidirectional layers; the "
-                                 "2-bar melody configs sketchml reads have one.")
+        raise _error("This MusicVAE's encoder has several bidirectional layers; the melody "
+                     "configs sketchml reads have one.")
+    if any(k.startswith("core_decoder") for k in variables):
+        raise _error("This MusicVAE decodes through several core decoders (a multi-track model) "
+                     "without a conductor; sketchml reads melody and hierarchical trio models.")
     classes = 2 + max_pitch - min_pitch + 1
-    state: dict[str, torch.Tensor] = {}
+    mapper = _Mapper(variables, "2-bar melody MusicVAE")
+    z, _ = mapper.encoder(classes)
+    layers, size = mapper.stack("decoder/", "decoder.{}_l", classes + z)
+    mapper.initial("decoder/z_to_initial_state", "initial", z, layers, size)
+    mapper.dense("decoder/output_projection", "head", (size, classes))
+    mapper.state["spec"] = torch.tensor([z, steps, min_pitch, max_pitch], dtype=torch.int32)
+    return mapper.state
 
-    def put(key: str, value: np.ndarray) -> None:
-        state[key] = torch.from_numpy(np.ascontiguousarray(value, np.float32))
 
-    for direction, suffix in (("fw", ""), ("bw", "_reverse")):
-        prefix = _MAGENTA_ENCODER.format(direction)
-        tensors = lstm_from_tf(get(prefix + "kernel"), get(prefix + "bias"), inputs=classes)
-        for key, value in zip(("weight_ih", "weight_hh", "bias_ih", "bias_hh"), tensors):
-            put(f"encoder.{key}_l0{suffix}", value)
-    mu = get("encoder/mu/kernel")
-    z = mu.shape[1]
-    put("mu.weight", mu.T)
-    put("mu.bias", get("encoder/mu/bias"))
-    if "encoder/sigma/kernel" in variables:
-        put("sigma.weight", get("encoder/sigma/kernel").T)
-        put("sigma.bias", get("encoder/sigma/bias"))
-    else:
-        put("sigma.weight", np.zeros_like(mu.T))
-        put("sigma.bias", np.full(z, _UNIT_SIGMA_BIAS))
-    layers = sorted({int(m.group(1)) for k in variables if (m := _MAGENTA_DECODER.match(k))})
-    if not layers or layers != list(range(len(layers))):
-        raise WeightsFormatError("No decoder/multi_rnn_cell/cell_0/lstm_cell/kernel: these are "
-                                 "not MusicVAE decoder weights.")
-    size = get("decoder/multi_rnn_cell/cell_0/lstm_cell/bias").shape[0] // 4
-    for layer in layers:
-        prefix = f"decoder/multi_rnn_cell/cell_{layer}/lstm_cell/"
-        tensors = lstm_from_tf(get(prefix + "kernel"), get(prefix + "bias"),
-                               inputs=classes + z if layer == 0 else size)
-        for key, value in zip(("weight_ih", "weight_hh", "bias_ih", "bias_hh"), tensors):
-            put(f"decoder.{key}_l{layer}", value)
-    # TF flattens MultiRNNCell's state as (c, h) per layer; sketchml's initial layer gives
-    # every layer's h, then every layer's c.
-    count = len(layers)
-    kernel, bias = get("decoder/z_to_initial_state/kernel"), get("decoder/z_to_initial_state/bias")
-    if kernel.shape != (z, 2 * count * size):
-        raise WeightsFormatError(f"decoder/z_to_initial_state/kernel is {kernel.shape}, expected "
-                                 f"({z}, {2 * count * size}) for {count} layers of {size}.")
-    blocks = [2 * layer + (1 - part) for part in (0, 1) for layer in range(count)]
-    order = np.concatenate([np.arange(b * size, (b + 1) * size) for b in blocks])
-    put("initial.weight", kernel.T[order])
-    put("initial.bias", bias[order])
-    head = get("decoder/output_projection/kernel")
-    if head.shape != (size, classes):
-        raise WeightsFormatError(f"decoder/output_projection/kernel is {head.shape}, expected "
-                                 f"({size}, {classes}) for the melody classes.")
-    put("head.weight", head.T)
-    put("head.bias", get("decoder/output_projection/bias"))
-    state["spec"] = torch.tensor([z, steps, min_pitch, max_pitch], dtype=torch.int32)
-    return state
+def convert_magenta_trio(variables: dict[str, Any], *, bars: int = 16, steps_per_bar: int = 16,
+                         min_pitch: int = 21, max_pitch: int = 108) -> dict[str, torch.Tensor]:
+    """Magenta's ``hierdec-trio_16bar`` variables -> :class:`~sketchml_music.musicvae_hier.TrioNet`'s state dict.
+
+    The conductor (``decoder/hierarchical_level_0/``: ``initial_state`` and ``cell_{k}``,
+    its input a single zero) -> ``conductor_initial`` / ``conductor``; the three cores
+    (``core_decoder/core_decoder_{t}/decoder/``: ``z_to_initial_state``,
+    ``multi_rnn_cell/cell_{k}``, ``output_projection``; t = melody, bass, drums) ->
+    ``cores.{t}.initial`` / ``.lstm`` / ``.head``; the encoder as for the melody model, with
+    ``encoder/cell_{k}`` per stacked layer (layer k > 0 reads layer k - 1's forward and
+    backward outputs side by side, as ``nn.LSTM`` does).
+    """
+    from sketchml_music.musicvae_hier import TrioCoding
+
+    depths = TrioCoding.depths
+    mapper = _Mapper(variables, "hierarchical trio MusicVAE")
+    z, _ = mapper.encoder(sum(depths))
+    layers, size = mapper.stack(_CONDUCTOR, "conductor.{}_l", 1)
+    mapper.initial(_CONDUCTOR + "initial_state", "conductor_initial", z, layers, size)
+    for track, depth in enumerate(depths):
+        prefix = _CORE.format(track=track)
+        core_layers, core_size = mapper.stack(prefix, f"cores.{track}.lstm.{{}}_l", depth + size)
+        if (core_layers, core_size) != (layers, size):
+            raise _error(f"Core decoder {track} is {core_layers} x {core_size} but the conductor "
+                         f"is {layers} x {size}; sketchml's trio uses one size for both.")
+        mapper.initial(prefix + "z_to_initial_state", f"cores.{track}.initial", size, layers, size)
+        mapper.dense(prefix + "output_projection", f"cores.{track}.head", (size, depth))
+    mapper.state["trio_spec"] = torch.tensor([z, bars, steps_per_bar, min_pitch, max_pitch],
+                                             dtype=torch.int32)
+    return mapper.state
 
 
 def convert_magenta_file(path: str | os.PathLike[str]) -> tuple[dict[str, torch.Tensor], dict[str, str]]:
-    """Read a MusicVAE checkpoint (``.tar``, ckpt prefix or folder, magenta.js folder) -> ``(state, metadata)``."""
+    """Read a MusicVAE checkpoint (``.tar``, ckpt prefix or folder, magenta.js folder) -> ``(state, metadata)``.
+
+    Melody and hierarchical trio models are read; the coding (steps, bars, pitch range)
+    comes from a magenta.js ``config.json`` where there is one, else Magenta's published
+    configs' (32 steps; 16 bars of 16 steps; pitches 21-108).
+    """
     from sketchml_music.magenta_io import read_magenta
 
     found = read_magenta(path)
     args = found.config.get("dataConverter", {}).get("args", {}) if found.config else {}
-    coding = {"steps": int(args.get("numSteps", 32)), "min_pitch": int(args.get("minPitch", 21)),
-              "max_pitch": int(args.get("maxPitch", 108))}
-    state = convert_magenta(found.variables, **coding)
+    kind = kind_of(found.variables)
+    pitches = {"min_pitch": int(args.get("minPitch", 21)), "max_pitch": int(args.get("maxPitch", 108))}
+    if kind == "melody":
+        state = convert_magenta(found.variables, steps=int(args.get("numSteps", 32)), **pitches)
+    elif kind == "trio":
+        bars = int(args.get("numSegments", 16))
+        steps = int(args.get("numSteps", 16 * bars))
+        if steps % bars:
+            raise _error(f"{path}: config.json says {steps} steps in {bars} bars.")
+        state = convert_magenta_trio(found.variables, bars=bars, steps_per_bar=steps // bars,
+                                     **pitches)
+    else:
+        raise _error(
+            f"{path} is Magenta's multitrack MusicVAE (hier-multiperf_vel_1bar_med_chords: "
+            f"encoder/hierarchical_level_0/ variables). Its events are 418 classes at 24 steps a "
+            f"quarter, while sketchml's multitrack model reads a reduced vocabulary of 318 "
+            f"classes at 4 steps a quarter, so its weights do not fit; train the multitrack "
+            f"model on your MIDI instead (sketchml train musicvae --config "
+            f"hier-multiperf_vel_1bar_med_chords).")
     meta = {"format": "sketchml.musicvae/1", "config": json.dumps(
-        {"family": "musicvae", "z": int(state["spec"][0]), "source": f"magenta {found.kind}",
+        {"family": "musicvae", "kind": kind, "source": f"magenta {found.kind}",
          "sigma": "encoder/sigma/kernel" in found.variables})}
     return state, meta

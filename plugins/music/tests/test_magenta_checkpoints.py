@@ -6,12 +6,12 @@ which also saved TensorFlow's outputs for fixed inputs in ``reference.npz``.
 """
 from __future__ import annotations
 
+import importlib.util
 import json
 import shutil
-import subprocess
-import sys
 import tarfile
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -270,14 +270,20 @@ def test_bad_manifests_are_refused(tmp_path: Path) -> None:
         read_manifest(folder)
 
 
-def test_the_conversion_script_writes_a_file_sketchml_loads(tmp_path: Path, reference: dict) -> None:
+def _script(name: str) -> Any:
+    """A script of scripts/, imported (its main() takes argv)."""
+    spec = importlib.util.spec_from_file_location(name, REPO / "scripts" / f"{name}.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_the_conversion_script_writes_a_file_sketchml_loads(tmp_path: Path, reference: dict,
+                                                            capsys: pytest.CaptureFixture) -> None:
     out = tmp_path / "piano.safetensors"
     config = "optional_multiconditioned_performance_with_dynamics"
-    done = subprocess.run([sys.executable, str(REPO / "scripts" / "convert_magenta_checkpoint.py"),
-                           str(FIXTURES / f"{config}.mag"), "--out", str(out)],
-                          capture_output=True, text=True, timeout=120)
-    assert done.returncode == 0, done.stderr
-    assert "performance_rnn" in done.stdout
+    _script("convert_magenta_checkpoint").main([str(FIXTURES / f"{config}.mag"), "--out", str(out)])
+    assert "performance_rnn" in capsys.readouterr().out
     rnn = sk.model("performance_rnn", weights=str(out), device="cpu")
     np.testing.assert_allclose(_performance_logits(rnn.network, reference, config),
                                reference[f"{config}/logits"], atol=1e-5)
@@ -287,10 +293,7 @@ def test_the_conversion_script_writes_a_file_sketchml_loads(tmp_path: Path, refe
 def test_the_gansynth_script_reads_a_tensorflow_checkpoint_without_tensorflow(
         tmp_path: Path, reference: dict) -> None:
     out = tmp_path / "gansynth.safetensors"
-    done = subprocess.run([sys.executable, str(REPO / "scripts" / "convert_gansynth_checkpoint.py"),
-                           str(FIXTURES / "gansynth_tiny"), "--out", str(out)],
-                          capture_output=True, text=True, timeout=120)
-    assert done.returncode == 0, done.stderr
+    _script("convert_gansynth_checkpoint").main([str(FIXTURES / "gansynth_tiny"), "--out", str(out)])
     state = sk.load_weights(out)
     prefix = "gansynth/Generator/progressive_gan_generator/"
     kernels = [k for k in reference if k.startswith(prefix) and k.endswith("/kernel")]
@@ -303,3 +306,42 @@ def test_the_gansynth_script_reads_a_tensorflow_checkpoint_without_tensorflow(
                        torch.from_numpy(reference[prefix + "progressive_gan_block_1/conv0/bias"]))
     assert not any("from_rgb" in k for k in state)  # the discriminator is left out
     assert state["normalizer"].tolist() == [[pytest.approx(0.08), 1.0], [0.5, 0.0]]
+
+
+TRIO = "hierdec-trio_16bar"
+
+
+def test_hierarchical_trio_checkpoint_gives_tensorflows_outputs(reference: dict) -> None:
+    from sketchml_music.musicvae_hier import TrioNet
+    from sketchml_music.musicvae_magenta import convert_magenta_trio, kind_of
+
+    variables = read_checkpoint(FIXTURES / f"{TRIO}.tar")
+    assert kind_of(variables) == "trio"
+    net = TrioNet.from_state_dict(convert_magenta_trio(variables, bars=2, steps_per_bar=4),
+                                  TRIO).eval()
+    with torch.no_grad():
+        mu, sigma = net.encode(torch.tensor(reference[f"{TRIO}/tracks"]))
+        logits = net.decode_logits(torch.tensor(reference[f"{TRIO}/z"]),
+                                   torch.tensor(reference[f"{TRIO}/target"]))
+    np.testing.assert_allclose(mu.numpy(), reference[f"{TRIO}/mu"], atol=1e-5)
+    np.testing.assert_allclose(sigma.numpy(), reference[f"{TRIO}/sigma"], atol=1e-5)
+    for track, got in enumerate(logits):
+        np.testing.assert_allclose(got.numpy(), reference[f"{TRIO}/logits{track}"], atol=1e-5)
+
+
+def test_sk_model_loads_a_trio_tar_and_refuses_the_multitrack_layout(tmp_path: Path) -> None:
+    vae = sk.model("musicvae", weights=str(FIXTURES / f"{TRIO}.tar"), device="cpu")
+    assert vae.kind == "trio"
+    assert vae.network.coding.bars == 16 and vae.network.coding.steps_per_bar == 16
+    [music] = vae.generate(vae.sample_latent(seed=1), seed=1)
+    assert music.total_time == pytest.approx(32.0)  # 16 bars at 120 bpm
+    # Magenta's multitrack checkpoint (hierarchical encoder) is named and refused, not misread.
+    folder = tmp_path / "multitrack"
+    folder.mkdir()
+    (folder / "group1-shard1of1.bin").write_bytes(np.zeros(4, np.float32).tobytes())
+    name = "encoder/hierarchical_level_0/cell_0/bidirectional_rnn/fw/multi_rnn_cell/cell_0/lstm_cell/bias"
+    (folder / "weights_manifest.json").write_text(json.dumps(
+        [{"paths": ["group1-shard1of1.bin"], "weights": [{"name": name, "shape": [4],
+                                                          "dtype": "float32"}]}]))
+    with pytest.raises(WeightsFormatError, match="multitrack.*418"):
+        sk.model("musicvae", weights=str(folder), device="cpu").sample_latent()
