@@ -187,11 +187,13 @@ class _Mapper:
 
 
 def kind_of(variables: dict[str, Any]) -> str:
-    """``"melody"``, ``"trio"`` or ``"multitrack"``: which MusicVAE a checkpoint's variables are."""
+    """Which MusicVAE a checkpoint's variables are: ``"melody"``, ``"trio"``, ``"multitrack"``, or
+    ``"hierarchical"`` (another hierarchical model, such as ``hierdec-mel_16bar``)."""
     if any(k.startswith("encoder/hierarchical_level_") for k in variables):
         return "multitrack"
     if any(k.startswith(_CONDUCTOR) for k in variables):
-        return "trio"
+        tracks = {k.split("/")[1] for k in variables if k.startswith("core_decoder/core_decoder_")}
+        return "trio" if len(tracks) == 3 else "hierarchical"
     return "melody"
 
 
@@ -280,6 +282,11 @@ def convert_magenta_file(path: str | os.PathLike[str]) -> tuple[dict[str, torch.
             raise _error(f"{path}: config.json says {steps} steps in {bars} bars.")
         state = convert_magenta_trio(found.variables, bars=bars, steps_per_bar=steps // bars,
                                      **pitches)
+    elif kind == "hierarchical":
+        raise _error(
+            f"{path} is a hierarchical MusicVAE with one core decoder (such as hierdec-mel_16bar, "
+            f"16-bar melodies); sketchml reads Magenta's flat melody models (cat-mel_2bar_*) and "
+            f"the hierarchical trio (hierdec-trio_16bar), not this one.")
     else:
         raise _error(
             f"{path} is Magenta's multitrack MusicVAE (hier-multiperf_vel_1bar_med_chords: "

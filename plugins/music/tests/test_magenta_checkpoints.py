@@ -241,10 +241,14 @@ def test_checkpoints_of_another_layout_are_refused(tmp_path: Path) -> None:
         convert_magenta(piano, "performance_with_dynamics_and_modulo_encoding")
     hierarchical = {k.replace("decoder/", "decoder/hierarchical_level_0/"): v
                     for k, v in melody.items()}
-    with pytest.raises(WeightsFormatError, match="hierarchical"):
-        from sketchml_music.musicvae_magenta import convert_magenta as convert_vae
+    from sketchml_music.musicvae_magenta import convert_magenta as convert_vae
+    from sketchml_music.musicvae_magenta import kind_of
 
+    with pytest.raises(WeightsFormatError, match="hierarchical"):
         convert_vae(hierarchical)
+    assert kind_of(hierarchical) == "hierarchical"  # a conductor but no three trio cores
+    assert kind_of(read_checkpoint(FIXTURES / "hierdec-trio_16bar.tar")) == "trio"
+    assert kind_of(melody) == "melody"
 
 
 def test_bad_manifests_are_refused(tmp_path: Path) -> None:
