@@ -63,9 +63,9 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["GeneratorBundle", "MagentaCheckpoint", "converted", "crc32c", "lstm_from_tf",
-           "read_checkpoint", "read_generator_bundle", "read_magenta", "read_manifest",
-           "read_v1_checkpoint"]
+__all__ = ["GeneratorBundle", "MagentaCheckpoint", "converted", "crc32c", "is_magenta",
+           "lstm_from_tf", "read_checkpoint", "read_generator_bundle", "read_magenta",
+           "read_manifest", "read_v1_checkpoint"]
 
 TABLE_MAGIC = 0xDB4775248B80FB57
 FOOTER_SIZE = 48

@@ -75,7 +75,8 @@ from sketchml_music.events import (DENSITY_BINS, EventDecoder, PerformanceEncodi
                                    key_histogram, note_density, pitch_histogram)
 
 __all__ = ["CONFIGS", "PerformanceRNN", "PerformanceRNNNet", "PerformanceRNNTraining",
-           "convert_magenta", "event_log_likelihood", "train_performance_rnn"]
+           "convert_magenta", "convert_magenta_file", "event_log_likelihood",
+           "train_performance_rnn"]
 
 EXPORT_NAME = "performance_rnn.safetensors"
 DENSITY_SIZE = len(DENSITY_BINS) + 1

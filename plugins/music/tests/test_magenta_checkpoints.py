@@ -349,3 +349,18 @@ def test_sk_model_loads_a_trio_tar_and_refuses_the_multitrack_layout(tmp_path: P
                                                           "dtype": "float32"}]}]))
     with pytest.raises(WeightsFormatError, match="multitrack.*418"):
         sk.model("musicvae", weights=str(folder), device="cpu").sample_latent()
+
+
+def test_docstring_examples_run() -> None:
+    import doctest
+
+    import sketchml_music.musicvae_magenta
+    import sketchml_music.performance_rnn
+
+    for module, at_least in ((magenta_io, 8), (sketchml_music.musicvae_magenta, 2)):
+        result = doctest.testmod(module, optionflags=doctest.ELLIPSIS)
+        assert result.attempted >= at_least and result.failed == 0, module.__name__
+    finder = doctest.DocTestFinder()
+    [test] = finder.find(sketchml_music.performance_rnn.convert_magenta, "convert_magenta",
+                         globs=vars(sketchml_music.performance_rnn).copy())
+    assert doctest.DocTestRunner().run(test).failed == 0
