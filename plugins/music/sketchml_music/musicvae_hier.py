@@ -836,15 +836,21 @@ def trio_windows(piece: Any, coding: TrioCoding, *, hop_bars: int = 2) -> list[l
     return out
 
 
+QUARTET = (40, 40, 41, 42)
+
+
 def chorale_bars(piece: Any, coding: MultitrackCoding,
-                 programs: Sequence[int] = (40, 40, 41, 42)) -> list[tuple[list[list[int]], int]]:
-    """``(tracks, chord)`` for each bar of a chorale, read as a string quartet (violins, viola,
-    cello: General MIDI 40, 40, 41, 42), the chord inferred from all voices (:func:`infer_chord`)."""
+                 programs: Sequence[int] | None = None) -> list[tuple[list[list[int]], int]]:
+    """``(tracks, chord)`` for each bar of a piece with two or more voices sounding, the chord
+    inferred from all voices (:func:`infer_chord`). ``programs`` gives the voices General MIDI
+    programs (the chorales are read as a string quartet, :data:`QUARTET`: violin, violin,
+    viola, cello); by default each keeps its own."""
     tempo = piece.parts[0].tempo
     bar = 4 * 60.0 / tempo
     end = max(n.end for p in piece.parts for n in p.notes)
     voices = [[{"pitch": n.pitch, "velocity": n.velocity, "start_time": n.start,
-                "end_time": n.end, "instrument": v, "program": programs[min(v, len(programs) - 1)]}
+                "end_time": n.end, "instrument": v, "is_drum": n.is_drum,
+                "program": n.program if programs is None else programs[min(v, len(programs) - 1)]}
                for n in part.notes] for v, part in enumerate(piece.parts)]
     music = sk.Notes([n for v in voices for n in v], tempo=tempo)
     out = []
@@ -859,6 +865,13 @@ def chorale_bars(piece: Any, coding: MultitrackCoding,
 
 def _held(name: str, validation: float) -> bool:
     return validation > 0 and zlib.crc32(name.encode()) % 1000 < validation * 1000
+
+
+class _Own:
+    """A piece of the user's: its voices keep their own programs."""
+
+    def __init__(self, name: str, parts: list[sk.Notes]) -> None:
+        self.name, self.parts = name, parts
 
 
 def _pieces(data: Any) -> list[Any]:
@@ -879,7 +892,7 @@ def _pieces(data: Any) -> list[Any]:
                     groups.setdefault(n.instrument, []).append(n)
                 parts = [sk.Notes(groups[k], tempo=music.tempo) for k in sorted(
                     groups, key=lambda k: -sum(n.pitch for n in groups[k]) / len(groups[k]))]
-                out.append(Piece(f"item{i}", parts))
+                out.append(_Own(f"item{i}", parts))
         return out
     if isinstance(data, (str, bytes)) or hasattr(data, "__fspath__"):
         from sketchml.plugin import MidiFolder
@@ -894,17 +907,21 @@ def _pieces(data: Any) -> list[Any]:
             parts = [sk.Notes(groups[k], tempo=music.tempo) for k in sorted(
                 groups, key=lambda k: -sum(n.pitch for n in groups[k]) / len(groups[k]))]
             if parts:
-                pieces.append(Piece(str(path.relative_to(folder.root)), parts))
+                pieces.append(_Own(str(path.relative_to(folder.root)), parts))
         return pieces
     raise sk.SketchmlError(f"data must be a folder of MIDI files, 'bach' or a list of notes; got "
                            f"{type(data).__name__}.")
 
 
 def examples(kind: str, pieces: Sequence[Any], coding: Any, *, hop_bars: int = 2) -> list[Any]:
-    """Training examples of ``kind`` from pieces: trios ``(steps, 3)`` or ``(tracks, chord)`` bars."""
+    """Training examples of ``kind`` from pieces: trios ``(steps, 3)`` or ``(tracks, chord)`` bars
+    (music21's chorales, :class:`~sketchml_music.corpus.Piece` s, as a string quartet)."""
+    from sketchml_music.corpus import Piece
+
     if kind == "trio":
         return [w for p in pieces if len(p.parts) >= 2 for w in trio_windows(p, coding, hop_bars=hop_bars)]
-    return [b for p in pieces for b in chorale_bars(p, coding)]
+    return [b for p in pieces for b in chorale_bars(
+        p, coding, QUARTET if isinstance(p, Piece) else None)]
 
 
 # -- training --------------------------------------------------------------------------------
