@@ -19,7 +19,7 @@ from torch import nn
 from sketchml.datasets.shapes import SHAPES, shapes_world
 from sketchml.errors import SketchmlError
 
-__all__ = ["ShapeClassifier", "train_shape_classifier"]
+__all__ = ["NO_SHAPE_KINDS", "ShapeClassifier", "no_shape_pictures", "train_shape_classifier"]
 
 _INPUT = 32
 
@@ -92,15 +92,100 @@ def _small(images: torch.Tensor) -> torch.Tensor:
                          align_corners=False)
 
 
-def _no_shapes(n: int, *, size: int, seed: int) -> torch.Tensor:
-    """Pictures with no shape in them: the world's backgrounds alone, and uniform noise."""
+NO_SHAPE_KINDS: tuple[str, ...] = ("background", "noise", "blob", "blurred", "shuffled")
+"""The kinds of picture :func:`no_shape_pictures` draws: what a poor generator makes."""
+
+
+def no_shape_pictures(n: int, *, size: int = 64, seed: int = 0,
+                      kinds: tuple[str, ...] = NO_SHAPE_KINDS) -> torch.Tensor:
+    """``n`` pictures ``(n, 3, size, size)`` in [0, 1] that show none of the world's shapes.
+
+    The negatives a yardstick needs, so that its confidence means "a shape is there"
+    and not "a coloured thing is there". In equal parts, by ``kinds``:
+
+    * ``background``: the world's backgrounds alone (plain, gradient, noise);
+    * ``noise``: uniform noise;
+    * ``blob``: a smooth irregular blob (a circle whose radius wanders by 30-50%) in a
+      world colour, where a shape would be, on a world background;
+    * ``blurred``: a picture of the world blurred until its shape is a soft smudge
+      (Gaussian, sigma 7-12% of the side);
+    * ``shuffled``: a picture of the world cut in 4 x 4 tiles put back in random order.
+
+    Examples:
+        >>> from sketchml.datasets.classifier import no_shape_pictures
+        >>> tuple(no_shape_pictures(10, size=32).shape)
+        (10, 3, 32, 32)
+    """
     from sketchml.datasets.shapes import _background, sample_labels
 
-    backgrounds = np.stack([_background(label, size)
-                            for label in sample_labels(n - n // 4, seed=seed + 2000)])
-    plain = torch.from_numpy(backgrounds).permute(0, 3, 1, 2).float() / 255
-    noise = torch.rand(n // 4, 3, size, size, generator=torch.Generator().manual_seed(seed))
-    return torch.cat([plain, noise])
+    for kind in kinds:
+        if kind not in NO_SHAPE_KINDS:
+            raise SketchmlError(f"{kind!r} is not a kind of no-shape picture; use "
+                                f"{', '.join(NO_SHAPE_KINDS)}.")
+    rng = np.random.default_rng([seed, 77])
+    parts = [n // len(kinds) + (1 if i < n % len(kinds) else 0) for i in range(len(kinds))]
+    out = []
+    for part, (kind, count) in enumerate(zip(kinds, parts)):
+        if count == 0:
+            continue
+        labels = sample_labels(count, seed=seed + 2000 + part)
+        if kind == "background":
+            pictures = np.stack([_background(label, size) for label in labels])
+            out.append(torch.from_numpy(pictures).permute(0, 3, 1, 2).float() / 255)
+        elif kind == "noise":
+            out.append(torch.from_numpy(rng.random((count, 3, size, size), np.float32)))
+        elif kind == "blob":
+            out.append(torch.stack([_blob(label, size, rng) for label in labels]))
+        else:
+            world = shapes_world(count, size=size, seed=seed + 3000 + part).images
+            if kind == "blurred":
+                sigmas = rng.uniform(0.07, 0.12, count) * size
+                out.append(torch.stack([_blur(image, float(s)) for image, s in zip(world, sigmas)]))
+            else:
+                out.append(torch.stack([_shuffle_tiles(image, 4, rng) for image in world]))
+    return torch.cat(out)
+
+
+def _blob(label: dict, size: int, rng: np.random.Generator) -> torch.Tensor:
+    """A smooth irregular blob in the label's colour and place, on its background."""
+    from PIL import Image, ImageDraw
+
+    from sketchml.datasets.shapes import COLORS, _background
+
+    picture = Image.fromarray(np.ascontiguousarray(_background(label, size)))
+    scale = 4  # drawn large and shrunk: anti-aliased edges like the world's
+    big = picture.resize((size * scale, size * scale))
+    angles = np.linspace(0, 2 * np.pi, 96, endpoint=False)
+    wobble = np.zeros_like(angles)
+    for k in (1, 2, 3):
+        wobble += rng.uniform(-1, 1) * np.cos(k * angles + rng.uniform(0, 2 * np.pi))
+    wobble *= rng.uniform(0.30, 0.50) / max(1e-6, float(np.abs(wobble).max()))
+    r = label["size"] * size / 2 * scale * (1 + wobble)
+    cx, cy = label["x"] * size * scale, label["y"] * size * scale
+    points = list(zip((cx + r * np.cos(angles)).tolist(), (cy + r * np.sin(angles)).tolist()))
+    ImageDraw.Draw(big).polygon(points, fill=COLORS[label["fill"]])
+    small = np.asarray(big.resize((size, size), Image.BOX), np.float32) / 255
+    return torch.from_numpy(small).permute(2, 0, 1).contiguous()
+
+
+def _blur(image: torch.Tensor, sigma: float) -> torch.Tensor:
+    radius = max(1, int(3 * sigma))
+    x = torch.arange(-radius, radius + 1, dtype=torch.float32)
+    kernel = torch.exp(-x**2 / (2 * sigma**2))
+    kernel = kernel / kernel.sum()
+    padded = F.pad(image[None], (radius, radius, radius, radius), mode="replicate")
+    rows = F.conv2d(padded, kernel.view(1, 1, 1, -1).repeat(3, 1, 1, 1), groups=3)
+    return F.conv2d(rows, kernel.view(1, 1, -1, 1).repeat(3, 1, 1, 1), groups=3)[0]
+
+
+def _shuffle_tiles(image: torch.Tensor, tiles: int, rng: np.random.Generator) -> torch.Tensor:
+    c, h, w = image.shape
+    th, tw = h // tiles, w // tiles
+    blocks = image[:, :th * tiles, :tw * tiles].reshape(c, tiles, th, tiles, tw)
+    blocks = blocks.permute(1, 3, 0, 2, 4).reshape(tiles * tiles, c, th, tw)
+    blocks = blocks[torch.from_numpy(rng.permutation(tiles * tiles))]
+    grid = blocks.reshape(tiles, tiles, c, th, tw).permute(2, 0, 3, 1, 4).reshape(c, h, w)
+    return grid.contiguous()
 
 
 def train_shape_classifier(*, n: int = 3000, size: int = 64, steps: int = 1200,
@@ -115,8 +200,10 @@ def train_shape_classifier(*, n: int = 3000, size: int = 64, steps: int = 1200,
         seed: seeds the world (``seed + 1000`` so it differs from worlds trained on with
             small seeds) and the weights.
 
-    It also sees pictures with no shape (the world's backgrounds alone, and noise) and is
-    taught to be unsure about them, so a confident answer means "a shape is there".
+    It also sees as many pictures with no shape (:func:`no_shape_pictures`: the world's
+    backgrounds alone, noise, smooth blobs, blurred and tile-shuffled pictures) and is
+    taught to be unsure about them, so a confident answer means "a shape is there", not
+    "a coloured thing is there".
 
     Returns:
         The trained classifier in eval mode; ``classifier.train_accuracy`` holds its
@@ -134,7 +221,9 @@ def train_shape_classifier(*, n: int = 3000, size: int = 64, steps: int = 1200,
     # Scaled once here rather than on every step.
     images = _small(world.images)
     targets = world.targets
-    outliers = _small(_no_shapes(n // 2, size=size, seed=seed))
+    # Blobs twice over: they are the hardest to tell from a shape, and what GANs draw.
+    outliers = _small(no_shape_pictures(n, size=size, seed=seed,
+                                        kinds=NO_SHAPE_KINDS + ("blob",)))
     held = max(1, n // 10)
     train_x, train_y = images[:-held], targets[:-held]
     generator = torch.Generator().manual_seed(seed)
@@ -151,9 +240,9 @@ def train_shape_classifier(*, n: int = 3000, size: int = 64, steps: int = 1200,
         batch = torch.where(flip[:, None, None, None], batch.flip(-1), batch)
         # Pictures without a shape should leave the classifier unsure (a uniform guess), so
         # that its confidence means "this is a shape", not just "this is a picture".
-        odd = outliers[torch.randint(len(outliers), (batch_size // 2,), generator=generator)]
+        odd = outliers[torch.randint(len(outliers), (batch_size,), generator=generator)]
         unsure = -F.log_softmax(model(odd), dim=1).mean(dim=1).mean()
-        loss = F.cross_entropy(model(batch), train_y[pick]) + 0.5 * unsure
+        loss = F.cross_entropy(model(batch), train_y[pick]) + unsure
         optimiser.zero_grad()
         loss.backward()
         optimiser.step()

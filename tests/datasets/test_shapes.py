@@ -119,3 +119,23 @@ def test_importing_the_package_stays_light():
     code = ("import sys, sketchml.datasets as d; assert d.SHAPES; "
             "assert 'torch' not in sys.modules and 'moderngl' not in sys.modules")
     subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def test_no_shape_pictures_come_in_equal_parts_and_show_no_shape_outline():
+    from sketchml.datasets import NO_SHAPE_KINDS, no_shape_pictures
+
+    pictures = no_shape_pictures(20, size=32, seed=3)
+    assert pictures.shape == (20, 3, 32, 32)
+    assert 0 <= float(pictures.min()) and float(pictures.max()) <= 1
+    again = no_shape_pictures(20, size=32, seed=3)
+    assert torch.equal(pictures, again)
+    # A blurred picture has lost its edges: its strongest step between neighbours is far
+    # smaller than the sharp world picture's.
+    blurred = no_shape_pictures(4, size=64, seed=1, kinds=("blurred",))
+    sharp = shapes_world(4, size=64, seed=1).images
+    def steepest(x):
+        return float((x[..., 1:] - x[..., :-1]).abs().amax())
+    assert steepest(blurred) < 0.5 * steepest(sharp)
+    with pytest.raises(SketchmlError, match="not a kind"):
+        no_shape_pictures(2, kinds=("smudge",))
+    assert set(NO_SHAPE_KINDS) == {"background", "noise", "blob", "blurred", "shuffled"}
