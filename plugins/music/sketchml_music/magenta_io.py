@@ -51,6 +51,7 @@ Examples:
 """
 from __future__ import annotations
 
+import glob
 import hashlib
 import json
 import math
@@ -336,7 +337,7 @@ class _Files:
 
 def _prefix_files(prefix: Path) -> _Files:
     files = _Files(str(prefix))
-    for path in prefix.parent.glob(prefix.name + ".*"):
+    for path in prefix.parent.glob(glob.escape(prefix.name) + ".*"):
         if path.is_file():
             files.add_path(path.name[len(prefix.name):], path)
     return files
@@ -362,6 +363,9 @@ def _tar_files(path: Path) -> tuple[_Files, str]:
     size = path.stat().st_size
     for member in members:
         if member.name.startswith(prefix + "."):
+            if member.issparse():
+                raise _error(f"{path}: member {member.name} is stored sparse; Magenta's archives "
+                             f"are plain tar files. Unpack it and pass the checkpoint's folder.")
             if member.offset_data + member.size > size:
                 raise _error(f"{path}: member {member.name} runs past the end of the archive: "
                              f"the download is truncated.")
@@ -769,7 +773,7 @@ def converted(path: str | os.PathLike[str], family: str,
     elif source.is_file():
         parts = [source]
     else:
-        parts = sorted(source.parent.glob(source.name + ".*"))
+        parts = sorted(source.parent.glob(glob.escape(source.name) + ".*"))
     key = hashlib.sha256(f"magenta-convert/1 {family} {source}".encode())
     for part in parts:
         stat = part.stat()
