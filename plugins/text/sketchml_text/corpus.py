@@ -1,7 +1,18 @@
-"""An offline English corpus found on every machine with Python: the standard library's prose.
+"""Offline English corpora: verse and prose from Debian's ``fortunes``, and Python's own prose.
 
-The embedded text models need training text that is on every machine with no download and
-that this repository does not copy from anywhere. Python's standard library ships its own
+The embedded text models need training text that installs with no download at run time and
+that this repository does not copy from anywhere.
+
+:func:`literary_corpus` is what ``charrnn.default`` and ``gpt2.tiny`` learn from: the
+literature, poems, love, wisdom, humorists, tao and people collections of Debian's
+``fortunes`` package (BSD licence, as its copyright file says; ``scripts/setup.sh`` installs
+it). Each fortune is one document: quotations from Shakespeare, Twain, Tolkien, Ogden Nash,
+Robert W. Service and many more, with their attributions. Documents are split into training
+and validation text by a keyed hash of their words, so validation measures whole poems and
+quotations the model never saw, and the split does not move when a package release adds or
+drops a fortune.
+
+:func:`build_corpus` is the smaller corpus every machine with Python has. Python's standard library ships its own
 source, and its docstrings and comments are several megabytes of plain technical English.
 :func:`build_corpus` reads them at run time, without importing any module (the files are
 parsed with :mod:`ast` and :mod:`tokenize`, so nothing in them runs), keeps printable ASCII
@@ -30,7 +41,15 @@ import tokenize
 from dataclasses import dataclass, field
 from pathlib import Path
 
-__all__ = ["Corpus", "build_corpus", "stdlib_files"]
+__all__ = ["LITERARY", "Corpus", "build_corpus", "fortunes_folder", "literary_corpus",
+           "stdlib_files"]
+
+# The collections of Debian's ``fortunes`` package that are verse, literature and aphorism
+# rather than computing jokes, news or Star Trek.
+LITERARY = ("humorists", "literature", "love", "people", "songs-poems", "tao", "wisdom")
+# Where fortune(6) data lives: Debian and Ubuntu; Fedora and Arch; source builds; Homebrew.
+_FORTUNE_FOLDERS = ("/usr/share/games/fortunes", "/usr/share/fortunes",
+                    "/usr/local/share/games/fortunes", "/opt/homebrew/share/games/fortunes")
 
 # Folders whose text is not prose worth learning: tests (code fragments and fixtures),
 # generated tables, vendored third-party packages and the IDE's sources.
@@ -230,3 +249,86 @@ def build_corpus(*, max_chars: int = 400_000, seed: int = 0, validation: float =
     return Corpus(train="".join(texts[: len(texts) - held]),
                   validation="".join(texts[len(texts) - held:]),
                   modules=tuple(names), validation_modules=held)
+
+
+def fortunes_folder(*, collections: tuple[str, ...] = LITERARY) -> Path | None:
+    """The installed folder that has every one of ``collections`` of fortunes, or None.
+
+    Examples:
+        >>> folder = fortunes_folder()
+        >>> folder is None or (folder / "songs-poems").is_file()
+        True
+    """
+    for name in _FORTUNE_FOLDERS:
+        folder = Path(name)
+        if all((folder / c).is_file() for c in collections):
+            return folder
+    return None
+
+
+def _fortunes(text: str) -> list[str]:
+    """The fortunes of one collection file, cleaned: ASCII only, no tab layout."""
+    docs = []
+    for raw in re.split(r"^%$", text, flags=re.MULTILINE):
+        # Tabs and runs of spaces are layout (attributions pushed right, two columns, two
+        # spaces after a full stop): one space teaches the words, not the typewriter.
+        lines = [re.sub(r"[ \t]+", " ", line).strip() for line in raw.strip("\n").splitlines()]
+        doc = re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip()
+        if len(doc) >= 8 and _PRINTABLE.match(doc.replace("\n", " ")):
+            docs.append(doc)
+    return docs
+
+
+@functools.lru_cache(maxsize=4)
+def literary_corpus(*, collections: tuple[str, ...] = LITERARY, seed: int = 0,
+                    validation: float = 0.1, root: str | Path | None = None) -> Corpus:
+    """Verse and prose from Debian's ``fortunes``, split by document into training and validation.
+
+    Every fortune of ``collections`` (default :data:`LITERARY`) is one document; documents
+    are joined by a blank line. A document is held out when a hash of ``seed`` (default 0)
+    and its text falls in the first ``validation`` fraction (default 0.1), so whole poems
+    and quotations are held out, never lines of one. Both parts are in an order fixed by the
+    same hash, which mixes the collections. ``root`` reads another folder of fortune files
+    (default: the installed package, see :func:`fortunes_folder`). ``modules`` names each
+    document ``collection:number``, training documents first.
+
+    Examples:
+        >>> corpus = literary_corpus()  # doctest: +SKIP
+        >>> "Shakespeare" in corpus.text  # doctest: +SKIP
+        True
+    """
+    from sketchml.plugin import SketchmlError
+
+    if not 0 < validation < 1:
+        raise SketchmlError(f"validation is the fraction of documents held out, between 0 and "
+                            f"1 (e.g. 0.1); got {validation!r}.")
+    collections = tuple(collections)
+    folder = Path(root) if root is not None else fortunes_folder(collections=collections)
+    missing = [c for c in collections if folder is None or not (folder / c).is_file()]
+    if folder is None or missing:
+        where = str(folder) if folder is not None else ", ".join(_FORTUNE_FOLDERS)
+        raise SketchmlError(
+            f"The literary corpus reads the {', '.join(missing)} collections of Debian's "
+            f"'fortunes' package and did not find them in {where}. Install the package: "
+            f"'sudo apt-get install fortunes' (scripts/setup.sh does this).")
+    keyed: list[tuple[str, str, str]] = []
+    seen: set[str] = set()
+    for collection in collections:
+        text = (folder / collection).read_text(encoding="utf-8", errors="replace")
+        for number, doc in enumerate(_fortunes(text)):
+            # A fortune filed in two collections is one document: it must not be on both
+            # sides of the split.
+            if doc not in seen:
+                seen.add(doc)
+                keyed.append((_order_key(seed, doc), f"{collection}:{number}", doc))
+    keyed.sort()
+    cut = validation * 16 ** 64
+    held = [item for item in keyed if int(item[0], 16) < cut]
+    kept = [item for item in keyed if int(item[0], 16) >= cut]
+    if not held or not kept:
+        raise SketchmlError(f"{len(keyed)} documents are too few to hold out "
+                            f"validation={validation}; use more collections.")
+    join = lambda items: "".join(doc + "\n\n" for _, _, doc in items)  # noqa: E731
+    return Corpus(train=join(kept), validation=join(held),
+                  modules=tuple(name for _, name, _ in kept + held),
+                  validation_modules=len(held))

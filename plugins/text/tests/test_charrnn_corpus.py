@@ -9,7 +9,13 @@ from pathlib import Path
 import pytest
 
 import sketchml as sk
-from sketchml_text.corpus import build_corpus, module_prose, stdlib_files
+from sketchml_text.charrnn import ngram_bits_per_char, unigram_bits_per_char
+from sketchml_text.corpus import LITERARY, build_corpus, fortunes_folder, literary_corpus, \
+    module_prose, stdlib_files
+
+needs_fortunes = pytest.mark.skipif(
+    fortunes_folder() is None,
+    reason="Debian's 'fortunes' package is not installed (scripts/setup.sh installs it)")
 
 
 def test_the_corpus_is_deterministic_sized_and_split_by_module():
@@ -73,3 +79,61 @@ def test_a_standard_library_without_sources_is_explained(tmp_path: Path):
         build_corpus(max_chars=10)
     with pytest.raises(sk.SketchmlError, match="between 0 and 1"):
         build_corpus(validation=1.5)
+
+
+def _fortune_files(folder: Path, poems: int = 40) -> None:
+    """A small folder of fortune files in the package's format: fortunes between '%' lines."""
+    folder.mkdir(parents=True, exist_ok=True)
+    for collection in LITERARY:
+        docs = [f"Poem {i} of {collection},\n\tits second line,\t  with tabs.\n\t\t-- Author {i}"
+                for i in range(poems)]
+        (folder / collection).write_text("\n%\n".join(docs) + "\n%\n", encoding="utf-8")
+
+
+def test_the_literary_corpus_splits_whole_fortunes_and_cleans_their_layout(tmp_path: Path):
+    _fortune_files(tmp_path)
+    corpus = literary_corpus(root=tmp_path, validation=0.2)
+    docs = corpus.text.split("\n\n")[:-1]
+    assert len(docs) == len(corpus.modules) == 40 * len(LITERARY)
+    assert docs[0].count("\n") == 2 and "\t" not in corpus.text and "  " not in corpus.text
+    assert re.fullmatch(r"Poem \d+ of [a-z-]+,\nits second line, with tabs\.\n-- Author \d+",
+                        docs[0])
+    # Held out by document: every held-out fortune is whole, and none is in training.
+    held = set(corpus.validation.split("\n\n")[:-1])
+    assert len(held) == corpus.validation_modules
+    assert 0.1 < len(held) / len(docs) < 0.3
+    assert not held & set(corpus.train.split("\n\n"))
+    # The split belongs to each document: a collection more does not move the others.
+    fewer = literary_corpus(root=tmp_path, validation=0.2, collections=LITERARY[:3])
+    assert set(fewer.validation.split("\n\n")[:-1]) <= held
+    assert literary_corpus(root=tmp_path, validation=0.2, seed=1).validation != corpus.validation
+
+
+def test_a_missing_fortunes_package_is_explained(tmp_path: Path):
+    (tmp_path / "literature").write_text("A horse!\n%\n", encoding="utf-8")
+    with pytest.raises(sk.SketchmlError, match=r"songs-poems.*apt-get install fortunes"):
+        literary_corpus(root=tmp_path)
+    with pytest.raises(sk.SketchmlError, match="between 0 and 1"):
+        literary_corpus(root=tmp_path, validation=0)
+
+
+@needs_fortunes
+def test_the_installed_corpus_is_english_verse_and_prose():
+    corpus = literary_corpus()
+    assert len(corpus.train) > 400_000 and len(corpus.validation) > 40_000
+    assert re.fullmatch(r"[\n\x20-\x7e]*", corpus.text)
+    words = corpus.text.split()
+    assert sum(w.lower() in ("the", "a", "of", "and", "to") for w in words) / len(words) > 0.08
+    assert "Shakespeare" in corpus.text and "Ogden Nash" in corpus.text
+
+
+def test_a_character_ngram_model_beats_letter_frequencies_on_held_out_text():
+    text = build_corpus(max_chars=60_000)
+    unigram = unigram_bits_per_char(text.validation, reference=text.train)
+    trigram = ngram_bits_per_char(text.validation, reference=text.train, order=3)
+    assert trigram < unigram - 1.0
+    # order=1 is the add-one unigram model itself.
+    assert ngram_bits_per_char(text.validation, reference=text.train, order=1) == \
+        pytest.approx(unigram)
+    with pytest.raises(sk.SketchmlError, match="order"):
+        ngram_bits_per_char("abc", reference="abc", order=0)
