@@ -13,6 +13,7 @@ What is here:
   code; :class:`UnsafeWeightsError` and :class:`WeightsFormatError` when it will not),
   :func:`module_state_dict`, :func:`sketchml_home`, :func:`hf_cache_dir`, :func:`offline`
   (``Model.weights_path`` / ``Model.load_weights`` wrap these for a family);
+  :func:`check_state_keys` and :func:`load_state_checked` (is a state dict in our layout?);
 * atomic writes: :func:`atomic_write_bytes`, :func:`atomic_write_text`, :func:`atomic_path`;
 * renamed arguments and attributes that keep working for one release, with a
   ``FutureWarning``: :func:`renamed`, :class:`deprecated_alias`, :func:`warn_renamed`;
@@ -58,6 +59,7 @@ _LAZY = {
     "atomic_path": "files",
     "atomic_write_bytes": "files",
     "atomic_write_text": "files",
+    "check_state_keys": "models.state_layout",
     "cpu_budget": "training.settings",
     "deprecated_alias": "models.deprecation",
     "did_you_mean": "errors",
@@ -67,6 +69,7 @@ _LAZY = {
     "hf_cache_dir": "models.weights",
     "image_dataset": "training.images",
     "latest_checkpoint": "training.checkpoint",
+    "load_state_checked": "models.state_layout",
     "load_weights": "models.weights",
     "module_state_dict": "models.weights",
     "offline": "models.weights",
