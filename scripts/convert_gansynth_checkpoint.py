@@ -3,7 +3,7 @@
 Magenta published GANSynth checkpoints such as ``acoustic_only`` and ``all_instruments``:
 a folder with ``model.ckpt-N.index`` / ``.data-*`` and ``assets/specgrams_simple_normalizer.npz``.
 This script reads the generator's variables without TensorFlow (the checkpoint reader of
-``sketchml_music.magenta_io``), renames and transposes them as the table in
+``sketchml_music.tf_checkpoint``), renames and transposes them as the table in
 ``sketchml_music.gansynth``'s docstring says (:func:`sketchml_music.gansynth.convert_magenta`),
 adds the data normaliser, and writes one ``.safetensors`` file:
 
@@ -28,7 +28,7 @@ from sketchml_music.gansynth import convert_magenta
 
 def read_checkpoint(path: Path) -> dict[str, np.ndarray]:
     """Every variable of a TensorFlow checkpoint (a folder, or a ``model.ckpt-N`` prefix)."""
-    from sketchml_music.magenta_io import read_checkpoint as read
+    from sketchml_music.tf_checkpoint import read_checkpoint as read
 
     if path.is_dir() and len(list(path.glob("*.index"))) > 1:
         # A training folder keeps several steps; the newest is the one to convert.

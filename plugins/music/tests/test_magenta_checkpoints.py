@@ -20,10 +20,10 @@ import torch
 import sketchml as sk
 from sketchml.plugin import WeightsFormatError
 from sketchml_music import magenta_io
-from sketchml_music.magenta_io import (crc32c, read_checkpoint, read_generator_bundle,
-                                       read_magenta, read_manifest)
+from sketchml_music.magenta_io import read_generator_bundle, read_magenta, read_manifest
 from sketchml_music.performance_rnn import PerformanceRNNNet, _controls
 from sketchml_music.performance_rnn import convert_magenta_file as convert_performance
+from sketchml_music.tf_checkpoint import crc32c, read_checkpoint
 
 FIXTURES = Path(__file__).parent / "fixtures" / "magenta"
 REPO = Path(__file__).resolve().parents[3]
@@ -357,7 +357,10 @@ def test_docstring_examples_run() -> None:
     import sketchml_music.musicvae_magenta
     import sketchml_music.performance_rnn
 
-    for module, at_least in ((magenta_io, 8), (sketchml_music.musicvae_magenta, 2)):
+    import sketchml_music.tf_checkpoint
+
+    for module, at_least in ((magenta_io, 3), (sketchml_music.tf_checkpoint, 4),
+                             (sketchml_music.musicvae_magenta, 2)):
         result = doctest.testmod(module, optionflags=doctest.ELLIPSIS)
         assert result.attempted >= at_least and result.failed == 0, module.__name__
     finder = doctest.DocTestFinder()
