@@ -32,8 +32,9 @@ import torch.nn.functional as F
 from torch import nn
 
 import sketchml as sk
-from sketchml.plugin import (TrainingRun, TrainSettings, deprecated_alias, did_you_mean,
-                             latest_checkpoint, renamed, seed_everything, setting)
+from sketchml.plugin import (TrainingRun, TrainSettings, check_state_keys, deprecated_alias,
+                             did_you_mean, latest_checkpoint, load_state_checked, renamed,
+                             seed_everything, setting)
 
 __all__ = ["CharRNN", "CharRNNNet", "bits_per_char", "ngram_bits_per_char", "train_charrnn",
            "unigram_bits_per_char"]
@@ -90,14 +91,10 @@ class CharRNNNet(nn.Module):
     @classmethod
     def from_state_dict(cls, state: dict[str, torch.Tensor], source: str) -> CharRNNNet:
         """Rebuild the network a state dict in this module's layout came from, and load it."""
-        needed = ("vocab", "embedding.weight", "rnn.weight_hh_l0", "head.weight")
-        missing = [k for k in needed if k not in state]
-        if missing:
-            raise sk.SketchmlError(
-                f"{source} is not char-RNN weights: it lacks {', '.join(missing)} (it has "
-                f"{', '.join(sorted(state)[:6])}...). Load a file written by sketchml's char-RNN "
-                f"training (`sketchml train charrnn FILE.txt --out DIR`)."
-            )
+        check_state_keys(state, ("vocab", "embedding.weight", "rnn.weight_hh_l0", "head.weight"),
+                         source=source, what="char-RNN weights",
+                         how="Load a file written by sketchml's char-RNN training "
+                             "(`sketchml train charrnn FILE.txt --out DIR`).")
         gates, hidden = state["rnn.weight_hh_l0"].shape
         cell = {4: "lstm", 3: "gru"}.get(gates // hidden)
         if cell is None or gates % hidden:
@@ -107,10 +104,7 @@ class CharRNNNet(nn.Module):
         vocab = "".join(chr(int(c)) for c in state["vocab"].tolist())
         net = cls(vocab, cell=cell, hidden=hidden, layers=layers,
                   embedding=state["embedding.weight"].shape[1])
-        try:
-            net.load_state_dict(state)
-        except RuntimeError as err:
-            raise sk.SketchmlError(f"{source} does not match the char-RNN layout: {err}") from err
+        load_state_checked(net, state, source=source, what="char-RNN")
         return net
 
 
