@@ -171,18 +171,23 @@ def read_manifest(folder: str | os.PathLike[str]) -> dict[str, np.ndarray]:
             except (KeyError, TypeError, ValueError) as err:
                 raise _error(f"{where}: a weight of group {number} lacks a name, shape or dtype "
                              f"({err}).") from err
-            if dtype not in _JS_DTYPES or any(d < 0 for d in shape):
+            if not isinstance(name, str) or not name:
+                raise _error(f"{where}: group {number} has a weight named {name!r}; names are "
+                             f"the TensorFlow variables' (text).")
+            if not isinstance(dtype, str) or dtype not in _JS_DTYPES or any(d < 0 for d in shape):
                 raise _error(f"{where}: weight {name!r} is {dtype} {shape}; sketchml reads "
                              f"float32, int32 and bool weights of known shape.")
             quant = weight.get("quantization")
             stored = np.dtype(_JS_DTYPES[dtype])
             if quant is not None:
-                if not isinstance(quant, dict) or quant.get("dtype") not in _JS_QUANT:
+                if not isinstance(quant, dict) or not isinstance(quant.get("dtype"), str) \
+                        or quant["dtype"] not in _JS_QUANT:
                     raise _error(f"{where}: weight {name!r} has quantization {quant!r}; "
                                  f"expected dtype uint8, uint16 or float16.")
                 stored = np.dtype(_JS_QUANT[quant["dtype"]])
                 if quant["dtype"] != "float16" and not all(
-                        isinstance(quant.get(k), (int, float)) for k in ("min", "scale")):
+                        isinstance(quant.get(k), (int, float)) and math.isfinite(quant[k])
+                        and abs(quant[k]) < 3e38 for k in ("min", "scale")):
                     raise _error(f"{where}: weight {name!r} is quantized to {quant['dtype']} "
                                  f"without numbers 'min' and 'scale'.")
             nbytes = math.prod(shape) * stored.itemsize

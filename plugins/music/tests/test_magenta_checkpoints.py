@@ -367,3 +367,32 @@ def test_docstring_examples_run() -> None:
     [test] = finder.find(sketchml_music.performance_rnn.convert_magenta, "convert_magenta",
                          globs=vars(sketchml_music.performance_rnn).copy())
     assert doctest.DocTestRunner().run(test).failed == 0
+
+
+def test_random_damage_is_refused_with_the_format_error_only(tmp_path: Path) -> None:
+    """Bit flips and cuts anywhere give WeightsFormatError (or a still-valid file), never a crash."""
+    rng = np.random.default_rng(7)
+    original = (FIXTURES / "multiconditioned_performance_with_dynamics.mag").read_bytes()
+    bundle = tmp_path / "damaged.mag"
+    refused = 0
+    for trial in range(80):
+        data = bytearray(original)
+        if trial % 2:
+            data[rng.integers(len(data))] ^= 1 << int(rng.integers(8))
+        else:
+            data = data[:rng.integers(len(data))]
+        bundle.write_bytes(bytes(data))
+        try:
+            read_generator_bundle(bundle)
+        except WeightsFormatError:
+            refused += 1
+    assert refused >= 70
+    groups = json.loads((FIXTURES / f"{MELODY}_js" / "weights_manifest.json").read_text())
+    folder = _copy(tmp_path, f"{MELODY}_js")
+    for bad in ({"name": ["not", "text"]}, {"dtype": ["float32"]}, {"shape": "32"},
+                {"quantization": {"dtype": "uint8", "min": float("nan"), "scale": 1.0}}):
+        edited = json.loads(json.dumps(groups))
+        edited[0]["weights"][0].update(bad)
+        (folder / "weights_manifest.json").write_text(json.dumps(edited))
+        with pytest.raises(WeightsFormatError):
+            read_manifest(folder)
