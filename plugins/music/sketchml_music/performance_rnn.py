@@ -70,7 +70,8 @@ import torch.nn.functional as F
 from torch import nn
 
 import sketchml as sk
-from sketchml.plugin import TrainingRun, TrainSettings, did_you_mean, setting
+from sketchml.plugin import (TrainingRun, TrainSettings, check_state_keys, did_you_mean,
+                             load_state_checked, setting)
 from sketchml_music.events import (DENSITY_BINS, EventDecoder, PerformanceEncoding,
                                    key_histogram, note_density, pitch_histogram)
 
@@ -168,24 +169,17 @@ class PerformanceRNNNet(nn.Module):
     @classmethod
     def from_state_dict(cls, state: dict[str, torch.Tensor], source: str) -> PerformanceRNNNet:
         """Rebuild and load the network a state dict in this module's layout came from."""
-        needed = ("spec", "rnn.weight_ih_l0", "rnn.weight_hh_l0", "head.weight")
-        missing = [k for k in needed if k not in state]
-        if missing:
-            raise sk.SketchmlError(
-                f"{source} is not Performance RNN weights: it lacks {', '.join(missing)} (it has "
-                f"{', '.join(sorted(state)[:6])}...). Load a file written by sketchml's "
-                f"Performance RNN training (`sketchml train performance_rnn FOLDER --out DIR`)."
-            )
+        check_state_keys(state, ("spec", "rnn.weight_ih_l0", "rnn.weight_hh_l0", "head.weight"),
+                         source=source, what="Performance RNN weights",
+                         how="Load a file written by sketchml's Performance RNN training "
+                             "(`sketchml train performance_rnn FOLDER --out DIR`).")
         bins, shift, rate, density, pitch = (int(v) for v in state["spec"].tolist())
         encoding = PerformanceEncoding(velocity_bins=bins, max_shift_steps=shift,
                                        steps_per_second=rate)
         layers = sum(1 for k in state if re.fullmatch(r"rnn\.weight_hh_l\d+", k))
         net = cls(encoding, density=bool(density), pitch=bool(pitch),
                   hidden=state["rnn.weight_hh_l0"].shape[1], layers=layers)
-        try:
-            net.load_state_dict(state)
-        except RuntimeError as err:
-            raise sk.SketchmlError(f"{source} does not match the Performance RNN layout: {err}") from err
+        load_state_checked(net, state, source=source, what="Performance RNN")
         return net
 
 
