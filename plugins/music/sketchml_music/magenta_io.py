@@ -46,6 +46,7 @@ import hashlib
 import json
 import math
 import os
+import re
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
@@ -225,7 +226,8 @@ def is_magenta(path: str | os.PathLike[str]) -> bool:
         (False, True)
     """
     path = Path(path).expanduser()
-    if path.suffix in (".mag", ".tar") or path.name.endswith(".index"):
+    if path.suffix in (".mag", ".tar") or path.name.endswith(".index") \
+            or re.search(r"\.data-\d{5}-of-\d{5}$", path.name):
         return True
     if path.is_dir():
         return (path / MANIFEST).is_file() or any(path.glob("*.index"))

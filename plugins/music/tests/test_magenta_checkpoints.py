@@ -112,7 +112,7 @@ def _unpacked(tmp_path: Path) -> Path:
     return tmp_path / "ckpt"
 
 
-@pytest.mark.parametrize("form", ["tar", "prefix", "folder", "index", "magenta.js"])
+@pytest.mark.parametrize("form", ["tar", "prefix", "folder", "index", "data", "magenta.js"])
 def test_musicvae_checkpoint_gives_tensorflows_outputs(form: str, tmp_path: Path,
                                                        reference: dict) -> None:
     from sketchml_music.musicvae_magenta import convert_magenta_file
@@ -121,7 +121,9 @@ def test_musicvae_checkpoint_gives_tensorflows_outputs(form: str, tmp_path: Path
             "prefix": lambda: _unpacked(tmp_path) / f"{MELODY}.ckpt",
             "folder": lambda: _unpacked(tmp_path),
             "index": lambda: _unpacked(tmp_path) / f"{MELODY}.ckpt.index",
+            "data": lambda: _unpacked(tmp_path) / f"{MELODY}.ckpt.data-00000-of-00001",
             "magenta.js": lambda: FIXTURES / f"{MELODY}_js"}[form]()
+    assert magenta_io.is_magenta(path)
     state, _ = convert_magenta_file(path)
     got = _melody_outputs(state, reference)
     for key in ("mu", "sigma", "logits"):
