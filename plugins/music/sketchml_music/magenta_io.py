@@ -57,13 +57,27 @@ from sketchml_music.tf_checkpoint import (crc32c, protobuf_fields, read_checkpoi
                                           read_v1_checkpoint)
 
 __all__ = ["GeneratorBundle", "MagentaCheckpoint", "converted", "crc32c", "is_magenta",
-           "lstm_from_tf", "read_checkpoint", "read_generator_bundle", "read_magenta",
-           "read_manifest", "read_v1_checkpoint"]
+           "lstm_from_tf", "model_variable", "read_checkpoint", "read_generator_bundle",
+           "read_magenta", "read_manifest", "read_v1_checkpoint"]
 
 MANIFEST = "weights_manifest.json"
 _MAX_JSON = 16 << 20
 _JS_DTYPES = {"float32": "<f4", "int32": "<i4", "bool": "?"}
 _JS_QUANT = {"uint8": "u1", "uint16": "<u2", "float16": "<f2"}
+
+
+_OPTIMIZER_SLOT = re.compile(r"(Adam|RMSProp|Momentum)(_\d+)?|beta[12]_power(_\d+)?")
+
+
+def model_variable(name: str) -> bool:
+    """Whether a checkpoint variable belongs to the model (not an optimizer slot or the step count).
+
+    Examples:
+        >>> [model_variable(n) for n in ("encoder/mu/kernel", "encoder/mu/kernel/Adam_1",
+        ...                              "beta1_power", "global_step")]
+        [True, False, False, False]
+    """
+    return name != "global_step" and not _OPTIMIZER_SLOT.fullmatch(name.rsplit("/", 1)[-1])
 
 
 def _error(message: str) -> Exception:
@@ -86,8 +100,12 @@ class GeneratorBundle:
         return f"GeneratorBundle(id={self.id!r}, {len(self.variables)} variables)"
 
 
-def read_generator_bundle(path: str | os.PathLike[str]) -> GeneratorBundle:
+def read_generator_bundle(path: str | os.PathLike[str], *,
+                          keep: Callable[[str], bool] | None = None) -> GeneratorBundle:
     """Read a Magenta generator bundle (``.mag``): the generator id and its V1 checkpoint's variables.
+
+    ``keep(name)`` chooses the variables to read (default: all; :func:`model_variable`
+    leaves out optimizer slots).
 
     Examples:
         >>> import tempfile, pathlib
@@ -119,7 +137,8 @@ def read_generator_bundle(path: str | os.PathLike[str]) -> GeneratorBundle:
         raise _error(f"{where} embeds {len(checkpoints)} checkpoint files; Magenta's bundles "
                      f"embed one (a V1 checkpoint).")
     return GeneratorBundle(identity, description,
-                           read_v1_checkpoint(checkpoints[0], f"{where} (embedded checkpoint)"))
+                           read_v1_checkpoint(checkpoints[0], f"{where} (embedded checkpoint)",
+                                              keep=keep))
 
 
 def read_manifest(folder: str | os.PathLike[str]) -> dict[str, np.ndarray]:
@@ -237,6 +256,9 @@ def is_magenta(path: str | os.PathLike[str]) -> bool:
 def read_magenta(path: str | os.PathLike[str]) -> MagentaCheckpoint:
     """Read any of Magenta's published containers: ``.mag``, ``.tar``, ckpt prefix/folder, magenta.js folder.
 
+    Only the model's variables are read (:func:`model_variable`): optimizer slots, which
+    double or triple a training checkpoint, take no memory.
+
     Examples:
         >>> import tempfile
         >>> read_magenta(tempfile.mkdtemp())
@@ -246,7 +268,7 @@ def read_magenta(path: str | os.PathLike[str]) -> MagentaCheckpoint:
     """
     path = Path(path).expanduser()
     if path.suffix == ".mag":
-        bundle = read_generator_bundle(path)
+        bundle = read_generator_bundle(path, keep=model_variable)
         return MagentaCheckpoint(bundle.variables, "mag", id=bundle.id)
     if path.is_dir() and (path / MANIFEST).is_file():
         config: dict[str, Any] = {}
@@ -255,8 +277,9 @@ def read_magenta(path: str | os.PathLike[str]) -> MagentaCheckpoint:
                 config = json.loads((path / "config.json").read_text(encoding="utf-8"))
             except (UnicodeDecodeError, json.JSONDecodeError) as err:
                 raise _error(f"{path / 'config.json'} is not valid JSON ({err}).") from err
-        return MagentaCheckpoint(read_manifest(path), "magenta.js", config=config)
-    return MagentaCheckpoint(read_checkpoint(path), "tensorflow")
+        weights = {k: v for k, v in read_manifest(path).items() if model_variable(k)}
+        return MagentaCheckpoint(weights, "magenta.js", config=config)
+    return MagentaCheckpoint(read_checkpoint(path, keep=model_variable), "tensorflow")
 
 
 def lstm_from_tf(kernel: np.ndarray, bias: np.ndarray, *, inputs: int,

@@ -34,7 +34,7 @@ import math
 import os
 import struct
 import tarfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -196,6 +196,8 @@ def _shape(buf: memoryview, where: str) -> list[int]:
 
 
 def _numpy_dtype(code: int, name: str, where: str) -> np.dtype:
+    if 100 < code < 200:
+        code -= 100  # a reference type (DT_FLOAT_REF = 101) holds its base type's values
     if code not in _TF_DTYPES:
         kind = _TF_NAMES.get(code, f"type {code}")
         raise _error(f"{where}: variable {name!r} holds {kind} values, which no Magenta "
@@ -340,7 +342,7 @@ def _tar_files(path: Path) -> tuple[_Files, str]:
 
 # -- V2 checkpoints (tensor bundles) -------------------------------------------------------------
 
-def _v2_variables(files: _Files) -> dict[str, np.ndarray]:
+def _v2_variables(files: _Files, keep: Callable[[str], bool] | None = None) -> dict[str, np.ndarray]:
     where = files.where
     index = files.read(".index")
     shards = None
@@ -359,6 +361,8 @@ def _v2_variables(files: _Files) -> dict[str, np.ndarray]:
                      f"one), so it is not a TensorFlow V2 checkpoint index.")
     out: dict[str, np.ndarray] = {}
     for name, value in entries:
+        if keep is not None and not keep(name):
+            continue
         fields: dict[int, Any] = {}
         slices = False
         for number, _, v in protobuf_fields(value, where):
@@ -428,8 +432,11 @@ def _extent(buf: memoryview, size: int, where: str) -> slice:
     return slice(start, stop)
 
 
-def read_v1_checkpoint(data: bytes | memoryview, where: str = "checkpoint") -> dict[str, np.ndarray]:
-    """Every variable of a TensorFlow V1 checkpoint (one file of saved tensor slices) in ``data``.
+def read_v1_checkpoint(data: bytes | memoryview, where: str = "checkpoint", *,
+                       keep: Callable[[str], bool] | None = None) -> dict[str, np.ndarray]:
+    """The variables of a TensorFlow V1 checkpoint (one file of saved tensor slices) in ``data``.
+
+    ``keep(name)`` chooses which to read (default: all); the others take no memory.
 
     Examples:
         >>> read_v1_checkpoint(b"not a checkpoint")
@@ -440,6 +447,7 @@ def read_v1_checkpoint(data: bytes | memoryview, where: str = "checkpoint") -> d
     view = memoryview(data)
     tensors: dict[str, np.ndarray] = {}
     filled: dict[str, int] = {}
+    skipped: set[str] = set()
     budget = len(view)
     for key, value in _table(view, where):
         record = {n: v for n, _, v in protobuf_fields(value, where)}
@@ -452,6 +460,9 @@ def read_v1_checkpoint(data: bytes | memoryview, where: str = "checkpoint") -> d
                     continue
                 info = {n: v for n, _, v in protobuf_fields(meta, where)}
                 name = bytes(info.get(1, b"")).decode("utf-8", "replace")
+                if keep is not None and not keep(name):
+                    skipped.add(name)
+                    continue
                 shape = _shape(info[2], where) if 2 in info else []
                 dtype = _numpy_dtype(info.get(3, 0), name, where)
                 nbytes = math.prod(shape) * dtype.itemsize
@@ -466,6 +477,8 @@ def read_v1_checkpoint(data: bytes | memoryview, where: str = "checkpoint") -> d
             raise _error(f"{where}: entry {bytes(key)!r} holds no saved slice.")
         saved = {n: v for n, _, v in protobuf_fields(record[2], where)}
         name = bytes(saved.get(1, b"")).decode("utf-8", "replace")
+        if name in skipped:
+            continue
         if name not in tensors:
             raise _error(f"{where}: a slice of {name!r}, which the metadata does not list.")
         target = tensors[name]
@@ -486,8 +499,11 @@ def read_v1_checkpoint(data: bytes | memoryview, where: str = "checkpoint") -> d
     return tensors
 
 
-def read_checkpoint(path: str | os.PathLike[str]) -> dict[str, np.ndarray]:
-    """Every variable of a TensorFlow checkpoint: a ``.tar``, a prefix, a folder, or a V1 file.
+def read_checkpoint(path: str | os.PathLike[str], *,
+                    keep: Callable[[str], bool] | None = None) -> dict[str, np.ndarray]:
+    """The variables of a TensorFlow checkpoint: a ``.tar``, a prefix, a folder, or a V1 file.
+
+    ``keep(name)`` chooses which to read (default: all); the others are not read at all.
 
     A folder is searched for exactly one ``*.index`` (or a ``checkpoint`` file naming it).
 
@@ -501,7 +517,7 @@ def read_checkpoint(path: str | os.PathLike[str]) -> dict[str, np.ndarray]:
     path = Path(path).expanduser()
     if path.is_file() and tarfile.is_tarfile(path) and not path.name.endswith(".index"):
         files, _ = _tar_files(path)
-        return _v2_variables(files)
+        return _v2_variables(files, keep)
     if path.is_dir():
         indexes = sorted(path.glob("*.index"))
         if len(indexes) != 1:
@@ -512,7 +528,7 @@ def read_checkpoint(path: str | os.PathLike[str]) -> dict[str, np.ndarray]:
     elif path.suffix == ".index" or path.name.split(".")[-1].startswith("data-"):
         path = path.parent / path.name[:path.name.rindex(".")]
     if Path(str(path) + ".index").is_file():
-        return _v2_variables(_prefix_files(path))
+        return _v2_variables(_prefix_files(path), keep)
     if path.is_file():
-        return read_v1_checkpoint(memoryview(path.read_bytes()), str(path))
+        return read_v1_checkpoint(memoryview(path.read_bytes()), str(path), keep=keep)
     raise _error(f"{path}: no such checkpoint (looked for {path}.index and {path}).")

@@ -124,6 +124,12 @@ def test_musicvae_checkpoint_gives_tensorflows_outputs(form: str, tmp_path: Path
             "data": lambda: _unpacked(tmp_path) / f"{MELODY}.ckpt.data-00000-of-00001",
             "magenta.js": lambda: FIXTURES / f"{MELODY}_js"}[form]()
     assert magenta_io.is_magenta(path)
+    if form != "magenta.js":
+        every = read_checkpoint(path)
+        model = read_magenta(path).variables
+        assert "global_step" in every and any(k.endswith("/Adam_1") for k in every)
+        assert sorted(model) == sorted(k for k in every if magenta_io.model_variable(k))
+        assert len(model) < len(every) / 2
     state, _ = convert_magenta_file(path)
     got = _melody_outputs(state, reference)
     for key in ("mu", "sigma", "logits"):
