@@ -36,7 +36,7 @@ WEIGHTS = ROOT / "plugins" / "gan" / "sketchml_gan" / "weights"
 # The recipe of the shipped default, and why (also written into the training record).
 RECIPE = {"resolution": 64, "width": 32, "latent_dim": 100, "batch_size": 32, "lr": 0.001,
           "ema": 0.999, "shapes": 12000, "seed": 0, "upsample": "resize",
-          "backgrounds": ["plain", "gradient"]}
+          "backgrounds": ["plain", "gradient"], "loss": "bce"}
 RECIPE_WHY = """\
 A DCGAN (Radford et al.) whose generator doubles its images by a nearest-neighbour
 resize and a 3x3 convolution instead of a transposed convolution (no checkerboard
@@ -153,6 +153,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--backgrounds", default=",".join(RECIPE["backgrounds"]),
                         help="background styles of the world, comma-separated: plain, gradient, "
                              f"noise (default {','.join(RECIPE['backgrounds'])})")
+    parser.add_argument("--loss", choices=("bce", "hinge"), default=RECIPE["loss"],
+                        help=f"the game's loss (default {RECIPE['loss']}; hinge: a spectrally "
+                             f"normalised discriminator)")
     parser.add_argument("--upsample", choices=("transposed", "resize"),
                         default=RECIPE["upsample"],
                         help=f"the generator's upsampling (default {RECIPE['upsample']}; resize: "
@@ -163,6 +166,7 @@ def main(argv: list[str] | None = None) -> int:
                              "touching the shipped files)")
     args = parser.parse_args(argv)
     recipe = {**RECIPE, "width": args.width, "upsample": args.upsample, "lr": args.lr,
+              "loss": args.loss,
               "shapes": args.shapes,
               "backgrounds": [b.strip() for b in args.backgrounds.split(",") if b.strip()]}
     weights = Path(args.weights_dir)
@@ -193,7 +197,7 @@ def main(argv: list[str] | None = None) -> int:
         resolution=recipe["resolution"], width=recipe["width"],
         latent_dim=recipe["latent_dim"], batch_size=recipe["batch_size"], lr=recipe["lr"],
         ema=recipe["ema"], seed=recipe["seed"],
-        upsample=recipe["upsample"], flip=False)
+        upsample=recipe["upsample"], loss=recipe["loss"], flip=False)
     sessions = _add_session(Path(args.out), wall=time.time() - started,
                             cpu=time.process_time() - cpu_started, step=run.step)
     gan_seconds = sum(s["wall_seconds"] for s in sessions)
@@ -242,7 +246,7 @@ def main(argv: list[str] | None = None) -> int:
         "machine": platform.machine(),
         "reproduce": f"python scripts/train_dcgan_shapes.py --steps {run.step} --width "
                      f"{recipe['width']} --upsample {recipe['upsample']} --lr {recipe['lr']} "
-                     f"--shapes {recipe['shapes']} --backgrounds {','.join(recipe['backgrounds'])} "
+                     f"--loss {recipe['loss']} --shapes {recipe['shapes']} --backgrounds {','.join(recipe['backgrounds'])} "
                      f"--minutes 0 "
                      f"--cpu-minutes 0 --out NEW_FOLDER",
         "run_folder_files": [EXPORT_NAME, "checkpoints/", "samples/", "losses.png"],

@@ -137,6 +137,27 @@ def test_resize_upsampling_trains_loads_and_must_match_to_resume(tmp_path):
     assert not (tmp_path / "other").exists()
 
 
+def test_the_hinge_game_learns_the_pictures_and_must_match_to_resume(tmp_path):
+    data_dir = _picture_folder(tmp_path / "pictures")
+    data = torch.from_numpy(np.stack([np.asarray(Image.open(p))
+                                      for p in sorted(data_dir.iterdir())])).permute(0, 3, 1, 2) / 255
+    torch.manual_seed(0)
+    before = _colour_gap(_samples(Generator(resolution=32, latent_dim=16, width=8)), data)
+    out = tmp_path / "run"
+    run, generator = train_dcgan(data_dir, out=out, steps=200, seed=0, lr=0.002, loss="hinge",
+                                 **TINY)
+    after = _colour_gap(_samples(generator), data)
+    assert after < 0.75 * before, (before, after)
+    # The discriminator is spectrally normalised and has no batch norm.
+    d = run.modules["d"]
+    assert not any(isinstance(m, torch.nn.BatchNorm2d) for m in d.modules())
+    assert any(hasattr(m, "parametrizations") for m in d.modules())
+    with pytest.raises(sk.SketchmlError, match="loss='hinge'"):
+        train_dcgan(data_dir, out=out, steps=210, **TINY)
+    with pytest.raises(sk.SketchmlError, match="loss must be one of"):
+        train_dcgan(data_dir, out=tmp_path / "other", steps=2, loss="hing", **TINY)
+
+
 def test_bad_data_is_refused_and_nothing_is_written(tmp_path):
     out = tmp_path / "run"
     empty = tmp_path / "empty"
