@@ -345,7 +345,10 @@ def _soften_small_points(rows: np.ndarray) -> np.ndarray:
     anti-aliased points do in py5 (a 1-px point is a disc of 78% there, not a solid
     pixel); ``no_smooth()`` points stay solid. Works in place; returns ``rows``.
     """
-    point = (rows[:, 0] == KIND_POINT) & (np.rint(rows[:, 5]) != K.SQUARE)
+    point = rows[:, 0] == KIND_POINT
+    if not point.any():
+        return rows
+    point &= np.rint(rows[:, 5]) != K.SQUARE
     if not point.any():
         return rows
     det = np.abs(rows[point, 18] * rows[point, 22] - rows[point, 19] * rows[point, 21])
@@ -429,20 +432,30 @@ class ShapeRecorder:
     def _convert_records(self) -> None:
         if not self.records:
             return
-        rec = np.frombuffer(bytes(self.records), dtype=np.float32).reshape(-1, RECORD_FLOATS)
-        self.records.clear()
+        rec = np.frombuffer(self.records, dtype=np.float32).reshape(-1, RECORD_FLOATS)
         kind = rec[:, 0]
-        rows = np.zeros((len(rec), ROW_FLOATS), dtype=np.float32)
+        rows = np.empty((len(rec), ROW_FLOATS), dtype=np.float32)
         rows[:, :9] = rec[:, :9]
         sized = kind <= KIND_RECT
-        rows[sized, 3:5] *= 0.5
+        # Most batches are all ellipses and rectangles in one style (a loop of ellipse()
+        # calls): whole-column work then, and the style broadcast instead of gathered.
+        if sized.all():
+            rows[:, 3:5] *= 0.5
+        else:
+            rows[sized, 3:5] *= 0.5
         table = np.asarray(self.styles, dtype=np.float32)
-        style = table[rec[:, 9].astype(np.intp)]
+        style = table[:1] if len(table) == 1 else table[rec[:, 9].astype(np.intp)]
         rows[:, 9:24] = style[:, :15]
+        rows[:, 24:] = 0.0
+        del rec, kind  # views of the records, which are cleared next
+        self.records.clear()
+        kind = rows[:, 0]
         capped = (kind == KIND_LINE) | (kind == KIND_POINT)
-        rows[capped, 5] = style[capped, 15]
+        if capped.any():
+            rows[capped, 5] = style[capped, 15] if len(style) > 1 else style[0, 15]
         polygon = kind >= KIND_TRIANGLE_SHAPE
-        rows[polygon, 24] = style[polygon, 16]
+        if polygon.any():
+            rows[polygon, 24] = style[polygon, 16] if len(style) > 1 else style[0, 16]
         self.chunks.append(rows)
 
     def add_rows(self, rows: np.ndarray) -> None:
@@ -833,6 +846,20 @@ _INSTANCE_ATTRS = ("i_p", "i_u", "i_v", "i_e", "i_a", "i_c", "i_k")
 _INSTANCE_LAYOUT = "2f 2f 2f 2f 4f 4u 1u"
 
 
+def _uniform(block: np.ndarray) -> bool:
+    """Whether every row of ``block`` equals the first (NaNs never do)."""
+    return len(block) > 0 and bool((block == block[0]).all())
+
+
+def _uniform_style(rows: np.ndarray) -> bool:
+    """Whether every row has the first row's fill, stroke, weight and matrix (and last
+    corner radius): bit for bit, compared as 64-bit words, which halves the work."""
+    if len(rows) == 0 or not rows.flags.c_contiguous or ROW_FLOATS % 2:
+        return False
+    words = rows.view(np.uint64)[:, 4:12]  # floats 8-23
+    return bool((words == words[0]).all())
+
+
 def _shape_instances(rows: np.ndarray) -> np.ndarray:
     """One ``INSTANCE_WORDS`` record per shape row (no stroke bands): the quad's centre,
     its two half-axes and half-extents in the shape frame, then the flat fields.
@@ -842,11 +869,22 @@ def _shape_instances(rows: np.ndarray) -> np.ndarray:
     in the shape frame, the corner's frame position is (sx ex, sy ey)) · a (4f: half
     width, half height, half stroke weight, local units per pixel) · c (4u: fill,
     stroke, radii) · k (1u: kind).
+
+    A batch usually shares one matrix and one fill and stroke (a loop of ``ellipse()``
+    calls, or ``circles()``): those are then worked out once, as scalars, not per row;
+    the numbers are the same either way, only fewer passes over the rows are made.
     """
     n = len(rows)
-    out = np.empty((n, INSTANCE_WORDS), dtype=np.float32)
+    # Built field by field into contiguous rows of a transposed record, then turned
+    # round in one copy: far fewer passes over memory than writing strided columns.
+    out = np.empty((INSTANCE_WORDS, n), dtype=np.float32)
     f = shape_frames(rows)
-    a, c, e, b, d, g = (rows[:, 18 + i] for i in range(6))
+    matrix = rows[:, 18:24]
+    same_style = _uniform_style(rows)
+    if same_style or _uniform(matrix):
+        a, c, e, b, d, g = (matrix[0, i] for i in range(6))
+    else:
+        a, c, e, b, d, g = (matrix[:, i] for i in range(6))
     det = np.maximum(np.abs(a * d - c * b), np.float32(1e-12))
     # Local units per canvas pixel (for anti-aliasing), and the largest singular value
     # of the inverse matrix, to grow the quad by _GROW canvas pixels in every direction.
@@ -857,53 +895,73 @@ def _shape_instances(rows: np.ndarray) -> np.ndarray:
     half = f["half"]
     hw = 0.5 * f["weight"]
     band = f["shape"] == 2
+    any_band = bool(band.any())
     # A band's quad ends exactly at its ends; everything else grows by a pixel.
-    ex = half[:, 0] + np.where(band, 0.0, hw + grow)
+    ex = half[:, 0] + (np.where(band, 0.0, hw + grow) if any_band else hw + grow)
     ey = half[:, 1] + hw + grow
     cx, cy = f["center"][:, 0], f["center"][:, 1]
     px = a * cx + c * cy + e
     py = b * cx + d * cy + g
     # Strokes on pixel centres (see snap_matrix): the anchor is the top-left of an
     # ellipse's or rectangle's box, a line's first end, or a point.
-    snapped = (rows[:, 17] > 0) & (rows[:, 16] > 0) & ~band
+    snapped = (rows[:, 17] > 0) & (rows[:, 16] > 0)
+    if any_band:
+        snapped &= ~band
     if snapped.any():
         kind = rows[:, 0]
         boxed = kind <= KIND_RECT
-        ax = np.where(boxed, rows[:, 1] - np.abs(rows[:, 3]), rows[:, 1])
-        ay = np.where(boxed, rows[:, 2] - np.abs(rows[:, 4]), rows[:, 2])
+        if boxed.all():
+            ax, ay = rows[:, 1] - np.abs(rows[:, 3]), rows[:, 2] - np.abs(rows[:, 4])
+        else:
+            ax = np.where(boxed, rows[:, 1] - np.abs(rows[:, 3]), rows[:, 1])
+            ay = np.where(boxed, rows[:, 2] - np.abs(rows[:, 4]), rows[:, 2])
         x = a * ax + c * ay + e
         y = b * ax + d * ay + g
-        px = px + np.where(snapped, np.floor(x) + 0.5 - x, 0.0)
-        py = py + np.where(snapped, np.floor(y) + 0.5 - y, 0.0)
-    out[:, 0] = px
-    out[:, 1] = py
+        if snapped.all():
+            px = px + (np.floor(x) + 0.5 - x)
+            py = py + (np.floor(y) + 0.5 - y)
+        else:
+            px = px + np.where(snapped, np.floor(x) + 0.5 - x, 0.0)
+            py = py + np.where(snapped, np.floor(y) + 0.5 - y, 0.0)
+    out[0] = px
+    out[1] = py
     axis = f["axis"]
     if axis is None:
-        out[:, 2], out[:, 3], out[:, 4], out[:, 5] = a * ex, b * ex, c * ey, d * ey
+        np.multiply(a, ex, out=out[2])
+        np.multiply(b, ex, out=out[3])
+        np.multiply(c, ey, out=out[4])
+        np.multiply(d, ey, out=out[5])
     else:
         ax, ay = axis[:, 0], axis[:, 1]
-        out[:, 2], out[:, 3] = (a * ax + c * ay) * ex, (b * ax + d * ay) * ex
-        out[:, 4], out[:, 5] = (c * ax - a * ay) * ey, (d * ax - b * ay) * ey
-    out[:, 6] = ex
-    out[:, 7] = ey
-    out[:, 8:10] = half
-    out[:, 10] = hw
-    out[:, 11] = aa
-    shorter = np.maximum(np.minimum(half[:, 0], half[:, 1]), np.float32(1e-12))
-    # nan_to_num: a shape with NaN numbers is simply not drawn, without a warning.
-    frac = np.clip(np.nan_to_num(f["radii"] / shorter[:, None]), 0.0, 1.0)
-    frac = np.rint(frac * 65535.0).astype(np.uint32)
+        out[2], out[3] = (a * ax + c * ay) * ex, (b * ax + d * ay) * ex
+        out[4], out[5] = (c * ax - a * ay) * ey, (d * ax - b * ay) * ey
+    out[6] = ex
+    out[7] = ey
+    out[8:10] = half.T
+    out[10] = hw
+    out[11] = aa
     words = out.view(np.uint32)
-    words[:, 12] = _pack_rgba8(f["fill"])
-    words[:, 13] = _pack_rgba8(f["stroke"])
-    words[:, 14] = frac[:, 0] | (frac[:, 1] << 16)
-    words[:, 15] = frac[:, 2] | (frac[:, 3] << 16)
+    radii = f["radii"]
+    if radii.any():
+        shorter = np.maximum(np.minimum(half[:, 0], half[:, 1]), np.float32(1e-12))
+        # nan_to_num: a shape with NaN numbers is simply not drawn, without a warning.
+        frac = np.clip(np.nan_to_num(radii / shorter[:, None]), 0.0, 1.0)
+        frac = np.rint(frac * 65535.0).astype(np.uint32)
+        words[14] = frac[:, 0] | (frac[:, 1] << 16)
+        words[15] = frac[:, 2] | (frac[:, 3] << 16)
+    else:
+        words[14:16] = 0
+    for column, colours in ((12, f["fill"]), (13, f["stroke"])):
+        # Lines and points take their stroke as fill: shape_frames then copies the colours.
+        same = (same_style and np.may_share_memory(colours, rows)) or _uniform(colours)
+        words[column] = _pack_rgba8(colours[:1])[0] if same else _pack_rgba8(colours)
     # Kind 0 is a circle; ellipses that are not circles take the slower kind 3.
     shape = f["shape"].copy()
     shape[(shape == 0) & (np.abs(half[:, 0] - half[:, 1]) > 1e-4 * half[:, 0])] = 3
-    shape[band] = 6
-    words[:, 16] = shape
-    return out
+    if any_band:
+        shape[band] = 6
+    words[16] = shape
+    return np.ascontiguousarray(out.T)
 
 
 def instanced_rows(rows: np.ndarray) -> bool:
