@@ -66,18 +66,22 @@ _JS_DTYPES = {"float32": "<f4", "int32": "<i4", "bool": "?"}
 _JS_QUANT = {"uint8": "u1", "uint16": "<u2", "float16": "<f2"}
 
 
-_OPTIMIZER_SLOT = re.compile(r"(Adam|RMSProp|Momentum)(_\d+)?|beta[12]_power(_\d+)?")
+# Optimizer slots, and the cuDNN LSTM's packed weights: Magenta's cuDNN-trained checkpoints
+# also save every LSTM under its LSTMBlockCell names (".../lstm_cell/kernel"), which are read.
+_NOT_MODEL = re.compile(r"(Adam|RMSProp|Momentum)(_\d+)?|beta[12]_power(_\d+)?|opaque_kernel")
 
 
 def model_variable(name: str) -> bool:
-    """Whether a checkpoint variable belongs to the model (not an optimizer slot or the step count).
+    """Whether a checkpoint variable is one the conversion reads (not an optimizer slot, the
+    step count, or a cuDNN LSTM's packed copy of weights saved under their cell names too).
 
     Examples:
         >>> [model_variable(n) for n in ("encoder/mu/kernel", "encoder/mu/kernel/Adam_1",
-        ...                              "beta1_power", "global_step")]
-        [True, False, False, False]
+        ...                              "beta1_power", "global_step", "decoder/opaque_kernel/Adam")]
+        [True, False, False, False, False]
     """
-    return name != "global_step" and not _OPTIMIZER_SLOT.fullmatch(name.rsplit("/", 1)[-1])
+    return name != "global_step" and not any(_NOT_MODEL.fullmatch(part)
+                                             for part in name.split("/")[-2:])
 
 
 def _error(message: str) -> Exception:

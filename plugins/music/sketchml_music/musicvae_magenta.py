@@ -29,7 +29,9 @@ Each LSTM kernel is ``(input + hidden, 4 * hidden)`` applied to ``[x, h]`` with 
 order input, candidate (j), forget, output, and 1.0 is added to the forget gate when the
 cell runs; :func:`sketchml_music.magenta_io.lstm_from_tf` splits, transposes, reorders the
 gates to torch's (input, forget, candidate, output) and folds the 1.0 into ``bias_ih``.
-Optimizer slots (``.../Adam``, ``beta*_power``) and ``global_step`` are ignored. A
+Optimizer slots (``.../Adam``, ``beta*_power``) and ``global_step`` are ignored, and so
+is the packed ``opaque_kernel`` of a model trained with cuDNN: Magenta saved those LSTMs
+under the cell names above as well (forget bias already in ``LSTMBlockCell``'s convention). A
 checkpoint without ``encoder/sigma`` (some magenta.js folders leave it out: magenta.js
 samples and interpolates with ``mu`` alone) gets ``sigma = 1`` everywhere, which
 ``encode`` then reports.
