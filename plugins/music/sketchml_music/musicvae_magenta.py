@@ -222,6 +222,14 @@ def convert_magenta(variables: dict[str, Any], *, steps: int = 32, min_pitch: in
                      "without a conductor; sketchml reads melody and hierarchical trio models.")
     classes = 2 + max_pitch - min_pitch + 1
     mapper = _Mapper(variables, "2-bar melody MusicVAE")
+    first = _ENCODER.format(layer=0, direction="fw")
+    kernel, bias = mapper.get(first + "kernel"), mapper.get(first + "bias")
+    depth = kernel.shape[0] - bias.shape[0] // 4
+    if depth != classes:
+        raise _error(f"This MusicVAE reads {depth} numbers a step, not the {classes} melody "
+                     f"classes of pitches {min_pitch}-{max_pitch}: it is another kind of model "
+                     f"(drums, a chord-conditioned or multi-track one), which sketchml does not "
+                     f"convert.")
     z, _ = mapper.encoder(classes)
     layers, size = mapper.stack("decoder/", "decoder.{}_l", classes + z)
     mapper.initial("decoder/z_to_initial_state", "initial", z, layers, size)

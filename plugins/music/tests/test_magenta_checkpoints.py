@@ -257,6 +257,12 @@ def test_checkpoints_of_another_layout_are_refused(tmp_path: Path) -> None:
     assert kind_of(hierarchical) == "hierarchical"  # a conductor but no three trio cores
     assert kind_of(read_checkpoint(FIXTURES / "hierdec-trio_16bar.tar")) == "trio"
     assert kind_of(melody) == "melody"
+    drums = dict(melody)
+    for direction in ("fw", "bw"):
+        name = f"encoder/cell_0/bidirectional_rnn/{direction}/multi_rnn_cell/cell_0/lstm_cell/kernel"
+        drums[name] = np.zeros((512 + melody[name].shape[1] // 4, melody[name].shape[1]), np.float32)
+    with pytest.raises(WeightsFormatError, match="reads 512 numbers a step"):
+        convert_vae(drums)
 
 
 def test_bad_manifests_are_refused(tmp_path: Path) -> None:
