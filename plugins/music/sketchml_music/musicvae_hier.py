@@ -815,15 +815,18 @@ def _drums_from_voices(parts: Sequence[Any], step: float, size: int, steps_per_b
 
 
 def trio_windows(piece: Any, coding: TrioCoding, *, hop_bars: int = 2) -> list[list[list[int]]]:
-    """16-bar trios of a chorale, ``hop_bars`` apart: soprano = melody, bass = bass, drums drawn
-    from its rhythm (:func:`_drums_from_voices`); a piece shorter than 16 bars is one trio
-    ending in rests, and windows start only where at least half of them is music."""
-    parts = piece.parts
-    tempo = parts[0].tempo
+    """16-bar trios of a piece, ``hop_bars`` apart: its top voice is the melody, its lowest the
+    bass, its drum notes the drums, or for a piece with no drums (a chorale) drums drawn from
+    its rhythm (:func:`_drums_from_voices`); a piece shorter than 16 bars is one trio ending
+    in rests, and windows start only where at least half of them is music."""
+    tempo = piece.parts[0].tempo
     step = 60.0 / tempo / 4
-    length = max(round(n.end / step) for p in parts for n in p.notes)
-    drums = _drums_from_voices(parts, step, length, coding.steps_per_bar)
-    full = coding.grid(parts[0].notes, parts[-1].notes, drums, step, length + coding.steps)
+    length = max(round(n.end / step) for p in piece.parts for n in p.notes)
+    parts = [p for p in piece.parts if not any(n.is_drum for n in p.notes)]
+    drums = [n for p in piece.parts for n in p.notes if n.is_drum] or \
+        _drums_from_voices(parts, step, length, coding.steps_per_bar)
+    full = coding.grid(parts[0].notes, parts[-1].notes if len(parts) > 1 else [], drums, step,
+                       length + coding.steps)
     out = []
     for begin in range(0, max(1, length - coding.steps // 2), hop_bars * coding.steps_per_bar):
         window = [list(r) for r in full[begin:begin + coding.steps]]
@@ -919,7 +922,8 @@ def examples(kind: str, pieces: Sequence[Any], coding: Any, *, hop_bars: int = 2
     from sketchml_music.corpus import Piece
 
     if kind == "trio":
-        return [w for p in pieces if len(p.parts) >= 2 for w in trio_windows(p, coding, hop_bars=hop_bars)]
+        return [w for p in pieces if any(not n.is_drum for part in p.parts for n in part.notes)
+                for w in trio_windows(p, coding, hop_bars=hop_bars)]
     return [b for p in pieces for b in chorale_bars(
         p, coding, QUARTET if isinstance(p, Piece) else None)]
 
