@@ -145,18 +145,20 @@ def best_wall_and_cpu(fn, frames: int) -> tuple[float, float]:
     return min(wall), min(cpu)
 
 
-def interleaved_best(fns: dict, frames: int) -> dict:
-    """The fastest wall-clock seconds of each function over ``frames`` rounds, calling them
-    in turn every round, so load from other processes hits them alike."""
+def interleaved_best(fns: dict, frames: int) -> tuple[dict, dict]:
+    """The fastest wall-clock and process-CPU seconds of each function over ``frames``
+    rounds, calling them in turn every round, so load from other processes hits them alike."""
     for fn in fns.values():
         fn()
     best = {name: float("inf") for name in fns}
+    cpu = {name: float("inf") for name in fns}
     for _ in range(frames):
         for name, fn in fns.items():
-            start = time.perf_counter()
+            start, start_cpu = time.perf_counter(), time.process_time()
             fn()
             best[name] = min(best[name], time.perf_counter() - start)
-    return best
+            cpu[name] = min(cpu[name], time.process_time() - start_cpu)
+    return best, cpu
 
 
 def breakdown(c: Canvas, xs: list[float], ys: list[float], frames: int) -> tuple[float, float, float]:
@@ -250,12 +252,12 @@ def main() -> None:
           f"{os.getloadavg()[0]:.1f}; canvas {W}x{H}; 12 px circles, alpha fill, 1 px stroke")
     print(f"\n{'N':>8} {'reference fps':>14} {'ellipse() fps':>14} {'/ref':>6} {'circles() fps':>14} "
           f"{'/ref':>6} {'py5 JAVA2D fps':>15} {'ellipse()/py5':>14}")
-    parts = []
+    parts, cpu_rows = [], []
     for n in opts.sizes:
         x, y = workload(n)
         xs, ys = x.tolist(), y.tolist()
         reference = ReferenceCircles(ctx, n)
-        best = interleaved_best({
+        best, cpu = interleaved_best({
             "reference": lambda: reference.frame(x, y),
             "ellipse": lambda: frame_per_call(c, xs, ys),
             "circles": lambda: frame_arrays(c, x, y),
@@ -268,6 +270,15 @@ def main() -> None:
         print(f"{n:>8} {ref_fps:14.1f} {per_call:14.1f} {per_call / ref_fps:5.2f}x {arrays:14.1f} "
               f"{arrays / ref_fps:5.2f}x {ref_s} {ratio}")
         parts.append((n, *breakdown(c, xs, ys, opts.frames), driver_floor_ms(ctx, n, opts.frames)))
+        cpu_rows.append((n, *(cpu[k] * 1e3 for k in ("reference", "ellipse", "circles"))))
+
+    print(f"\nthe same frames in CPU milliseconds of this process (all threads, llvmpipe's "
+          f"included; best of {opts.frames}),\nwhich other processes do not inflate; ratio = "
+          "reference CPU / ours, as fps ratios are:")
+    print(f"{'N':>8} {'reference':>10} {'ellipse()':>10} {'ref/ours':>9} {'circles()':>10} {'ref/ours':>9}")
+    for n, ref_ms, per_call_ms, arrays_ms in cpu_rows:
+        print(f"{n:>8} {ref_ms:10.1f} {per_call_ms:10.1f} {ref_ms / per_call_ms:8.2f}x "
+              f"{arrays_ms:10.1f} {ref_ms / arrays_ms:8.2f}x")
 
     print(f"\nper-call frame, CPU milliseconds of this process (best of {opts.frames}):")
     print(f"{'N':>8} {'record':>8} {'us/call':>8} {'build':>9} {'GL+finish':>10} "

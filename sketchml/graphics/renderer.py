@@ -538,6 +538,7 @@ class Renderer:
         self._grow(4096)
         self._instance_capacity = 0
         self.instances = ctx.buffer(reserve=INSTANCE_WORDS * 4, dynamic=True)
+        self._instance_uniforms: dict[int, tuple] = {}
 
     def _grow(self, shapes: int) -> None:
         capacity = max(self._capacity, 1024)
@@ -640,7 +641,11 @@ class Renderer:
         kinds = inst.view(np.uint32)[:, 16]
         present = np.flatnonzero(np.bincount(kinds, minlength=len(_KIND_CODE)))
         prog = self.program_for(tuple(int(k) for k in present), darkest=darkest, instanced=True)
-        _set_uniforms(prog, size, smooth)
+        # Only this renderer uses its instanced programs: their uniforms change only here.
+        state = (size, smooth)
+        if self._instance_uniforms.get(prog.glo) != state:
+            _set_uniforms(prog, size, smooth)
+            self._instance_uniforms[prog.glo] = state
         vao = self._vaos.get(prog.glo)
         if vao is None:
             # Attributes a specialised program does not read are optimised away: skip them.
