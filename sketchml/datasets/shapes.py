@@ -19,7 +19,6 @@ Examples:
 """
 from __future__ import annotations
 
-import functools
 import importlib.util
 import math
 import sys
@@ -27,6 +26,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from sketchml.datasets.world import SIZES, DrawnWorld, check_size
 from sketchml.errors import SketchmlError, did_you_mean
 
 if TYPE_CHECKING:
@@ -56,9 +56,6 @@ COLORS: dict[str, tuple[int, int, int]] = {
 BACKGROUNDS: tuple[str, ...] = ("plain", "gradient", "noise")
 """Background styles."""
 
-SIZES: tuple[int, ...] = (32, 64, 128)
-"""Picture sizes the world is drawn at (square, pixels)."""
-
 # Colours that are hard to tell apart get no pairing as shape on background.
 _CLASHES = {frozenset(p) for p in (("red", "orange"), ("orange", "yellow"), ("red", "pink"),
                                    ("purple", "blue"), ("pink", "orange"), ("purple", "red"))}
@@ -68,10 +65,7 @@ _CANVAS_SIDE = 1024
 
 
 def _check_size(size: int) -> int:
-    if size not in SIZES:
-        raise SketchmlError(f"The shapes world is drawn at {', '.join(map(str, SIZES))} px, got "
-                            f"size={size!r}. Pick one of those and resize afterwards if needed.")
-    return size
+    return check_size(size, "shapes")
 
 
 def _check_names(given: Any, known: tuple[str, ...], what: str) -> tuple[str, ...]:
@@ -281,7 +275,7 @@ def _draw_batch(canvas: Canvas, chunk: list[dict[str, Any]], out: np.ndarray, si
     out[:] = tiles.reshape(-1, size, size, 3)[:len(chunk)]
 
 
-class ShapesWorld:
+class ShapesWorld(DrawnWorld):
     """A drawn shapes world: :attr:`images` ``(N, 3, H, W)`` float, :attr:`labels`, :attr:`captions`.
 
     It is also a map-style ``torch.utils.data.Dataset``: ``world[i]`` is
@@ -299,54 +293,12 @@ class ShapesWorld:
         ((3, 32, 32), 1)
     """
 
-    def __init__(self, pixels: np.ndarray, labels: list[dict[str, Any]], *,
-                 value_range: tuple[float, float] = (0.0, 1.0)) -> None:
-        low, high = (float(v) for v in value_range)
-        if not high > low:
-            raise SketchmlError(f"value_range must be (low, high) with high > low, e.g. (0, 1) or "
-                                f"(-1, 1); got {value_range!r}.")
-        self.pixels = pixels
-        self.labels = labels
-        self.value_range = (low, high)
-
-    @functools.cached_property
-    def images(self) -> torch.Tensor:
-        """Every picture as ``(N, 3, H, W)`` float in :attr:`value_range` (made on first use)."""
-        return self._floats(self.pixels)
-
-    def _floats(self, pixels: np.ndarray) -> torch.Tensor:
-        import torch
-
-        low, high = self.value_range
-        images = torch.from_numpy(np.ascontiguousarray(pixels)).permute(*range(pixels.ndim - 3),
-                                                                        -1, -3, -2)
-        return images.float() / 255.0 * (high - low) + low
-
-    @property
-    def captions(self) -> list[str]:
-        """One caption per picture, e.g. ``"a small blue circle on a white background, centre"``."""
-        return [label["caption"] for label in self.labels]
-
     @property
     def targets(self) -> torch.Tensor:
         """The shape class of every picture, ``(N,)`` int64 indices into :data:`SHAPES`."""
         import torch
 
         return torch.tensor([label["shape_id"] for label in self.labels], dtype=torch.long)
-
-    @property
-    def size(self) -> int:
-        """Side of the pictures in pixels."""
-        return int(self.pixels.shape[1])
-
-    def __len__(self) -> int:
-        return len(self.labels)
-
-    def __getitem__(self, index: int) -> tuple[torch.Tensor, dict[str, Any]]:
-        return self._floats(self.pixels[index]), self.labels[index]
-
-    def __repr__(self) -> str:
-        return f"ShapesWorld(n={len(self)}, size={self.size}, value_range={self.value_range})"
 
 
 def shapes_world(n: int, *, size: int = 64, seed: int = 0, start: int = 0,
