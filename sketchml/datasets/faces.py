@@ -25,7 +25,6 @@ Examples:
 """
 from __future__ import annotations
 
-import functools
 import math
 import os
 from pathlib import Path
@@ -33,6 +32,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from sketchml.datasets.world import SIZES, DrawnWorld, check_size
 from sketchml.errors import SketchmlError
 
 if TYPE_CHECKING:
@@ -61,9 +61,6 @@ FACE_ATTRIBUTES: dict[str, tuple[str, ...]] = {
     "background": tuple(_BACKGROUNDS),
 }
 """Each attribute of a face and its values; a label holds one value of each."""
-
-SIZES: tuple[int, ...] = (32, 64, 128)
-
 
 def face_labels(n: int, *, seed: int = 0, start: int = 0) -> list[dict[str, Any]]:
     """The labels of items ``start .. start + n - 1`` of the faces world with this ``seed``.
@@ -189,9 +186,7 @@ def draw_faces(labels: list[dict[str, Any]], *, size: int = 64) -> np.ndarray:
         >>> draw_faces(face_labels(2), size=32).shape
         (2, 32, 32, 3)
     """
-    if size not in SIZES:
-        raise SketchmlError(f"The faces world is drawn at {', '.join(map(str, SIZES))} px, got "
-                            f"size={size!r}. Pick one of those and resize afterwards if needed.")
+    check_size(size, "faces")
     out = np.empty((len(labels), size, size, 3), np.uint8)
     for i, label in enumerate(labels):
         big = _draw_face(label, size * 2)
@@ -200,7 +195,7 @@ def draw_faces(labels: list[dict[str, Any]], *, size: int = 64) -> np.ndarray:
     return out
 
 
-class FacesWorld:
+class FacesWorld(DrawnWorld):
     """A drawn faces world: :attr:`images` ``(N, 3, H, W)`` float, :attr:`labels`, :attr:`captions`.
 
     A map-style ``torch.utils.data.Dataset`` too: ``world[i]`` is ``(image, label)``.
@@ -212,32 +207,6 @@ class FacesWorld:
         >>> tuple(image.shape), label["index"]
         ((3, 32, 32), 1)
     """
-
-    def __init__(self, pixels: np.ndarray, labels: list[dict[str, Any]], *,
-                 value_range: tuple[float, float] = (0.0, 1.0)) -> None:
-        low, high = (float(v) for v in value_range)
-        if not high > low:
-            raise SketchmlError(f"value_range must be (low, high) with high > low, got "
-                                f"{value_range!r}.")
-        self.pixels, self.labels, self.value_range = pixels, labels, (low, high)
-
-    @functools.cached_property
-    def images(self) -> torch.Tensor:
-        """Every picture as ``(N, 3, H, W)`` float in :attr:`value_range`."""
-        return self._floats(self.pixels)
-
-    def _floats(self, pixels: np.ndarray) -> torch.Tensor:
-        import torch
-
-        low, high = self.value_range
-        tensor = torch.from_numpy(np.ascontiguousarray(pixels))
-        tensor = tensor.permute(0, 3, 1, 2) if tensor.dim() == 4 else tensor.permute(2, 0, 1)
-        return tensor.float() / 255.0 * (high - low) + low
-
-    @property
-    def captions(self) -> list[str]:
-        """One caption per picture, e.g. ``"a sad oval face with short black hair and blue eyes"``."""
-        return [label["caption"] for label in self.labels]
 
     def targets(self, attribute: str = "expression") -> torch.Tensor:
         """The class index of ``attribute`` for every picture, ``(N,)`` int64 indices into
@@ -252,15 +221,6 @@ class FacesWorld:
 
         values = _attribute_values(attribute)
         return torch.tensor([values.index(label[attribute]) for label in self.labels])
-
-    def __len__(self) -> int:
-        return len(self.labels)
-
-    def __getitem__(self, index: int) -> tuple[torch.Tensor, dict[str, Any]]:
-        return self._floats(self.pixels[index]), self.labels[index]
-
-    def __repr__(self) -> str:
-        return f"FacesWorld(n={len(self)}, size={self.pixels.shape[1]})"
 
 
 def _attribute_values(attribute: str) -> tuple[str, ...]:
