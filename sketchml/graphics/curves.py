@@ -183,6 +183,11 @@ class CurvesMixin(CanvasState):
         from ``begin_contour()``). Kinds: ``POINTS``, ``LINES``, ``TRIANGLES``,
         ``TRIANGLE_STRIP``, ``TRIANGLE_FAN``, ``QUADS``, ``QUAD_STRIP``.
 
+        An outline may cross itself: as in Processing, the fill covers every point it
+        winds round (the non-zero rule: a pentagram's centre is filled), and with
+        contours every point inside an odd number of outlines (each contour cuts a hole,
+        whichever way it winds). Any number of vertices fills in time linear in them.
+
         Examples:
             >>> from sketchml.graphics.canvas import Canvas
             >>> c = Canvas(40, 40)
