@@ -202,3 +202,19 @@ def test_a_million_vertex_scribble_fills_by_its_windings(make_canvas):
             assert px[int(y) * 100 + int(x)] == (255 if inside else 0), (x, y)
             checked.add(bool(inside))
     assert checked == {True, False}
+
+
+def test_a_winding_fill_respects_clip_and_leaves_it_in_place(canvas, rgba_at):
+    canvas.no_stroke()
+    canvas.clip(0, 0, 50, 100)
+    canvas.fill(0, 0, 255)
+    canvas.begin_shape()
+    canvas.vertices(_pentagram(50, 50, 45))
+    canvas.end_shape()
+    canvas.fill(255, 0, 0)
+    canvas.rect(0, 0, 100, 10)                                    # after the fill: still clipped
+    assert rgba_at(canvas, 45, 50)[:3].tolist() == [0, 0, 255]
+    assert rgba_at(canvas, 55, 50)[:3].tolist() == [0, 0, 0]
+    assert rgba_at(canvas, 5, 5)[:3].tolist() == [255, 0, 0]
+    assert rgba_at(canvas, 95, 5)[:3].tolist() == [0, 0, 0]
+    canvas.no_clip()
