@@ -9,8 +9,9 @@ opening line; up/down change the temperature (low: careful, high: delightfully b
     sketchml run sketches/gpt2_poem.py --headless --frames 120 --out out/poem.gif
 
 Model: the embedded tiny GPT-2, which runs offline and learned its English from the
-comments and docstrings of Python's standard library, so expect verse about files,
-buffers and arguments. For OpenAI's GPT-2, put its files (config.json, model.safetensors,
+poems, literature and aphorisms of Debian's fortunes package (Shakespeare, Twain, Ogden
+Nash, Dorothy Parker and many more), so expect short lines with rhymes half-caught and an
+attribution ("-- ...") now and then. For OpenAI's GPT-2, put its files (config.json, model.safetensors,
 tokenizer.json) in ~/.cache/sketchml/weights/gpt2/gpt2/ and set MODEL = "gpt2.gpt2";
 for a model you fine-tuned (`sketchml train gpt2 poems.txt --out runs/poems`), use
 sk.model("gpt2", weights="runs/poems").
@@ -18,7 +19,7 @@ sk.model("gpt2", weights="runs/poems").
 import sketchml as sk
 
 MODEL = "gpt2"
-OPENINGS = ["The moon", "Every night the", "A file is", "When the list", "Return the"]
+OPENINGS = ["The moon", "Every night the", "Love is", "When I was young", "O little"]
 FRAMES_PER_WORD = 4
 MARGIN = 40
 

@@ -28,7 +28,7 @@ def sketchml_register_models(registry) -> None:
             "default": {
                 "weights": "weights/charrnn-default.safetensors",
                 "default": True,
-                "description": "small LSTM trained offline on the Python standard library's prose",
+                "description": "small LSTM trained offline on verse and prose from Debian's fortunes",
             },
         },
         description="char-RNN (Karpathy 2015, textgenrnn-style): train it on your own text",
@@ -43,7 +43,8 @@ def sketchml_register_models(registry) -> None:
             "tiny": {
                 "weights": "weights/gpt2-tiny/model.safetensors",
                 "default": True,
-                "description": "GPT-2 architecture, small config, trained offline on standard-library prose",
+                "description": ("GPT-2 architecture, small config, trained offline on verse and "
+                                "prose from Debian's fortunes"),
             },
             "gpt2": {
                 "files": _GPT2_FILES,

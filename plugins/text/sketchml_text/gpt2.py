@@ -11,9 +11,9 @@ transformers reads ``model.safetensors`` when there is one, and ``pytorch_model.
 
 The embedded ``tiny`` variant is transformers' own ``GPT2LMHeadModel`` with a small config
 and a byte-level BPE tokenizer trained with the ``tokenizers`` library, both trained by
-``scripts/train_gpt2_tiny.py`` on the offline standard-library corpus
-(:mod:`sketchml_text.corpus`); its validation loss is recorded in
-``weights/gpt2-tiny/training.json``.
+``scripts/train_gpt2_tiny.py`` on verse and prose from Debian's ``fortunes`` package
+(:func:`sketchml_text.corpus.literary_corpus`); its loss on held-out fortunes and two
+baselines are recorded in ``weights/gpt2-tiny/training.json``.
 """
 from __future__ import annotations
 
