@@ -368,6 +368,7 @@ __all__ = [
     'color',
     'color_mode',
     'constrain',
+    'convert_shape',
     'cos',
     'create_font',
     'create_graphics',
@@ -564,6 +565,7 @@ clip = _sketch.clip
 color = _sketch.color
 color_mode = _sketch.color_mode
 constrain = _sketch.constrain
+convert_shape = _sketch.convert_shape
 cos = _sketch.cos
 create_font = _sketch.create_font
 create_graphics = _sketch.create_graphics

@@ -791,6 +791,57 @@ class Shape:
             canvas.pop_matrix()
 
 
+def _from_shapely(canvas: Any, obj: Any, geometry: Any, fill_lines: bool) -> Shape:
+    """One shapely geometry as a Shape (see ``convert_shape``)."""
+    import numpy as np
+
+    def ring(coords: Any, ccw: bool, want_ccw: bool) -> np.ndarray:
+        points = np.asarray(coords, dtype=np.float64)[:-1]  # shapely repeats the first point
+        return points if ccw == want_ccw else points[::-1]
+
+    if isinstance(obj, geometry.Polygon):
+        shape = canvas.create_shape()
+        with shape.begin_closed_shape():
+            if not obj.exterior.is_empty:
+                shape.vertices(ring(obj.exterior.coords, obj.exterior.is_ccw, True))
+            for hole in obj.interiors:
+                with shape.begin_contour():
+                    shape.vertices(ring(hole.coords, hole.is_ccw, False))
+        return shape
+    if isinstance(obj, geometry.LinearRing):
+        shape = canvas.create_shape()
+        with shape.begin_closed_shape():
+            if not fill_lines:
+                shape.no_fill()
+            shape.vertices(np.asarray(obj.coords, dtype=np.float64)[:-1])
+        return shape
+    if isinstance(obj, geometry.LineString):
+        coords = np.asarray(obj.coords, dtype=np.float64)
+        shape = canvas.create_shape()
+        if len(coords) == 2:
+            with shape.begin_shape(K.LINES):
+                shape.vertices(coords)
+        elif len(coords) > 2:
+            with shape.begin_shape():
+                if not fill_lines:
+                    shape.no_fill()
+                shape.vertices(coords)
+        return shape
+    if isinstance(obj, geometry.Point):
+        return canvas.create_shape(K.POINT, obj.x, obj.y)
+    if isinstance(obj, geometry.MultiPoint):
+        shape = canvas.create_shape()
+        with shape.begin_shape(K.POINTS):
+            shape.vertices(np.array([[p.x, p.y] for p in obj.geoms], dtype=np.float64).reshape(-1, 2))
+        return shape
+    if isinstance(obj, (geometry.GeometryCollection, geometry.MultiPolygon, geometry.MultiLineString)):
+        group = canvas.create_shape(K.GROUP)
+        for part in obj.geoms:
+            group.add_child(_from_shapely(canvas, part, geometry, fill_lines))
+        return group
+    raise ApiUsageError(f"convert_shape() cannot convert a shapely {type(obj).__name__}")
+
+
 def _rows(coords: Any, width: int, caller: str) -> list[list[float]]:
     import numpy as np
 
@@ -804,7 +855,7 @@ def _rows(coords: Any, width: int, caller: str) -> list[list[float]]:
 class ShapeObjectMixin(CanvasState):
     """The canvas methods ``create_shape``, ``shape`` and ``shape_mode``."""
 
-    API_METHODS: tuple[str, ...] = ("create_shape", "shape", "shape_mode")
+    API_METHODS: tuple[str, ...] = ("convert_shape", "create_shape", "shape", "shape_mode")
     _STYLE_ATTRS: tuple[str, ...] = ("_shape_mode",)
     _shape_mode: int = K.CORNER
 
@@ -856,6 +907,42 @@ class ShapeObjectMixin(CanvasState):
             raise ApiUsageError(f"create_shape({_NAMES[kind]}, ...) takes {expected} numbers, as "
                                 f"{method}() does; got {len(params)}")
         return Shape(self, PRIMITIVE, kind, tuple(float(p) for p in params))
+
+    def convert_shape(self, obj: Any, **kwargs: Any) -> Shape:
+        """A shape made from another library's geometry, as py5's ``convert_shape``: a
+        shapely ``Polygon`` (its holes as contours), ``LinearRing``, ``LineString``,
+        ``Point``, ``MultiPoint``, or a collection of them (a ``GROUP``).
+
+        Outlines wind one way and holes the other, whatever the geometry's own order.
+        Lines and rings are not filled unless ``lines_allow_fill=True``;
+        ``flip_y_axis=True`` turns the geometry upside down about its centre (shapely's y
+        grows upwards, the canvas's downwards).
+
+        Examples:
+            >>> from shapely import Polygon
+            >>> from sketchml.graphics.canvas import Canvas
+            >>> s = Canvas(10, 10).convert_shape(Polygon([(0, 0), (0, 4), (4, 4), (4, 0)]))
+            >>> s.get_vertex_count(), s.get_width()
+            (4, 4.0)
+        """
+        try:
+            import shapely.geometry as geometry
+        except ImportError:
+            geometry = None
+        if geometry is None or not isinstance(obj, geometry.base.BaseGeometry):
+            raise ApiUsageError(
+                f"convert_shape() converts shapely geometry (Polygon, LineString, Point, their "
+                f"Multi- forms and collections), got {type(obj).__name__}"
+                + ("" if geometry is not None else "; shapely is not installed: pip install shapely"))
+        unknown = set(kwargs) - {"flip_y_axis", "lines_allow_fill"}
+        if unknown:
+            raise ApiUsageError(f"convert_shape() options are flip_y_axis and lines_allow_fill, "
+                                f"got {sorted(unknown)}")
+        if kwargs.get("flip_y_axis", False):
+            from shapely import affinity
+
+            obj = affinity.scale(obj, yfact=-1, origin="center")
+        return _from_shapely(self, obj, geometry, bool(kwargs.get("lines_allow_fill", False)))
 
     def shape_mode(self, mode: int) -> None:
         """How ``shape(s, a, b, c, d)`` reads its numbers: ``CORNER`` (default: the corner,

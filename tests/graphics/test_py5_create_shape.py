@@ -157,3 +157,30 @@ def test_mpl_cmaps_names_matplotlibs_colormaps():
     assert "OCEAN" in dir(sk.mpl_cmaps)
     with pytest.raises(AttributeError, match="VIRIDIS"):
         sk.mpl_cmaps.VIRIDI
+
+
+def test_convert_shape_turns_shapely_geometry_into_shapes(make_canvas):
+    pytest.importorskip("shapely")
+    from shapely import LineString, MultiPolygon, Point, Polygon
+
+    c = make_canvas()
+    c.background(0)
+    c.no_stroke()
+    c.fill(255)
+    # A square with a square hole, the outline given clockwise and the hole too.
+    square = Polygon([(10, 10), (10, 90), (90, 90), (90, 10)], [[(30, 30), (70, 30), (70, 70), (30, 70)]])
+    s = c.convert_shape(square)
+    s.set_stroke(False)
+    c.shape(s)
+    px = c._read_pixels()
+    assert px[20, 20, 0] == 255 and px[50, 50, 0] == 0 and px[5, 5, 0] == 0
+    # Lines are not filled; two points make a LINES shape.
+    assert c.convert_shape(LineString([(0, 0), (5, 5), (9, 0)]))._fill_on is False
+    assert c.convert_shape(LineString([(0, 0), (5, 5)])).get_kind() == sk.LINES
+    group = c.convert_shape(MultiPolygon([Polygon([(0, 0), (1, 0), (1, 1)]), Polygon([(5, 5), (6, 5), (6, 6)])]))
+    assert group.get_family() == sk.GROUP and group.get_child_count() == 2
+    assert c.convert_shape(Point(3, 4)).get_params() == [3.0, 4.0]
+    flipped = c.convert_shape(Polygon([(0, 0), (0, 10), (4, 0)]), flip_y_axis=True)
+    assert {flipped.get_vertex(i) for i in range(3)} == {(0.0, 10.0), (0.0, 0.0), (4.0, 10.0)}
+    with pytest.raises(SketchmlError, match="shapely geometry"):
+        c.convert_shape([(0, 0), (1, 1)])
