@@ -12,9 +12,14 @@ classifier), which is what makes the pitch conditioning stick.
 Representation (:class:`SpectralFormat`). Magenta's published checkpoints use 4 s notes
 (64000 samples), a 2048-point STFT with hop 512 (75% overlap), 1024 bins with the DC bin
 dropped and the Nyquist bin kept, all padding on the left, 1024 mel bins: ``(128, 1024)``
-pictures. ``MAGENTA_FORMAT`` is that. The embedded default is smaller so a CPU can train and
-run it (``CPU_FORMAT``): 0.512 s notes (8192 samples), a 512-point STFT with hop 256 (50%
-overlap), 256 linear bins warped to 128 mel bins: ``(32, 128)`` pictures. The mel matrix
+pictures. ``MAGENTA_FORMAT`` is that. CPU-sized training is smaller so a CPU can train and
+run it (``CPU_FORMAT``): 0.512 s notes (8192 samples), a 512-point STFT with hop 128 (75%
+overlap, as Magenta's), 256 linear bins warped to 128 mel bins: ``(64, 128)`` pictures. (At
+50% overlap, neighbouring bins' phases turn half a cycle apart per frame, so the mel-warped
+instantaneous frequency cannot be brought back: YIN heard the key in 83% of real pitched
+notes after that round trip against 97.5% at 75%. The shipped ``gansynth.default`` predates
+this and is still in that half-overlap format: each generator carries its own format.) The
+mel matrix
 follows Magenta's recipe (HTK mel scale, bands at least 1.5 linear bins wide, DC excluded)
 and its pseudo-inverse takes mel back to linear.
 
@@ -24,7 +29,7 @@ after every generator convolution, leaky ReLU 0.2, nearest-neighbour up-sampling
 down-sampling, the minibatch standard deviation before the discriminator's last block, and
 ``progress`` blending the blocks' outputs while a network grows. Magenta's full size starts
 at ``(2, 16)`` and doubles six times to ``(128, 1024)`` with ``min(4096 / 2**block, 256)``
-filters; the CPU default starts at ``(2, 8)`` and doubles four times to ``(32, 128)`` with
+filters; the CPU default starts at ``(4, 8)`` and doubles four times to ``(64, 128)`` with
 ``min(256 / 2**block, 32)``.
 
 Checkpoint layout: the names mirror Magenta's TensorFlow variables, so a one-time
@@ -79,7 +84,7 @@ from sketchml_music.pitch import detect_pitch, resample
 
 __all__ = ["CPU_FORMAT", "Discriminator", "GANSynth", "GANSynthTraining", "Generator",
            "MAGENTA_FORMAT", "PITCHES", "SAMPLE_RATE", "SpectralFormat", "convert_magenta",
-           "read_notes", "train_gansynth"]
+           "harmonic_templates", "read_notes", "train_gansynth"]
 
 SAMPLE_RATE = 16000
 LATENT_DIM = 256
@@ -104,7 +109,7 @@ class SpectralFormat:
         >>> import torch
         >>> from sketchml_music.gansynth import CPU_FORMAT
         >>> CPU_FORMAT.to_specgrams(torch.zeros(1, CPU_FORMAT.audio_length)).shape
-        torch.Size([1, 2, 32, 128])
+        torch.Size([1, 2, 64, 128])
     """
 
     audio_length: int
@@ -275,8 +280,8 @@ MAGENTA_FORMAT = SpectralFormat(audio_length=64000, frames=128, n_fft=2048, hop=
                                 mel_bins=1024)
 """Magenta's published representation: 4 s notes as ``(128, 1024)`` pictures."""
 
-CPU_FORMAT = SpectralFormat(audio_length=8192, frames=32, n_fft=512, hop=256, mel_bins=128)
-"""The embedded default's representation: 0.512 s notes as ``(32, 128)`` pictures."""
+CPU_FORMAT = SpectralFormat(audio_length=8192, frames=64, n_fft=512, hop=128, mel_bins=128)
+"""CPU-sized training's representation: 0.512 s notes as ``(64, 128)`` pictures."""
 
 
 # -- the networks ----------------------------------------------------------------------------
@@ -308,6 +313,41 @@ def _pixel_norm(x: torch.Tensor) -> torch.Tensor:
     return x * torch.rsqrt(x.pow(2).mean(dim=1, keepdim=True) + 1e-8)
 
 
+def harmonic_templates(spectral: SpectralFormat, pitches: int = len(PITCHES)) -> torch.Tensor:
+    """``(pitches, mel_bins)``: where the partials of each pitch (MIDI 24 up) fall on the mel axis.
+
+    An ideal harmonic comb (partial ``k`` at ``k`` times the fundamental, amplitude ``1/k``,
+    each a Gaussian half a linear bin wide) warped by :meth:`SpectralFormat.mel_matrix`,
+    each row scaled to a maximum of 1. Nothing here is learned.
+
+    Examples:
+        >>> from sketchml_music.gansynth import CPU_FORMAT, harmonic_templates
+        >>> combs = harmonic_templates(CPU_FORMAT)
+        >>> tuple(combs.shape), float(combs.max())
+        ((61, 128), 1.0)
+    """
+    bin_hz = spectral.sample_rate / spectral.n_fft
+    freqs = torch.arange(1, spectral.freq_bins + 1, dtype=torch.float64) * bin_hz
+    mel = spectral.mel_matrix().double()
+    rows = []
+    for index in range(pitches):
+        f0 = 440.0 * 2 ** ((PITCHES[0] + index - 69) / 12)
+        k = torch.arange(1, int(spectral.sample_rate / 2 // f0) + 1, dtype=torch.float64)
+        comb = (torch.exp(-0.5 * ((freqs[:, None] - k * f0) / (0.5 * bin_hz)) ** 2) / k).sum(1)
+        row = comb @ mel
+        rows.append(row / row.max().clamp(min=1e-12))
+    return torch.stack(rows).float()
+
+
+def _comb_map(templates: torch.Tensor, pitch: torch.Tensor, size: Any) -> torch.Tensor:
+    """The combs of ``pitch`` as ``(N, 1, H, W)`` maps in [-1, 1], constant along time."""
+    height, width = int(size[0]), int(size[1])
+    rows = templates[pitch.long()][:, None, None, :]
+    if rows.shape[-1] != width:
+        rows = F.adaptive_avg_pool2d(rows, (1, width))
+    return (rows * 2 - 1).expand(-1, -1, height, -1)
+
+
 def _block(index: int) -> str:
     return f"progressive_gan_block_{index}"
 
@@ -321,33 +361,44 @@ class Generator(nn.Module):
         latent_dim: numbers per ``z`` (256).
         pitches: pitch classes of the one-hot conditioning (61: MIDI 24-84).
         spectral: the :class:`SpectralFormat` its pictures are in.
+        harmonics: also give every block after the first the requested pitch's harmonic
+            comb on the mel axis (:func:`harmonic_templates`) as one more input channel (not
+            in Magenta's model; ``scripts/train_gansynth_default.py`` trains with it, to help
+            the pitch conditioning take hold in a short CPU training: the comb says where
+            the partials go, not how loud they are). Such a generator carries the combs as
+            its ``templates`` buffer.
 
     Examples:
         >>> import torch
         >>> from sketchml_music.gansynth import CPU_FORMAT, Generator
-        >>> g = Generator(channels=(8, 8, 8, 8, 4), start=(2, 8), spectral=CPU_FORMAT)
+        >>> g = Generator(channels=(8, 8, 8, 8, 4), start=(4, 8), spectral=CPU_FORMAT)
         >>> g(torch.randn(2, 256), torch.tensor([0, 60])).shape
-        torch.Size([2, 2, 32, 128])
+        torch.Size([2, 2, 64, 128])
     """
 
     def __init__(self, *, channels: Sequence[int], start: tuple[int, int] = (2, 16),
                  latent_dim: int = LATENT_DIM, pitches: int = len(PITCHES),
-                 spectral: SpectralFormat = MAGENTA_FORMAT) -> None:
+                 spectral: SpectralFormat = MAGENTA_FORMAT, harmonics: bool = False) -> None:
         super().__init__()
         self.channels, self.start = tuple(channels), tuple(start)
         self.latent_dim, self.pitches = latent_dim, pitches
+        self.harmonics = harmonics
         inputs = latent_dim + pitches
         previous = inputs
         for index, width in enumerate(self.channels, start=1):
             kernel0 = self.start if index == 1 else (3, 3)
+            extra = 1 if harmonics and index > 1 else 0
             self.add_module(_block(index), nn.ModuleDict({
-                "conv0": _Scaled(previous, width, kernel0, slope=0.0, padding=0 if index == 1 else 1),
+                "conv0": _Scaled(previous + extra, width, kernel0, slope=0.0,
+                                 padding=0 if index == 1 else 1),
                 "conv1": _Scaled(width, width, (3, 3), slope=0.0, padding=1),
                 "to_rgb": _Scaled(width, 2, (1, 1), slope=1.0),
             }))
             previous = width
         self.register_buffer("normalizer", torch.tensor([[1.0, 1.0], [0.0, 0.0]]))
         self.register_buffer("spectral", spectral.as_tensor())
+        if harmonics:
+            self.register_buffer("templates", harmonic_templates(spectral, pitches))
 
     @property
     def blocks(self) -> int:
@@ -373,6 +424,8 @@ class Generator(nn.Module):
             layers = getattr(self, _block(index))
             if index > 1:
                 x = F.interpolate(x, scale_factor=2, mode="nearest")
+                if self.harmonics:
+                    x = torch.cat([x, _comb_map(self.templates, pitch, x.shape[2:])], dim=1)
             x = _pixel_norm(F.leaky_relu(layers["conv0"](x), 0.2))
             x = _pixel_norm(F.leaky_relu(layers["conv1"](x), 0.2))
             alpha = max(0.0, min(progress - (index - 2), index - progress))
@@ -403,23 +456,31 @@ class Discriminator(nn.Module):
         channels: filters of blocks 0..B (``channels[0]`` is the last convolution's).
         start: the generator's first ``(height, width)``.
         pitches: pitch classes the auxiliary classifier names.
+        templates: ``(pitches, width)`` harmonic combs (:func:`harmonic_templates`): when
+            given, the discriminator also sees the comb of the pitch a picture is labelled
+            with (one more input channel), so a note that does not play its label looks fake.
 
     Examples:
         >>> import torch
         >>> from sketchml_music.gansynth import Discriminator
-        >>> d = Discriminator(channels=(8, 8, 8, 8, 8, 4), start=(2, 8))
-        >>> [t.shape for t in d(torch.randn(3, 2, 32, 128))]
+        >>> d = Discriminator(channels=(8, 8, 8, 8, 8, 4), start=(4, 8))
+        >>> [t.shape for t in d(torch.randn(3, 2, 64, 128))]
         [torch.Size([3]), torch.Size([3, 61])]
     """
 
     def __init__(self, *, channels: Sequence[int], start: tuple[int, int] = (2, 16),
-                 pitches: int = len(PITCHES)) -> None:
+                 pitches: int = len(PITCHES), templates: torch.Tensor | None = None) -> None:
         super().__init__()
         self.channels, self.start = tuple(channels), tuple(start)
         blocks = len(self.channels) - 1
+        if templates is not None:
+            self.register_buffer("templates", templates.float().clone())
+        else:
+            self.templates = None
         for index in range(1, blocks + 1):
             width = self.channels[index]
-            layers = {"from_rgb": _Scaled(2, width, (1, 1), slope=0.0)}
+            layers = {"from_rgb": _Scaled(2 if templates is None else 3, width, (1, 1),
+                                          slope=0.0)}
             if index > 1:
                 layers["conv0"] = _Scaled(width, width, (3, 3), slope=0.0, padding=1)
                 layers["conv1"] = _Scaled(width, self.channels[index - 1], (3, 3), slope=0.0,
@@ -435,9 +496,15 @@ class Discriminator(nn.Module):
     def blocks(self) -> int:
         return len(self.channels) - 1
 
-    def forward(self, pictures: torch.Tensor,
-                progress: float | None = None) -> tuple[torch.Tensor, torch.Tensor]:
+    def forward(self, pictures: torch.Tensor, progress: float | None = None,
+                pitch: torch.Tensor | None = None) -> tuple[torch.Tensor, torch.Tensor]:
         progress = self.blocks - 1 if progress is None else progress
+        if self.templates is not None:
+            if pitch is None:
+                raise sk.SketchmlError("This discriminator sees each picture's pitch comb; "
+                                       "call it with pitch= (class indices, 0 = MIDI 24).")
+            pictures = torch.cat([pictures, _comb_map(self.templates, pitch, pictures.shape[2:])],
+                                 dim=1)
 
         def from_rgb(index: int) -> torch.Tensor:
             scale = 2 ** (self.blocks - index)
@@ -530,7 +597,8 @@ def _generator_from_state(state: dict[str, torch.Tensor], source: str) -> Genera
     spectral = SpectralFormat.from_tensor(state["spectral"])
     inputs = int(first.shape[1])
     generator = Generator(channels=channels, start=(int(first.shape[2]), int(first.shape[3])),
-                          latent_dim=LATENT_DIM, pitches=inputs - LATENT_DIM, spectral=spectral)
+                          latent_dim=LATENT_DIM, pitches=inputs - LATENT_DIM, spectral=spectral,
+                          harmonics="templates" in state)
     expected = generator.state_dict()
     missing = sorted(set(expected) - set(state))
     unexpected = sorted(set(state) - set(expected))
@@ -607,10 +675,14 @@ class GANSynthTraining(TrainSettings):
     fmap_base: int = setting(256, "filters of block b are min(fmap_base / 2**b, channels) "
                                   "(Magenta: 4096)")
     full_size: bool = setting(False, "Magenta's 4 s, (128, 1024) representation instead of the "
-                                     "CPU-sized 0.512 s, (32, 128) one")
+                                     "CPU-sized 0.512 s, (64, 128) one")
     grow: float = setting(0.3, "share of the steps spent growing the networks block by block")
     pitch_weight: float = setting(1.0, "weight of the auxiliary pitch classifier's loss")
     ema: float = setting(0.999, "decay of the generator's weight average (0: none)")
+    harmonics: bool = setting(False, "give the generator (each block) and the discriminator "
+                                     "the requested pitch's harmonic comb (not Magenta's; "
+                                     "meant to make the pitch take hold in a short CPU "
+                                     "training)")
 
 
 class GANSynth(sk.Model):
@@ -968,6 +1040,11 @@ def _channels(settings: GANSynthTraining, blocks: int) -> list[int]:
             for b in range(blocks + 1)]
 
 
+def _asked_pitches(pitch_counts: torch.Tensor, n: int) -> torch.Tensor:
+    """``n`` pitch classes for generated notes, drawn as often as the data has each."""
+    return torch.multinomial(pitch_counts, n, replacement=True)
+
+
 def train_gansynth(data: Any, *, out: str | os.PathLike[str] | None, device: Any = None,
                    **options: Any) -> tuple[TrainingRun, Generator]:
     """Train GANSynth (see :meth:`GANSynth.train`); returns ``(run, generator)``.
@@ -981,7 +1058,7 @@ def train_gansynth(data: Any, *, out: str | os.PathLike[str] | None, device: Any
         >>> run, g = train_gansynth(notes, out=tempfile.mkdtemp(), steps=1, batch_size=1,
         ...                         channels=4, progress=False, device="cpu")
         >>> g.format.shape
-        (32, 128)
+        (64, 128)
     """
     settings = GANSynthTraining.build("gansynth", options)
     if out is None:
@@ -995,15 +1072,16 @@ def train_gansynth(data: Any, *, out: str | os.PathLike[str] | None, device: Any
         raise sk.SketchmlError(f"grow must be in [0, 1) (a share of the steps), got "
                                f"{settings.grow!r}.")
     spectral = MAGENTA_FORMAT if settings.full_size else CPU_FORMAT
-    start = (2, 16) if settings.full_size else (2, 8)
+    start = (2, 16) if settings.full_size else (4, 8)
     blocks = int(math.log2(spectral.frames // start[0])) + 1
     config = {"family": "gansynth", "channels": settings.channels, "fmap_base": settings.fmap_base,
-              "full_size": settings.full_size, "ema": settings.ema}
+              "full_size": settings.full_size, "ema": settings.ema,
+              "harmonics": settings.harmonics}
     previous = latest_checkpoint(Path(out) / "checkpoints")
     if previous is not None:
         before = previous.meta.get("config", {})
-        changed = [k for k in ("channels", "fmap_base", "full_size", "ema")
-                   if before.get(k) != config[k]]
+        changed = [k for k in ("channels", "fmap_base", "full_size", "ema", "harmonics")
+                   if before.get(k, False if k == "harmonics" else None) != config[k]]
         if changed:
             given = ", ".join(f"{k}={before.get(k)!r}" for k in changed)
             raise sk.SketchmlError(f"{out} holds a GANSynth run with {given}; resuming it needs "
@@ -1013,8 +1091,10 @@ def train_gansynth(data: Any, *, out: str | os.PathLike[str] | None, device: Any
     seed = settings.seed_for(out)
     seed_everything(seed)
     channels = _channels(settings, blocks)
-    generator = Generator(channels=channels[1:], start=start, spectral=spectral)
-    discriminator = Discriminator(channels=channels, start=start)
+    generator = Generator(channels=channels[1:], start=start, spectral=spectral,
+                          harmonics=settings.harmonics)
+    discriminator = Discriminator(channels=channels, start=start,
+                                  templates=generator.templates if settings.harmonics else None)
     # Magenta's normaliser: each channel's range mapped onto [-1, 1] (magnitudes by their
     # 0.1% and 99.9% quantiles, as the loudest bins are rare).
     magnitude = specgrams[:, 0].flatten()
@@ -1061,22 +1141,26 @@ def train_gansynth(data: Any, *, out: str | os.PathLike[str] | None, device: Any
         z = torch.randn(real.shape[0], LATENT_DIM, device=run.device)
         # As in Magenta, generated notes ask for pitches as often as the data has them (a
         # folder of a few pitches is not asked for the 61 its discriminator never heard).
-        fake_pitch = torch.multinomial(pitch_counts, real.shape[0], replacement=True).to(run.device)
+        fake_pitch = _asked_pitches(pitch_counts, real.shape[0]).to(run.device)
         fake = g(z, fake_pitch, progress)
-        real_logit, real_class = d(real, progress)
-        fake_logit, _ = d(fake.detach(), progress)
+        real_logit, real_class = d(real, progress, pitch)
+        fake_logit, _ = d(fake.detach(), progress, fake_pitch)
         pitch_loss = F.cross_entropy(real_class, pitch)
         loss_d = (F.softplus(fake_logit).mean() + F.softplus(-real_logit).mean()
                   + settings.pitch_weight * pitch_loss + 0.001 * real_logit.pow(2).mean())
         opt_d.zero_grad(set_to_none=True)
         loss_d.backward()
         opt_d.step()
-        gen_logit, gen_class = d(fake, progress)
+        gen_logit, gen_class = d(fake, progress, fake_pitch)
         gen_pitch_loss = F.cross_entropy(gen_class, fake_pitch)
         loss_g = F.softplus(-gen_logit).mean() + settings.pitch_weight * gen_pitch_loss
         opt_g.zero_grad(set_to_none=True)
         loss_g.backward()
         opt_g.step()
+        # How often the discriminator's pitch classifier names the pitch of real notes and of
+        # generated ones (asked for): the second climbing is the conditioning taking hold.
         run.log(loss_d=loss_d, loss_g=loss_g, pitch_real=pitch_loss, pitch_fake=gen_pitch_loss,
+                pitch_accuracy_real=(real_class.argmax(1) == pitch).float().mean(),
+                pitch_accuracy_fake=(gen_class.argmax(1) == fake_pitch).float().mean(),
                 progress=progress)
     return run, run.modules[result]

@@ -9,7 +9,7 @@ compared with the spread it hears in real notes of instruments neither saw in tr
 Examples:
     >>> import torch
     >>> from sketchml_music.timbre import FamilyClassifier, standardise
-    >>> FamilyClassifier()(standardise(torch.randn(2, 1, 32, 128))).shape
+    >>> FamilyClassifier()(standardise(torch.randn(2, 1, 64, 128))).shape
     torch.Size([2, 16])
 """
 from __future__ import annotations
@@ -28,7 +28,11 @@ FAMILIES = ["piano", "chromatic percussion", "organ", "guitar", "bass", "strings
 
 
 class FamilyClassifier(nn.Module):
-    """A small CNN: standardised log-mel magnitudes ``(N, 1, 32, 128)`` -> 16 family logits."""
+    """A small CNN: standardised log-mel magnitudes ``(N, 1, frames, mel_bins)`` -> 16 family logits.
+
+    Any picture size works (the features are averaged over time and frequency); the shipped
+    classifier was trained on ``CPU_FORMAT`` pictures, ``(64, 128)``.
+    """
 
     def __init__(self, width: int = 16) -> None:
         super().__init__()
