@@ -196,7 +196,7 @@ def multitrack(args: argparse.Namespace) -> None:
                 if bool(done.all()):
                     break
 
-    best = best_of({"generate": lambda: vae.generate(z, chords=chords, seed=1),
+    best = best_of({"generate": lambda: vae.generate(z, chords=args.chords, seed=1),
                     "bare torch module": bare}, args.rounds)
     seconds = args.trios * len(chords) * 4 * 60.0 / code.qpm
     print(f"musicvae.multitrack (z {net.z_size}, conductor and core of {net.conductor.num_layers} "
