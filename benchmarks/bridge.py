@@ -20,11 +20,15 @@ CUDA-GL interop with the host round trip for a CUDA tensor. Every GL timing
 ends with ``ctx.finish()`` so queued GPU work is counted; the variants are
 interleaved round by round so load from other processes hits them alike.
 
-Run: ``python benchmarks/bridge.py [--frames N]``
+Each size is measured quiet and then beside ``--busy`` CPU-bound processes that
+``competing.py`` starts (2 by default, as many as this machine has cores; 0 skips it).
+
+Run: ``python benchmarks/bridge.py [--frames N] [--busy N]``
 """
 from __future__ import annotations
 
 import argparse
+import os
 import statistics
 import time
 from collections.abc import Callable
@@ -32,6 +36,7 @@ from collections.abc import Callable
 import numpy as np
 import torch
 
+from competing import competing
 from sketchml.bridge import set_cuda_interop, to_texture
 from sketchml.graphics.canvas import Canvas
 from sketchml.graphics.context import create_headless_context
@@ -126,12 +131,17 @@ def bench_size(ctx, size: int, rounds: int) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--frames", type=int, default=30, help="timed rounds per size")
+    parser.add_argument("--busy", type=int, default=2, help="competing processes for the busy run (0: none)")
     args = parser.parse_args()
     ctx = create_headless_context()
     print(f"GL renderer: {ctx.info['GL_RENDERER']}; torch {torch.__version__}; "
           f"CUDA {'available' if torch.cuda.is_available() else 'not available: GPU rows skipped'}")
-    for size in (512, 1024):
-        bench_size(ctx, size, args.frames)
+    for busy in sorted({0, args.busy}):
+        with competing(busy):
+            print(f"\n== {'quiet' if busy == 0 else f'busy: beside {busy} competing processes'} "
+                  f"(load average {os.getloadavg()[0]:.1f}) ==")
+            for size in (512, 1024):
+                bench_size(ctx, size, args.frames)
 
 
 if __name__ == "__main__":
