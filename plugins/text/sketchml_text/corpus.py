@@ -41,7 +41,7 @@ import tokenize
 from dataclasses import dataclass, field
 from pathlib import Path
 
-__all__ = ["LITERARY", "Corpus", "build_corpus", "fortunes_folder", "literary_corpus",
+__all__ = ["Corpus", "LITERARY", "build_corpus", "fortunes_folder", "literary_corpus",
            "stdlib_files"]
 
 # The collections of Debian's ``fortunes`` package that are verse, literature and aphorism

@@ -137,3 +137,18 @@ def test_a_character_ngram_model_beats_letter_frequencies_on_held_out_text():
         pytest.approx(unigram)
     with pytest.raises(sk.SketchmlError, match="order"):
         ngram_bits_per_char("abc", reference="abc", order=0)
+
+
+def test_the_corpus_and_baseline_examples_run():
+    import doctest
+
+    import sketchml_text.charrnn
+    import sketchml_text.corpus
+
+    assert doctest.testmod(sketchml_text.corpus).failed == 0
+    finder = doctest.DocTestFinder()
+    runner = doctest.DocTestRunner()
+    for test in finder.find(sketchml_text.charrnn.ngram_bits_per_char, "ngram_bits_per_char",
+                            globs={"ngram_bits_per_char": sketchml_text.charrnn.ngram_bits_per_char}):
+        runner.run(test)
+    assert runner.failures == 0 and runner.tries == 1
