@@ -55,9 +55,10 @@ def register(subparsers: Any) -> None:
     parser.add_argument("--lr", type=float, metavar="LR", help="Adam's step size")
     parser.add_argument("--cutouts", type=int, default=16, metavar="N",
                         help="crops CLIP looks at per step (default 16)")
-    parser.add_argument("--cut-size", type=float, nargs=2, default=(0.5, 1.0),
-                        metavar=("MIN", "MAX"), help="crop side as a fraction (default 0.5 1.0)")
-    parser.add_argument("--no-augment", action="store_true", help="no flips or noise on cutouts")
+    parser.add_argument("--cut-size", type=float, nargs=2, default=(0.8, 1.0),
+                        metavar=("MIN", "MAX"), help="view side as a fraction (default 0.8 1.0)")
+    parser.add_argument("--no-augment", action="store_true",
+                        help="no turns, slides, flips or noise on cutouts")
     parser.add_argument("--tv", type=float, default=0.0, help="total-variation weight (smoother)")
     parser.add_argument("--latent-norm", type=float, default=0.0,
                         help="weight keeping the latent where the generator was trained")

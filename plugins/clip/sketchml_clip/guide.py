@@ -7,10 +7,11 @@ whose ``generate`` is differentiable) or a direct image parameterisation from
 :mod:`sketchml_clip.params` (pixels, Fourier with decorrelated colour, limited-palette
 pixel art).
 
-Each step CLIP looks at random crops of the picture ("cutouts", resized to its input size,
-flipped and lightly noised) and the loss is minus the weighted mean cosine similarity
-between them and each prompt part (negative weights push away), plus optional
-total-variation and latent-norm penalties. The optimiser is Adam (gradients through
+Each step CLIP looks at random views of the picture ("cutouts": squares of it resized to
+its input size, turned, slid, mirrored and noised) and the loss is minus the
+weighted mean cosine similarity between them and each prompt part (negative weights push
+away), plus optional total-variation and latent-norm penalties. A generator starts from
+the best-scoring of several random latents (``starts=``). The optimiser is Adam (gradients through
 generator and CLIP), CMA-ES (``cma``: no gradients, any generator), or CMA-ES followed by
 Adam.
 
@@ -31,6 +32,7 @@ Examples:
 """
 from __future__ import annotations
 
+import dataclasses
 import json
 import math
 import os
@@ -57,6 +59,9 @@ gradients) and ``"cma+adam"`` (CMA-ES for ``cma_steps``, then Adam from its best
 
 # Adam's step size per kind of target when lr= is not given: each moves its numbers about
 # as far per step as the picture can follow.
+# Starting latents scored, per family, when starts= is not given (1 for the others).
+_STARTS = {"dcgan": 32}
+
 _LEARNING_RATES = {"pixels": 0.05, "fourier": 0.06, "pixelart": 0.1, "dcgan": 0.05,
                    "biggan": 0.03, "stylegan2": 0.02}
 
@@ -266,19 +271,22 @@ def _gaussian_prior(tensors: dict[str, torch.Tensor], key: str, variance: float)
 
 
 def _make_target(model: sk.Model, *, seed: int, init: sk.Latent | None,
-                 latent_options: Mapping[str, Any]) -> _Target:
+                 latent_options: Mapping[str, Any], count: int = 1) -> _Target:
+    """The target of ``model``, holding ``count`` starting latents (one when ``init`` is given)."""
     # The GAN families run generate() without gradients (their pictures are plain tensors a
     # sketch may edit in place), so guidance calls their documented bare networks instead.
     family = model.family
     network = _network(model, "network", "net")
     if family == "dcgan" and network is not None:
-        return _dcgan_target(model, network, seed=seed, init=init)
+        return _dcgan_target(model, network, seed=seed, init=init, count=count)
     if family == "biggan" and network is not None:
-        return _biggan_target(model, network, seed=seed, init=init, latent_options=latent_options)
+        return _biggan_target(model, network, seed=seed, init=init, latent_options=latent_options,
+                              count=count)
     if family == "stylegan2" and network is not None and hasattr(network, "synthesis"):
         return _stylegan_target(model, network, seed=seed, init=init,
-                                latent_options=latent_options)
-    return _generic_target(model, seed=seed, init=init, latent_options=latent_options)
+                                latent_options=latent_options, count=count)
+    return _generic_target(model, seed=seed, init=init, latent_options=latent_options,
+                           count=count)
 
 
 def _network(model: sk.Model, *names: str) -> torch.nn.Module | None:
@@ -290,18 +298,18 @@ def _network(model: sk.Model, *names: str) -> torch.nn.Module | None:
 
 
 def _start(model: sk.Model, seed: int, init: sk.Latent | None,
-           latent_options: Mapping[str, Any]) -> sk.Latent:
+           latent_options: Mapping[str, Any], count: int = 1) -> sk.Latent:
     if init is not None:
         latent = init if isinstance(init, sk.Latent) else sk.Latent(init)
         if len(latent) != 1:
             raise SketchmlError(f"init= must be one latent, got {len(latent)}; pick one with latent[i].")
         return latent.to(model.device)
-    return model.sample_latent(1, seed=seed, **latent_options)
+    return model.sample_latent(count, seed=seed, **latent_options)
 
 
 def _dcgan_target(model: Any, network: torch.nn.Module, *, seed: int,
-                  init: sk.Latent | None) -> _Target:
-    start = _start(model, seed, init, {})
+                  init: sk.Latent | None, count: int = 1) -> _Target:
+    start = _start(model, seed, init, {}, count)
     meta = dict(start.metadata)
 
     def render(t: dict[str, torch.Tensor]) -> torch.Tensor:
@@ -313,8 +321,9 @@ def _dcgan_target(model: Any, network: torch.nn.Module, *, seed: int,
 
 
 def _biggan_target(model: Any, network: torch.nn.Module, *, seed: int,
-                   init: sk.Latent | None, latent_options: Mapping[str, Any]) -> _Target:
-    start = _start(model, seed, init, latent_options)
+                   init: sk.Latent | None, latent_options: Mapping[str, Any],
+                   count: int = 1) -> _Target:
+    start = _start(model, seed, init, latent_options, count)
     meta = {key: value for key, value in start.metadata.items() if key != "label"}
     truncation = float(meta.get("truncation", 0.4))
     meta["truncation"] = truncation
@@ -337,14 +346,14 @@ def _biggan_target(model: Any, network: torch.nn.Module, *, seed: int,
 
 
 def _stylegan_target(model: Any, net: Any, *, seed: int, init: sk.Latent | None,
-                     latent_options: Mapping[str, Any]) -> _Target:
+                     latent_options: Mapping[str, Any], count: int = 1) -> _Target:
     options = dict(latent_options)
     space = options.pop("space", "w")
     if space not in ("w", "w+"):
         raise SketchmlError(
             f"StyleGAN2 guidance moves W or W+, not space={space!r}: use "
             "latent_options={'space': 'w'} (one style for all layers) or {'space': 'w+'}.")
-    start = _start(model, seed, init, {**options, "space": space})
+    start = _start(model, seed, init, {**options, "space": space}, count)
     if "w" not in start.tensors:
         raise SketchmlError("init= for StyleGAN2 guidance must be a W or W+ latent ({'w': ...}); "
                             "make one with gan.sample_latent(1, space='w').")
@@ -365,13 +374,13 @@ def _stylegan_target(model: Any, net: Any, *, seed: int, init: sk.Latent | None,
 
 
 def _generic_target(model: sk.Model, *, seed: int, init: sk.Latent | None,
-                    latent_options: Mapping[str, Any]) -> _Target:
+                    latent_options: Mapping[str, Any], count: int = 1) -> _Target:
     if not model.can("generate") or not model.can("sample_latent"):
         raise SketchmlError(
             f"The {model.family!r} model cannot be guided: guidance needs a family that makes "
             f"images from latents (generate and sample_latent); it can: "
             f"{', '.join(model.verbs()) or 'nothing'}.")
-    start = _start(model, seed, init, latent_options)
+    start = _start(model, seed, init, latent_options, count)
     meta = dict(start.metadata)
     tensors = {k: v.float() for k, v in start.tensors.items() if v.is_floating_point()}
     fixed = {k: v for k, v in start.tensors.items() if k not in tensors}
@@ -400,46 +409,73 @@ def _generic_target(model: sk.Model, *, seed: int, init: sk.Latent | None,
 
 # -- cutouts -------------------------------------------------------------------------------
 
+# How far augmented cutouts may turn (radians), slide (a fraction of the view's side) and
+# how much noise they may carry (standard deviation, pixels in [0, 1]).
+_TURN = 0.35
+_SLIDE = 0.15
+_NOISE = 0.1
+
+
 @dataclass(frozen=True)
 class _Cut:
-    top: int
-    left: int
-    side: int
+    zoom: float
+    """The side of the view, as a fraction of the picture's short side."""
+    x: float
+    y: float
+    """The view's centre, -1..1 across the picture."""
+    angle: float
     flip: bool
     noise: float
 
 
 def _draw_cuts(gen: torch.Generator, height: int, width: int, *, count: int,
                sizes: tuple[float, float], augment: bool) -> list[_Cut]:
-    """``count`` crops: the whole picture first, then random squares of ``sizes`` x the short side."""
-    short = min(height, width)
-    cuts = [_Cut((height - short) // 2, (width - short) // 2, short, False, 0.0)]
+    """``count`` views: the whole picture first, then random squares of ``sizes`` x the short
+    side, anywhere in the picture (and, with ``augment``, a little beyond its edges, turned,
+    mirrored and noisy)."""
+    cuts = [_Cut(1.0, 0.0, 0.0, 0.0, False, 0.0)]
     low, high = sizes
     for _ in range(count - 1):
-        u = torch.rand(5, generator=gen).tolist()
-        side = max(4, min(short, round(short * (low + (high - low) * u[0]))))
-        top = int(u[1] * (height - side + 1))
-        left = int(u[2] * (width - side + 1))
-        cuts.append(_Cut(top, left, side, augment and u[3] < 0.5, 0.05 * u[4] if augment else 0.0))
+        u = torch.rand(6, generator=gen).tolist()
+        zoom = low + (high - low) * u[0]
+        room = 1 - zoom + (_SLIDE * zoom if augment else 0.0)
+        x, y = room * (2 * u[1] - 1), room * (2 * u[2] - 1)
+        if augment:
+            cuts.append(_Cut(zoom, x, y, _TURN * (2 * u[3] - 1), u[4] < 0.5, _NOISE * u[5]))
+        else:
+            cuts.append(_Cut(zoom, x, y, 0.0, False, 0.0))
     return cuts
 
 
 def _apply_cuts(images: torch.Tensor, cuts: Sequence[_Cut], size: int,
                 noise: torch.Tensor | None) -> torch.Tensor:
-    """``(N, 3, H, W)`` -> ``(N * len(cuts), 3, size, size)``, picture-major."""
-    pieces = []
-    for cut in cuts:
-        piece = images[:, :, cut.top:cut.top + cut.side, cut.left:cut.left + cut.side]
-        if cut.side != size:
-            piece = F.interpolate(piece, size=(size, size), mode="bilinear", align_corners=False,
-                                  antialias=cut.side > size)
-        if cut.flip:
-            piece = piece.flip(3)
-        pieces.append(piece)
-    stacked = torch.stack(pieces, dim=1)
+    """``(N, 3, H, W)`` -> ``(N * len(cuts), 3, size, size)``, picture-major.
+
+    Each view is resampled from the picture at its own resolution (the edge pixels extend
+    beyond it), then shrunk to CLIP's input size with antialiasing.
+    """
+    n, _, height, width = images.shape
+    short = min(height, width)
+    theta = torch.zeros(len(cuts), 2, 3)
+    for i, cut in enumerate(cuts):
+        cos, sin = math.cos(cut.angle), math.sin(cut.angle)
+        mirror = -1.0 if cut.flip else 1.0
+        sx, sy = cut.zoom * short / width, cut.zoom * short / height
+        theta[i] = torch.tensor([[sx * cos * mirror, -sx * sin, cut.x],
+                                 [sy * sin * mirror, sy * cos, cut.y]])
+    side = max(size, round(short * max(cut.zoom for cut in cuts)))
+    theta = theta.to(images).repeat(n, 1, 1)
+    grid = F.affine_grid(theta, [n * len(cuts), 3, side, side], align_corners=False)
+    repeated = images.unsqueeze(1).expand(-1, len(cuts), -1, -1, -1).flatten(0, 1)
+    views = F.grid_sample(repeated, grid, mode="bilinear", padding_mode="border",
+                          align_corners=False)
+    if side != size:
+        views = F.interpolate(views, size=(size, size), mode="bilinear", align_corners=False,
+                              antialias=True)
+    views = views.view(n, len(cuts), 3, size, size)
     if noise is not None:
-        stacked = stacked + noise
-    return stacked.flatten(0, 1)
+        views = views + noise
+    return views.flatten(0, 1)
 
 
 # -- the loss -------------------------------------------------------------------------------
@@ -601,7 +637,7 @@ def guide(
     optimiser: str = "adam",
     lr: float | None = None,
     cutouts: int = 16,
-    cut_size: tuple[float, float] = (0.5, 1.0),
+    cut_size: tuple[float, float] = (0.8, 1.0),
     augment: bool = True,
     tv: float = 0.0,
     latent_norm: float = 0.0,
@@ -615,6 +651,7 @@ def guide(
     batch: int = 8,
     size: int | None = None,
     weights: str | os.PathLike[str] | None = None,
+    starts: int | None = None,
 ) -> Guidance:
     """Steer a generator (or a picture's pixels) towards a prompt with ``clip``.
 
@@ -628,9 +665,13 @@ def guide(
         steps: optimiser steps (Adam) or generations (CMA-ES).
         optimiser: ``"adam"``, ``"cma"`` (needs no gradients) or ``"cma+adam"``.
         lr: Adam's step size (default: chosen for the kind of model).
-        cutouts: crops CLIP looks at per step (the first is always the whole picture).
-        cut_size: ``(smallest, largest)`` crop side as a fraction of the picture's short side.
-        augment: flip and lightly noise the cutouts (makes pictures sturdier).
+        cutouts: views CLIP looks at per step (the first is always the whole picture).
+        cut_size: ``(smallest, largest)`` view side as a fraction of the picture's short side
+            (default ``(0.8, 1.0)``: views that keep most of the picture, so a shape is seen
+            whole and its colour is not asked of the background).
+        augment: turn the views a little, slide them a little past the picture's edges,
+            mirror and noise them (a picture then has to match from every view, not fool
+            one: sturdier pictures).
         tv: weight of the total-variation penalty (smoother pictures).
         latent_norm: weight of the penalty keeping the latent where the generator was
             trained (Gaussian latents near their usual length, W near its average).
@@ -649,6 +690,11 @@ def guide(
         size: picture size for the direct parameterisations (default: the larger of 64 and
             CLIP's input size).
         weights: weights file or folder for ``model`` when it is a name.
+        starts: how many random starting latents CLIP scores before the first step;
+            guidance starts from the best of them (default 32 for DCGAN, whose pictures are
+            cheap to render, and 1 otherwise; always 1 with ``init``). A GAN's picture
+            changes shape slowly under small steps, so starting from a picture that already
+            resembles the prompt matters.
 
     Returns:
         A :class:`Guidance`: iterate it for ``(step, image, loss, latent)``, or call
@@ -680,25 +726,32 @@ def guide(
         cma_steps = steps // 2 if optimiser == "cma+adam" else steps
     cma_steps = _whole(cma_steps, "cma_steps", low=0)
     generator = _generator(model, clip, size=size, weights=weights)
+    if starts is None:
+        # Only where a picture is cheap: 32 renders of BigGAN-deep 256 take a minute on a CPU.
+        # The direct parameterisations all start near grey: nothing to pick from.
+        starts = _STARTS.get(generator.family, 1)
+    starts = 1 if init is not None else _whole(starts, "starts", low=1)
     # A family whose sample_latent draws from torch's global generator still starts from
     # the same latent for the same seed, and the caller's random state is left alone.
     with torch.random.fork_rng(devices=[]):
         torch.manual_seed(seed)
         target = _make_target(generator, seed=seed, init=init,
-                              latent_options=dict(latent_options or {}))
+                              latent_options=dict(latent_options or {}), count=starts)
     if lr is None:
         lr = _LEARNING_RATES.get(target.kind, 0.05)
-    if optimiser != "cma":
-        _check_differentiable(target)
     objective = _Objective(clip, parts, cutouts=cutouts, cut_size=(low, high), augment=augment,
                            tv=float(tv), latent_norm=float(latent_norm), seed=seed)
+    if starts > 1:
+        target = _best_start(target, objective, batch=max(batch, 16))
+    if optimiser != "cma":
+        _check_differentiable(target)
     settings = {
         "prompt": prompt if isinstance(prompt, str) else " | ".join(p.describe() for p in parts),
         "parts": [[p.text, p.weight] for p in parts if p.image is None],
         "image_prompts": sum(1 for p in parts if p.image is not None),
         "clip": clip.name, "model": generator.name, "optimiser": optimiser, "steps": steps,
         "lr": lr, "cutouts": cutouts, "cut_size": [low, high], "augment": bool(augment),
-        "tv": float(tv), "latent_norm": float(latent_norm), "seed": seed,
+        "tv": float(tv), "latent_norm": float(latent_norm), "seed": seed, "starts": starts,
     }
     if optimiser != "adam":
         settings.update(population=population, sigma=float(sigma), cma_steps=min(cma_steps, steps))
@@ -715,6 +768,23 @@ def guide(
             yield from _adam(target, objective, start, first=switch, last=steps, lr=float(lr))
 
     return Guidance(steps, settings, produce(), generator)
+
+
+def _best_start(target: _Target, objective: _Objective, *, batch: int) -> _Target:
+    """The target narrowed to the one of its starting latents whose picture scores best."""
+    tensors = target.tensors
+    count = next(iter(tensors.values())).shape[0]
+    losses = []
+    draw = None
+    with torch.no_grad():
+        for begin in range(0, count, batch):
+            chunk = {k: v[begin:begin + batch] for k, v in tensors.items()}
+            images = target.render(chunk)
+            if draw is None:
+                draw = objective.draw(images.shape[-2], images.shape[-1])
+            losses.append(objective(images, chunk, _per_item_prior(target), draw))
+    best = int(torch.cat(losses).argmin())
+    return dataclasses.replace(target, tensors={k: v[best:best + 1] for k, v in tensors.items()})
 
 
 def _check_clip(clip: Any) -> None:

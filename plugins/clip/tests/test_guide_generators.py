@@ -145,7 +145,8 @@ def test_a_generator_without_gradients_needs_cma_es(clip):
 
 def test_any_model_with_a_differentiable_generate_is_steered_by_adam(clip):
     smooth = Smooth(device="cpu")
-    steps, result = run(clip, smooth, steps=8)
+    # One start: the best of several random starts may already beat what 8 steps reach.
+    steps, result = run(clip, smooth, steps=8, starts=1)
     assert result.loss < steps[0].loss
     assert torch.equal(smooth.generate(result.latent), result.image)
 
