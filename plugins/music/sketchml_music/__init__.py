@@ -3,8 +3,9 @@
 * ``performance_rnn``: Magenta's Performance RNN (expressive piano as note-on, note-off,
   time-shift and velocity events), conditioned on note density and a key; the ``default``
   variant ships in this package, trained offline on the Bach works in music21's corpus.
-* ``musicvae``: Magenta's MusicVAE for 2-bar melodies (sample, encode, decode, slerp walks);
-  the ``default`` variant ships here, trained offline on the voices of the same corpus.
+* ``musicvae``: Magenta's MusicVAE (sample, encode, decode, slerp walks) for 2-bar melodies
+  (``default``), 16-bar trios (``trio``) and multitrack bars that follow a chord
+  progression (``multitrack``); all three ship here, trained offline on the same corpus.
 * ``gansynth``: Magenta's GANSynth (instrument notes from a timbre latent and a pitch, as
   log-mel magnitude and instantaneous-frequency spectrograms); the ``default`` variant ships
   here, CPU-sized, trained offline on General MIDI instruments rendered by FluidSynth.
@@ -47,9 +48,21 @@ def sketchml_register_models(registry) -> None:
                 "description": "2-bar melody MusicVAE (cat-mel_2bar_small, smaller) trained "
                                "offline on the voices of music21's Bach corpus",
             },
+            "trio": {
+                "weights": "weights/musicvae-trio.safetensors",
+                "description": "16-bar trio MusicVAE (hierdec-trio_16bar, smaller): melody, "
+                               "bass and drums, trained offline on music21's Bach chorales",
+            },
+            "multitrack": {
+                "weights": "weights/musicvae-multitrack.safetensors",
+                "description": "multitrack MusicVAE with chords (hier-multiperf_vel_1bar_med_"
+                               "chords, smaller): one bar per chord of up to 8 instruments, "
+                               "trained offline on music21's Bach chorales",
+            },
         },
-        description="MusicVAE (Roberts et al. 2018): a latent space of 2-bar melodies to "
-                    "sample, encode, decode and walk; train it on your MIDI",
+        description="MusicVAE (Roberts et al. 2018): latent spaces of 2-bar melodies, 16-bar "
+                    "trios and multitrack bars that follow chords, to sample, encode, decode "
+                    "and walk; train it on your MIDI",
     )
     registry.add(
         "gansynth",

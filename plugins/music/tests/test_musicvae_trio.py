@@ -192,5 +192,8 @@ def test_shipped_trio_reconstructs_held_out_chorales_better_than_baselines():
         majority = record["majority_baseline"][name]
         assert accuracy[t] > majority + 0.05 and accuracy[t] > swapped[t] + 0.03, \
             (name, accuracy, swapped, majority)
-    music = vae.generate(vae.sample_latent(2, seed=0), temperature=0.5, seed=0)
-    assert all({n.instrument for n in m.notes} >= {0, 1} for m in music)
+    # Random latents play all three tracks (some fall silent before their 16 bars end, as
+    # chorales shorter than 16 bars do in the training windows).
+    music = vae.generate(vae.sample_latent(4, seed=0), temperature=0.5, seed=0)
+    assert {n.instrument for m in music for n in m.notes} == {0, 1, 9}
+    assert max(m.total_time for m in music) > 16.0
