@@ -517,7 +517,8 @@ def train_autoencoder(data: Any, *, out: str | os.PathLike[str] | None,
     run = TrainingRun(out=out, model={"net": network}, optimizers={"opt": optimiser},
                       steps=s.steps, seed=s.seed, device=device,
                       sample_every=s.sample_every or max(1, s.steps // 10), on_sample=on_sample,
-                      progress=s.progress, config=config, checkpoint_every=s.checkpoint_every)
+                      progress=s.progress, config=config, checkpoint_every=s.checkpoint_every,
+                      should_stop=s.should_stop)
     started = time.monotonic()
     pixels = 3 * s.resolution * s.resolution
     for _, batch in run.loop(dataset, batch_size=min(s.batch_size, len(dataset))):

@@ -27,6 +27,7 @@ import json
 import math
 import os
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Any
@@ -528,6 +529,7 @@ def train_pix2pix(data: Any, *, out: str | os.PathLike[str] | None, input: str =
                   seed: int | None = None, minutes: float | None = None,
                   sample_every: int | None = None, checkpoint_every: int | None = None,
                   progress: bool | None = None,
+                  should_stop: Callable[[], bool] | None = None,
                   device: Any = None) -> tuple[TrainingRun, UnetGenerator, dict[str, Any]]:
     """Train pix2pix (see :meth:`Pix2Pix.train`); returns ``(run, generator, config)``.
 
@@ -588,7 +590,7 @@ def train_pix2pix(data: Any, *, out: str | os.PathLike[str] | None, input: str =
                       optimizers={"g": opt_g, "d": opt_d}, steps=steps, seed=seed, device=device,
                       sample_every=sample_every or max(1, steps // 10), on_sample=on_sample,
                       progress=progress, config=config, checkpoint_every=checkpoint_every,
-                      ddp_options={"broadcast_buffers": False})
+                      should_stop=should_stop, ddp_options={"broadcast_buffers": False})
     started = time.monotonic()
     for _, (real_a, real_b) in run.loop(dataset, batch_size=batch_size):
         if minutes is not None and time.monotonic() - started > minutes * 60:

@@ -504,7 +504,8 @@ def _train(style_image: Any, content: Any, *, out: Any, s: StyleTraining,
     run = TrainingRun(out=out, model={"net": network}, optimizers={"opt": optimiser},
                       steps=s.steps, seed=s.seed, device=device,
                       sample_every=s.sample_every or max(1, s.steps // 10), on_sample=on_sample,
-                      progress=s.progress, config=config, checkpoint_every=s.checkpoint_every)
+                      progress=s.progress, config=config, checkpoint_every=s.checkpoint_every,
+                      should_stop=s.should_stop)
     net = net.to(run.device)
     with torch.no_grad():
         style_grams = [gram(f) for f in net(styled.to(run.device))]

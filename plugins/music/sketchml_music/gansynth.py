@@ -1130,6 +1130,7 @@ def train_gansynth(data: Any, *, out: str | os.PathLike[str] | None, device: Any
                       sample_every=settings.sample_every or max(1, settings.steps // 10),
                       on_sample=on_sample, progress=settings.progress, config=config,
                       checkpoint_every=settings.checkpoint_every, minutes=settings.minutes,
+                      should_stop=settings.should_stop,
                       ema={"g_ema": "g"} if settings.ema else None,
                       ema_decay=settings.ema or 0.0, export={EXPORT_NAME: result},
                       ddp_options={"broadcast_buffers": False})

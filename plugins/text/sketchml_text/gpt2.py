@@ -683,7 +683,8 @@ class GPT2(sk.Model):
                           seed=settings.seed_for(out), device=self.device,
                           checkpoint_every=settings.checkpoint_every, minutes=settings.minutes,
                           sample_every=settings.sample_every or max(1, steps // 5),
-                          on_sample=on_sample, progress=settings.progress, config=config)
+                          on_sample=on_sample, progress=settings.progress, config=config,
+                          should_stop=settings.should_stop)
         lm.train()
         for step, (x, y) in run.loop(train_set, batch_size=min(settings.batch_size,
                                                                 len(train_set))):
