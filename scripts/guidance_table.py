@@ -89,16 +89,20 @@ def main(argv: list[str] | None = None) -> int:
     totals: dict[str, list[int]] = {}
     for (prompt, model), rows in table.items():
         passed = sum(v.passed for _, v in rows)
-        good = totals.setdefault(model, [0, 0, 0])
+        good = totals.setdefault(model, [0, 0, 0, 0, 0])
         good[0] += passed >= 3 * len(rows) / 4
         good[1] += 1
         good[2] += passed
+        good[3] += sum(v.colour_ok for _, v in rows)
+        good[4] += sum(v.shape_ok for _, v in rows)
         shown = "; ".join(v.describe() for _, v in rows)
         print(f"{prompt:<{width}}  {model:<12} {passed}/{len(rows)}    {shown}")
     print()
-    for model, (prompts_ok, prompts, seeds_ok) in totals.items():
+    for model, (prompts_ok, prompts, seeds_ok, colours, shapes) in totals.items():
+        n = prompts * args.seeds
         print(f"{model:<12} prompts with >= 3 of 4 seeds: {prompts_ok}/{prompts}; "
-              f"seeds passing: {seeds_ok}/{prompts * args.seeds}")
+              f"seeds passing: {seeds_ok}/{n} (colour of the shape right: {colours}/{n}, "
+              f"shape right: {shapes}/{n})")
     weights = Path(sk.__file__).resolve().parent.parent / "plugins"
     print(f"\nsettings: guide's defaults{''.join(f', {k}={v}' for k, v in options.items())}; "
           f"{wall:.0f} s wall, {cpu:.0f} s CPU, one thread; load average before "
