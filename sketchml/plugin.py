@@ -47,6 +47,7 @@ _LAZY = {
     "ImageFolder": "training.data",
     "ImageTrainSettings": "training.settings",
     "MidiFolder": "training.data",
+    "Note": "media.midi",
     "FACE_ATTRIBUTES": "datasets.faces",
     "ShapesWorld": "datasets.shapes",
     "SketchmlError": "errors",

@@ -58,7 +58,9 @@ Magenta's TensorFlow variables map onto these as: ``encoder/cell_{k}/bidirection
 fw|bw/...`` -> ``encoder[s].weight_*_l{k}[_reverse]``, ``encoder/mu`` and
 ``encoder/sigma`` -> ``mu`` / ``sigma``, ``decoder/hierarchical_level_0/initial_state`` ->
 ``conductor_initial`` (TF orders the state c, h per layer: here all h, then all c),
-``decoder/hierarchical_level_0/multi_rnn_cell/cell_{k}`` -> ``conductor`` layer ``k``,
+``decoder/hierarchical_level_0/cell_{k}/lstm_cell`` (as Magenta and magenta.js name it;
+the converter in ``musicvae_magenta`` also accepts ``.../multi_rnn_cell/cell_{k}``) ->
+``conductor`` layer ``k``,
 ``core_decoder[/core_decoder_{t}]/decoder/z_to_initial_state`` -> ``cores.{t}.initial``,
 ``.../decoder/multi_rnn_cell/cell_{k}`` -> ``cores.{t}.lstm`` layer ``k``,
 ``.../decoder/output_projection`` -> ``cores.{t}.head``. TF's LSTM kernels stack the gates
@@ -791,7 +793,7 @@ def in_chord_share(notes: Sequence[dict[str, Any]], chord: int) -> float:
 def _drums_from_voices(parts: Sequence[Any], step: float, size: int, steps_per_bar: int) -> list[Any]:
     """A drum part drawn from a piece's rhythm (chorales have none): kick on bass onsets on beats
     1 and 3, snare on onsets on beats 2 and 4, closed hi-hat on the inner voices' onsets."""
-    from sketchml.media.midi import Note
+    from sketchml.plugin import Note
 
     onsets: dict[int, set[int]] = {}
     for voice, part in enumerate(parts):
