@@ -70,6 +70,31 @@ CONFIGS: dict[str, dict[str, Any]] = {
 }
 
 
+def monophonic_line(notes: Sequence[Any], step: float, size: int, min_pitch: int,
+                    max_pitch: int) -> list[int]:
+    """``size`` steps of melody classes (hold 0, rest 1, note-on ``2 + pitch - min_pitch``).
+
+    Monophonic, as Magenta's melody extraction: the highest note starting at a step wins,
+    and each note ends where the next chosen one starts. ``step`` is a step's length in
+    seconds; notes outside ``min_pitch..max_pitch`` are left out.
+    """
+    onsets: dict[int, tuple[int, int]] = {}
+    for note in notes:
+        begin = round(note.start / step)
+        end = max(round(note.end / step), begin + 1)
+        if begin < size and min_pitch <= note.pitch <= max_pitch and \
+                note.pitch > onsets.get(begin, (-1, 0))[0]:
+            onsets[begin] = (note.pitch, end)
+    out = [REST] * size
+    order = sorted(onsets)
+    for begin, following in zip(order, order[1:] + [size]):
+        pitch, end = onsets[begin]
+        out[begin] = 2 + pitch - min_pitch
+        for at in range(begin + 1, min(end, following)):
+            out[at] = HOLD
+    return out
+
+
 class MelodyCoding:
     """Melodies as 32 steps of Magenta's 90 melody classes, at ``qpm`` beats a minute.
 
@@ -106,23 +131,7 @@ class MelodyCoding:
         items = [n for n in music.notes if not n.is_drum]
         step_seconds = 60.0 / music.tempo / 4
         size = length or max((round(n.end / step_seconds) for n in items), default=0)
-        # Monophonic, as Magenta's melody extraction: the highest note starting at a step
-        # wins, and each note ends where the next chosen one starts.
-        onsets: dict[int, tuple[int, int]] = {}
-        for note in items:
-            begin = round(note.start / step_seconds)
-            end = max(round(note.end / step_seconds), begin + 1)
-            if begin < size and self.min_pitch <= note.pitch <= self.max_pitch and \
-                    note.pitch > onsets.get(begin, (-1, 0))[0]:
-                onsets[begin] = (note.pitch, end)
-        out = [REST] * size
-        order = sorted(onsets)
-        for begin, following in zip(order, order[1:] + [size]):
-            pitch, end = onsets[begin]
-            out[begin] = 2 + pitch - self.min_pitch
-            for step in range(begin + 1, min(end, following)):
-                out[step] = HOLD
-        return out
+        return monophonic_line(items, step_seconds, size, self.min_pitch, self.max_pitch)
 
     def encode(self, notes: Any) -> list[int]:
         """The first ``steps`` sixteenths of a melody (rests where it is shorter).

@@ -245,21 +245,9 @@ class TrioCoding:
         return 60.0 / self.qpm / 4
 
     def _line(self, notes: list[Any], step: float, size: int) -> list[int]:
-        onsets: dict[int, tuple[int, int]] = {}
-        for n in notes:
-            begin = round(n.start / step)
-            finish = max(round(n.end / step), begin + 1)
-            if begin < size and self.min_pitch <= n.pitch <= self.max_pitch and \
-                    n.pitch > onsets.get(begin, (-1, 0))[0]:
-                onsets[begin] = (n.pitch, finish)
-        out = [REST] * size
-        order = sorted(onsets)
-        for begin, following in zip(order, order[1:] + [size]):
-            pitch, finish = onsets[begin]
-            out[begin] = 2 + pitch - self.min_pitch
-            for s in range(begin + 1, min(finish, following)):
-                out[s] = HOLD
-        return out
+        from sketchml_music.musicvae import monophonic_line
+
+        return monophonic_line(notes, step, size, self.min_pitch, self.max_pitch)
 
     def split(self, notes: Any) -> tuple[list[Any], list[Any], list[Any]]:
         """``(melody, bass, drums)`` notes: drums are the drum notes; of the other instruments the
