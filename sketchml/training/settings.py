@@ -102,7 +102,7 @@ class TrainSettings:
     progress: bool | None = setting(None, "show a progress bar (default: when someone can see "
                                           "it)", flag=False)
     should_stop: Callable[[], bool] | None = setting(
-        None, "called before every step; training stops (and saves) once it returns True, "
+        None, "called between steps; training stops (and saves) once it returns True, "
               "e.g. a sketch's stop button or cpu_budget(seconds)", flag=False)
 
     @classmethod

@@ -342,9 +342,6 @@ class MusicVAETraining(TrainSettings):
                                         "the model also plays unconditioned")
     sample_every: int | None = setting(None, "not used: a MusicVAE run writes no samples",
                                        flag=False)
-    should_stop: Callable[[], bool] | None = setting(
-        None, "called after every step; training stops (and saves) once it returns True",
-        flag=False)
 
     UNUSED = ("sample_every",)
 

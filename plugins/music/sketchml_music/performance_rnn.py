@@ -431,9 +431,6 @@ class PerformanceRNNTraining(TrainSettings):
                                            "ten over the run)")
     sample_every: int | None = setting(None, "not used: a Performance RNN run writes no "
                                              "samples", flag=False)
-    should_stop: Callable[[], bool] | None = setting(
-        None, "called after every step; training stops (and saves) once it returns True",
-        flag=False)
 
 
 class PerformanceRNN(sk.Model):

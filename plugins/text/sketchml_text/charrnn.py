@@ -337,9 +337,6 @@ class CharRNNTraining(TrainSettings):
     on_sample: Callable[[int, sk.Text], Any] | None = setting(
         None, "called as on_sample(step, text) with each sample, e.g. to show it in a sketch",
         flag=False)
-    should_stop: Callable[[], bool] | None = setting(
-        None, "called before every step; training stops (and saves) once it returns True",
-        flag=False)
 
 
 class CharRNN(sk.Model):
