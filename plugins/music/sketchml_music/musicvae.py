@@ -70,6 +70,19 @@ CONFIGS: dict[str, dict[str, Any]] = {
 }
 
 
+def kl_penalty(mu: torch.Tensor, sigma: torch.Tensor, step: int,
+               settings: dict[str, Any]) -> tuple[torch.Tensor, float, torch.Tensor]:
+    """``(kl, beta, penalty)``: MusicVAE's KL term at ``step``.
+
+    ``kl`` is the mean KL divergence of ``N(mu, sigma)`` from ``N(0, 1)``, ``beta`` rises
+    towards ``max_beta`` as ``1 - beta_rate ** step``, and the loss adds
+    ``penalty = beta * max(kl - free_bits, 0)``.
+    """
+    kl = (0.5 * (mu ** 2 + sigma ** 2 - 1) - torch.log(sigma + 1e-8)).sum(-1).mean()
+    beta = (1 - settings["beta_rate"] ** step) * settings["max_beta"]
+    return kl, beta, beta * torch.clamp(kl - settings["free_bits"], min=0)
+
+
 def monophonic_line(notes: Sequence[Any], step: float, size: int, min_pitch: int,
                     max_pitch: int) -> list[int]:
     """``size`` steps of melody classes (hold 0, rest 1, note-on ``2 + pitch - min_pitch``).
@@ -726,9 +739,8 @@ def train_musicvae(data: Any, *, out: str | os.PathLike[str] | None, steps: int 
         sample = mu + sigma * torch.randn_like(mu)
         logits = run.model.decode_logits(sample, melodies)
         recon = F.cross_entropy(logits.flatten(0, 1), melodies.flatten(), reduction="sum") / len(melodies)
-        kl = (0.5 * (mu ** 2 + sigma ** 2 - 1) - torch.log(sigma + 1e-8)).sum(-1).mean()
-        beta = (1 - settings["beta_rate"] ** step) * settings["max_beta"]
-        loss = recon + beta * torch.clamp(kl - settings["free_bits"], min=0)
+        kl, beta, penalty = kl_penalty(mu, sigma, step, settings)
+        loss = recon + penalty
         optimizer.zero_grad(set_to_none=True)
         loss.backward()
         nn.utils.clip_grad_norm_(net.parameters(), 1.0)

@@ -999,7 +999,7 @@ def train_hier(data: Any, *, out: Any, config: str, steps: int = 2000, z: int | 
     from pathlib import Path
 
     from sketchml.plugin import TrainingRun, latest_checkpoint, seed_everything
-    from sketchml_music.musicvae import MusicVAETraining
+    from sketchml_music.musicvae import MusicVAETraining, kl_penalty
 
     if out is None:
         raise sk.SketchmlError("train() needs out='folder' for checkpoints and the trained "
@@ -1080,9 +1080,8 @@ def train_hier(data: Any, *, out: Any, config: str, steps: int = 2000, z: int | 
             logits = model.decode_logits(mu + sigma * torch.randn_like(mu), tracks, chords)
             recon = F.cross_entropy(logits.flatten(0, 2), tracks.flatten(), ignore_index=-1,
                                     reduction="sum") / len(tracks)
-        kl = (0.5 * (mu ** 2 + sigma ** 2 - 1) - torch.log(sigma + 1e-8)).sum(-1).mean()
-        beta = (1 - settings["beta_rate"] ** step) * settings["max_beta"]
-        loss = recon + beta * torch.clamp(kl - settings["free_bits"], min=0)
+        kl, beta, penalty = kl_penalty(mu, sigma, step, settings)
+        loss = recon + penalty
         optimizer.zero_grad(set_to_none=True)
         loss.backward()
         nn.utils.clip_grad_norm_(net.parameters(), 1.0)
