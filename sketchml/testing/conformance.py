@@ -16,8 +16,8 @@ page (:func:`api_problems`), the plugin declares the verbs the class has, each v
 works or is refused clearly, ``generate()`` gives one result and ``generate(n)`` a batch
 of the modality's type, shape and range, results record their seed and seeds reproduce,
 latents carry metadata and survive a save/load, ``interpolate`` starts and ends on its
-inputs, ``model.network`` is the module, and images draw on a canvas with their own
-colours.
+inputs, ``model.network`` is the module, images draw on a canvas with their own
+colours, and ``train`` stops where ``should_stop`` says, with a checkpoint of that step.
 """
 from __future__ import annotations
 
@@ -508,6 +508,45 @@ class ModelConformance:
                 pytest.skip(f"{type(self).__name__}: override train_inputs(model, out) to check train()")
             data, options = inputs
             model.train(data, out=tmp_path / "train", **options)
+
+    def test_train_stops_when_should_stop_says(self, model: Model, tmp_path: Path) -> None:
+        """``train(should_stop=...)`` ends the run after the step it says, with a checkpoint of it.
+
+        ``should_stop`` is a setting of every family (``TrainSettings``): a sketch's stop
+        button, ``cpu_budget(seconds)``. It is called before every step; here it turns True
+        once step 1 is done, so a family that ignores it trains on and fails. Checkpoints
+        every 5 steps leave step 1 to the stop's own save.
+        """
+        from sketchml.training import latest_checkpoint
+
+        self._need(model, "train")
+        out = tmp_path / "stopped"
+        inputs = self.train_inputs(model, out)
+        if inputs is None:
+            pytest.skip(f"{type(self).__name__}: override train_inputs(model, out) to check train()")
+        data, options = inputs
+        asked: list[int] = []
+
+        def after_one_step() -> bool:
+            asked.append(len(asked))
+            return len(asked) > 1
+
+        run = model.train(data, out=out, **{**options, "steps": 5, "checkpoint_every": 5,
+                                            "should_stop": after_one_step})
+        how = ("check settings.should_stop between steps, or pass it to "
+               "TrainingRun(should_stop=...)")
+        assert asked, (f"{type(model).__name__}.train() never called should_stop, a setting of "
+                       f"every family (a sketch's stop button): {how}")
+        step = getattr(run, "step", None)
+        assert step == 1, (
+            f"{type(model).__name__}.train() ran to step {step} of 5 although should_stop said "
+            f"stop after step 1: {how}")
+        checkpoint = latest_checkpoint(out / "checkpoints")
+        assert checkpoint is not None and checkpoint.step == 1, (
+            f"{type(model).__name__}.train() stopped at step 1 but its newest checkpoint in "
+            f"{out / 'checkpoints'} is "
+            f"{'missing' if checkpoint is None else f'of step {checkpoint.step}'}: a stopped run "
+            f"saves the step it reached, so running it again goes on from there")
 
     @staticmethod
     def _call_missing(model: Model, verb: str) -> None:

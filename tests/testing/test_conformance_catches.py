@@ -142,6 +142,63 @@ class Family(Good):
 
 TestFamily.plugin = registrar(verbs=("generate", "interpolate", "sample_latent", "train"))
 ''',
+    "train_ignores_should_stop": '''
+from sketchml.training import TrainingRun, TrainSettings
+
+
+class Family(Good):
+    def train(self, data, *, out=None, **options) -> TrainingRun:
+        settings = TrainSettings.build(self.family, options)
+        run = TrainingRun(out=out, model=torch.nn.Linear(3, 3), steps=settings.steps,
+                          checkpoint_every=settings.checkpoint_every, seed=settings.seed_for(out),
+                          device="cpu", progress=False)
+        for step, _ in run.loop():
+            run.log(loss=1.0 / step)
+        return run
+
+
+TestFamily.plugin = registrar(verbs=("generate", "interpolate", "sample_latent", "train"))
+TestFamily.train_inputs = lambda self, model, out: (None, {"steps": 2})
+''',
+    "train_asks_and_goes_on": '''
+from sketchml.training import TrainingRun, TrainSettings
+
+
+class Family(Good):
+    def train(self, data, *, out=None, **options) -> TrainingRun:
+        settings = TrainSettings.build(self.family, options)
+        run = TrainingRun(out=out, model=torch.nn.Linear(3, 3), steps=settings.steps,
+                          checkpoint_every=settings.checkpoint_every, seed=settings.seed_for(out),
+                          device="cpu", progress=False)
+        for step, _ in run.loop():
+            asked = settings.should_stop is not None and settings.should_stop()
+            run.log(loss=1.0 / step, asked=float(asked))  # logged, never acted on
+        return run
+
+
+TestFamily.plugin = registrar(verbs=("generate", "interpolate", "sample_latent", "train"))
+TestFamily.train_inputs = lambda self, model, out: (None, {"steps": 2})
+''',
+    "train_stop_unsaved": '''
+from sketchml.training import TrainingRun, TrainSettings
+
+
+class Family(Good):
+    def train(self, data, *, out=None, **options) -> TrainingRun:
+        settings = TrainSettings.build(self.family, options)
+        run = TrainingRun(out=out, model=torch.nn.Linear(3, 3), steps=settings.steps,
+                          checkpoint_every=settings.checkpoint_every, seed=settings.seed_for(out),
+                          device="cpu", progress=False)
+        for step, _ in run.loop():
+            if settings.should_stop is not None and settings.should_stop():
+                break  # leaves the loop without the stop's checkpoint
+            run.log(loss=1.0 / step)
+        return run
+
+
+TestFamily.plugin = registrar(verbs=("generate", "interpolate", "sample_latent", "train"))
+TestFamily.train_inputs = lambda self, model, out: (None, {"steps": 2})
+''',
     "network_is_not_a_module": '''
 class Family(Good):
     def load(self) -> None:
@@ -214,11 +271,12 @@ def outcomes(tmp_path_factory) -> dict[str, tuple[str, str]]:
 @pytest.mark.parametrize("variant", ["good", "installed"])
 def test_a_good_family_passes_everything(outcomes, variant):
     good = {key: value for key, value in outcomes.items() if key.startswith(f"{variant}::")}
-    assert len(good) == 20
+    assert len(good) == 21
     skipped = {key.split("::")[1] for key, (outcome, _) in good.items() if outcome == "skipped"}
     # The family has no encode, train or stream of its own and inherits interpolate.
     assert skipped == {f"test_verb_follows_the_model_api[{verb}]"
-                       for verb in ("encode", "interpolate", "train", "stream")}, good
+                       for verb in ("encode", "interpolate", "train", "stream")} | {
+                           "test_train_stops_when_should_stop_says"}, good
     assert {outcome for key, (outcome, _) in good.items()
             if key.split("::")[1] not in skipped} == {"passed"}, good
 
@@ -251,6 +309,12 @@ def test_a_good_family_passes_everything(outcomes, variant):
      "ZeroSeedTraining's seed=0: seed must default to None"),
     ("unrecorded_seed", "test_results_record_their_seed", "must record the one it drew"),
     ("no_metadata", "test_results_record_their_seed", "must record the one it drew"),
+    ("train_ignores_should_stop", "test_train_stops_when_should_stop_says",
+     "train() never called should_stop, a setting of every family"),
+    ("train_asks_and_goes_on", "test_train_stops_when_should_stop_says",
+     "ran to step 5 of 5 although should_stop said stop after step 1"),
+    ("train_stop_unsaved", "test_train_stops_when_should_stop_says",
+     "stopped at step 1 but its newest checkpoint"),
     ("network_is_not_a_module", "test_network_is_the_module", "must be the family's torch.nn.Module"),
     ("module_named_net", "test_network_is_the_module", "keeps its torch.nn.Module as model.net;"),
 ])

@@ -182,6 +182,10 @@ class TestPix2PixConformance(ModelConformance):
         torch.save(UnetGenerator(num_downs=5, ngf=4).state_dict(), path)
         return sk.model("pix2pix", weights=path, device="cpu")
 
+    def train_inputs(self, model: sk.Model, out: Path) -> tuple:
+        return torch.rand(4, 3, 32, 32), {"steps": 2, "resolution": 32, "width": 4,
+                                          "batch_size": 2, "progress": False}
+
     def test_seeds_reproduce(self, model: sk.Model) -> None:
         pytest.skip("pix2pix translates deterministically (dropout is off outside training): "
                     "its seed is recorded, but different seeds rightly give the same picture")
