@@ -186,9 +186,10 @@ CHARRNN_LESSON = {"hidden": 128, "layers": 2, "embedding": 64, "length": 128, "b
 
 
 def charrnn_text() -> str:
-    from sketchml_text.corpus import build_corpus
+    """60,000 characters of the literary corpus, the live sketch's demo text where installed."""
+    from sketchml_text.corpus import literary_corpus
 
-    return build_corpus(max_chars=60_000).text
+    return literary_corpus().train[:60_000]
 
 
 def charrnn_bare(text: str, steps: int) -> tuple[float, float]:

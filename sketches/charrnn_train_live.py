@@ -2,9 +2,11 @@
 
 Put a text file next to this sketch (a play, a poetry collection, your own diary: a few
 hundred kilobytes is plenty) and set TEXT to its name. When the file is missing the sketch
-writes a demo text first, from the prose of Python's own standard library, so it runs
-anywhere with no download. The demo text and RUN go to the sketch's output folder (output/
-beside it, sk.output_path()).
+writes a demo text first, with no download: the verse and prose the embedded char-RNN
+learned from (quotations, poems and aphorisms from Debian's fortunes package, which
+scripts/setup.sh installs), or, where that package is missing, the prose of Python's own
+standard library. The demo text and RUN go to the sketch's output folder (output/ beside
+it, sk.output_path()).
 
 setup() starts training on a background thread, so the window stays smooth while the
 network learns. Every SAMPLE_EVERY steps the model writes a sample, which draw() shows
@@ -80,10 +82,13 @@ def text_file():
 
 
 def write_demo_text(path):
-    """Standard-library prose as a stand-in for your own text."""
-    from sketchml_text.corpus import build_corpus
+    """A stand-in for your own text: the literary corpus if installed, else standard-library prose."""
+    from sketchml_text.corpus import build_corpus, fortunes_folder, literary_corpus
 
-    Path(path).write_text(build_corpus(max_chars=150_000).text, encoding="utf-8")
+    # The corpus puts its held-out documents (a tenth) last, and training holds out the last
+    # tenth of the file, so the curve measures text the network never saw.
+    demo = literary_corpus() if fortunes_folder() is not None else build_corpus(max_chars=150_000)
+    Path(path).write_text(demo.text, encoding="utf-8")
     print(f"no {TEXT} beside the sketch, so a demo text was written to {path}: put yours there")
 
 
