@@ -46,6 +46,24 @@ class TestFamily(ModelConformance):
     model_name = "fam"
 '''
 
+# What the training variants share: a family that trains a real TrainingRun, listed with train.
+TRAINABLE = '''
+from sketchml.training import TrainingRun, TrainSettings
+
+
+class Trainable(Good):
+    def start(self, out, options):
+        settings = TrainSettings.build(self.family, options)
+        run = TrainingRun(out=out, model=torch.nn.Linear(3, 3), steps=settings.steps,
+                          checkpoint_every=settings.checkpoint_every, seed=settings.seed_for(out),
+                          device="cpu", progress=False)
+        return settings, run
+
+
+TestFamily.plugin = registrar(verbs=("generate", "interpolate", "sample_latent", "train"))
+TestFamily.train_inputs = lambda self, model, out: (None, {"steps": 2})
+'''
+
 # Each broken variant replaces ``Family`` (and sometimes the plugin) in a copy of GOOD.
 BROKEN = {
     "out_of_range": '''
@@ -142,62 +160,32 @@ class Family(Good):
 
 TestFamily.plugin = registrar(verbs=("generate", "interpolate", "sample_latent", "train"))
 ''',
-    "train_ignores_should_stop": '''
-from sketchml.training import TrainingRun, TrainSettings
-
-
-class Family(Good):
+    "train_ignores_should_stop": TRAINABLE + '''
+class Family(Trainable):
     def train(self, data, *, out=None, **options) -> TrainingRun:
-        settings = TrainSettings.build(self.family, options)
-        run = TrainingRun(out=out, model=torch.nn.Linear(3, 3), steps=settings.steps,
-                          checkpoint_every=settings.checkpoint_every, seed=settings.seed_for(out),
-                          device="cpu", progress=False)
+        _, run = self.start(out, options)
         for step, _ in run.loop():
             run.log(loss=1.0 / step)
         return run
-
-
-TestFamily.plugin = registrar(verbs=("generate", "interpolate", "sample_latent", "train"))
-TestFamily.train_inputs = lambda self, model, out: (None, {"steps": 2})
 ''',
-    "train_asks_and_goes_on": '''
-from sketchml.training import TrainingRun, TrainSettings
-
-
-class Family(Good):
+    "train_asks_and_goes_on": TRAINABLE + '''
+class Family(Trainable):
     def train(self, data, *, out=None, **options) -> TrainingRun:
-        settings = TrainSettings.build(self.family, options)
-        run = TrainingRun(out=out, model=torch.nn.Linear(3, 3), steps=settings.steps,
-                          checkpoint_every=settings.checkpoint_every, seed=settings.seed_for(out),
-                          device="cpu", progress=False)
+        settings, run = self.start(out, options)
         for step, _ in run.loop():
             asked = settings.should_stop is not None and settings.should_stop()
             run.log(loss=1.0 / step, asked=float(asked))  # logged, never acted on
         return run
-
-
-TestFamily.plugin = registrar(verbs=("generate", "interpolate", "sample_latent", "train"))
-TestFamily.train_inputs = lambda self, model, out: (None, {"steps": 2})
 ''',
-    "train_stop_unsaved": '''
-from sketchml.training import TrainingRun, TrainSettings
-
-
-class Family(Good):
+    "train_stop_unsaved": TRAINABLE + '''
+class Family(Trainable):
     def train(self, data, *, out=None, **options) -> TrainingRun:
-        settings = TrainSettings.build(self.family, options)
-        run = TrainingRun(out=out, model=torch.nn.Linear(3, 3), steps=settings.steps,
-                          checkpoint_every=settings.checkpoint_every, seed=settings.seed_for(out),
-                          device="cpu", progress=False)
+        settings, run = self.start(out, options)
         for step, _ in run.loop():
             if settings.should_stop is not None and settings.should_stop():
                 break  # leaves the loop without the stop's checkpoint
             run.log(loss=1.0 / step)
         return run
-
-
-TestFamily.plugin = registrar(verbs=("generate", "interpolate", "sample_latent", "train"))
-TestFamily.train_inputs = lambda self, model, out: (None, {"steps": 2})
 ''',
     "network_is_not_a_module": '''
 class Family(Good):
