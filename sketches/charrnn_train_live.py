@@ -82,7 +82,7 @@ def text_file():
 
 
 def write_demo_text(path):
-    """A stand-in for your own text: the literary corpus if installed, else standard-library prose."""
+    """A stand-in for your text: the literary corpus if installed, else standard-library prose."""
     from sketchml_text.corpus import build_corpus, fortunes_folder, literary_corpus
 
     # The corpus puts its held-out documents (a tenth) last, and training holds out the last

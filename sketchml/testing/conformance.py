@@ -454,6 +454,13 @@ class ModelConformance:
     def _some_latent(self, model: Model, n: int, seed: int = 0) -> Any:
         return model.sample_latent(n, seed=seed) if model.can("sample_latent") else None
 
+    def _train_inputs(self, model: Model, out: Path) -> tuple[Any, dict[str, Any]]:
+        inputs = self.train_inputs(model, out)
+        if inputs is None:
+            pytest.skip(f"{type(self).__name__}: override train_inputs(model, out) to check "
+                        "train()")
+        return inputs
+
     def _need(self, model: Model, *verbs: str) -> None:
         for verb in verbs:
             if not model.can(verb):
@@ -503,10 +510,7 @@ class ModelConformance:
                 f"encode() must return a sk.Latent (an embedding goes in its 'embedding' "
                 f"tensor), got {type(code).__name__}")
         else:
-            inputs = self.train_inputs(model, tmp_path / "train")
-            if inputs is None:
-                pytest.skip(f"{type(self).__name__}: override train_inputs(model, out) to check train()")
-            data, options = inputs
+            data, options = self._train_inputs(model, tmp_path / "train")
             model.train(data, out=tmp_path / "train", **options)
 
     def test_train_stops_when_should_stop_says(self, model: Model, tmp_path: Path) -> None:
@@ -521,10 +525,7 @@ class ModelConformance:
 
         self._need(model, "train")
         out = tmp_path / "stopped"
-        inputs = self.train_inputs(model, out)
-        if inputs is None:
-            pytest.skip(f"{type(self).__name__}: override train_inputs(model, out) to check train()")
-        data, options = inputs
+        data, options = self._train_inputs(model, out)
         asked: list[int] = []
 
         def after_one_step() -> bool:
