@@ -123,7 +123,8 @@ class Canvas(CurvesMixin, ShapesMixin, ArraysMixin, ImageMixin, TextMixin, Pixel
         self._color_tex: moderngl.Texture | None = None
         self._renderer: R.Renderer | None = None
         self._batch = R.ShapeRecorder()
-        self._record = self._batch.records.extend
+        self._records = self._batch.records
+        self._record = self._records.extend
         self._fill_rgba: RGBA | None = (1.0, 1.0, 1.0, 1.0)
         self._stroke_rgba: RGBA | None = (0.0, 0.0, 0.0, 1.0)
         self._stroke_weight = 1.0
@@ -244,6 +245,14 @@ class Canvas(CurvesMixin, ShapesMixin, ArraysMixin, ImageMixin, TextMixin, Pixel
                     part, self._require_fbo(), (self.width, self.height),
                     apply_blend=self._apply_blend, darkest=self._blend_mode == K.DARKEST,
                 )
+
+    def _draw_run(self) -> None:
+        """Draw the shapes recorded so far: a long run of per-call shapes (a loop of
+        ``ellipse()`` calls) is drawn ``R.FLUSH_SHAPES`` at a time, so the GL draws one
+        run while the next is recorded instead of starting only when the frame ends.
+        The picture is the same as drawing them all at the end."""
+        if self.fbo is not None:  # a canvas with no GL yet keeps recording
+            self._flush()
 
     def _draw_rows(self, rows: np.ndarray) -> None:
         self._require_fbo().use()

@@ -56,9 +56,10 @@ Fragment output is premultiplied alpha; see :func:`apply_blend`.
 """
 from __future__ import annotations
 
+import ctypes
 import math
 import struct
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from importlib import resources
 from typing import TYPE_CHECKING, TypedDict, cast
 
@@ -539,6 +540,10 @@ class Renderer:
         self._instance_capacity = 0
         self.instances = ctx.buffer(reserve=INSTANCE_WORDS * 4, dynamic=True)
         self._instance_uniforms: dict[int, tuple] = {}
+        # Whether a chunk drawn from ``instances`` was handed to the GL (see INSTANCE_CHUNK):
+        # the next write then goes to fresh storage instead of waiting for that draw.
+        self._instances_in_flight = False
+        self.flush_gl = gl_flush_function(ctx)
 
     def _grow(self, shapes: int) -> None:
         capacity = max(self._capacity, 1024)
@@ -629,34 +634,83 @@ class Renderer:
     def _draw_instances(
         self, rows: np.ndarray, size: tuple[int, int], *, darkest: bool, smooth: bool
     ) -> None:
-        """Ellipses, rectangles, lines and points as one instanced draw: a record per
-        shape instead of six vertices, so numpy builds and GL reads a sixth as much."""
+        """Ellipses, rectangles, lines and points as instanced draws: a record per shape
+        instead of six vertices, so numpy builds and GL reads a sixth as much.
+
+        A batch of more than ``INSTANCE_CHUNK`` shapes is drawn one chunk at a time, and a
+        chunk of ``FLUSH_SHAPES`` or more is handed to the GL as soon as it is drawn.
+        """
         n = len(rows)
-        with np.errstate(all="ignore"):
-            inst = _shape_instances(rows)
-        if n > self._instance_capacity:
-            self._instance_capacity = max(2 * self._instance_capacity, n, 1024)
+        chunk = min(n, INSTANCE_CHUNK)
+        if chunk > self._instance_capacity:
+            self._instance_capacity = max(2 * self._instance_capacity, chunk, 1024)
             self.instances.orphan(self._instance_capacity * INSTANCE_WORDS * 4)
-        self.instances.write(inst)
-        kinds = inst.view(np.uint32)[:, 16]
-        present = np.flatnonzero(np.bincount(kinds, minlength=len(_KIND_CODE)))
-        prog = self.program_for(tuple(int(k) for k in present), darkest=darkest, instanced=True)
-        # Only this renderer uses its instanced programs: their uniforms change only here.
-        state = (size, smooth)
-        if self._instance_uniforms.get(prog.glo) != state:
-            _set_uniforms(prog, size, smooth)
-            self._instance_uniforms[prog.glo] = state
-        vao = self._vaos.get(prog.glo)
-        if vao is None:
-            # Attributes a specialised program does not read are optimised away: skip them.
-            present = [name for name in _INSTANCE_ATTRS if name in prog]
-            layout = " ".join(
-                fmt if name in present else _skip(fmt)
-                for name, fmt in zip(_INSTANCE_ATTRS, _INSTANCE_LAYOUT.split())
-            )
-            vao = self._vaos[prog.glo] = self.ctx.vertex_array(
-                prog, [(self.instances, layout + "/i", *present)])
-        vao.render(mode=self.ctx.TRIANGLES, vertices=6, instances=n)
+            self._instances_in_flight = False
+        for start in range(0, n, INSTANCE_CHUNK):
+            part = rows[start:start + INSTANCE_CHUNK] if n > INSTANCE_CHUNK else rows
+            with np.errstate(all="ignore"):
+                inst = _shape_instances(part)
+            if self._instances_in_flight:
+                # The GL may still be reading the last chunk: write into new storage.
+                self.instances.orphan(self._instance_capacity * INSTANCE_WORDS * 4)
+                self._instances_in_flight = False
+            self.instances.write(inst)
+            kinds = inst.view(np.uint32)[:, 16]
+            present = np.flatnonzero(np.bincount(kinds, minlength=len(_KIND_CODE)))
+            prog = self.program_for(
+                tuple(int(k) for k in present), darkest=darkest, instanced=True)
+            # Only this renderer uses its instanced programs: their uniforms change only here.
+            state = (size, smooth)
+            if self._instance_uniforms.get(prog.glo) != state:
+                _set_uniforms(prog, size, smooth)
+                self._instance_uniforms[prog.glo] = state
+            vao = self._vaos.get(prog.glo)
+            if vao is None:
+                # Attributes a specialised program does not read are optimised away: skip them.
+                attrs = [name for name in _INSTANCE_ATTRS if name in prog]
+                layout = " ".join(
+                    fmt if name in attrs else _skip(fmt)
+                    for name, fmt in zip(_INSTANCE_ATTRS, _INSTANCE_LAYOUT.split())
+                )
+                vao = self._vaos[prog.glo] = self.ctx.vertex_array(
+                    prog, [(self.instances, layout + "/i", *attrs)])
+            vao.render(mode=self.ctx.TRIANGLES, vertices=6, instances=len(part))
+            if len(part) >= FLUSH_SHAPES:
+                self.flush_gl()
+                self._instances_in_flight = True
+
+
+# Shapes per instanced draw call. A bigger batch (a long loop of ellipse() calls, or one
+# circles() call with many circles) is drawn a chunk at a time, and each full chunk is
+# handed to the GL at once (glFlush): numpy's work on a chunk stays in the CPU's caches
+# (at 100k circles, half the time of one pass over all the rows), and a GL that
+# rasterises on other threads (Mesa's llvmpipe) or on a GPU draws one chunk while Python
+# records and numpy builds the next. Smaller batches are drawn as before, in one call.
+INSTANCE_CHUNK = 8192
+# An instanced draw of at least this many shapes is handed to the GL at once (a smaller
+# one waits for the next flush, as GL calls usually do: a glFlush per small batch costs
+# more than it saves). Canvas draws a long run of per-call shapes in runs of this size.
+FLUSH_SHAPES = 2048
+
+
+def gl_flush_function(ctx: moderngl.Context) -> Callable[[], None]:
+    """A callable that runs ``glFlush`` on ``ctx`` (moderngl does not wrap it): the GL
+    starts on what it has been given without the caller waiting for it. Where the
+    context's loader cannot find the function it does nothing, which is also correct
+    (GL flushes by itself at the latest when the picture is read or shown).
+
+    Examples:
+        >>> from sketchml.graphics.context import create_headless_context
+        >>> gl_flush_function(create_headless_context())()
+    """
+    try:
+        # moderngl keeps the glcontext loader it made the context with.
+        address = ctx.mglo._context.load("glFlush")  # pyright: ignore[reportAttributeAccessIssue]
+    except Exception:  # another moderngl or loader: no glFlush, no harm
+        address = 0
+    if not address:
+        return lambda: None
+    return ctypes.CFUNCTYPE(None)(address)
 
 
 # Fragment code per vertex kind (see the vertex layout above and shape.frag).

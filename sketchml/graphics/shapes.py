@@ -25,6 +25,9 @@ from sketchml.graphics.winding import winding_fill
 __all__ = ["ShapesMixin"]
 
 _PACK = R.RECORD.pack
+# Bytes of pending records after which a per-call shape draws the batch so far (see
+# Canvas._draw_run): R.FLUSH_SHAPES records.
+_RUN_BYTES = R.FLUSH_SHAPES * R.RECORD.size
 _CENTER, _CORNER = K.CENTER, K.CORNER
 _SHAPE_KINDS = (
     K.POINTS, K.LINES, K.TRIANGLES, K.TRIANGLE_STRIP, K.TRIANGLE_FAN, K.QUADS, K.QUAD_STRIP,
@@ -90,6 +93,8 @@ class ShapesMixin(CanvasState):
             self._record(_PACK(0.0, a, b, c, d, 0.0, 0.0, 0.0, 0.0, sid))
         except (struct.error, OverflowError):
             raise _not_numbers(a, b, c, d) from None
+        if len(self._records) >= _RUN_BYTES:
+            self._draw_run()
 
     def circle(self, x: float, y: float, extent: float) -> None:
         """Draw a circle of diameter ``extent`` at ``(x, y)`` (read through ``ellipse_mode()``).
@@ -132,6 +137,8 @@ class ShapesMixin(CanvasState):
             self._record(_PACK(1.0, a, b, c, d, 0.0, 0.0, 0.0, 0.0, sid))
         except (struct.error, OverflowError):
             raise _not_numbers(a, b, c, d) from None
+        if len(self._records) >= _RUN_BYTES:
+            self._draw_run()
 
     def _rounded_rect(self, cx, cy, w, h, tl, tr, br, bl) -> None:
         if tr is None:
@@ -179,6 +186,8 @@ class ShapesMixin(CanvasState):
             raise _not_numbers(x1, y1, x2, y2) from None
         if self._stroke_rgba is not None:
             self._record(record)
+            if len(self._records) >= _RUN_BYTES:
+                self._draw_run()
 
     def point(self, x: float, y: float) -> None:
         """Draw a point: a dot of the stroke colour, ``stroke_weight()`` across.
@@ -199,6 +208,8 @@ class ShapesMixin(CanvasState):
             raise _not_numbers(x, y) from None
         if self._stroke_rgba is not None:
             self._record(record)
+            if len(self._records) >= _RUN_BYTES:
+                self._draw_run()
 
     # ------------------------------------------------------------------ tessellated shapes
 
@@ -279,6 +290,8 @@ class ShapesMixin(CanvasState):
             self._record(_PACK(6.0, x1, y1, x2, y2, x3, y3, 0.0, 0.0, sid))
         except (struct.error, OverflowError):
             raise _not_numbers(x1, y1, x2, y2, x3, y3) from None
+        if len(self._records) >= _RUN_BYTES:
+            self._draw_run()
 
     def quad(
         self, x1: float, y1: float, x2: float, y2: float,
@@ -298,6 +311,8 @@ class ShapesMixin(CanvasState):
             self._record(_PACK(7.0, x1, y1, x2, y2, x3, y3, x4, y4, sid))
         except (struct.error, OverflowError):
             raise _not_numbers(x1, y1, x2, y2, x3, y3, x4, y4) from None
+        if len(self._records) >= _RUN_BYTES:
+            self._draw_run()
 
     @_quiet_numpy
     def arc(
