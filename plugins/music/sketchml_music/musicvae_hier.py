@@ -26,13 +26,32 @@ second one reads the 8 instrument embeddings (``HierarchicalLstmEncoder``, level
 [64, 8]); the conductor runs 8 steps, one per instrument. The chord of the bar, as Magenta's
 ``TriadChordOneHotEncoding`` (:func:`chord_index`: 0 = no chord, ``1 + 12 * quality + root``
 for major, minor, augmented, diminished triads), is appended to every encoder and decoder
-input. Reduced for a CPU, as the config records: 4 steps a quarter (Magenta's: 24), so time
-shifts of 1 to 4 sixteenths (one quarter at most, as published), and pitches 21-108 (the
-piano's keys; Magenta's: 0-127): 318 event classes instead of 418. Each instrument starts
-from a zero input (Magenta starts it from the previous instrument's last padded input, zero
-whenever that one is shorter than 64 events). ``generate(latent, chords=[...])`` decodes each
-latent once per chord and plays the bars one after the other, as magenta.js's Multitrack
-Chords demo does.
+input. ``generate(latent, chords=[...])`` decodes each latent once per chord and plays the
+bars one after the other, as magenta.js's Multitrack Chords demo does.
+
+The multitrack has two vocabularies (:class:`MultitrackCoding`), told apart by the state
+dict's ``multitrack_spec`` (8 numbers: reduced; 9: published):
+
+* **Magenta's published layout** (:meth:`MultitrackCoding.published`), which Magenta's
+  checkpoints use (note_seq's ``PerformanceOneHotEncoding`` inside Magenta's
+  ``MultiInstrumentPerformanceConverter``): 24 steps a quarter, pitches 0-127, time shifts of
+  1 to 96 steps (``DEFAULT_MAX_SHIFT_QUARTERS = 4``: the whole bar), 8 velocity bins:
+  note-on ``p`` = ``p``, note-off ``p`` = ``128 + p``, shift ``s`` = ``255 + s``, velocity
+  bin ``b`` = ``351 + b``, program ``q`` = ``360 + q``, drums = 488, end = 489: **490
+  classes**. Bars are encoded and decoded by Magenta's rules (tracks sorted by program, drums
+  last; notes quantized as note_seq does; events at a step ordered by their notes' start and
+  pitch; tied notes clipped at the bar's end; a time shift pads each track to the bar's 96
+  steps; velocity bins of 16 from 1), chords reach the network as Magenta's converter writes
+  them (no chord at the program token, the chord at each event and the end token, zeros over
+  the padding; when sampling, magenta.js's no chord then the chord), and each instrument's
+  first input is the previous instrument's last slot (zeros, or its end token when it filled
+  all 64), as Magenta's graph reads the flattened bar shifted by one step.
+* **sketchml's reduced layout**, the shipped ``musicvae.multitrack``'s: 4 steps a quarter,
+  pitches 21-108, shifts of 1-4 steps (a quarter), 318 classes, trained from scratch on a
+  CPU; the chord at every step and a zero first input for each instrument. It stays reduced
+  because it is trained here in about 10 CPU-minutes, where 490 classes at 24 steps a
+  quarter would make every sequence longer and the softmax half as large again, and its
+  tests and figures are of these weights; the published weights select their own layout.
 
 Weights layout (sketchml's own, stable; safetensors, float16 or float32)::
 
@@ -48,11 +67,13 @@ Weights layout (sketchml's own, stable; safetensors, float16 or float32)::
     cores.{t}.head.weight (V_t, D), .bias
   multitrack:
     multitrack_spec          (8,) int32   z, instruments (8), events (64), steps a quarter (4),
-                                          velocity bins (8), min and max pitch, chord classes (49)
-    encoders.0.*  nn.LSTM bidirectional over events, input 318 + 49
+                                          velocity bins (8), min and max pitch, chord classes (49
+                                          or 0); a 9th number, the longest time shift (96), marks
+                                          Magenta's published layout
+    encoders.0.*  nn.LSTM bidirectional over events, input 318 (490) + 49
     encoders.1.*  nn.LSTM bidirectional over the instruments' 2E embeddings
     mu, sigma, conductor_initial, conductor  as for the trio
-    core.initial, core.lstm (input 318 + D + 49: one-hot, embedding, chord), core.head
+    core.initial, core.lstm (input 318 (490) + D + 49: one-hot, embedding, chord), core.head
 
 Magenta's TensorFlow variables map onto these as: ``encoder/cell_{k}/bidirectional_rnn/
 fw|bw/...`` -> ``encoder[s].weight_*_l{k}[_reverse]``, ``encoder/mu`` and
@@ -63,7 +84,12 @@ the converter in ``musicvae_magenta`` also accepts ``.../multi_rnn_cell/cell_{k}
 ``conductor`` layer ``k``,
 ``core_decoder[/core_decoder_{t}]/decoder/z_to_initial_state`` -> ``cores.{t}.initial``,
 ``.../decoder/multi_rnn_cell/cell_{k}`` -> ``cores.{t}.lstm`` layer ``k``,
-``.../decoder/output_projection`` -> ``cores.{t}.head``. TF's LSTM kernels stack the gates
+``.../decoder/output_projection`` -> ``cores.{t}.head``. The multitrack's are
+``encoder/hierarchical_level_{l}/cell_0/bidirectional_rnn/fw|bw/...`` -> ``encoders.{l}``,
+the conductor as above, and its one core ``core_decoder/decoder/z_to_initial_state``,
+``.../multi_rnn_cell/cell_{k}``, ``.../output_projection`` -> ``core.initial``,
+``core.lstm`` layer ``k``, ``core.head`` (:func:`~sketchml_music.musicvae_magenta.convert_magenta_multitrack`).
+TF's LSTM kernels stack the gates
 as i, j, f, o with input and hidden rows together and add 1.0 to the forget gate; torch's
 are i, f, g, o with separate input and hidden matrices.
 """
@@ -324,11 +350,13 @@ class _Core(nn.Module):
 
     def inputs(self, previous: torch.Tensor, embedding: torch.Tensor,
                control: torch.Tensor | None = None) -> torch.Tensor:
-        """``(B, T, depth + E [+ C])`` from previous classes ``(B, T)`` (-1 = a zero input)."""
+        """``(B, T, depth + E [+ C])`` from previous classes ``(B, T)`` (-1 = a zero input) and a
+        control ``(B, C)`` for every step or ``(B, T, C)``, one a step."""
         parts = [F.one_hot(previous.clamp(min=-1) + 1, self.depth + 1)[..., 1:].float(),
                  embedding[:, None].expand(-1, previous.shape[1], -1)]
         if control is not None:
-            parts.append(control[:, None].expand(-1, previous.shape[1], -1))
+            parts.append(control if control.dim() == 3 else
+                         control[:, None].expand(-1, previous.shape[1], -1))
         return torch.cat(parts, -1)
 
 
@@ -468,6 +496,13 @@ class MultitrackCoding:
     Classes: note-on per pitch, note-off per pitch, time shifts of 1..``max_shift`` steps,
     velocity bins 1..``velocity_bins``, 129 program tokens (128 = drums), end.
 
+    Two layouts share these classes. ``MultitrackCoding()`` is sketchml's reduced one (4 steps
+    a quarter, pitches 21-108, shifts up to a quarter: 318 classes), which the shipped
+    ``musicvae.multitrack`` was trained on. :meth:`published` is Magenta's
+    (``MultiInstrumentPerformanceConverter`` in ``hier-multiperf_vel_1bar_med_chords``: 24
+    steps a quarter, pitches 0-127, shifts up to 4 quarters, 8 velocity bins: 490 classes),
+    and encodes and decodes by Magenta's rules (:meth:`encode_track`, :meth:`decode_track`).
+
     Examples:
         >>> code = MultitrackCoding()
         >>> track = code.encode_track([{"pitch": 60, "velocity": 80, "start_time": 0,
@@ -478,20 +513,38 @@ class MultitrackCoding:
 
     def __init__(self, *, instruments: int = 8, events: int = 64, steps_per_quarter: int = 4,
                  velocity_bins: int = 8, min_pitch: int = 21, max_pitch: int = 108,
-                 qpm: float = 120.0) -> None:
+                 qpm: float = 120.0, max_shift: int | None = None, published: bool = False) -> None:
         self.instruments, self.events = instruments, events
         self.steps_per_quarter, self.velocity_bins = steps_per_quarter, velocity_bins
         self.min_pitch, self.max_pitch, self.qpm = min_pitch, max_pitch, qpm
         self.pitches = max_pitch - min_pitch + 1
-        self.max_shift = steps_per_quarter  # one quarter note, as Magenta's default
+        # The reduced layout shifts by up to a quarter; Magenta's by up to 4 quarters (note_seq's
+        # DEFAULT_MAX_SHIFT_QUARTERS), which is the whole bar.
+        self.max_shift = max_shift or steps_per_quarter
+        self.published = published
         self.shift0 = 2 * self.pitches
         self.velocity0 = self.shift0 + self.max_shift
         self.program0 = self.velocity0 + velocity_bins
         self.end = self.program0 + 129
 
+    @classmethod
+    def published(cls, *, instruments: int = 8, events: int = 64, steps_per_quarter: int = 24,
+                  velocity_bins: int = 8, min_pitch: int = 0, max_pitch: int = 127,
+                  max_shift: int | None = None) -> MultitrackCoding:
+        """Magenta's published multitrack layout (490 classes), read by Magenta's rules.
+
+        Examples:
+            >>> code = MultitrackCoding.published()
+            >>> code.classes, code.max_shift, code.bar_steps
+            (490, 96, 96)
+        """
+        return cls(instruments=instruments, events=events, steps_per_quarter=steps_per_quarter,
+                   velocity_bins=velocity_bins, min_pitch=min_pitch, max_pitch=max_pitch,
+                   max_shift=max_shift or 4 * steps_per_quarter, published=True)
+
     @property
     def classes(self) -> int:
-        """Event classes (318 for the defaults)."""
+        """Event classes (318 for the reduced defaults, 490 for Magenta's layout)."""
         return self.end + 1
 
     @property
@@ -522,9 +575,11 @@ class MultitrackCoding:
         """The events of one track in the bar from ``start`` seconds, program token first, end last.
 
         Notes are cut at the bar's end; events past ``events - 1`` are dropped (the end token
-        stays).
+        stays). In the published layout the rules are Magenta's (:meth:`_magenta_track`).
         """
         items = sk.Notes(list(notes)).notes if notes and isinstance(notes[0], dict) else list(notes)
+        if self.published:
+            return self._magenta_track(items, program=program, is_drum=is_drum, start=start, qpm=qpm)
         step = self.step_seconds(qpm)
         events: list[tuple[int, int, int, int]] = []  # (time, order, pitch, velocity)
         for n in items:
@@ -553,9 +608,124 @@ class MultitrackCoding:
                 out.append(self.pitches + pitch - self.min_pitch)
         return out[:self.events - 1] + [self.end]
 
+    # -- Magenta's rules (the published layout) ---------------------------------------------
+
+    def _velocity_bin(self, velocity: int) -> int:
+        """note_seq's ``velocity_to_bin``: bins of ``ceil(127 / bins)`` velocities from 1."""
+        size = -(-127 // self.velocity_bins)
+        return (max(1, min(127, velocity)) - 1) // size + 1
+
+    def _bin_velocity(self, velocity_bin: int) -> int:
+        """note_seq's ``velocity_bin_to_velocity``: the lowest velocity of the bin."""
+        return 1 + (velocity_bin - 1) * -(-127 // self.velocity_bins)
+
+    def _performance(self, notes: Sequence[tuple[int, int, int, int]]) -> list[tuple[str, int]]:
+        """note_seq's ``Performance`` events of notes ``(start step, end step, pitch, velocity
+        bin)`` given in Magenta's note order: at each step, events go by the note's rank in
+        that order, its note-off before its note-on (``sorted((step, rank, is_offset))``); a
+        velocity event comes before a note-on whose bin differs from the last one."""
+        marks = sorted([(b, i, False) for i, (b, _, _, _) in enumerate(notes)] +
+                       [(e, i, True) for i, (_, e, _, _) in enumerate(notes)])
+        out: list[tuple[str, int]] = []
+        now, velocity = 0, 0
+        for at, i, off in marks:
+            while at > now:
+                shift = min(at - now, self.max_shift)
+                out.append(("shift", shift))
+                now += shift
+            if not off and notes[i][3] != velocity:
+                velocity = notes[i][3]
+                out.append(("velocity", velocity))
+            out.append(("off" if off else "on", notes[i][2]))
+        return out
+
+    def _performance_notes(self, events: Sequence[tuple[str, int]],
+                           length: int) -> list[tuple[int, int, int, int]]:
+        """Notes ``(start, end, pitch, velocity)`` of events as note_seq's ``to_sequence`` makes
+        them after ``set_length(length)``: events past ``length`` steps are cut, a note-off
+        ends the oldest sounding note of its pitch, notes still sounding end at ``length``,
+        notes of no length are dropped, velocity is 100 until a velocity event."""
+        now, velocity = 0, 100
+        sounding: dict[int, list[tuple[int, int]]] = {}
+        out = []
+        for kind, value in events:
+            if kind == "shift":
+                now += value
+                if now > length:
+                    break
+            elif kind == "velocity":
+                velocity = self._bin_velocity(value)
+            elif kind == "on":
+                sounding.setdefault(value, []).append((now, velocity))
+            elif sounding.get(value):
+                begin, vel = sounding[value].pop(0)
+                if now > begin:
+                    out.append((begin, now, value, vel))
+        for pitch, started in sounding.items():
+            out += [(begin, length, pitch, vel) for begin, vel in started if length > begin]
+        return out
+
+    def _magenta_track(self, items: Sequence[Any], *, program: int, is_drum: bool, start: float,
+                       qpm: float | None) -> list[int]:
+        """A track as Magenta's ``MultiInstrumentPerformanceConverter`` encodes it: the notes
+        starting in the bar (split in seconds, cut at its end), quantized as note_seq does
+        (``int(steps + 0.5)``, a note of no length made one step), as a ``MetricPerformance``
+        whose tied notes are clipped by a round trip through notes (``split_performance``
+        with ``clip_tied_notes``), padded with a time shift to the bar's end, then the
+        program token first and the end token last (cut to ``events``, as magenta.js does)."""
+        step, bar = self.step_seconds(qpm), self.bar_steps
+        end_time = start + bar * step
+        quantized = []
+        for n in sorted(items, key=lambda n: (n.start - start, n.pitch)):
+            if not (self.min_pitch <= n.pitch <= self.max_pitch and start <= n.start < end_time):
+                continue
+            begin = int((n.start - start) / step + 0.5)
+            finish = int((min(n.end, end_time) - start) / step + 0.5)
+            finish = max(finish, begin + 1)
+            if begin < bar:
+                quantized.append((begin, min(finish, bar), n.pitch, self._velocity_bin(n.velocity)))
+        clipped = [(b, e, p, self._velocity_bin(v))
+                   for b, e, p, v in self._performance_notes(self._performance(quantized), bar)]
+        events = self._performance(sorted(clipped, key=lambda n: (n[0], n[2])))
+        now = sum(v for kind, v in events if kind == "shift")
+        if now < bar:
+            events.append(("shift", bar - now))
+        codes = {"on": lambda v: v - self.min_pitch, "off": lambda v: self.pitches + v - self.min_pitch,
+                 "shift": lambda v: self.shift0 + v - 1, "velocity": lambda v: self.velocity0 + v - 1}
+        out = [self.program0 + (128 if is_drum else program)] + [codes[k](v) for k, v in events]
+        return out[:self.events - 1] + [self.end]
+
+    def _magenta_decode(self, classes: Sequence[int], *, instrument: int, start: float,
+                        qpm: float | None) -> list[dict[str, Any]]:
+        """Magenta's ``_to_single_notesequence`` for one track: tokens up to the end token, the
+        first program token names the program (128: drums), the rest are performance events
+        read by note_seq's rules (:meth:`_performance_notes`) over one bar."""
+        tokens = list(classes)
+        if self.end in tokens:
+            tokens = tokens[:tokens.index(self.end)]
+        programs = [c - self.program0 for c in tokens if self.program0 <= c < self.end]
+        program, drum = (0, False) if not programs else \
+            ((0, True) if programs[0] == 128 else (programs[0], False))
+        events = []
+        for c in tokens:
+            if c < self.pitches:
+                events.append(("on", c + self.min_pitch))
+            elif c < self.shift0:
+                events.append(("off", c - self.pitches + self.min_pitch))
+            elif c < self.velocity0:
+                events.append(("shift", c - self.shift0 + 1))
+            elif c < self.program0:
+                events.append(("velocity", c - self.velocity0 + 1))
+        step = self.step_seconds(qpm)
+        return [{"pitch": p, "velocity": v, "start_time": start + b * step,
+                 "end_time": start + e * step, "instrument": instrument, "program": program,
+                 "is_drum": drum} for b, e, p, v in self._performance_notes(events, self.bar_steps)]
+
     def decode_track(self, classes: Sequence[int], *, instrument: int, start: float = 0.0,
                      qpm: float | None = None) -> list[dict[str, Any]]:
         """Notes of one track from its event classes (reading stops at the end token)."""
+        if self.published:
+            return self._magenta_decode(classes, instrument=instrument, start=start, qpm=qpm)
         step = self.step_seconds(qpm)
         program, drum, now, velocity = 0, False, 0, 80
         sounding: dict[int, tuple[int, int]] = {}
@@ -595,11 +765,16 @@ class MultitrackCoding:
     def encode_bar(self, notes: Any, *, start: float = 0.0, qpm: float | None = None,
                    programs: Sequence[int] | None = None) -> list[list[int]]:
         """The tracks of one bar: one per instrument (sorted by program, drums last), padded
-        with empty tracks (``[end]``) to ``instruments``."""
+        with empty tracks (``[end]``) to ``instruments``. In the published layout, as in
+        Magenta's converter, the instruments are those with a note starting in the bar."""
         music = notes if isinstance(notes, sk.Notes) else sk.Notes(notes)
         groups: dict[int, list[Any]] = {}
         for n in music.notes:
             groups.setdefault(n.instrument, []).append(n)
+        if self.published:
+            bar = self.bar_steps * self.step_seconds(qpm or music.tempo)
+            groups = {k: v for k, v in groups.items()
+                      if any(start <= n.start < start + bar for n in v)}
         order = sorted(groups, key=lambda k: (groups[k][0].is_drum, groups[k][0].program, k))
         tracks = [self.encode_track(groups[k], program=groups[k][0].program,
                                     is_drum=groups[k][0].is_drum, start=start,
@@ -609,6 +784,11 @@ class MultitrackCoding:
 
 class MultitrackNet(_Conductor):
     """``hier-multiperf_vel_1bar_med_chords``: events -> instruments -> z -> conductor -> events.
+
+    ``chord_classes`` is 49 (Magenta's triads) or 0 for a model without chords (Magenta's
+    ``hier-multiperf_vel_1bar_med``). With the published coding
+    (:meth:`MultitrackCoding.published`) the network feeds chords and the first input of each
+    instrument as Magenta's graph does (:meth:`controls`, :meth:`decode_logits`).
 
     Examples:
         >>> net = MultitrackNet(z=8, encoder=16, decoder=16, layers=1)
@@ -622,20 +802,25 @@ class MultitrackNet(_Conductor):
     kind = "multitrack"
 
     def __init__(self, *, z: int = 512, encoder: int = 1024, decoder: int = 512, layers: int = 3,
-                 encoder_layers: int = 1, coding: MultitrackCoding | None = None) -> None:
+                 encoder_layers: int = 1, coding: MultitrackCoding | None = None,
+                 chord_classes: int = CHORD_CLASSES) -> None:
         super().__init__(z, decoder, layers)
         self.coding = coding or MultitrackCoding()
         c = self.coding
-        self.register_buffer("multitrack_spec", torch.tensor(
-            [z, c.instruments, c.events, c.steps_per_quarter, c.velocity_bins, c.min_pitch,
-             c.max_pitch, CHORD_CLASSES], dtype=torch.int32))
+        if chord_classes not in (0, CHORD_CLASSES):
+            raise sk.SketchmlError(f"chord_classes is {CHORD_CLASSES} (Magenta's triads) or 0 "
+                                   f"(no chords), not {chord_classes}.")
+        self.chord_classes = chord_classes
+        spec = [z, c.instruments, c.events, c.steps_per_quarter, c.velocity_bins, c.min_pitch,
+                c.max_pitch, chord_classes] + ([c.max_shift] if c.published else [])
+        self.register_buffer("multitrack_spec", torch.tensor(spec, dtype=torch.int32))
         self.encoders = nn.ModuleList([
-            nn.LSTM(c.classes + CHORD_CLASSES, encoder, encoder_layers, batch_first=True,
+            nn.LSTM(c.classes + chord_classes, encoder, encoder_layers, batch_first=True,
                     bidirectional=True),
             nn.LSTM(2 * encoder, encoder, encoder_layers, batch_first=True, bidirectional=True)])
         self.mu = nn.Linear(2 * encoder, z)
         self.sigma = nn.Linear(2 * encoder, z)
-        self.core = _Core(c.classes, decoder, layers, decoder, CHORD_CLASSES)
+        self.core = _Core(c.classes, decoder, layers, decoder, chord_classes)
         with torch.no_grad():
             self.encoders[0].weight_ih_l0.normal_(0.0, 1.0)
             self.encoders[0].weight_ih_l0_reverse.normal_(0.0, 1.0)
@@ -645,53 +830,96 @@ class MultitrackNet(_Conductor):
         """The size of the latent."""
         return self.mu.out_features
 
-    def _chords(self, chords: torch.Tensor) -> torch.Tensor:
-        return F.one_hot(chords, CHORD_CLASSES).float()
+    def controls(self, tracks: torch.Tensor, chords: torch.Tensor | None, *,
+                 sampling: bool = False) -> torch.Tensor | None:
+        """The chord input at each event, ``(N * instruments, T, chord_classes)`` (None without chords).
 
-    def encode(self, tracks: torch.Tensor, chords: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        Reduced layout: the bar's chord at every step. Published layout, as Magenta's converter
+        builds it: no chord (class 0) at the program token, the chord at every event and the
+        end token, zeros over the padding (an empty track, ``[end]``, has no chord); when
+        ``sampling``, as magenta.js's ``encodeChordProgression``: no chord at the first step,
+        the chord at every other one.
+        """
+        if not self.chord_classes:
+            return None
+        n, k, length = tracks.shape
+        if chords is None:
+            chords = torch.zeros(n, dtype=torch.long, device=tracks.device)
+        chord = chords.to(tracks.device).repeat_interleave(k, 0)[:, None].expand(-1, length)
+        if not self.coding.published:
+            return F.one_hot(chord, self.chord_classes).float()
+        flat = tracks.reshape(n * k, length)
+        at = torch.arange(length, device=tracks.device)[None]
+        index = torch.where(at == 0, torch.zeros_like(chord), chord)
+        if not sampling:
+            index = torch.where(flat >= 0, index, torch.full_like(index, -1))
+        return F.one_hot(index + 1, self.chord_classes + 1)[..., 1:].float()
+
+    def encode(self, tracks: torch.Tensor, chords: torch.Tensor | None) -> tuple[torch.Tensor, torch.Tensor]:
         """``(mu, sigma)`` of bars ``(N, instruments, T)`` of classes (-1 = padding after the
         end token) with their chords ``(N,)``."""
         n, k, length = tracks.shape
         flat = tracks.reshape(n * k, length)
         lengths = (flat >= 0).sum(-1).clamp(min=1).cpu()
-        x = torch.cat([F.one_hot(flat.clamp(min=0), self.coding.classes).float(),
-                       self._chords(chords).repeat_interleave(k, 0)[:, None].expand(-1, length, -1)], -1)
-        packed = nn.utils.rnn.pack_padded_sequence(x, lengths, batch_first=True, enforce_sorted=False)
+        parts = [F.one_hot(flat + 1, self.coding.classes + 1)[..., 1:].float()]
+        control = self.controls(tracks, chords)
+        if control is not None:
+            parts.append(control)
+        packed = nn.utils.rnn.pack_padded_sequence(torch.cat(parts, -1), lengths, batch_first=True,
+                                                   enforce_sorted=False)
         _, (h, _) = self.encoders[0](packed)
         per_track = torch.cat([h[-2], h[-1]], -1).reshape(n, k, -1)
         _, (h, _) = self.encoders[1](per_track)
         last = torch.cat([h[-2], h[-1]], -1)
         return self.mu(last), F.softplus(self.sigma(last))
 
+    def _first_inputs(self, last: torch.Tensor) -> torch.Tensor:
+        """Each instrument's first input ``(N, instruments)``: none (-1) in the reduced layout; in
+        the published one, as Magenta feeds its flattened bar shifted by one step, the previous
+        instrument's token in the last of the ``events`` slots (-1, a zero input, unless that
+        instrument filled all its slots). ``last`` is ``(N, instruments)`` of those tokens."""
+        first = torch.full_like(last, -1)
+        if self.coding.published:
+            first[:, 1:] = last[:, :-1]
+        return first
+
     def decode_logits(self, z: torch.Tensor, targets: torch.Tensor,
-                      chords: torch.Tensor) -> torch.Tensor:
+                      chords: torch.Tensor | None) -> torch.Tensor:
         """Teacher-forced logits ``(N, instruments, T, V)`` for bars ``(N, instruments, T)``."""
         n, k, length = targets.shape
         embedding = self.embeddings(z, k).reshape(n * k, -1)
+        last = targets[..., self.coding.events - 1] if length >= self.coding.events else \
+            targets.new_full((n, k), -1)
+        first = self._first_inputs(last).reshape(n * k, 1)
         flat = targets.reshape(n * k, length)
-        previous = torch.cat([flat.new_full((n * k, 1), -1), flat[:, :-1]], 1)
-        control = self._chords(chords).repeat_interleave(k, 0)
-        hidden, _ = self.core.lstm(self.core.inputs(previous, embedding, control),
+        previous = torch.cat([first, flat[:, :-1]], 1)
+        hidden, _ = self.core.lstm(self.core.inputs(previous, embedding, self.controls(targets, chords)),
                                    self.core.start(embedding))
         return self.core.head(hidden).reshape(n, k, length, -1)
 
     @torch.no_grad()
-    def decode(self, z: torch.Tensor, chords: torch.Tensor, *, temperature: float | None,
+    def decode(self, z: torch.Tensor, chords: torch.Tensor | None, *, temperature: float | None,
                generator: torch.Generator | None = None) -> torch.Tensor:
-        """Classes ``(N, instruments, events)`` (-1 after each end token) from ``z`` and chords ``(N,)``."""
+        """Classes ``(N, instruments, events)`` (-1 after each end token) from ``z`` and chords ``(N,)``.
+
+        The reduced layout ends every track at its last slot; the published one samples all
+        ``events`` slots, as Magenta does (a track without an end token is read to its end).
+        """
         k, length = self.coding.instruments, self.coding.events
         embeddings = self.embeddings(z, k)
-        control = self._chords(chords.to(z.device))
+        slots = torch.zeros(len(z), 1, length, dtype=torch.long, device=z.device)
+        control = self.controls(slots, chords, sampling=True)
         out = torch.full((len(z), k, length), -1, dtype=torch.long)
+        previous = torch.full((len(z), 1), -1, dtype=torch.long, device=z.device)
         for slot in range(k):
             emb = embeddings[:, slot]
             state = self.core.start(emb)
-            previous = torch.full((len(z), 1), -1, dtype=torch.long, device=z.device)
             done = torch.zeros(len(z), dtype=torch.bool)
             for at in range(length):
-                hidden, state = self.core.lstm(self.core.inputs(previous, emb, control), state)
+                step_control = None if control is None else control[:, at]
+                hidden, state = self.core.lstm(self.core.inputs(previous, emb, step_control), state)
                 logits = self.core.head(hidden[:, -1])
-                if at == length - 1:
+                if at == length - 1 and not self.coding.published:
                     choice = torch.full((len(z),), self.coding.end, dtype=torch.long)
                 else:
                     choice = _sample(logits, temperature, generator)
@@ -700,6 +928,8 @@ class MultitrackNet(_Conductor):
                 if bool(done.all()):
                     break
                 previous = choice[:, None].to(z.device)
+            last = out[:, slot, length - 1]
+            previous = self._first_inputs(torch.stack([last, last], 1))[:, 1:].to(z.device)
         return out
 
     def notes_of(self, classes: torch.Tensor, *, start: float = 0.0,
@@ -712,13 +942,17 @@ class MultitrackNet(_Conductor):
     @classmethod
     def from_state_dict(cls, state: dict[str, torch.Tensor], source: str) -> MultitrackNet:
         """Rebuild and load the network a state dict in this module's multitrack layout came from."""
-        z, k, events, per_quarter, bins, low, high, _ = (int(v) for v in state["multitrack_spec"].tolist())
+        spec = [int(v) for v in state["multitrack_spec"].tolist()]
+        z, k, events, per_quarter, bins, low, high, chords = spec[:8]
+        settings = {"instruments": k, "events": events, "steps_per_quarter": per_quarter,
+                    "velocity_bins": bins, "min_pitch": low, "max_pitch": high}
+        coding = MultitrackCoding.published(**settings, max_shift=spec[8]) if len(spec) > 8 \
+            else MultitrackCoding(**settings)
         net = cls(z=z, encoder=state["encoders.0.weight_hh_l0"].shape[1],
                   decoder=state["conductor.weight_hh_l0"].shape[1],
                   layers=_lstm_layers(state, "conductor."),
-                  encoder_layers=_lstm_layers(state, "encoders.0."),
-                  coding=MultitrackCoding(instruments=k, events=events, steps_per_quarter=per_quarter,
-                                          velocity_bins=bins, min_pitch=low, max_pitch=high))
+                  encoder_layers=_lstm_layers(state, "encoders.0."), coding=coding,
+                  chord_classes=chords)
         return _load(net, state, source)
 
 
@@ -1146,6 +1380,10 @@ def decode_music(net: Any, z: torch.Tensor, *, temperature: float | None,
             raise sk.SketchmlError("chords= steers the multitrack MusicVAE "
                                    "(sk.model('musicvae.multitrack')); the trio plays without chords.")
         return net.notes_of(net.decode(z, temperature=temperature, generator=generator))
+    if chords is not None and not net.chord_classes:
+        raise sk.SketchmlError("This multitrack MusicVAE was trained without chords (as Magenta's "
+                               "hier-multiperf_vel_1bar_med); generate without chords=, or load a "
+                               "chord-conditioned one such as musicvae.multitrack.")
     indices = [0] if chords is None else chord_list(chords)
     n, k = len(z), len(indices)
     classes = net.decode(z.repeat_interleave(k, 0), torch.tensor(indices * n), temperature=temperature,

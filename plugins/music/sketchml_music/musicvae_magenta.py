@@ -51,9 +51,23 @@ onto :class:`sketchml_music.musicvae_hier.TrioNet` (:func:`convert_magenta_trio`
                                                                    conductor output)
     core_decoder/core_decoder_{t}/decoder/output_projection      cores.{t}.head
 
-The multitrack model ``hier-multiperf_vel_1bar_med_chords`` (``encoder/hierarchical_level_*``)
-is recognised and refused with a message: its 418 event classes at 24 steps a quarter do not
-fit sketchml's reduced multitrack vocabulary (318 classes at 4 steps a quarter).
+The multitrack model ``hier-multiperf_vel_1bar_med_chords`` (and ``..._med``, ``..._big``,
+``..._big_chords``; magenta.js's ``multitrack*`` folders) maps onto
+:class:`sketchml_music.musicvae_hier.MultitrackNet` in Magenta's published vocabulary
+(490 event classes; :func:`convert_magenta_multitrack`)::
+
+    encoder/hierarchical_level_0/cell_{k}/bidirectional_rnn/fw|bw/multi_rnn_cell/cell_0/lstm_cell/...
+                                                                 encoders.0.*_l{k}[_reverse] (input:
+                                                                   the event's one-hot (490), then
+                                                                   the chord's (49, or none))
+    encoder/hierarchical_level_1/cell_{k}/bidirectional_rnn/...  encoders.1.*_l{k}[_reverse] (input:
+                                                                   the instruments' [fw, bw] states)
+    encoder/mu, encoder/sigma                                    mu, sigma
+    decoder/hierarchical_level_0/initial_state, cell_{k}         conductor_initial, conductor (8 steps)
+    core_decoder/decoder/z_to_initial_state/kernel, bias         core.initial (h/c reordered)
+    core_decoder/decoder/multi_rnn_cell/cell_{k}/lstm_cell/...   core.lstm.*_l{k} (input: one-hot,
+                                                                   conductor output, chord)
+    core_decoder/decoder/output_projection/kernel, bias          core.head (490 classes)
 
 Examples:
     >>> import numpy as np
@@ -82,7 +96,8 @@ from typing import Any
 import numpy as np
 import torch
 
-__all__ = ["convert_magenta", "convert_magenta_file", "convert_magenta_trio", "kind_of"]
+__all__ = ["convert_magenta", "convert_magenta_file", "convert_magenta_multitrack",
+           "convert_magenta_trio", "kind_of"]
 
 _ENCODER = "encoder/cell_{layer}/bidirectional_rnn/{direction}/multi_rnn_cell/cell_0/lstm_cell/"
 _CELL = re.compile(r"(?:multi_rnn_cell/)?cell_(\d+)/lstm_cell/kernel$")
@@ -164,18 +179,28 @@ class _Mapper:
         self.put(key + ".bias", self.get(name + "/bias"))
         return kernel
 
-    def encoder(self, inputs: int) -> tuple[int, int]:
-        """The (stacked) bidirectional encoder, ``mu`` and ``sigma``; returns ``(z, layers)``."""
-        layers = 0
-        size = 0
-        while f"{_ENCODER.format(layer=layers, direction='fw')}kernel" in self.variables:
+    def bidirectional(self, prefix: str, key: str, inputs: int) -> tuple[int, int]:
+        """A stacked bidirectional LSTM under ``prefix`` (``encoder/``) -> ``key`` (``encoder.``);
+        returns ``(layers, size)``."""
+        pattern = prefix + _ENCODER[len("encoder/"):]
+        layers = size = 0
+        while f"{pattern.format(layer=layers, direction='fw')}kernel" in self.variables:
             for direction, suffix in (("fw", ""), ("bw", "_reverse")):
-                size = self.lstm(_ENCODER.format(layer=layers, direction=direction),
-                                 "encoder.{}_l" + str(layers) + suffix,
+                size = self.lstm(pattern.format(layer=layers, direction=direction),
+                                 key + "{}_l" + str(layers) + suffix,
                                  inputs if layers == 0 else 2 * size)
             layers += 1
         if not layers:
-            self.get(_ENCODER.format(layer=0, direction="fw") + "kernel")
+            self.get(pattern.format(layer=0, direction="fw") + "kernel")
+        return layers, size
+
+    def encoder(self, inputs: int) -> tuple[int, int]:
+        """The (stacked) bidirectional encoder, ``mu`` and ``sigma``; returns ``(z, layers)``."""
+        layers, size = self.bidirectional("encoder/", "encoder.", inputs)
+        return self.latent(size), layers
+
+    def latent(self, size: int) -> int:
+        """``encoder/mu`` and ``encoder/sigma`` over an encoding of ``2 * size``; returns z's size."""
         mu = self.dense("encoder/mu", "mu")
         if mu.shape[0] != 2 * size:
             raise _error(f"encoder/mu/kernel is {mu.shape}; the encoder gives {2 * size} numbers.")
@@ -185,7 +210,7 @@ class _Mapper:
         else:
             self.put("sigma.weight", np.zeros_like(mu.T))
             self.put("sigma.bias", np.full(z, _UNIT_SIGMA_BIAS))
-        return z, layers
+        return z
 
 
 def kind_of(variables: dict[str, Any]) -> str:
@@ -270,12 +295,76 @@ def convert_magenta_trio(variables: dict[str, Any], *, bars: int = 16, steps_per
     return mapper.state
 
 
+def convert_magenta_multitrack(variables: dict[str, Any], *, instruments: int = 8, events: int = 64,
+                               steps_per_quarter: int = 24, min_pitch: int = 0,
+                               max_pitch: int = 127, max_shift: int | None = None,
+                               velocity_bins: int = 8) -> dict[str, torch.Tensor]:
+    """Magenta's multitrack variables (``hier-multiperf_vel_1bar_med_chords``, ``..._med``,
+    ``..._big[_chords]``) -> :class:`~sketchml_music.musicvae_hier.MultitrackNet`'s state dict,
+    in the published coding (:meth:`~sketchml_music.musicvae_hier.MultitrackCoding.published`).
+
+    The two encoder levels (``encoder/hierarchical_level_{0,1}/cell_{k}/bidirectional_rnn/
+    fw|bw/...``) -> ``encoders.0`` / ``encoders.1``; ``encoder/mu``, ``encoder/sigma``; the
+    conductor (``decoder/hierarchical_level_0/``) as for the trio; the one core decoder
+    (``core_decoder/decoder/``: ``z_to_initial_state``, ``multi_rnn_cell/cell_{k}``,
+    ``output_projection``) -> ``core.initial`` / ``core.lstm`` / ``core.head``. The event
+    classes read from ``output_projection`` must be the coding's (490 for the published
+    layout: 128 note-ons, 128 note-offs, 96 shifts, 8 velocity bins, 129 programs, end); the
+    chord classes are read from the encoder's input (49 with chords, 0 without).
+    """
+    from sketchml_music.musicvae_hier import CHORD_CLASSES, MultitrackCoding
+
+    mapper = _Mapper(variables, "multitrack MusicVAE")
+    head = mapper.get("core_decoder/decoder/output_projection/bias")
+    depth = head.shape[0]
+    max_shift = max_shift or 4 * steps_per_quarter
+    coding = MultitrackCoding.published(instruments=instruments, events=events,
+                                        steps_per_quarter=steps_per_quarter,
+                                        velocity_bins=velocity_bins, min_pitch=min_pitch,
+                                        max_pitch=max_pitch, max_shift=max_shift)
+    if coding.classes != depth:
+        raise _error(
+            f"This multitrack MusicVAE predicts {depth} event classes, but pitches {min_pitch}-"
+            f"{max_pitch}, time shifts of 1-{max_shift} steps, {velocity_bins} velocity bins "
+            f"and 130 program and end tokens make {coding.classes}. Magenta's published layout "
+            f"has 490 classes (pitches 0-127, 24 steps a quarter, shifts up to 96, 8 velocity "
+            f"bins); a magenta.js config.json states another one (MultitrackConverter's args).")
+    level0 = "encoder/hierarchical_level_0/" + _ENCODER[len("encoder/"):].format(layer=0, direction="fw")
+    kernel, bias = mapper.get(level0 + "kernel"), mapper.get(level0 + "bias")
+    chords = kernel.shape[0] - bias.shape[0] // 4 - depth
+    if chords not in (0, CHORD_CLASSES):
+        raise _error(f"This multitrack MusicVAE's encoder reads {chords} numbers beside the "
+                     f"{depth} event classes; Magenta's reads {CHORD_CLASSES} (triad chords) "
+                     f"or none.")
+    layers0, size0 = mapper.bidirectional("encoder/hierarchical_level_0/", "encoders.0.",
+                                          depth + chords)
+    layers1, size1 = mapper.bidirectional("encoder/hierarchical_level_1/", "encoders.1.", 2 * size0)
+    if (layers0, size0) != (layers1, size1):
+        raise _error(f"The encoder's levels are {layers0} x {size0} and {layers1} x {size1}; "
+                     f"Magenta's (and sketchml's) use one size for both.")
+    z = mapper.latent(size1)
+    layers, size = mapper.stack(_CONDUCTOR, "conductor.{}_l", 1)
+    mapper.initial(_CONDUCTOR + "initial_state", "conductor_initial", z, layers, size)
+    core = "core_decoder/decoder/"
+    core_layers, core_size = mapper.stack(core, "core.lstm.{}_l", depth + size + chords)
+    if (core_layers, core_size) != (layers, size):
+        raise _error(f"The core decoder is {core_layers} x {core_size} but the conductor is "
+                     f"{layers} x {size}; Magenta's (and sketchml's) use one size for both.")
+    mapper.initial(core + "z_to_initial_state", "core.initial", size, layers, size)
+    mapper.dense(core + "output_projection", "core.head", (size, depth))
+    spec = [z, instruments, events, steps_per_quarter, coding.velocity_bins, min_pitch, max_pitch,
+            chords, max_shift]
+    mapper.state["multitrack_spec"] = torch.tensor(spec, dtype=torch.int32)
+    return mapper.state
+
+
 def convert_magenta_file(path: str | os.PathLike[str]) -> tuple[dict[str, torch.Tensor], dict[str, str]]:
     """Read a MusicVAE checkpoint (``.tar``, ckpt prefix or folder, magenta.js folder) -> ``(state, metadata)``.
 
-    Melody and hierarchical trio models are read; the coding (steps, bars, pitch range)
-    comes from a magenta.js ``config.json`` where there is one, else Magenta's published
-    configs' (32 steps; 16 bars of 16 steps; pitches 21-108).
+    Melody, hierarchical trio and multitrack models are read; the coding (steps, bars, pitch
+    range, instruments...) comes from a magenta.js ``config.json`` where there is one, else
+    Magenta's published configs' (32 steps; 16 bars of 16 steps; pitches 21-108; for the
+    multitrack, 8 instruments of 64 events at 24 steps a quarter, pitches 0-127).
     """
     from sketchml_music.magenta_io import read_magenta
 
@@ -298,13 +387,17 @@ def convert_magenta_file(path: str | os.PathLike[str]) -> tuple[dict[str, torch.
             f"16-bar melodies); sketchml reads Magenta's flat melody models (cat-mel_2bar_*) and "
             f"the hierarchical trio (hierdec-trio_16bar), not this one.")
     else:
-        raise _error(
-            f"{path} is Magenta's multitrack MusicVAE (hier-multiperf_vel_1bar_med_chords: "
-            f"encoder/hierarchical_level_0/ variables). Its events are 418 classes at 24 steps a "
-            f"quarter, while sketchml's multitrack model reads a reduced vocabulary of 318 "
-            f"classes at 4 steps a quarter, so its weights do not fit; train the multitrack "
-            f"model on your MIDI instead (sketchml train musicvae --config "
-            f"hier-multiperf_vel_1bar_med_chords).")
+        # magenta.js's MultitrackConverter states the coding in config.json; a TensorFlow
+        # checkpoint has none, and gets the published config's (8 instruments of 64 events,
+        # 24 steps a quarter, pitches 0-127, shifts up to a 96-step bar).
+        segments = int(args.get("numSegments", 8))
+        state = convert_magenta_multitrack(
+            found.variables, instruments=segments,
+            events=int(args.get("numSteps", 64 * segments)) // segments,
+            steps_per_quarter=int(args.get("stepsPerQuarter", 24)),
+            min_pitch=int(args.get("minPitch", 0)), max_pitch=int(args.get("maxPitch", 127)),
+            max_shift=int(args["totalSteps"]) if "totalSteps" in args else None,
+            velocity_bins=int(args.get("numVelocityBins", 8)))
     meta = {"format": "sketchml.musicvae/1", "config": json.dumps(
         {"family": "musicvae", "kind": kind, "source": f"magenta {found.kind}",
          "sigma": "encoder/sigma/kernel" in found.variables})}
