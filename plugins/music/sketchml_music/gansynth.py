@@ -84,7 +84,8 @@ from sketchml_music.pitch import detect_pitch, resample
 
 __all__ = ["CPU_FORMAT", "Discriminator", "GANSynth", "GANSynthTraining", "Generator",
            "MAGENTA_FORMAT", "PITCHES", "SAMPLE_RATE", "SpectralFormat", "convert_magenta",
-           "harmonic_templates", "read_notes", "train_gansynth"]
+           "harmonic_templates", "ideal_frequencies", "partial_mask", "read_notes",
+           "train_gansynth"]
 
 SAMPLE_RATE = 16000
 LATENT_DIM = 256
@@ -339,6 +340,62 @@ def harmonic_templates(spectral: SpectralFormat, pitches: int = len(PITCHES)) ->
     return torch.stack(rows).float()
 
 
+def partial_mask(spectral: SpectralFormat, pitches: int = len(PITCHES)) -> torch.Tensor:
+    """``(pitches, mel_bins)`` in [0, 1]: how much of each mel band lies on a partial of the pitch.
+
+    Each linear bin within half a bin of a harmonic ``k * f0`` counts 1 (a Gaussian, capped
+    at 1), whatever the partial's loudness; a mel band is the average of its linear bins.
+    Where partials lie closer than a band (low pitches, high bands) the mask is near 1.
+    Nothing here is learned.
+
+    Examples:
+        >>> from sketchml_music.gansynth import CPU_FORMAT, partial_mask
+        >>> mask = partial_mask(CPU_FORMAT)
+        >>> tuple(mask.shape), float(mask[36].min()) < 0.1 < 0.5 < float(mask[36].max())
+        ((61, 128), True)
+    """
+    bin_hz = spectral.sample_rate / spectral.n_fft
+    freqs = torch.arange(1, spectral.freq_bins + 1, dtype=torch.float64) * bin_hz
+    mel = spectral.mel_matrix().double()
+    band = (torch.ones(spectral.freq_bins, dtype=torch.float64) @ mel).clamp(min=1e-9)
+    rows = []
+    for index in range(pitches):
+        f0 = 440.0 * 2 ** ((PITCHES[0] + index - 69) / 12)
+        k = torch.arange(1, int(spectral.sample_rate / 2 // f0) + 1, dtype=torch.float64)
+        comb = torch.exp(-0.5 * ((freqs[:, None] - k * f0) / (0.5 * bin_hz)) ** 2).sum(1)
+        rows.append((comb.clamp(max=1.0) @ mel) / band)
+    return torch.stack(rows).clamp(0.0, 1.0).float()
+
+
+def ideal_frequencies(spectral: SpectralFormat, pitches: int = len(PITCHES)) -> torch.Tensor:
+    """``(pitches, frames, mel_bins)``: the frequency channel of a perfectly harmonic note.
+
+    For each pitch (MIDI 24 up), a steady tone of all its partials below Nyquist (partial
+    ``k`` at ``k * f0``, amplitude ``1 / k``, starting at the note's first sample) is taken
+    through :meth:`SpectralFormat.to_specgrams`; its instantaneous-frequency picture is what
+    every mel band's frequency would be if the note were exactly in tune. Nothing is learned.
+
+    Examples:
+        >>> from sketchml_music.gansynth import CPU_FORMAT, ideal_frequencies
+        >>> ideal = ideal_frequencies(CPU_FORMAT, pitches=2)
+        >>> tuple(ideal.shape), bool(ideal.abs().max() <= 1)
+        ((2, 64, 128), True)
+    """
+    t = torch.arange(spectral.audio_length, dtype=torch.float64) / spectral.sample_rate
+    rows = []
+    for index in range(pitches):
+        f0 = 440.0 * 2 ** ((PITCHES[0] + index - 69) / 12)
+        k = torch.arange(1, int(spectral.sample_rate / 2 // f0) + 1, dtype=torch.float64)
+        wave = (torch.sin(2 * math.pi * f0 * k[:, None] * t[None]) / k[:, None]).sum(0)
+        rows.append(spectral.to_specgrams(wave[None])[0, 1])
+    return torch.stack(rows)
+
+
+def _wrap_unit(x: torch.Tensor) -> torch.Tensor:
+    """Values folded into [-1, 1) as angles over pi are (the frequency channel's range)."""
+    return torch.remainder(x + 1.0, 2.0) - 1.0
+
+
 def _comb_map(templates: torch.Tensor, pitch: torch.Tensor, size: Any) -> torch.Tensor:
     """The combs of ``pitch`` as ``(N, 1, H, W)`` maps in [-1, 1], constant along time."""
     height, width = int(size[0]), int(size[1])
@@ -367,6 +424,22 @@ class Generator(nn.Module):
             the pitch conditioning take hold in a short CPU training: the comb says where
             the partials go, not how loud they are). Such a generator carries the combs as
             its ``templates`` buffer.
+        pitch_prior: build the requested pitch into the picture (not in Magenta's model,
+            whose layout and checkpoints stay as they are with the default ``False``):
+            the frequency channel is the ideal one of a perfectly harmonic note at that
+            pitch (:func:`ideal_frequencies`) plus a learned residual that moves a band's
+            frequency by at most ``prior[0]`` (2%) of the fundamental, a third of a
+            semitone (a residual bounded the same in every band let the low notes drift a
+            semitone sharp), and the magnitude channel is gated by the pitch's partials
+            (:func:`partial_mask`): a band off every partial keeps ``prior[1]`` (0.4) of its
+            height over the floor of the network's scale. The networks then
+            learn the timbre (how loud each partial is, how the note moves) and small
+            departures from the ideal, not where a pitch's partials go or how fast their
+            phases turn, which a short CPU training does not learn
+            (``scripts/train_gansynth_default.py`` trains the default with it). It assumes
+            the frequency channel is unscaled (normaliser ``a = 1, b = 0``, as sketchml's
+            training sets it). Such a generator carries ``prior`` and the ``partials``
+            buffer; the ideal frequencies are computed from the format when it is built.
 
     Examples:
         >>> import torch
@@ -378,11 +451,13 @@ class Generator(nn.Module):
 
     def __init__(self, *, channels: Sequence[int], start: tuple[int, int] = (2, 16),
                  latent_dim: int = LATENT_DIM, pitches: int = len(PITCHES),
-                 spectral: SpectralFormat = MAGENTA_FORMAT, harmonics: bool = False) -> None:
+                 spectral: SpectralFormat = MAGENTA_FORMAT, harmonics: bool = False,
+                 pitch_prior: bool = False) -> None:
         super().__init__()
         self.channels, self.start = tuple(channels), tuple(start)
         self.latent_dim, self.pitches = latent_dim, pitches
         self.harmonics = harmonics
+        self.pitch_prior = pitch_prior
         inputs = latent_dim + pitches
         previous = inputs
         for index, width in enumerate(self.channels, start=1):
@@ -399,6 +474,17 @@ class Generator(nn.Module):
         self.register_buffer("spectral", spectral.as_tensor())
         if harmonics:
             self.register_buffer("templates", harmonic_templates(spectral, pitches))
+        if pitch_prior:
+            # (largest frequency residual as a share of f0, magnitude kept off the partials)
+            self.register_buffer("prior", torch.tensor([0.02, 0.4]))
+            self.register_buffer("partials", partial_mask(spectral, pitches))
+            self.register_buffer("ideal_if", ideal_frequencies(spectral, pitches).float(),
+                                 persistent=False)
+            # Each pitch's fundamental in the frequency channel's units (the phase it turns
+            # per frame, over pi: a hertz is 2 * hop / sample_rate).
+            f0 = 440.0 * 2 ** ((torch.arange(pitches) + PITCHES[0] - 69) / 12.0)
+            self.register_buffer("f0_if", f0 * 2.0 * spectral.hop / spectral.sample_rate,
+                                 persistent=False)
 
     @property
     def blocks(self) -> int:
@@ -436,7 +522,24 @@ class Generator(nn.Module):
                     picture = F.interpolate(picture, scale_factor=scale, mode="nearest")
                 out = picture * alpha if out is None else out + picture * alpha
         assert out is not None
-        return out
+        return self.apply_prior(out, pitch) if self.pitch_prior else out
+
+    def gate(self, pictures: torch.Tensor, pitch: torch.Tensor) -> torch.Tensor:
+        """Magnitudes (channel 0, network scale) off the pitch's partials lowered toward -1.
+
+        Only for a generator built with ``pitch_prior=True``; training passes real notes
+        through the same gate, so the discriminator compares like with like.
+        """
+        keep = self.prior[1] + (1 - self.prior[1]) * self.partials[pitch.long()]
+        magnitude = -1 + (pictures[:, :1] + 1) * keep[:, None, None, :]
+        return torch.cat([magnitude, pictures[:, 1:]], dim=1)
+
+    def apply_prior(self, pictures: torch.Tensor, pitch: torch.Tensor) -> torch.Tensor:
+        """The network's raw pictures -> gated magnitudes and ideal frequencies plus residual."""
+        index = pitch.long()
+        limit = (self.prior[0] * self.f0_if[index]).view(-1, 1, 1)
+        frequency = _wrap_unit(self.ideal_if[index] + limit * pictures[:, 1])
+        return self.gate(torch.cat([pictures[:, :1], frequency[:, None]], dim=1), pitch)
 
     def denormalize(self, pictures: torch.Tensor) -> torch.Tensor:
         """Network pictures in [-1, 1] -> spectrograms (log mel power, frequency)."""
@@ -598,7 +701,7 @@ def _generator_from_state(state: dict[str, torch.Tensor], source: str) -> Genera
     inputs = int(first.shape[1])
     generator = Generator(channels=channels, start=(int(first.shape[2]), int(first.shape[3])),
                           latent_dim=LATENT_DIM, pitches=inputs - LATENT_DIM, spectral=spectral,
-                          harmonics="templates" in state)
+                          harmonics="templates" in state, pitch_prior="prior" in state)
     expected = generator.state_dict()
     missing = sorted(set(expected) - set(state))
     unexpected = sorted(set(state) - set(expected))
@@ -683,6 +786,10 @@ class GANSynthTraining(TrainSettings):
                                      "the requested pitch's harmonic comb (not Magenta's; "
                                      "meant to make the pitch take hold in a short CPU "
                                      "training)")
+    pitch_prior: bool = setting(False, "build the pitch into the generator's pictures: ideal "
+                                       "harmonic frequencies plus a small learned residual, "
+                                       "magnitudes gated by the partials (not Magenta's; "
+                                       "see Generator)")
 
 
 class GANSynth(sk.Model):
@@ -1076,14 +1183,18 @@ def train_gansynth(data: Any, *, out: str | os.PathLike[str] | None, device: Any
     blocks = int(math.log2(spectral.frames // start[0])) + 1
     config = {"family": "gansynth", "channels": settings.channels, "fmap_base": settings.fmap_base,
               "full_size": settings.full_size, "ema": settings.ema,
-              "harmonics": settings.harmonics}
+              "harmonics": settings.harmonics, "pitch_prior": settings.pitch_prior}
     previous = latest_checkpoint(Path(out) / "checkpoints")
     if previous is not None:
         before = previous.meta.get("config", {})
-        changed = [k for k in ("channels", "fmap_base", "full_size", "ema", "harmonics")
-                   if before.get(k, False if k == "harmonics" else None) != config[k]]
+        changed = [k for k in ("channels", "fmap_base", "full_size", "ema", "harmonics",
+                               "pitch_prior")
+                   if before.get(k, False if k in ("harmonics", "pitch_prior") else None)
+                   != config[k]]
         if changed:
-            given = ", ".join(f"{k}={before.get(k)!r}" for k in changed)
+            given = ", ".join(
+                f"{k}={before.get(k, False if k in ('harmonics', 'pitch_prior') else None)!r}"
+                for k in changed)
             raise sk.SketchmlError(f"{out} holds a GANSynth run with {given}; resuming it needs "
                                    f"the same settings. Pass those, or train into another folder.")
     waves, pitches, _ = read_notes(data, spectral)
@@ -1092,7 +1203,7 @@ def train_gansynth(data: Any, *, out: str | os.PathLike[str] | None, device: Any
     seed_everything(seed)
     channels = _channels(settings, blocks)
     generator = Generator(channels=channels[1:], start=start, spectral=spectral,
-                          harmonics=settings.harmonics)
+                          harmonics=settings.harmonics, pitch_prior=settings.pitch_prior)
     discriminator = Discriminator(channels=channels, start=start,
                                   templates=generator.templates if settings.harmonics else None)
     # Magenta's normaliser: each channel's range mapped onto [-1, 1] (magnitudes by their
@@ -1104,6 +1215,10 @@ def train_gansynth(data: Any, *, out: str | os.PathLike[str] | None, device: Any
     a = 2.0 / max(high - low, 1e-3)
     generator.normalizer.copy_(torch.tensor([[a, 1.0], [-1.0 - low * a, 0.0]]))
     pictures = generator.normalize(specgrams).clamp(-1, 1)
+    if settings.pitch_prior:
+        # The discriminator sees real notes through the generator's partial gate too, so
+        # the gate is part of the representation, not a tell of the generated notes.
+        pictures = generator.gate(pictures, pitches - PITCHES[0])
     dataset = torch.utils.data.TensorDataset(pictures, pitches - PITCHES[0])
     pitch_counts = torch.bincount(pitches - PITCHES[0], minlength=len(PITCHES)).float()
     batch_size = min(settings.batch_size, len(dataset))

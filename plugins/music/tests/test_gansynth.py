@@ -17,7 +17,8 @@ from sketchml.media.synth import fluidsynth_problem, render_notes
 from sketchml.plugin import write_wav
 from sketchml.testing import ModelConformance
 from sketchml_music.gansynth import (CPU_FORMAT, MAGENTA_FORMAT, PITCHES, Discriminator,
-                                     Generator, SpectralFormat, harmonic_templates)
+                                     Generator, SpectralFormat, harmonic_templates,
+                                     ideal_frequencies, partial_mask)
 from sketchml_music.pitch import detect_pitch, resample
 
 RATE = CPU_FORMAT.sample_rate
@@ -194,6 +195,68 @@ def test_a_generator_with_harmonic_combs_saves_loads_and_follows_them(tmp_path):
     assert d(same[0], pitch=torch.tensor([10]))[1].shape == (1, len(PITCHES))
 
 
+def test_ideal_frequencies_are_those_of_a_harmonic_note_and_decide_its_pitch():
+    """A harmonic tone's own frequency channel is the ideal one of its pitch (where it is
+    loud), a semitone's is far from it, and the tone's magnitudes played with the ideal
+    frequencies of the pitch a semitone up are heard a semitone up."""
+    ideal = ideal_frequencies(CPU_FORMAT)
+    assert ideal.shape == (len(PITCHES), *CPU_FORMAT.shape)
+    for pitch in (30, 45, 60):
+        picture = CPU_FORMAT.to_specgrams(torch.from_numpy(tone(pitch))[None])
+        weight = torch.softmax(picture[0, 0, 4:].flatten(), 0).view_as(picture[0, 0, 4:])
+
+        def off(p: int) -> float:
+            gap = torch.remainder(picture[0, 1, 4:] - ideal[p - PITCHES[0], 4:] + 1, 2) - 1
+            return float((weight * gap.abs()).sum())
+
+        assert off(pitch) < 0.02 and min(off(pitch - 1), off(pitch + 1)) > 0.1
+        picture[0, 1] = ideal[pitch + 1 - PITCHES[0]]
+        heard = detect_pitch(CPU_FORMAT.to_waves(picture)[0].numpy(), RATE)
+        assert abs(heard - (pitch + 1)) <= 0.5, (pitch, heard)
+
+
+def test_the_pitch_prior_plays_the_asked_pitch_before_any_training(tmp_path):
+    """Untrained, a generator with the pitch prior is already heard at most asked pitches
+    (the prior, not learning, puts the partials there), its frequencies stay within 2% of
+    the fundamental of the ideal ones, and it saves and loads; without the prior an
+    untrained generator plays one noise whatever the pitch, and has no prior buffers."""
+    torch.manual_seed(0)
+    plain = Generator(channels=(8, 8, 8, 4, 4), start=(4, 8), spectral=CPU_FORMAT)
+    g = Generator(channels=(8, 8, 8, 4, 4), start=(4, 8), spectral=CPU_FORMAT,
+                  pitch_prior=True)
+    assert not {"prior", "partials"} & set(plain.state_dict())
+    assert {"prior", "partials"} <= set(g.state_dict()) and "ideal_if" not in g.state_dict()
+    assert partial_mask(CPU_FORMAT).shape == (len(PITCHES), CPU_FORMAT.mel_bins)
+    for net in (plain, g):
+        net.normalizer.copy_(torch.tensor([[0.1, 1.0], [1.0, 0.0]]))
+    asked = torch.arange(15, 56, 5)  # MIDI 39-79
+    z = torch.randn(len(asked), 256)
+    with torch.no_grad():
+        pictures = g(z, asked)
+        heard = {}
+        for name, net in (("plain", plain), ("prior", g)):
+            waves = CPU_FORMAT.to_waves(net.denormalize(net(z, asked))).numpy()
+            found = np.array([detect_pitch(w, RATE) for w in waves]) - (asked.numpy() + 24)
+            heard[name] = float(np.mean(np.abs(found) <= 0.5))
+    assert heard["prior"] >= 0.6 and heard["plain"] <= 0.25, heard
+    f0 = 440.0 * 2 ** ((asked + 24 - 69) / 12.0)
+    bound = 0.02 * f0 * 2 * CPU_FORMAT.hop / RATE
+    gap = torch.remainder(pictures[:, 1] - ideal_frequencies(CPU_FORMAT)[asked] + 1, 2) - 1
+    assert bool((gap.abs().amax(dim=(1, 2)) <= bound + 1e-4).all())
+    path = tmp_path / "prior.safetensors"
+    save_file({k: v.contiguous() for k, v in g.state_dict().items()}, str(path))
+    registry = sk.Registry(discover=False)
+    registry.register(sketchml_music)
+    synth = registry.load("gansynth", weights=path, device="cpu")
+    assert synth.network.pitch_prior and not synth.network.harmonics
+    with torch.no_grad():
+        assert torch.allclose(synth.network(z, asked), pictures, atol=1e-6)
+    run = synth.train(note_folder(), out=tmp_path / "run", steps=3, batch_size=2, channels=4,
+                      pitch_prior=True, progress=False)
+    assert run.step == 3 and synth.network.pitch_prior
+    assert sk.model("gansynth", weights=tmp_path / "run", device="cpu").network.pitch_prior
+
+
 # -- the pitch detector (the judge) ----------------------------------------------------------
 
 @pytest.mark.parametrize("pitch", [24, 36, 45, 60, 71, 84])
@@ -300,6 +363,8 @@ def test_training_learns_pitch_and_resumes(tmp_path):
         synth.train(data, out=out, steps=50, channels=16, progress=False)
     with pytest.raises(sk.SketchmlError, match="harmonics=False"):
         synth.train(data, out=out, steps=50, channels=8, harmonics=True, progress=False)
+    with pytest.raises(sk.SketchmlError, match="pitch_prior=False"):
+        synth.train(data, out=out, steps=50, channels=8, pitch_prior=True, progress=False)
 
 
 def test_generated_notes_ask_only_for_pitches_the_data_has():
