@@ -59,3 +59,26 @@ def test_records_of_one_style_convert_like_many():
     assert np.array_equal(one.rows(), many.rows())
     one.clear()
     one.records.extend(R.RECORD.pack(0, 1, 1, 2, 2, 0, 0, 0, 0, 0))  # still resizable after converting
+
+
+@pytest.mark.parametrize("case", ["no stroke", "rounded corners", "negative sizes"])
+def test_box_batches_match_the_general_path_bit_for_bit(case):
+    rng = np.random.default_rng(7)
+    rows = _rows(300, R.KIND_RECT, rng, (0.8, -0.3, 4.0, 0.25, 1.1, -2.0))
+    rows[::3, 0] = R.KIND_ELLIPSE
+    if case == "no stroke":
+        rows[:, 13:18] = 0.0
+    elif case == "rounded corners":
+        rows[1::3, 5:8] = rng.uniform(0, 4, (100, 3))
+        rows[1::3, 8] = 2.0
+        rows[::3, 8] = 2.0
+        rows[2::3, 8] = 2.0
+    else:
+        rows[:, 3:5] *= np.where(rng.random((300, 1)) < 0.5, -1.0, 1.0).astype(np.float32)
+    fast = R._shape_instances(rows)
+    odd = rows[:1].copy()
+    odd[0, 18:24] = (0.5, 0.1, 3.0, 0.2, 2.0, -4.0)  # another matrix: the general path
+    general = R._shape_instances(np.concatenate([rows, odd]))[:300]
+    assert np.array_equal(fast.view(np.uint32), general.view(np.uint32))
+    if case == "rounded corners":
+        assert fast.view(np.uint32)[1::3, 14].any()
