@@ -3,8 +3,9 @@
 Reads, with numpy only (``sketchml_music.magenta_io``):
 
 * Performance RNN generator bundles (``.mag``, e.g. ``performance_with_dynamics.mag``);
-* MusicVAE TensorFlow checkpoints (``cat-mel_2bar_small.tar``, a ``.ckpt`` prefix, or the
-  folder holding one) and magenta.js checkpoint folders (``weights_manifest.json``);
+* MusicVAE TensorFlow checkpoints (``cat-mel_2bar_small.tar``, ``hierdec-trio_16bar.tar``,
+  ``hier-multiperf_vel_1bar_med_chords.tar``, a ``.ckpt`` prefix, or the folder holding one)
+  and magenta.js checkpoint folders (``weights_manifest.json``, e.g. ``multitrack_chords``);
 
 and writes the family's own safetensors layout (the variable mapping is in the family's
 module docstring)::

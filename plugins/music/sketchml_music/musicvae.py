@@ -22,8 +22,9 @@ trained with teacher forcing). The loss is the reconstruction cross-entropy plus
 Magenta's published checkpoints load unchanged, with no TensorFlow:
 ``sk.model("musicvae", weights="cat-mel_2bar_big.tar")`` (or a ``.ckpt`` prefix, the
 folder holding one, or a magenta.js folder with ``weights_manifest.json``, e.g.
-``mel_2bar_small``; the hierarchical trio ``hierdec-trio_16bar`` too) converts them once
-into safetensors in sketchml's cache;
+``mel_2bar_small``; the hierarchical trio ``hierdec-trio_16bar`` and the multitrack
+``hier-multiperf_vel_1bar_med_chords`` too, the latter in Magenta's own 490-class event
+vocabulary) converts them once into safetensors in sketchml's cache;
 ``scripts/convert_magenta_checkpoint.py`` writes the file where you choose. The TensorFlow
 variable -> key mapping is in :mod:`sketchml_music.musicvae_magenta`'s docstring.
 

@@ -269,3 +269,19 @@ def test_checkpoints_of_another_vocabulary_are_refused() -> None:
                   "cell_0/lstm_cell/kernel"]
     with pytest.raises(WeightsFormatError, match="multitrack MusicVAE"):
         convert_magenta_multitrack(variables)
+
+
+def test_the_conversion_script_writes_a_multitrack_file_sketchml_loads(tmp_path: Path,
+                                                                     reference: dict) -> None:
+    import importlib.util
+
+    script = Path(__file__).resolve().parents[3] / "scripts" / "convert_magenta_checkpoint.py"
+    spec = importlib.util.spec_from_file_location("convert_magenta_checkpoint", script)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    out = tmp_path / "band.safetensors"
+    module.main([str(FIXTURES / f"{NAME}_js"), "--out", str(out)])
+    vae = sk.model("musicvae", weights=str(out), device="cpu")
+    assert vae.network.coding.published and vae.network.coding.events == 6
+    np.testing.assert_allclose(_outputs(vae.network.eval(), reference)["logits"],
+                               reference[f"{NAME}/logits"], atol=1e-5)
