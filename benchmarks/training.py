@@ -16,8 +16,9 @@
    started by the benchmark. Wall and process-CPU milliseconds per step: on a shared
    machine extra threads show up as CPU time spent waiting.
 4. The same for the char-RNN at the live sketch's settings (LSTM, 2 layers of 128, 32
-   windows of 128 characters), against a plain loop with the same network, windows,
-   Adam and gradient clipping.
+   windows of 128 characters) on 60,000 characters of the literary corpus (the sketch's
+   demo text; it needs Debian's ``fortunes``), against a plain loop with the same network,
+   windows, Adam and gradient clipping.
 
 Run: ``.venv/bin/python benchmarks/training.py [--steps 300] [--params 5000000]
 [--gan-steps 20] [--only dcgan|charrnn]``
