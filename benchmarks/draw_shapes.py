@@ -12,20 +12,29 @@ a GL program can do for these circles, so the ratio ours/reference says how much
 sketchml's drawing API costs on top of the GPU (or llvmpipe) work itself. Every
 frame, ours and the reference alike, ends with a readback of the pixels.
 
+sketchml draws a loop of per-call shapes in growing runs, and a batch of more than a few
+thousand shapes in chunks, handing each to the GL as soon as it is drawn
+(``renderer.FIRST_RUN``, ``INSTANCE_CHUNK``, ``FLUSH_SHAPES``), so
+llvmpipe's rasteriser threads work while Python records and numpy builds the next
+chunk; the reference, given all its circles at once, draws them in one call. With
+``--chunked-reference`` the reference is also timed drawn in chunks the same way,
+to tell what the API costs apart from what chunking gains on this GL.
+
 A second table splits a per-call frame into its parts (Python recording, numpy
 vertex building, GL draw + finish) and shows the floor of the GL driver: the
 same number of quads drawn with trivial shaders, so a reader can tell whether
 our shaders or the rasteriser (Mesa's llvmpipe on a CPU-only machine) limit
 the frame rate.
 
-Frame rates are the best of several frames, the three variants taking turns frame by
-frame so that load from other processes hits them alike. The machine may be shared, so the
+Frame rates are the best of several frames (at least ``--frames``, and for at least
+``--min-seconds`` per size), the variants taking turns frame by frame so that load from other processes hits them alike. The machine may be shared, so the
 load average is printed, and beside each frame rate the CPU time the frame
 took in this process (all threads, llvmpipe's rasteriser threads included),
 which other processes do not inflate: on an idle machine with C cores a frame
 takes between CPU/C and CPU milliseconds of wall time.
 
-Run:  .venv/bin/python benchmarks/draw_shapes.py [--frames 5] [--sizes 1000 10000 100000]
+Run:  .venv/bin/python benchmarks/draw_shapes.py [--frames 5] [--min-seconds 1] [--sizes 1000 10000 100000]
+      [--chunked-reference]
 """
 from __future__ import annotations
 
@@ -128,6 +137,33 @@ class ReferenceCircles:
             obj.release()
 
 
+class ChunkedReferenceCircles(ReferenceCircles):
+    """The reference drawn as sketchml draws a big batch: chunks of ``R.INSTANCE_CHUNK``
+    circles, each handed to the GL (glFlush) once drawn, from a buffer orphaned between
+    chunks. Shown with ``--chunked-reference``, to tell what sketchml's drawing API costs
+    apart from what drawing in chunks gains on this GL."""
+
+    def __init__(self, ctx, n: int) -> None:
+        super().__init__(ctx, n)
+        self.flush = R.gl_flush_function(ctx)
+
+    def frame(self, x: np.ndarray, y: np.ndarray) -> None:
+        data = np.empty((self.n, 3), dtype="f4")
+        data[:, 0], data[:, 1], data[:, 2] = x, y, 6.0
+        self.fbo.use()
+        self.fbo.clear(1.0, 1.0, 1.0, 1.0)
+        self.ctx.enable(self.ctx.BLEND)
+        self.ctx.blend_func = self.ctx.ONE, self.ctx.ONE_MINUS_SRC_ALPHA
+        for start in range(0, self.n, R.INSTANCE_CHUNK):
+            part = data[start:start + R.INSTANCE_CHUNK]
+            if start:
+                self.circles.orphan(self.n * 12)
+            self.circles.write(part)
+            self.vao.render(instances=len(part))
+            self.flush()
+        self.fbo.read(components=4)
+
+
 def best_seconds(fn, frames: int) -> float:
     """The fastest of ``frames`` runs of ``fn`` after one warm-up run (wall clock)."""
     return best_wall_and_cpu(fn, frames)[0]
@@ -145,14 +181,17 @@ def best_wall_and_cpu(fn, frames: int) -> tuple[float, float]:
     return min(wall), min(cpu)
 
 
-def interleaved_best(fns: dict, frames: int) -> tuple[dict, dict]:
-    """The fastest wall-clock and process-CPU seconds of each function over ``frames``
-    rounds, calling them in turn every round, so load from other processes hits them alike."""
+def interleaved_best(fns: dict, frames: int, min_seconds: float = 0.0) -> tuple[dict, dict]:
+    """The fastest wall-clock and process-CPU seconds of each function over at least
+    ``frames`` rounds and ``min_seconds``, calling them in turn every round, so load from
+    other processes hits them alike (and a 2 ms frame gets more than a few tries)."""
     for fn in fns.values():
         fn()
     best = {name: float("inf") for name in fns}
     cpu = {name: float("inf") for name in fns}
-    for _ in range(frames):
+    rounds, began = 0, time.perf_counter()
+    while rounds < frames or time.perf_counter() - began < min_seconds:
+        rounds += 1
         for name, fn in fns.items():
             start, start_cpu = time.perf_counter(), time.process_time()
             fn()
@@ -171,12 +210,23 @@ def breakdown(c: Canvas, xs: list[float], ys: list[float], frames: int) -> tuple
         for x, y in zip(xs, ys):
             ellipse(x, y, 12, 12)
 
-    rec = best_wall_and_cpu(record, frames)[1]
+    def record_only() -> None:
+        c._run_bytes = 1 << 62  # recording alone: no run is drawn while recording here
+        record()
+
+    rec = best_wall_and_cpu(record_only, frames)[1]
     rows = c._batch.rows().copy()
     c._batch.clear()
-    # what the renderer builds from the rows: instance records (R.instanced_rows) or vertices
+    # what the renderer builds from the rows, a chunk at a time: instance records
+    # (R.instanced_rows) or vertices
     build_fn = R._shape_instances if R.instanced_rows(rows) else R.rows_to_vertices
-    build = best_wall_and_cpu(lambda: build_fn(rows), frames)[1]
+    step = R.INSTANCE_CHUNK
+
+    def build_all() -> None:
+        for start in range(0, len(rows), step):
+            build_fn(rows[start:start + step])
+
+    build = best_wall_and_cpu(build_all, frames)[1]
 
     def gl() -> None:
         c.fbo.use()
@@ -184,7 +234,7 @@ def breakdown(c: Canvas, xs: list[float], ys: list[float], frames: int) -> tuple
         c._renderer.draw(rows, (W, H))
         c.ctx.finish()
 
-    # gl() includes building the vertices again; subtract it.
+    # gl() includes building the records again; subtract it.
     return rec * 1e3, build * 1e3, max(best_wall_and_cpu(gl, frames)[1] - build, 0.0) * 1e3
 
 
@@ -242,6 +292,10 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--frames", type=int, default=5, help="frames measured per figure (best is kept)")
     parser.add_argument("--sizes", type=int, nargs="+", default=[1_000, 10_000, 100_000])
+    parser.add_argument("--min-seconds", type=float, default=1.0,
+                        help="measure each size for at least this long (more rounds for small N)")
+    parser.add_argument("--chunked-reference", action="store_true",
+                        help="also time the reference drawn in chunks, as sketchml draws big batches")
     opts = parser.parse_args()
 
     ctx = create_headless_context()
@@ -252,17 +306,25 @@ def main() -> None:
           f"{os.getloadavg()[0]:.1f}; canvas {W}x{H}; 12 px circles, alpha fill, 1 px stroke")
     print(f"\n{'N':>8} {'reference fps':>14} {'ellipse() fps':>14} {'/ref':>6} {'circles() fps':>14} "
           f"{'/ref':>6} {'py5 JAVA2D fps':>15} {'ellipse()/py5':>14}")
-    parts, cpu_rows = [], []
+    parts, cpu_rows, chunked_rows = [], [], []
     for n in opts.sizes:
         x, y = workload(n)
         xs, ys = x.tolist(), y.tolist()
         reference = ReferenceCircles(ctx, n)
-        best, cpu = interleaved_best({
+        variants = {
             "reference": lambda: reference.frame(x, y),
             "ellipse": lambda: frame_per_call(c, xs, ys),
             "circles": lambda: frame_arrays(c, x, y),
-        }, opts.frames)
+        }
+        chunked = ChunkedReferenceCircles(ctx, n) if opts.chunked_reference else None
+        if chunked is not None:
+            variants["chunked"] = lambda: chunked.frame(x, y)
+        best, cpu = interleaved_best(variants, opts.frames, opts.min_seconds)
         reference.release()
+        if chunked is not None:
+            chunked.release()
+            chunked_rows.append((n, best["reference"] / best["chunked"], cpu["reference"] / cpu["chunked"],
+                                 best["chunked"] / best["ellipse"], best["chunked"] / best["circles"]))
         ref_fps, per_call, arrays = (1.0 / best[k] for k in ("reference", "ellipse", "circles"))
         ref = PY5_JAVA2D_REFERENCE_FPS.get(n)
         ref_s = f"{ref:15.0f}" if ref else f"{'-':>15}"
@@ -279,6 +341,13 @@ def main() -> None:
     for n, ref_ms, per_call_ms, arrays_ms in cpu_rows:
         print(f"{n:>8} {ref_ms:10.1f} {per_call_ms:10.1f} {ref_ms / per_call_ms:8.2f}x "
               f"{arrays_ms:10.1f} {ref_ms / arrays_ms:8.2f}x")
+
+    if chunked_rows:
+        print("\nthe reference drawn in chunks of R.INSTANCE_CHUNK with a glFlush after each "
+              "(--chunked-reference):")
+        print(f"{'N':>8} {'fps x ref':>10} {'CPU x ref':>10} {'ellipse()/it':>13} {'circles()/it':>13}")
+        for n, fps_gain, cpu_gain, per_call, arrays in chunked_rows:
+            print(f"{n:>8} {fps_gain:9.2f}x {cpu_gain:9.2f}x {per_call:12.2f}x {arrays:12.2f}x")
 
     print(f"\nper-call frame, CPU milliseconds of this process (best of {opts.frames}):")
     print(f"{'N':>8} {'record':>8} {'us/call':>8} {'build':>9} {'GL+finish':>10} "

@@ -125,6 +125,8 @@ class Canvas(CurvesMixin, ShapesMixin, ArraysMixin, ImageMixin, TextMixin, Pixel
         self._batch = R.ShapeRecorder()
         self._records = self._batch.records
         self._record = self._records.extend
+        # Pending records after which a per-call shape draws the run so far (_draw_run).
+        self._run_bytes = R.FIRST_RUN * R.RECORD.size
         self._fill_rgba: RGBA | None = (1.0, 1.0, 1.0, 1.0)
         self._stroke_rgba: RGBA | None = (0.0, 0.0, 0.0, 1.0)
         self._stroke_weight = 1.0
@@ -232,6 +234,7 @@ class Canvas(CurvesMixin, ShapesMixin, ArraysMixin, ImageMixin, TextMixin, Pixel
         """Draw every pending shape onto the framebuffer (one draw call, and two more per
         winding fill: see :mod:`sketchml.graphics.winding`)."""
         batch = self._batch
+        self._run_bytes = R.FIRST_RUN * R.RECORD.size
         if not batch:
             return
         parts = batch.parts()
@@ -247,12 +250,19 @@ class Canvas(CurvesMixin, ShapesMixin, ArraysMixin, ImageMixin, TextMixin, Pixel
                 )
 
     def _draw_run(self) -> None:
-        """Draw the shapes recorded so far: a long run of per-call shapes (a loop of
-        ``ellipse()`` calls) is drawn ``R.FLUSH_SHAPES`` at a time, so the GL draws one
-        run while the next is recorded instead of starting only when the frame ends.
-        The picture is the same as drawing them all at the end."""
-        if self.fbo is not None:  # a canvas with no GL yet keeps recording
-            self._flush()
+        """Draw the shapes recorded so far and hand them to the GL: a long run of per-call
+        shapes (a loop of ``ellipse()`` calls) is drawn in parts, so the GL draws one part
+        while the next is recorded instead of starting only when the frame ends. The
+        first part is ``R.FIRST_RUN`` shapes, and each next one twice as long, up to
+        ``R.INSTANCE_CHUNK``: a short loop gets the GL going early, a long one is not cut
+        into many small draws. The picture is the same as drawing them all at the end."""
+        if self.fbo is None:  # a canvas with no GL yet keeps recording
+            return
+        run = self._run_bytes
+        self._flush()
+        assert self._renderer is not None  # set with the context by _gl_init()
+        self._renderer.hand_over()
+        self._run_bytes = min(2 * run, R.INSTANCE_CHUNK * R.RECORD.size)
 
     def _draw_rows(self, rows: np.ndarray) -> None:
         self._require_fbo().use()
@@ -411,7 +421,7 @@ class Canvas(CurvesMixin, ShapesMixin, ArraysMixin, ImageMixin, TextMixin, Pixel
 
         Examples:
             >>> c = Canvas(100, 100)
-            >>> c.push_matrix(); c.scale(3); c.pop_matrix()
+            >>> _ = c.push_matrix(); c.scale(3); c.pop_matrix()
             >>> float(c._matrix()[0, 0])
             1.0
         """
@@ -449,7 +459,7 @@ class Canvas(CurvesMixin, ShapesMixin, ArraysMixin, ImageMixin, TextMixin, Pixel
 
         Examples:
             >>> c = Canvas(100, 100)
-            >>> c.push_style(); c.no_fill(); c.pop_style()
+            >>> _ = c.push_style(); c.no_fill(); c.pop_style()
             >>> c._fill_rgba is not None
             True
         """
@@ -485,7 +495,7 @@ class Canvas(CurvesMixin, ShapesMixin, ArraysMixin, ImageMixin, TextMixin, Pixel
 
         Examples:
             >>> c = Canvas(100, 100)
-            >>> c.push(); c.rotate(1.0); c.pop()
+            >>> _ = c.push(); c.rotate(1.0); c.pop()
             >>> float(c._matrix()[0, 0])
             1.0
         """

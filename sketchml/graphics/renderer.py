@@ -676,8 +676,13 @@ class Renderer:
                     prog, [(self.instances, layout + "/i", *attrs)])
             vao.render(mode=self.ctx.TRIANGLES, vertices=6, instances=len(part))
             if len(part) >= FLUSH_SHAPES:
-                self.flush_gl()
-                self._instances_in_flight = True
+                self.hand_over()
+
+    def hand_over(self) -> None:
+        """Hand what was drawn so far to the GL (glFlush) without waiting for it; the next
+        instance records then go into new storage rather than wait for these."""
+        self.flush_gl()
+        self._instances_in_flight = True
 
 
 # Shapes per instanced draw call. A bigger batch (a long loop of ellipse() calls, or one
@@ -689,8 +694,11 @@ class Renderer:
 INSTANCE_CHUNK = 8192
 # An instanced draw of at least this many shapes is handed to the GL at once (a smaller
 # one waits for the next flush, as GL calls usually do: a glFlush per small batch costs
-# more than it saves). Canvas draws a long run of per-call shapes in runs of this size.
+# more than it saves).
 FLUSH_SHAPES = 2048
+# A loop of per-call shapes is drawn and handed to the GL after this many, then after
+# twice as many more, and so on up to INSTANCE_CHUNK (Canvas._draw_run).
+FIRST_RUN = 512
 
 
 def gl_flush_function(ctx: moderngl.Context) -> Callable[[], None]:

@@ -25,9 +25,6 @@ from sketchml.graphics.winding import winding_fill
 __all__ = ["ShapesMixin"]
 
 _PACK = R.RECORD.pack
-# Bytes of pending records after which a per-call shape draws the batch so far (see
-# Canvas._draw_run): R.FLUSH_SHAPES records.
-_RUN_BYTES = R.FLUSH_SHAPES * R.RECORD.size
 _CENTER, _CORNER = K.CENTER, K.CORNER
 _SHAPE_KINDS = (
     K.POINTS, K.LINES, K.TRIANGLES, K.TRIANGLE_STRIP, K.TRIANGLE_FAN, K.QUADS, K.QUAD_STRIP,
@@ -93,7 +90,7 @@ class ShapesMixin(CanvasState):
             self._record(_PACK(0.0, a, b, c, d, 0.0, 0.0, 0.0, 0.0, sid))
         except (struct.error, OverflowError):
             raise _not_numbers(a, b, c, d) from None
-        if len(self._records) >= _RUN_BYTES:
+        if len(self._records) >= self._run_bytes:
             self._draw_run()
 
     def circle(self, x: float, y: float, extent: float) -> None:
@@ -137,7 +134,7 @@ class ShapesMixin(CanvasState):
             self._record(_PACK(1.0, a, b, c, d, 0.0, 0.0, 0.0, 0.0, sid))
         except (struct.error, OverflowError):
             raise _not_numbers(a, b, c, d) from None
-        if len(self._records) >= _RUN_BYTES:
+        if len(self._records) >= self._run_bytes:
             self._draw_run()
 
     def _rounded_rect(self, cx, cy, w, h, tl, tr, br, bl) -> None:
@@ -186,7 +183,7 @@ class ShapesMixin(CanvasState):
             raise _not_numbers(x1, y1, x2, y2) from None
         if self._stroke_rgba is not None:
             self._record(record)
-            if len(self._records) >= _RUN_BYTES:
+            if len(self._records) >= self._run_bytes:
                 self._draw_run()
 
     def point(self, x: float, y: float) -> None:
@@ -208,7 +205,7 @@ class ShapesMixin(CanvasState):
             raise _not_numbers(x, y) from None
         if self._stroke_rgba is not None:
             self._record(record)
-            if len(self._records) >= _RUN_BYTES:
+            if len(self._records) >= self._run_bytes:
                 self._draw_run()
 
     # ------------------------------------------------------------------ tessellated shapes
@@ -290,7 +287,7 @@ class ShapesMixin(CanvasState):
             self._record(_PACK(6.0, x1, y1, x2, y2, x3, y3, 0.0, 0.0, sid))
         except (struct.error, OverflowError):
             raise _not_numbers(x1, y1, x2, y2, x3, y3) from None
-        if len(self._records) >= _RUN_BYTES:
+        if len(self._records) >= self._run_bytes:
             self._draw_run()
 
     def quad(
@@ -311,7 +308,7 @@ class ShapesMixin(CanvasState):
             self._record(_PACK(7.0, x1, y1, x2, y2, x3, y3, x4, y4, sid))
         except (struct.error, OverflowError):
             raise _not_numbers(x1, y1, x2, y2, x3, y3, x4, y4) from None
-        if len(self._records) >= _RUN_BYTES:
+        if len(self._records) >= self._run_bytes:
             self._draw_run()
 
     @_quiet_numpy
@@ -385,7 +382,7 @@ class ShapesMixin(CanvasState):
         Examples:
             >>> from sketchml.graphics.canvas import Canvas
             >>> c = Canvas(40, 40)
-            >>> c.begin_shape()
+            >>> _ = c.begin_shape()
             >>> for x, y in [(5, 5), (35, 5), (20, 35)]:
             ...     c.vertex(x, y)
             >>> c.end_shape(2)   # CLOSE
@@ -410,7 +407,7 @@ class ShapesMixin(CanvasState):
         Examples:
             >>> from sketchml.graphics.canvas import Canvas
             >>> c = Canvas(40, 40)
-            >>> c.begin_shape(); c.vertex(0, 0); c.vertex(40, 0); c.vertex(20, 40); c.end_shape()
+            >>> _ = c.begin_shape(); c.vertex(0, 0); c.vertex(40, 0); c.vertex(20, 40); c.end_shape()
         """
         self._shape_list("vertex").append(("v", float(x), float(y)))
 
@@ -422,7 +419,7 @@ class ShapesMixin(CanvasState):
         Examples:
             >>> from sketchml.graphics.canvas import Canvas
             >>> c = Canvas(40, 40)
-            >>> c.begin_shape(); c.vertex(5, 35); c.bezier_vertex(5, 5, 35, 5, 35, 35); c.end_shape()
+            >>> _ = c.begin_shape(); c.vertex(5, 35); c.bezier_vertex(5, 5, 35, 5, 35, 35); c.end_shape()
         """
         self._shape_list("bezier_vertex").append(
             ("b", float(x2), float(y2), float(x3), float(y3), float(x4), float(y4))
@@ -434,7 +431,7 @@ class ShapesMixin(CanvasState):
         Examples:
             >>> from sketchml.graphics.canvas import Canvas
             >>> c = Canvas(40, 40)
-            >>> c.no_fill(); c.begin_shape()
+            >>> c.no_fill(); _ = c.begin_shape()
             >>> for x, y in [(0, 0), (5, 20), (20, 5), (35, 20), (40, 40)]:
             ...     c.curve_vertex(x, y)
             >>> c.end_shape()
@@ -479,7 +476,7 @@ class ShapesMixin(CanvasState):
         Examples:
             >>> from sketchml.graphics.canvas import Canvas
             >>> c = Canvas(40, 40)
-            >>> c.begin_shape(); c.vertex(5, 5); c.vertex(35, 5); c.vertex(35, 35); c.end_shape(2)
+            >>> _ = c.begin_shape(); c.vertex(5, 5); c.vertex(35, 5); c.vertex(35, 35); c.end_shape(2)
         """
         entries = self._shape_list("end_shape")
         kind = self._shape_kind

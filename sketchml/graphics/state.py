@@ -46,6 +46,7 @@ class CanvasState:
     _batch: ShapeRecorder
     _record: Callable[[Iterable[Any]], None]
     _records: bytearray
+    _run_bytes: int
     _fill_rgba: RGBA | None
     _stroke_rgba: RGBA | None
     _stroke_weight: float

@@ -1,21 +1,21 @@
 """Long runs of shapes are drawn a chunk at a time (issue 17, drawing speed): a loop of
-per-call shapes is drawn every ``R.FLUSH_SHAPES`` records, and an instanced batch of more
-than ``R.INSTANCE_CHUNK`` shapes in several draw calls, each handed to the GL at once. The
-picture must be the one drawing everything in one call gives, bit for bit."""
+per-call shapes is drawn in runs (``R.FIRST_RUN`` records, then twice as many, up to
+``R.INSTANCE_CHUNK``), and an instanced batch of more than ``R.INSTANCE_CHUNK`` shapes in
+several draw calls, each handed to the GL at once. The picture must be the one drawing
+everything in one call gives, bit for bit."""
 from __future__ import annotations
 
 import numpy as np
 import pytest
 
 from sketchml.graphics import renderer as R
-from sketchml.graphics import shapes as S
 from sketchml.graphics.canvas import Canvas
 
 
 def _chunks(monkeypatch, run: int, chunk: int) -> None:
     monkeypatch.setattr(R, "FLUSH_SHAPES", run)
+    monkeypatch.setattr(R, "FIRST_RUN", run)
     monkeypatch.setattr(R, "INSTANCE_CHUNK", chunk)
-    monkeypatch.setattr(S, "_RUN_BYTES", run * R.RECORD.size)
 
 
 def _per_call(c: Canvas, rng: np.random.Generator) -> None:
@@ -50,7 +50,7 @@ def test_drawing_in_chunks_gives_the_picture_of_one_draw(make_canvas, monkeypatc
     pictures = []
     # One draw call for everything, then runs and chunks of a few hundred shapes
     # (the real sizes, in the thousands, take longer to test and behave the same).
-    for run, chunk in ((10**9, 10**9), (128, 256), (97, 300)):
+    for run, chunk in ((10**9, 10**9), (128, 256), (97, 300), (40, 1000)):
         _chunks(monkeypatch, run, chunk)
         c = make_canvas(120, 90)
         c.fill(30, 120, 220, 128)
@@ -64,7 +64,7 @@ def test_drawing_in_chunks_gives_the_picture_of_one_draw(make_canvas, monkeypatc
 
 def test_a_loop_of_calls_is_drawn_while_it_runs(make_canvas, monkeypatch):
     _chunks(monkeypatch, 100, 256)
-    drawn = []
+    drawn, handed = [], []
     c = make_canvas(60, 60)
     original = c._renderer.draw
 
@@ -73,12 +73,19 @@ def test_a_loop_of_calls_is_drawn_while_it_runs(make_canvas, monkeypatch):
         return original(rows, size, **kw)
 
     monkeypatch.setattr(c._renderer, "draw", counting)
-    for i in range(250):
+    monkeypatch.setattr(c._renderer, "flush_gl", lambda: handed.append(len(drawn)))
+    for i in range(700):
         c.ellipse(i % 60, 30, 4, 4)
-    assert drawn == [100, 100]  # two full runs drawn; 50 still pending
-    assert len(c._batch) == 50
+    # Runs of 100, then twice as many, up to the chunk size; each handed to the GL.
+    assert drawn == [100, 200, 256]
+    assert sorted(set(handed)) == [1, 2, 3]  # (the renderer may hand a big one over too)
+    assert len(c._batch) == 700 - 556
     c._flush()
-    assert drawn == [100, 100, 50]
+    assert drawn == [100, 200, 256, 144]
+    # The next loop starts with a short run again.
+    for i in range(150):
+        c.rect(i % 60, 10, 3, 3)
+    assert drawn[4:] == [100]
 
 
 def test_a_canvas_with_no_gl_yet_keeps_recording(gl_ctx, monkeypatch):
