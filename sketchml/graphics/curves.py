@@ -242,7 +242,7 @@ class CurvesMixin(CanvasState):
 
         Examples:
             >>> from sketchml.graphics.canvas import Canvas
-            >>> c = Canvas(40, 40); c.begin_shape(); c.vertex(0, 0)
+            >>> c = Canvas(40, 40); _ = c.begin_shape(); c.vertex(0, 0)
             >>> _ = c.begin_contour(); c.vertex(1, 1); c.end_contour()
         """
         shape = self._shape_list("end_contour")
@@ -256,7 +256,7 @@ class CurvesMixin(CanvasState):
         Examples:
             >>> from sketchml.graphics.canvas import Canvas
             >>> c = Canvas(40, 40)
-            >>> c.begin_shape(); c.vertex(5, 5); c.vertex(35, 5); c.vertex(35, 35); c.end_shape(2)
+            >>> _ = c.begin_shape(); c.vertex(5, 5); c.vertex(35, 5); c.vertex(35, 35); c.end_shape(2)
         """
         contours = self._contours
         self._contours = None
@@ -322,7 +322,7 @@ class CurvesMixin(CanvasState):
         Examples:
             >>> from sketchml.graphics.canvas import Canvas
             >>> c = Canvas(40, 40)
-            >>> c.begin_shape(); c.vertex(5, 35); c.quadratic_vertex(20, 0, 35, 35); c.end_shape()
+            >>> _ = c.begin_shape(); c.vertex(5, 35); c.quadratic_vertex(20, 0, 35, 35); c.end_shape()
         """
         shape = self._shape_list("quadratic_vertex")
         if not shape:
@@ -342,7 +342,7 @@ class CurvesMixin(CanvasState):
         Examples:
             >>> from sketchml.graphics.canvas import Canvas
             >>> c = Canvas(40, 40)
-            >>> c.begin_shape(); c.vertices([(0, 0), (40, 0), (20, 40)]); c.end_shape()
+            >>> _ = c.begin_shape(); c.vertices([(0, 0), (40, 0), (20, 40)]); c.end_shape()
         """
         for x, y in _array(coords, 2, "vertices").tolist():
             self.vertex(x, y)
@@ -353,7 +353,7 @@ class CurvesMixin(CanvasState):
         Examples:
             >>> from sketchml.graphics.canvas import Canvas
             >>> c = Canvas(40, 40)
-            >>> c.begin_shape(); c.vertex(5, 35); c.bezier_vertices([(5, 5, 35, 5, 35, 35)]); c.end_shape()
+            >>> _ = c.begin_shape(); c.vertex(5, 35); c.bezier_vertices([(5, 5, 35, 5, 35, 35)]); c.end_shape()
         """
         for row in _array(coords, 6, "bezier_vertices").tolist():
             self.bezier_vertex(*row)
@@ -364,7 +364,7 @@ class CurvesMixin(CanvasState):
         Examples:
             >>> from sketchml.graphics.canvas import Canvas
             >>> c = Canvas(40, 40)
-            >>> c.begin_shape(); c.curve_vertices([(0, 0), (5, 20), (35, 20), (40, 40)]); c.end_shape()
+            >>> _ = c.begin_shape(); c.curve_vertices([(0, 0), (5, 20), (35, 20), (40, 40)]); c.end_shape()
         """
         for x, y in _array(coords, 2, "curve_vertices").tolist():
             self.curve_vertex(x, y)
@@ -375,7 +375,7 @@ class CurvesMixin(CanvasState):
         Examples:
             >>> from sketchml.graphics.canvas import Canvas
             >>> c = Canvas(40, 40)
-            >>> c.begin_shape(); c.vertex(5, 35); c.quadratic_vertices([(20, 0, 35, 35)]); c.end_shape()
+            >>> _ = c.begin_shape(); c.vertex(5, 35); c.quadratic_vertices([(20, 0, 35, 35)]); c.end_shape()
         """
         for row in _array(coords, 4, "quadratic_vertices").tolist():
             self.quadratic_vertex(*row)

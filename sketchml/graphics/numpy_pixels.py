@@ -174,9 +174,14 @@ class NumpyPixelsMixin(CanvasState):
         as of the last ``load_np_pixels()``; ``update_np_pixels()`` shows changes made to it.
 
         Examples:
-            >>> canvas.load_np_pixels()  # doctest: +SKIP
+            >>> from sketchml.graphics.canvas import Canvas
+            >>> from sketchml.graphics.context import create_headless_context
+            >>> canvas = Canvas(40, 30); canvas._gl_init(create_headless_context())
+            >>> canvas.load_np_pixels()
             >>> canvas.np_pixels[:10, :, 1:] = (255, 0, 0)   # a red band
             >>> canvas.update_np_pixels()
+            >>> canvas._read_pixels()[5, 5].tolist()
+            [255, 0, 0, 255]
         """
         arr = self._np_pixels_array
         if arr is None or arr.shape[:2] != (self.height, self.width):

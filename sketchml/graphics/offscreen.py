@@ -32,7 +32,7 @@ class OffscreenMixin(CanvasState):
             >>> from sketchml.graphics.context import create_headless_context
             >>> canvas = Canvas(100, 100); canvas._gl_init(create_headless_context())
             >>> pg = canvas.create_graphics(50, 50)
-            >>> pg.begin_draw(); pg.fill(255, 0, 0); pg.circle(25, 25, 40); pg.end_draw()
+            >>> _ = pg.begin_draw(); pg.fill(255, 0, 0); pg.circle(25, 25, 40); pg.end_draw()
             >>> canvas.image(pg, 25, 25)
             >>> hex(canvas.get_pixels(50, 50))
             '0xffff0000'

@@ -43,9 +43,14 @@ class PixelsMixin(CanvasState):
         (``y * width + x``): an ARGB int to read, any colour to write (``pixels[i] = "#F6C"``).
 
         Examples:
-            >>> canvas.load_pixels()  # doctest: +SKIP
+            >>> from sketchml.graphics.canvas import Canvas
+            >>> from sketchml.graphics.context import create_headless_context
+            >>> canvas = Canvas(40, 30); canvas._gl_init(create_headless_context())
+            >>> canvas.load_pixels()
             >>> canvas.pixels[10:20, :, :3] = 0  # a black band
             >>> canvas.update_pixels()
+            >>> canvas._read_pixels()[15, 5].tolist()
+            [0, 0, 0, 255]
         """
         arr = self._pixels_array
         if arr is None or arr.shape[:2] != (self.height, self.width):
