@@ -697,8 +697,11 @@ INSTANCE_CHUNK = 8192
 # more than it saves).
 FLUSH_SHAPES = 2048
 # A loop of per-call shapes is drawn and handed to the GL after this many, then after
-# twice as many more, and so on up to INSTANCE_CHUNK (Canvas._draw_run).
-FIRST_RUN = 512
+# twice as many more, and so on up to INSTANCE_CHUNK (Canvas._draw_run). Measured with
+# benchmarks/draw_shapes.py on llvmpipe: 2048 beats 512 and 1024 at 10k and 100k
+# ellipse() calls, and a first run of 512 made 1k-call frames slower (0.71x vs 0.80x of
+# the reference), its extra flush costing more than the early start gains.
+FIRST_RUN = 2048
 
 
 def gl_flush_function(ctx: moderngl.Context) -> Callable[[], None]:
