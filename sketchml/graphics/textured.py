@@ -250,9 +250,10 @@ def draw_textured(
     rasteriser.
 
     Examples:
-        >>> import moderngl, numpy as np
+        >>> import numpy as np
+        >>> from sketchml.graphics.context import create_headless_context
         >>> from sketchml.graphics.textured import draw_textured, quad_corners, quads_to_triangles
-        >>> ctx = moderngl.create_standalone_context(backend="egl")
+        >>> ctx = create_headless_context()
         >>> fbo = ctx.simple_framebuffer((8, 8), components=4)
         >>> tex = ctx.texture((1, 1), 4, np.array([255, 0, 0, 255], np.uint8).tobytes())
         >>> quad = quad_corners(np.eye(3), 0, 0, 8, 8)[None]
