@@ -68,7 +68,8 @@ def main() -> None:
     print(f"GANSynth on CPU ({args.threads} thread(s)), batches of {args.batch} notes; "
           f"seconds of audio per second of work (higher is faster)")
     print(f"{'model':<34}{'generate()':>12}{'bare module':>13}{'verb/bare':>11}")
-    for name, synth, batch in (("default (0.512 s notes, 32x128)", default, args.batch),
+    shape = "x".join(str(n) for n in default.format.shape)
+    for name, synth, batch in ((f"default (0.512 s notes, {shape})", default, args.batch),
                                ("Magenta size (4 s notes, 128x1024)", full, max(1, args.batch // 4))):
         verb, bare = measure(synth, batch, args.repeats)
         print(f"{name:<34}{verb:>12.2f}{bare:>13.2f}{verb / bare:>11.2f}")

@@ -17,9 +17,8 @@ run it (``CPU_FORMAT``): 0.512 s notes (8192 samples), a 512-point STFT with hop
 overlap, as Magenta's), 256 linear bins warped to 128 mel bins: ``(64, 128)`` pictures. (At
 50% overlap, neighbouring bins' phases turn half a cycle apart per frame, so the mel-warped
 instantaneous frequency cannot be brought back: YIN heard the key in 83% of real pitched
-notes after that round trip against 97.5% at 75%. The shipped ``gansynth.default`` predates
-this and is still in that half-overlap format: each generator carries its own format.) The
-mel matrix
+notes after that round trip against 97.5% at 75%. Each generator carries its own format.)
+The mel matrix
 follows Magenta's recipe (HTK mel scale, bands at least 1.5 linear bins wide, DC excluded)
 and its pseudo-inverse takes mel back to linear.
 
@@ -59,7 +58,11 @@ Training (:meth:`GANSynth.train`) departs from Magenta's recipe where a CPU need
 non-saturating logistic loss instead of WGAN-GP (no second backward pass), and a short
 growing phase. The default variant ``gansynth.default`` was trained by
 ``scripts/train_gansynth_default.py`` on notes FluidSynth rendered from every General MIDI
-instrument of pretty_midi's soundfont; its record is ``weights/gansynth-default.json``.
+instrument of pretty_midi's soundfont; its record is ``weights/gansynth-default.json``. It
+is not Magenta's model: it is built with ``pitch_prior=True`` (see :class:`Generator`; its
+frequency channel is an ideal harmonic note's at the asked pitch plus a small learned
+residual, its magnitudes gated by the pitch's partials) and ``harmonics=True``. Magenta's
+layout, and the checkpoints converted from it, have neither.
 """
 from __future__ import annotations
 
@@ -795,8 +798,9 @@ class GANSynthTraining(TrainSettings):
 class GANSynth(sk.Model):
     """GANSynth: instrument notes at any pitch from MIDI 24 to 84, sampled, walked and encoded.
 
-    ``sk.model("gansynth")`` is ``gansynth.default``: CPU-sized (0.512 s notes, ``(32, 128)``
-    spectrograms), trained offline on General MIDI instruments rendered by FluidSynth.
+    ``sk.model("gansynth")`` is ``gansynth.default``: CPU-sized (0.512 s notes, ``(64, 128)``
+    spectrograms), trained offline on General MIDI instruments rendered by FluidSynth, with
+    the pitch built into its pictures (``pitch_prior``, not Magenta's; see :class:`Generator`).
     Latents are ``z`` ``(N, 256)``, standard normal; a latent is a timbre, the pitch is
     given separately. Walks between timbres are spherical (slerp). The generator, a plain
     ``torch.nn.Module``, is ``gansynth.network``.
