@@ -6,7 +6,9 @@ as for the other music defaults (about one in ten held out, by a stable hash of 
 * ``trio`` (``hierdec-trio_16bar``): 16-bar windows two bars apart; soprano = melody, bass
   = bass, and a drum part drawn from the chorale's rhythm (kick on the bass's onsets on
   beats 1 and 3, snare on beats 2 and 4, closed hi-hat on the inner voices' onsets), since
-  chorales have no drums. A chorale shorter than 16 bars is one window ending in rests.
+  chorales have no drums. A chorale shorter than 16 bars is played again from its start to
+  fill 16 bars (as a hymn's next verse); windows of longer ones lie wholly inside them.
+  (Windows that ran past a piece's end into rests made the trio fall silent by bar 16.)
 * ``multitrack`` (``hier-multiperf_vel_1bar_med_chords``): every bar with two or more voices
   sounding, the four voices as a string quartet (General MIDI violin, violin, viola, cello),
   the bar's chord inferred from all voices (``infer_chord``: the best-fitting triad).
@@ -160,7 +162,8 @@ def main(argv: list[str] | None = None) -> int:
     record = {
         "model": f"musicvae.{args.model}",
         "data": "music21 corpus: the Bach works with 2+ voices; " + (
-            "16-bar windows two bars apart, soprano = melody, bass = bass, drums drawn from the "
+            "16-bar windows two bars apart wholly inside the piece (a piece under 16 bars "
+            "repeated to fill them), soprano = melody, bass = bass, drums drawn from the "
             "rhythm" if args.model == "trio" else
             "each bar with 2+ voices, voices as violin, violin, viola, cello, chord inferred"),
         "pieces": {"train": len(train_names), "held_out": len(held_names),
