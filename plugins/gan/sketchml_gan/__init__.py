@@ -39,6 +39,13 @@ def sketchml_register_models(registry) -> None:
                 "description": f"BigGAN-deep {res} px, ImageNet classes (published PyTorch port)",
             }
             for res in (128, 256, 512)
+        } | {
+            "shapes": {
+                "weights": "weights/biggan-shapes/model.safetensors",
+                "options": {"resolution": 32},
+                "description": "32 px, the shapes world's five shapes as classes, trained offline "
+                               "(scripts/train_biggan_shapes.py)",
+            },
         },
         description="BigGAN-deep (Brock et al. 2018): class-conditional ImageNet images",
         verbs=["generate", "interpolate", "sample_latent"],

@@ -524,8 +524,10 @@ class BigGANDeep(sk.Model):
     maps it the way its published port does: the noise is a normal truncated to [-2, 2]
     times psi, and the network's batch-norm uses the statistics measured at psi.
 
-    Weights: a folder with ``config.json`` and ``model.safetensors`` or ``pytorch_model.bin``
-    (the published port's files), found through ``weights=folder``, the sketchml cache
+    ``biggan.shapes`` ships inside the plugin: a 32 px checkpoint of this network whose five
+    classes are the shapes world's shapes (``scripts/train_biggan_shapes.py``), so it runs
+    offline. Weights: a folder with ``config.json`` and ``model.safetensors`` or
+    ``pytorch_model.bin`` (the published port's files), found through ``weights=folder``, the sketchml cache
     (``~/.cache/sketchml/weights/biggan/deep-256/``), the Hugging Face cache, or the hub when
     online. A weights file on its own uses the published config for the resolution.
 
