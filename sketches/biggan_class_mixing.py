@@ -1,20 +1,23 @@
-"""BigGAN class mixing: an elephant that is partly a truck.
+"""BigGAN class mixing: a circle that is partly a square.
 
 A class vector is usually one-hot (all zeros and a single 1), but BigGAN takes any mix:
-{"elephant": 0.6, "truck": 0.4} asks for something 60 % elephant and 40 % truck. The strip at
-the top holds eight steps from pure elephant to pure truck, all from the same noise; the big
+{"circle": 0.6, "square": 0.4} asks for something 60 % circle and 40 % square. The strip at
+the top holds eight steps from pure circle to pure square, all from the same noise; the big
 picture is the step under the mouse (or, with no mouse, each step in turn). Weights outside
-0..1 ("elephant": 1.5, "truck": -0.5) leave the classes behind: press o to try them.
+0..1 ("circle": 1.5, "square": -0.5) leave the classes behind: press o to try them.
 
     sketchml run sketches/biggan_class_mixing.py
     sketchml run sketches/biggan_class_mixing.py --headless --frames 8 --out out/mixing.gif
 
-Weights: as in biggan_explore.py (osanseviero/BigGAN-deep-128 in ~/.cache/sketchml/weights/
-biggan/deep-128/, or random ones from sketchml_gan.biggan.save_random_checkpoint).
+It runs offline on ``biggan.shapes``, the small BigGAN-deep that ships with sketchml (32 px,
+the shapes world's five shapes as classes). With the published ImageNet weights in
+~/.cache/sketchml/weights/biggan/deep-128/ (as in biggan_explore.py), set
+``MODEL = "biggan.deep-128"`` and ``A, B = "elephant", "truck"``.
 """
 import sketchml as sk
 
-A, B = "elephant", "truck"
+MODEL = "biggan.shapes"
+A, B = "circle", "square"
 STEPS = 8
 SEED = 3
 
@@ -28,7 +31,7 @@ def setup():
     size(512, 576)
     text_size(15)
     global gan
-    gan = sk.model("biggan.deep-128")
+    gan = sk.model(MODEL)
     render()
 
 
