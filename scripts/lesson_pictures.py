@@ -44,7 +44,44 @@ def clip_guidance() -> bytes:
     return _png(torch.cat(rows), nrow=len(GUIDE_PROMPTS))
 
 
+def biggan_truncation() -> bytes:
+    """A row per shape, two samples (the same noise) at each truncation 1.0, 0.5 and 0.2, left
+    to right, from ``biggan.shapes``: the BigGAN lesson's truncation section."""
+    import torch
+
+    import sketchml as sk
+
+    torch.set_num_threads(1)
+    gan = sk.model("biggan.shapes", device="cpu")
+    cells = [gan.generate(2, seed=1, label=name, truncation=t)
+             for name in gan.class_names for t in (1.0, 0.5, 0.2)]
+    return _png(torch.cat(cells).as_subclass(torch.Tensor), nrow=6, size=96)
+
+
+def biggan_mixing() -> bytes:
+    """Eight steps from one shape to another with the same noise, a row per pair of shapes:
+    ``label={a: 1 - w, b: w}`` on ``biggan.shapes`` (the lesson's class-mixing section)."""
+    import torch
+
+    import sketchml as sk
+
+    torch.set_num_threads(1)
+    gan = sk.model("biggan.shapes", device="cpu")
+    rows = []
+    for a, b in BIGGAN_MIXES:
+        noise = gan.sample_latent(1, seed=3, truncation=0.5)
+        labels = [{a: 1 - k / 7, b: k / 7} for k in range(8)]
+        rows.append(gan.generate(sk.Latent.cat([noise] * 8), label=labels).as_subclass(torch.Tensor))
+    return _png(torch.cat(rows), nrow=8, size=96)
+
+
+BIGGAN_MIXES = (("circle", "square"), ("triangle", "star"), ("square", "cross"))
+BIGGAN_FILES = ("plugins/gan/sketchml_gan/biggan.py",
+                "plugins/gan/sketchml_gan/weights/biggan-shapes/model.safetensors")
+
 PICTURES: dict[str, tuple[Callable[[], bytes], tuple[str, ...]]] = {
+    "biggan-truncation": (biggan_truncation, BIGGAN_FILES),
+    "biggan-mixing": (biggan_mixing, BIGGAN_FILES),
     "clip-guidance": (clip_guidance, (
         "plugins/clip/sketchml_clip/guide.py", "plugins/clip/sketchml_clip/params.py",
         "plugins/clip/sketchml_clip/weights/clip-tiny.safetensors",
@@ -53,11 +90,15 @@ PICTURES: dict[str, tuple[Callable[[], bytes], tuple[str, ...]]] = {
 """Picture name -> (what renders it, the files whose change renders it again)."""
 
 
-def _png(images, *, nrow: int) -> bytes:
+def _png(images, *, nrow: int, size: int | None = None) -> bytes:
+    """A PNG grid of ``images``; ``size`` scales each picture up first (nearest: its pixels)."""
+    import torch.nn.functional as F
     from PIL import Image
 
     from sketchml.models.results import grid
 
+    if size is not None:
+        images = F.interpolate(images, size=(size, size), mode="nearest")
     buffer = io.BytesIO()
     Image.fromarray(grid(images, nrow=nrow)).save(buffer, format="PNG", optimize=True)
     return buffer.getvalue()
