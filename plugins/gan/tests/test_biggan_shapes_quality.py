@@ -85,6 +85,9 @@ def test_every_class_is_drawn_as_itself_in_most_samples(gan, judge):
 
 @pytest.mark.slow
 def test_a_second_judge_trained_from_scratch_at_32_px_agrees(gan, judge):
+    """Measured: 28.8% at truncation 0.5 against the shipped judge's 31.2%. Per class the two
+    disagree (square 36% against 73%, triangle 62% against 46%): the samples are still blobs
+    that lean towards a shape, and which shape is partly the judge's reading."""
     from sketchml.datasets import train_shape_classifier
 
     second = train_shape_classifier(n=2000, size=32, steps=1000, seed=7)
