@@ -228,24 +228,22 @@ def test_shipped_trio_reconstructs_held_out_chorales_better_than_another_latent(
     for t, name in enumerate(("melody", "bass", "drums")):
         assert accuracy[t] > swapped[t] + 0.005, (name, accuracy, swapped)
         assert accuracy[t] == pytest.approx(record["reconstruction_accuracy"][name], abs=0.01)
-    # Random latents play all three tracks, and mostly play on to the 16th bar: trained on
-    # windows that ran into rests (the 16th bar of 70% of them was silent) the trio left it
-    # silent 96% of the time; on windows that are music to their end, 62% (training windows: 1%).
+    # Random latents play all three tracks, on to the 16th bar: trained on windows that ran
+    # into rests (the 16th bar of 70% of them was silent) the trio left it silent 96% of the
+    # time at temperature 0.5; on windows that are music to their end, 10% (training windows: 1%).
     music = vae.generate(vae.sample_latent(4, seed=0), temperature=0.5, seed=0)
     assert {n.instrument for m in music for n in m.notes} == {0, 1, 9}
-    assert _silent_last_bar(vae.network) < 0.8
+    assert _silent_last_bar(vae.network) < 0.25
 
 
 @pytest.mark.slow
-@pytest.mark.xfail(strict=True, reason="musicvae.trio had 10 CPU-minutes: on held-out windows that "
-                   "are music to their end it reconstructs melody 66.4% and bass 61.1% of steps, "
-                   "against 66.0% and 63.5% for the commonest step (hold); its 16th bar is silent "
-                   "in 62% of random trios at temperature 0.5, against 1% of its training windows")
+@pytest.mark.xfail(strict=True, reason="musicvae.trio had about 23 CPU-minutes: on held-out "
+                   "windows that are music to their end it reconstructs melody 65.4% and bass "
+                   "63.1% of steps, against 66.0% and 63.5% for the commonest step (hold)")
 @pytest.mark.skipif(not (WEIGHTS / "musicvae-trio.json").is_file(), reason="musicvae.trio not shipped")
-def test_shipped_trio_beats_the_commonest_step_and_plays_to_the_end():
+def test_shipped_trio_beats_the_commonest_step():
     record, trios = _held_out_trios()
     vae = sk.model("musicvae.trio", device="cpu")
-    accuracy = trio_accuracy(vae.network, trios[::3])
+    accuracy = trio_accuracy(vae.network, trios)
     for t, name in enumerate(("melody", "bass")):
         assert accuracy[t] > record["majority_baseline"][name] + 0.05, (name, accuracy)
-    assert _silent_last_bar(vae.network) < 0.1
