@@ -579,13 +579,8 @@ class Renderer:
     def _vao(self, program: moderngl.Program) -> moderngl.VertexArray:
         vao = self._vaos.get(program.glo)
         if vao is None:
-            present = [name for name in _ATTRS if name in program]
-            # A user shader may not read every input; the layout skips the bytes of
-            # attributes the linker optimised away.
-            layout = " ".join(
-                fmt if name in present else _skip(fmt)
-                for name, fmt in zip(_ATTRS, _LAYOUT.split())
-            )
+            # A user shader may not read every input: the layout skips what the linker dropped.
+            layout, present = _read_layout(program, _ATTRS, _LAYOUT)
             vao = self.ctx.vertex_array(program, [(self.buffer, layout, *present)])
             self._vaos[program.glo] = vao
         return vao
@@ -667,11 +662,7 @@ class Renderer:
             vao = self._vaos.get(prog.glo)
             if vao is None:
                 # Attributes a specialised program does not read are optimised away: skip them.
-                attrs = [name for name in _INSTANCE_ATTRS if name in prog]
-                layout = " ".join(
-                    fmt if name in attrs else _skip(fmt)
-                    for name, fmt in zip(_INSTANCE_ATTRS, _INSTANCE_LAYOUT.split())
-                )
+                layout, attrs = _read_layout(prog, _INSTANCE_ATTRS, _INSTANCE_LAYOUT)
                 vao = self._vaos[prog.glo] = self.ctx.vertex_array(
                     prog, [(self.instances, layout + "/i", *attrs)])
             vao.render(mode=self.ctx.TRIANGLES, vertices=6, instances=len(part))
@@ -766,6 +757,14 @@ def _fragment_main(kinds: tuple[int, ...], *, finish: str = "finish") -> str:
             lines.append(f"    {keyword} (kind == {kind}u) color = {_KIND_CODE[kind]};")
     lines += [f"    {finish}(color);", "}"]
     return "\n".join(lines)
+
+
+def _read_layout(program: moderngl.Program, names: tuple[str, ...] | list[str],
+                 layout: str) -> tuple[str, list[str]]:
+    """The buffer layout for ``program`` and the attributes it reads, skipping the bytes of the rest."""
+    present = [name for name in names if name in program]
+    return " ".join(fmt if name in present else _skip(fmt)
+                    for name, fmt in zip(names, layout.split())), present
 
 
 def _skip(fmt: str) -> str:
